@@ -1,0 +1,63 @@
+/**
+ * Settlement CLI for hospital systems and batch work.
+ *
+ *   npm run -s settle -- FILE            one request (FILE or - for stdin) → one JSON result
+ *   npm run -s settle -- --batch FILE    NDJSON: one request per line → one result per line, same order
+ *
+ * A refused request prints {"error": {"code", "field", "message", "message_en"}}.
+ * Exit status: 0 when all settled, 2 when any request was refused, 1 on a usage
+ * or I/O problem.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createReadStream } from 'node:fs';
+import { bundledRuleSet } from '../shared/rules/bundled.js';
+import { settleLine, type LineOutcome } from './settle-line.js';
+
+const USAGE = 'usage: npm run -s settle -- FILE|-   |   npm run -s settle -- --batch FILE.ndjson|-';
+
+async function main(argv: string[]): Promise<number> {
+  const batch = argv[0] === '--batch';
+  const args = batch ? argv.slice(1) : argv;
+  if (args.length !== 1 || args[0] === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
+  const source = args[0];
+  const rules = bundledRuleSet();
+
+  if (!batch) {
+    const text = source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
+    const outcome = settleLine(text, rules);
+    process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
+    return outcome.ok ? 0 : 2;
+  }
+
+  const input = source === '-' ? process.stdin : createReadStream(source, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let refused = 0;
+  let pending = '';
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const outcome: LineOutcome = settleLine(line, rules);
+    if (!outcome.ok) refused++;
+    pending += `${JSON.stringify(outcome.output)}\n`;
+    if (pending.length > 1 << 16) {
+      if (!process.stdout.write(pending)) await new Promise((r) => process.stdout.once('drain', r));
+      pending = '';
+    }
+  }
+  process.stdout.write(pending);
+  return refused > 0 ? 2 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`settle: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

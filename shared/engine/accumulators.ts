@@ -1,0 +1,77 @@
+/**
+ * Year-to-date accumulators (domain.md §3 inputs): per calendar year, the basic
+ * fund paid and the number of earlier admissions, and per layer the amount paid
+ * and the cumulative base of its banded part. Missing values are zero.
+ */
+import { Decimal, ZERO, formatAmount, type Money } from '../money.js';
+import { BASIC_LAYER_ID } from '../rules/schema.js';
+import type { LayerAccumulator } from './request.js';
+
+export interface LayerYtd {
+  paid: Money;
+  base: Money;
+}
+
+export interface YearYtd {
+  basicPaid: Money;
+  admissions: number;
+  layers: Map<string, LayerYtd>;
+}
+
+export type YtdJson = Record<string, Record<string, LayerAccumulator>>;
+
+export class Accumulators {
+  private readonly years = new Map<number, YearYtd>();
+
+  static fromJson(json: YtdJson): Accumulators {
+    const acc = new Accumulators();
+    for (const [year, layers] of Object.entries(json)) {
+      const y = acc.year(Number(year));
+      for (const [id, v] of Object.entries(layers)) {
+        if (id === BASIC_LAYER_ID) {
+          y.basicPaid = new Decimal(v.paid ?? '0');
+          y.admissions = v.admissions ?? 0;
+        } else {
+          y.layers.set(id, { paid: new Decimal(v.paid ?? '0'), base: new Decimal(v.base ?? '0') });
+        }
+      }
+    }
+    return acc;
+  }
+
+  year(y: number): YearYtd {
+    let entry = this.years.get(y);
+    if (!entry) {
+      entry = { basicPaid: ZERO, admissions: 0, layers: new Map() };
+      this.years.set(y, entry);
+    }
+    return entry;
+  }
+
+  layer(y: number, id: string): LayerYtd {
+    const year = this.year(y);
+    let entry = year.layers.get(id);
+    if (!entry) {
+      entry = { paid: ZERO, base: ZERO };
+      year.layers.set(id, entry);
+    }
+    return entry;
+  }
+
+  /** Paid so far this year by a layer, the basic fund included under its id. */
+  paid(y: number, id: string): Money {
+    return id === BASIC_LAYER_ID ? this.year(y).basicPaid : this.layer(y, id).paid;
+  }
+
+  toJson(): YtdJson {
+    const out: YtdJson = {};
+    for (const [year, y] of [...this.years.entries()].sort((a, b) => a[0] - b[0])) {
+      const layers: Record<string, LayerAccumulator> = { [BASIC_LAYER_ID]: { paid: formatAmount(y.basicPaid), admissions: y.admissions } };
+      for (const [id, l] of [...y.layers.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        layers[id] = { paid: formatAmount(l.paid), base: formatAmount(l.base) };
+      }
+      out[String(year)] = layers;
+    }
+    return out;
+  }
+}

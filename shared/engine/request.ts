@@ -1,0 +1,141 @@
+/**
+ * The settlement request (v1), as hospital systems send it to the CLI and as the
+ * UI builds it. Amounts are decimal strings; dates ISO. Validation names the
+ * field and the problem; nothing is guessed or silently defaulted except what
+ * the contract says (missing accumulators are zero, missing enrolment flags
+ * are false).
+ */
+import { z } from 'zod';
+import { amountProblem } from '../money.js';
+import { isRealDate } from '../dates.js';
+import { DeskError, fromZodError, formatPath } from '../errors.js';
+import { LAYER_ID_PATTERN, SCHEME_IDS, BASIC_LAYER_ID, type SchemeId, type HospitalLevel } from '../rules/schema.js';
+import type { RuleSet } from '../rules/ruleset.js';
+
+const amount = z
+  .string({ error: (iss) => (iss.input === undefined ? '缺少必填字段' : '金额须写成字符串形式的十进制数，如 "1234.50"') })
+  .superRefine((s, ctx) => {
+    const p = amountProblem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: 'invalid_amount', en: p.en } });
+  });
+
+const date = z
+  .string({ error: (iss) => (iss.input === undefined ? '缺少必填字段' : '日期须写成 "YYYY-MM-DD"') })
+  .superRefine((s, ctx) => {
+    if (!isRealDate(s)) {
+      ctx.addIssue({ code: 'custom', message: `日期 "${s}" 不存在或格式不是 YYYY-MM-DD`, params: { code: 'invalid_date', en: `"${s}" is not a real date YYYY-MM-DD` } });
+    }
+  });
+
+const hospitalLevel = z.unknown().superRefine((v, ctx) => {
+  if (v === 1 || v === 2 || v === 3) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: v === undefined ? '缺少必填字段' : `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`,
+    params: { code: v === undefined ? 'missing_field' : 'invalid_hospital_level', en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})` },
+  });
+});
+
+const count = z.number().int().min(0).max(366);
+
+const layerKey = z.string().regex(LAYER_ID_PATTERN, { message: '层级编号无效' });
+
+const cost = z.strictObject({
+  date,
+  medfee_sumamt: amount,
+  fulamt_ownpay_amt: amount,
+  overlmt_selfpay: amount,
+  preselfpay_amt: amount,
+});
+
+const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optional(), admissions: count.optional() });
+
+const yearAccumulators = z.record(layerKey, accumulator).superRefine((layers, ctx) => {
+  for (const [id, acc] of Object.entries(layers)) {
+    const wrong = id === BASIC_LAYER_ID ? (acc.base !== undefined ? 'base' : null) : acc.admissions !== undefined ? 'admissions' : null;
+    if (wrong) {
+      ctx.addIssue({ code: 'custom', path: [id, wrong], message: `"${id}" 没有 "${wrong}" 累计值`, params: { code: 'unknown_field', en: `"${id}" has no "${wrong}" accumulator` } });
+    }
+  }
+});
+
+export const settlementRequestSchema = z.strictObject({
+  region: z.string().min(1),
+  insured: z.strictObject({
+    scheme: z.string(),
+    retired: z.boolean(),
+    medical_assistance: z.boolean(),
+    enrolled: z.record(layerKey, z.boolean()).optional(),
+  }),
+  hospital_level: hospitalLevel,
+  admission_date: date,
+  discharge_date: date,
+  costs: z.array(cost),
+  ytd: z.record(z.string().regex(/^\d{4}$/, { message: '年度须为四位数字' }), yearAccumulators).optional(),
+});
+
+type RawRequest = z.infer<typeof settlementRequestSchema>;
+
+export interface CostLine {
+  date: string;
+  medfee_sumamt: string;
+  fulamt_ownpay_amt: string;
+  overlmt_selfpay: string;
+  preselfpay_amt: string;
+}
+
+export interface LayerAccumulator {
+  paid?: string;
+  base?: string;
+  admissions?: number;
+}
+
+export interface SettlementRequest {
+  region: string;
+  insured: { scheme: SchemeId; retired: boolean; medical_assistance: boolean; enrolled: Record<string, boolean> };
+  hospital_level: HospitalLevel;
+  admission_date: string;
+  discharge_date: string;
+  costs: CostLine[];
+  ytd: Record<string, Record<string, LayerAccumulator>>;
+}
+
+/** Validates an untrusted request; throws DeskError naming the field. */
+export function parseSettlementRequest(input: unknown, rules: RuleSet): SettlementRequest {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new DeskError('invalid_field', '', '请求须为 JSON 对象', 'the request must be a JSON object');
+  }
+  const parsed = settlementRequestSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw fromZodError(parsed.error);
+  const req: RawRequest = parsed.data;
+
+  if (!rules.hasRegion(req.region)) {
+    throw new DeskError('unknown_region', 'region', `未知统筹区 "${req.region}"（已安装：${rules.regions().join('、')}）`, `unknown region "${req.region}" (installed: ${rules.regions().join(', ')})`);
+  }
+  const scheme = req.insured.scheme;
+  if (!(SCHEME_IDS as readonly string[]).includes(scheme)) {
+    throw new DeskError('unknown_scheme', 'insured.scheme', `未知险种 "${scheme}"（应为 employee 职工 或 resident 城乡居民）`, `unknown scheme "${scheme}" (employee or resident)`);
+  }
+  if (req.discharge_date < req.admission_date) {
+    throw new DeskError('discharge_before_admission', 'discharge_date', `出院日期 ${req.discharge_date} 早于入院日期 ${req.admission_date}`, `discharge date ${req.discharge_date} is before admission date ${req.admission_date}`);
+  }
+  if (req.costs.length === 0) {
+    throw new DeskError('no_costs', 'costs', '没有费用明细，至少需要一条', 'no costs: at least one cost line is required');
+  }
+  req.costs.forEach((c, i) => {
+    const field = formatPath(['costs', i]);
+    if (c.date < req.admission_date || c.date > req.discharge_date) {
+      throw new DeskError('cost_outside_stay', `${field}.date`, `费用日期 ${c.date} 不在住院期间 ${req.admission_date} 至 ${req.discharge_date} 内`, `cost date ${c.date} is outside the stay ${req.admission_date}..${req.discharge_date}`);
+    }
+  });
+
+  return {
+    region: req.region,
+    insured: { scheme: scheme as SchemeId, retired: req.insured.retired, medical_assistance: req.insured.medical_assistance, enrolled: req.insured.enrolled ?? {} },
+    hospital_level: req.hospital_level as HospitalLevel,
+    admission_date: req.admission_date,
+    discharge_date: req.discharge_date,
+    costs: req.costs,
+    ytd: req.ytd ?? {},
+  };
+}

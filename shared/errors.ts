@@ -1,0 +1,97 @@
+/**
+ * Errors that cross a boundary (CLI, IPC, files) carry a stable code, the path
+ * of the offending field and a message a person can act on. They never carry a
+ * stack or internal detail.
+ */
+import type { z } from 'zod';
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'invalid_field'
+  | 'unknown_field'
+  | 'missing_field'
+  | 'invalid_amount'
+  | 'invalid_date'
+  | 'unknown_region'
+  | 'unknown_scheme'
+  | 'scheme_not_covered'
+  | 'invalid_hospital_level'
+  | 'discharge_before_admission'
+  | 'cost_outside_stay'
+  | 'self_pay_exceeds_total'
+  | 'no_costs'
+  | 'no_rule_in_force'
+  | 'invalid_rule_package'
+  | 'conflicting_rule_packages';
+
+export interface ErrorBody {
+  code: ErrorCode;
+  /** Path of the bad value, e.g. "costs[0].medfee_sumamt"; "" for the whole input. */
+  field: string;
+  /** Chinese, for the cashier and the hospital's IT. */
+  message: string;
+  message_en: string;
+}
+
+export class DeskError extends Error {
+  readonly body: ErrorBody;
+  constructor(code: ErrorCode, field: string, message: string, messageEn: string) {
+    super(`${field ? field + ': ' : ''}${messageEn}`);
+    this.name = 'DeskError';
+    this.body = { code, field, message, message_en: messageEn };
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/**
+ * Turns the first zod issue into a DeskError. Our schemas put the error code in
+ * the issue's params where a specific one applies; otherwise the code follows
+ * from the kind of issue.
+ */
+export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_field'): DeskError {
+  const issue = error.issues[0];
+  if (!issue) return new DeskError(fallback, '', '输入无效', 'invalid input');
+  let path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    path = path ? `${path}.${key}` : key;
+    return new DeskError(fallback === 'invalid_field' ? 'unknown_field' : fallback, path, `不认识的字段 "${key}"`, `unknown field "${key}"`);
+  }
+  // Parsed with { reportInput: true }: an issue without input is a missing key.
+  if (issue.code === 'invalid_type' && !('input' in issue)) {
+    return new DeskError(fallback === 'invalid_field' ? 'missing_field' : fallback, path, '缺少必填字段', 'required field is missing');
+  }
+  if (issue.code === 'custom') {
+    const params = (issue.params ?? {}) as { code?: ErrorCode; en?: string };
+    return new DeskError(params.code ?? fallback, path, issue.message, params.en ?? issue.message);
+  }
+  return new DeskError(fallback, path, zhMessage(issue), issue.message);
+}
+
+const TYPE_NAMES: Record<string, string> = { string: '字符串', number: '数字', boolean: '布尔值（true/false）', object: '对象', array: '数组', int: '整数' };
+
+/** A Chinese message for zod's built-in issues; our own checks write theirs directly. */
+function zhMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `类型错误：应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return `值过小（最小 ${String(issue.minimum)}）`;
+    case 'too_big':
+      return `值过大（最大 ${String(issue.maximum)}）`;
+    case 'invalid_value':
+      return `取值无效，应为：${issue.values.map((v) => JSON.stringify(v)).join('、')}`;
+    case 'invalid_format':
+      return issue.message.startsWith('Invalid') ? '格式不正确' : issue.message;
+    default:
+      return issue.message;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Money: decimal.js end to end. Amounts travel as strings with at most two
+ * decimals ("180000.00"); inside the engine they are `Money` (a Decimal from a
+ * private clone, so nobody else's Decimal configuration can change our rounding).
+ *
+ * domain.md §3 "Decision, rounding": every fund payment and every segment is
+ * rounded half-up to the cent; nothing else is rounded.
+ */
+import DecimalJs from 'decimal.js';
+
+export const Decimal = DecimalJs.clone({
+  precision: 40,
+  rounding: DecimalJs.ROUND_HALF_UP,
+  toExpNeg: -30,
+  toExpPos: 40,
+});
+export type Money = InstanceType<typeof Decimal>;
+
+export const ZERO: Money = new Decimal(0);
+
+/** A non-negative amount in yuan with at most two decimals, as written in requests. */
+export const AMOUNT_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/** A non-negative decimal number of any precision, as written in rule packages (rates, factors). */
+export const DECIMAL_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,12})?$/;
+
+/** Why a string is not an acceptable amount, or null when it is one. */
+export function amountProblem(s: string): { zh: string; en: string } | null {
+  if (AMOUNT_PATTERN.test(s)) return null;
+  if (/^-/.test(s.trim())) return { zh: '金额不能为负数', en: 'amount must not be negative' };
+  if (/^(0|[1-9]\d*)\.\d{3,}$/.test(s)) return { zh: '金额最多保留两位小数（到分）', en: 'amount has more than two decimals' };
+  if (/^(0|[1-9]\d*)(\.\d+)?$/.test(s)) return { zh: '金额超出允许范围', en: 'amount is too large' };
+  return { zh: '不是有效的金额（应为如 "1234.50" 的十进制字符串）', en: 'not a decimal amount such as "1234.50"' };
+}
+
+export function money(s: string | Money): Money {
+  return new Decimal(s);
+}
+
+/** Half-up to the cent (0.01 元). */
+export function toCents(x: Money): Money {
+  return x.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** "1234.5" -> "1234.50". Never rounds silently: callers round first where the rules say so. */
+export function formatAmount(x: Money): string {
+  if (!x.equals(x.toDecimalPlaces(2))) throw new Error(`internal: amount ${x.toString()} is not in cents`);
+  return x.toFixed(2);
+}
+
+/** "0.85" -> "85%", "0.075" -> "7.5%". For traces. */
+export function formatRate(rate: Money): string {
+  return `${rate.times(100).toString()}%`;
+}
+
+export function minMoney(a: Money, b: Money): Money {
+  return a.lessThan(b) ? a : b;
+}
+
+export function maxMoney(a: Money, b: Money): Money {
+  return a.greaterThan(b) ? a : b;
+}
+
+export function sumMoney(xs: Iterable<Money>): Money {
+  let total = ZERO;
+  for (const x of xs) total = total.plus(x);
+  return total;
+}
