@@ -3,6 +3,7 @@
  *
  *   npm run -s settle -- FILE            one request (FILE or - for stdin) → one JSON result
  *   npm run -s settle -- --batch FILE    NDJSON: one request per line → one result per line, same order
+ *   --rules PACKAGE.json                 (repeatable) settle with these rule packages as well as the bundled ones
  *
  * A refused request prints {"error": {"code", "field", "message", "message_en"}}.
  * Exit status: 0 when all settled, 2 when any request was refused, 1 on a usage
@@ -11,20 +12,30 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
-import { bundledRuleSet } from '../shared/rules/bundled.js';
+import { bundledPackages, bundledRuleSet } from '../shared/rules/bundled.js';
+import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
+import { DeskError } from '../shared/errors.js';
 import { settleLine, type LineOutcome } from './settle-line.js';
 
-const USAGE = 'usage: npm run -s settle -- FILE|-   |   npm run -s settle -- --batch FILE.ndjson|-';
+const USAGE = 'usage: npm run -s settle -- [--rules PACKAGE.json]... [--batch] FILE|-';
 
 async function main(argv: string[]): Promise<number> {
-  const batch = argv[0] === '--batch';
-  const args = batch ? argv.slice(1) : argv;
-  if (args.length !== 1 || args[0] === undefined) {
+  let batch = false;
+  const extraRules: string[] = [];
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--batch') batch = true;
+    else if (a === '--rules' && argv[i + 1] !== undefined) extraRules.push(argv[++i]!);
+    else args.push(a);
+  }
+  if (args.length !== 1 || args[0] === undefined || (args[0].startsWith('--') && args[0] !== '-')) {
     process.stderr.write(`${USAGE}\n`);
     return 1;
   }
   const source = args[0];
-  const rules = bundledRuleSet();
+  const rules = loadRules(extraRules);
+  if (!rules) return 1;
 
   if (!batch) {
     const text = source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
@@ -49,6 +60,19 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stdout.write(pending);
   return refused > 0 ? 2 : 0;
+}
+
+/** Bundled packages plus any given with --rules; a bad package is reported with the path of the bad value. */
+function loadRules(files: string[]): RuleSet | null {
+  if (files.length === 0) return bundledRuleSet();
+  try {
+    const extra = files.map((f) => parseRulePackage(JSON.parse(readFileSync(f, 'utf8')) as unknown, f));
+    return RuleSet.fromPackages([...bundledPackages, ...extra]);
+  } catch (e) {
+    const body = e instanceof DeskError ? e.body : { code: 'invalid_rule_package', field: '', message: String(e instanceof Error ? e.message : e) };
+    process.stderr.write(`${JSON.stringify({ error: body })}\n`);
+    return null;
+  }
 }
 
 main(process.argv.slice(2)).then(

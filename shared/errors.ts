@@ -57,7 +57,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
  * from the kind of issue.
  */
 export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_field'): DeskError {
-  const issue = error.issues[0];
+  // An unknown key is reported first: it is usually a misspelling of the field
+  // that then also shows up as missing ("hospital_levle").
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
   if (!issue) return new DeskError(fallback, '', '输入无效', 'invalid input');
   let path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
@@ -65,13 +67,18 @@ export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_f
     path = path ? `${path}.${key}` : key;
     return new DeskError(fallback === 'invalid_field' ? 'unknown_field' : fallback, path, `不认识的字段 "${key}"`, `unknown field "${key}"`);
   }
-  // Parsed with { reportInput: true }: an issue without input is a missing key.
-  if (issue.code === 'invalid_type' && !('input' in issue)) {
+  // Parsed with { reportInput: true }: JSON has no undefined, so an undefined input is a missing key.
+  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
     return new DeskError(fallback === 'invalid_field' ? 'missing_field' : fallback, path, '缺少必填字段', 'required field is missing');
   }
   if (issue.code === 'custom') {
     const params = (issue.params ?? {}) as { code?: ErrorCode; en?: string };
     return new DeskError(params.code ?? fallback, path, issue.message, params.en ?? issue.message);
+  }
+  if (issue.code === 'invalid_key' && issue.issues[0]) {
+    const inner = issue.issues[0] as z.core.$ZodIssue;
+    const params = (inner.code === 'custom' ? inner.params ?? {} : {}) as { code?: ErrorCode; en?: string };
+    return new DeskError(params.code ?? fallback, path, zhMessage(inner), `invalid key: ${params.en ?? inner.message}`);
   }
   return new DeskError(fallback, path, zhMessage(issue), issue.message);
 }

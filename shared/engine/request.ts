@@ -8,37 +8,49 @@
 import { z } from 'zod';
 import { amountProblem } from '../money.js';
 import { isRealDate } from '../dates.js';
-import { DeskError, fromZodError, formatPath } from '../errors.js';
+import { DeskError, fromZodError, formatPath, type ErrorCode } from '../errors.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS, BASIC_LAYER_ID, type SchemeId, type HospitalLevel } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
 
-const amount = z
-  .string({ error: (iss) => (iss.input === undefined ? '缺少必填字段' : '金额须写成字符串形式的十进制数，如 "1234.50"') })
-  .superRefine((s, ctx) => {
-    const p = amountProblem(s);
-    if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: 'invalid_amount', en: p.en } });
-  });
+/**
+ * A field checked by hand so that every failure, wrong JSON type included,
+ * gets the specific code (invalid_amount, invalid_date, …) and a message in
+ * both languages. Missing fields are reported as missing_field.
+ */
+function checked<T>(check: (v: unknown) => { code: ErrorCode; zh: string; en: string } | null) {
+  return z
+    .unknown()
+    .superRefine((v, ctx) => {
+      const p = v === undefined ? { code: 'missing_field' as const, zh: '缺少必填字段', en: 'required field is missing' } : check(v);
+      if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en } });
+    })
+    .transform((v) => v as T);
+}
 
-const date = z
-  .string({ error: (iss) => (iss.input === undefined ? '缺少必填字段' : '日期须写成 "YYYY-MM-DD"') })
-  .superRefine((s, ctx) => {
-    if (!isRealDate(s)) {
-      ctx.addIssue({ code: 'custom', message: `日期 "${s}" 不存在或格式不是 YYYY-MM-DD`, params: { code: 'invalid_date', en: `"${s}" is not a real date YYYY-MM-DD` } });
-    }
-  });
-
-const hospitalLevel = z.unknown().superRefine((v, ctx) => {
-  if (v === 1 || v === 2 || v === 3) return;
-  ctx.addIssue({
-    code: 'custom',
-    message: v === undefined ? '缺少必填字段' : `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`,
-    params: { code: v === undefined ? 'missing_field' : 'invalid_hospital_level', en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})` },
-  });
+const amount = checked<string>((v) => {
+  if (typeof v !== 'string') return { code: 'invalid_amount', zh: `金额须写成字符串形式的十进制数，如 "1234.50"（收到 ${JSON.stringify(v)}）`, en: `amount must be a decimal string such as "1234.50" (got ${JSON.stringify(v)})` };
+  const p = amountProblem(v);
+  return p && { code: 'invalid_amount', ...p };
 });
+
+const date = checked<string>((v) =>
+  typeof v === 'string' && isRealDate(v)
+    ? null
+    : { code: 'invalid_date', zh: `日期 ${JSON.stringify(v)} 不存在或格式不是 "YYYY-MM-DD"`, en: `${JSON.stringify(v)} is not a real date "YYYY-MM-DD"` },
+);
+
+const hospitalLevel = checked<HospitalLevel>((v) =>
+  v === 1 || v === 2 || v === 3
+    ? null
+    : { code: 'invalid_hospital_level', zh: `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`, en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})` },
+);
 
 const count = z.number().int().min(0).max(366);
 
-const layerKey = z.string().regex(LAYER_ID_PATTERN, { message: '层级编号无效' });
+const keyMatching = (pattern: RegExp, zh: string, en: string) =>
+  z.string().refine((s) => pattern.test(s), { message: zh, params: { code: 'invalid_field', en } });
+const layerKey = keyMatching(LAYER_ID_PATTERN, '层级编号无效（小写字母、数字、下划线）', 'invalid layer id (lower-case letters, digits, underscore)');
+const yearKey = keyMatching(/^\d{4}$/, '年度须为四位数字，如 "2026"', 'year must be four digits such as "2026"');
 
 const cost = z.strictObject({
   date,
@@ -71,7 +83,7 @@ export const settlementRequestSchema = z.strictObject({
   admission_date: date,
   discharge_date: date,
   costs: z.array(cost),
-  ytd: z.record(z.string().regex(/^\d{4}$/, { message: '年度须为四位数字' }), yearAccumulators).optional(),
+  ytd: z.record(yearKey, yearAccumulators).optional(),
 });
 
 type RawRequest = z.infer<typeof settlementRequestSchema>;
@@ -100,6 +112,11 @@ export interface SettlementRequest {
   ytd: Record<string, Record<string, LayerAccumulator>>;
 }
 
+function unknownLayer(field: string, id: string, region: string, known: Set<string>): DeskError {
+  const list = [...known].join(', ') || '—';
+  return new DeskError('unknown_field', field, `统筹区 ${region} 没有层级 "${id}"（有：${list}）`, `region ${region} has no layer "${id}" (it has: ${list})`);
+}
+
 /** Validates an untrusted request; throws DeskError naming the field. */
 export function parseSettlementRequest(input: unknown, rules: RuleSet): SettlementRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -115,6 +132,17 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
   const scheme = req.insured.scheme;
   if (!(SCHEME_IDS as readonly string[]).includes(scheme)) {
     throw new DeskError('unknown_scheme', 'insured.scheme', `未知险种 "${scheme}"（应为 employee 职工 或 resident 城乡居民）`, `unknown scheme "${scheme}" (employee or resident)`);
+  }
+  // A layer id the region does not have is refused, not ignored: a misspelt
+  // enrolment flag or accumulator would silently change the money.
+  const layerIds = new Set<string>(rules.versions(req.region).flatMap((p) => p.layers.map((l) => l.id)));
+  for (const id of Object.keys(req.insured.enrolled ?? {})) {
+    if (!layerIds.has(id)) throw unknownLayer(`insured.enrolled.${id}`, id, req.region, layerIds);
+  }
+  for (const [year, layers] of Object.entries(req.ytd ?? {})) {
+    for (const id of Object.keys(layers)) {
+      if (id !== BASIC_LAYER_ID && !layerIds.has(id)) throw unknownLayer(`ytd.${year}.${id}`, id, req.region, layerIds);
+    }
   }
   if (req.discharge_date < req.admission_date) {
     throw new DeskError('discharge_before_admission', 'discharge_date', `出院日期 ${req.discharge_date} 早于入院日期 ${req.admission_date}`, `discharge date ${req.discharge_date} is before admission date ${req.admission_date}`);
@@ -132,7 +160,7 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
   return {
     region: req.region,
     insured: { scheme: scheme as SchemeId, retired: req.insured.retired, medical_assistance: req.insured.medical_assistance, enrolled: req.insured.enrolled ?? {} },
-    hospital_level: req.hospital_level as HospitalLevel,
+    hospital_level: req.hospital_level,
     admission_date: req.admission_date,
     discharge_date: req.discharge_date,
     costs: req.costs,

@@ -336,8 +336,11 @@ function settleLayer(
   thisPart: Map<string, Money>,
   say: (step: string, text: string, article: string | null) => void,
 ): LayerOutcome {
-  // Eligibility (开封 第八、九条, 庆阳 六(三), 德阳 第三条): no enrolment, no payment, no accumulation.
-  if (layer.eligibility && req.insured.enrolled[layer.id] !== true) {
+  // Eligibility (开封 第八、九条, 庆阳 六(三), 德阳 第三条): not eligible, no payment, no accumulation.
+  const eligible =
+    layer.eligibility === null ||
+    (layer.eligibility.requires === 'enrolment' ? req.insured.enrolled[layer.id] === true : req.insured.medical_assistance);
+  if (!eligible && layer.eligibility) {
     say('eligibility', `${layer.name}：不符合享受条件（${layer.eligibility.condition}），本层不予支付`, layer.eligibility.article);
     return { pay: ZERO, bandedBase: null, usesSample: false };
   }

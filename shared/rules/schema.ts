@@ -36,6 +36,9 @@ export const SEGMENT_NAMES: Record<Segment, string> = {
 export const MODIFIER_CONDITIONS = ['medical_assistance', 'retired'] as const;
 export type ModifierCondition = (typeof MODIFIER_CONDITIONS)[number];
 
+/** What a layer can require of the person: enrolment (or contribution) in it, or being an assistance recipient. */
+export const ELIGIBILITY_REQUIREMENTS = ['enrolment', 'medical_assistance'] as const;
+
 export const BASIC_LAYER_ID = 'basic';
 export const LAYER_ID_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 
@@ -57,6 +60,7 @@ const positiveRate = rate.refine((s) => new Decimal(s).greaterThan(0), {
 });
 const isoDate = z
   .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式须为 YYYY-MM-DD' })
   .refine(isRealDate, { message: '须为真实存在的日期 YYYY-MM-DD', ...en('invalid_rule_package', 'must be a real date YYYY-MM-DD') });
 const text = z.string().min(1).max(500);
 const layerId = z.string().regex(LAYER_ID_PATTERN, { message: '层级编号须为小写字母、数字和下划线' });
@@ -117,9 +121,9 @@ const layer = z.strictObject({
   fund,
   schemes: z.array(z.enum(SCHEME_IDS)).min(1),
   eligibility: z
-    .strictObject({ requires_enrolment: z.literal(true), condition: text, article: text })
+    .strictObject({ requires: z.enum(ELIGIBILITY_REQUIREMENTS), condition: text, article: text })
     .nullable()
-    .describe('when set, the layer pays only if insured.enrolled.<layer id> is true'),
+    .describe('enrolment: pays only if insured.enrolled.<layer id> is true; medical_assistance: only for assistance recipients'),
   parts: z.array(layerPart).min(1),
   annual_cap: cap.nullable(),
   combined_cap: combinedCap.nullable(),
