@@ -41,10 +41,19 @@ export function toCents(x: Money): Money {
   return x.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }
 
-/** "1234.5" -> "1234.50". Never rounds silently: callers round first where the rules say so. */
+/**
+ * "1234.5" -> "1234.50". Never rounds silently: callers round first where the
+ * rules say so. (Built from toString, which is several times faster than
+ * toFixed in decimal.js; toExpPos/toExpNeg above keep it free of exponents.)
+ */
 export function formatAmount(x: Money): string {
-  if (!x.equals(x.toDecimalPlaces(2))) throw new Error(`internal: amount ${x.toString()} is not in cents`);
-  return x.toFixed(2);
+  const s = x.toString();
+  const dot = s.indexOf('.');
+  if (dot === -1) return `${s}.00`;
+  const decimals = s.length - dot - 1;
+  if (decimals === 2) return s;
+  if (decimals === 1) return `${s}0`;
+  throw new Error(`internal: amount ${s} is not in cents`);
 }
 
 /** "0.85" -> "85%", "0.075" -> "7.5%". For traces. */

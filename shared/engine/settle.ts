@@ -18,11 +18,11 @@ import {
   SCHEME_NAMES,
   type FundField,
   type LayerRules,
-  type LayerPartRules,
   type RulePackage,
   type Segment,
 } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
+import { compiled, type CompiledLayer, type CompiledPart } from '../rules/compiled.js';
 import { Accumulators } from './accumulators.js';
 import { parseSettlementRequest, type CostLine, type SettlementRequest } from './request.js';
 import type { FundPayment, NationalFields, PartResult, SettlementResult, TraceStep } from './result.js';
@@ -32,15 +32,29 @@ const SAMPLE = '〔样例值〕';
 const DECISION_PARTS = 'domain.md §3 决定：按（年度, 规则版本）分段结算';
 const DECISION_ONE_DEDUCTIBLE = 'domain.md §3 决定：每次住院只收取一次起付线，在第一段收取';
 
-/** Validates the request and settles it. Throws DeskError on bad input. */
-export function settle(input: unknown, rules: RuleSet): SettlementResult {
-  return settleRequest(parseSettlementRequest(input, rules), rules);
+export interface SettleOptions {
+  /**
+   * Build the Chinese calculation trace (default true). Batch re-settlement
+   * that only needs the amounts can turn it off; the amounts are identical.
+   */
+  trace?: boolean;
 }
 
-interface Part {
-  year: number;
-  pkg: RulePackage;
-  costs: CostLine[];
+/** Validates the request and settles it. Throws DeskError on bad input. */
+export function settle(input: unknown, rules: RuleSet, options: SettleOptions = {}): SettlementResult {
+  return settleRequest(parseSettlementRequest(input, rules), rules, options);
+}
+
+/** Trace text, given as a thunk so that nothing is formatted when the trace is off. */
+type Text = string | (() => string);
+
+class Trace {
+  readonly steps: TraceStep[] = [];
+  constructor(readonly enabled: boolean) {}
+
+  add(part: number | null, layer: string, step: string, text: Text, article: string | null): void {
+    if (this.enabled) this.steps.push({ part, layer, step, text: typeof text === 'string' ? text : text(), article });
+  }
 }
 
 interface CostTotals {
@@ -50,15 +64,37 @@ interface CostTotals {
   preself: Money;
 }
 
+interface Cost extends CostTotals {
+  index: number;
+  date: string;
+}
+
+interface Part {
+  year: number;
+  pkg: RulePackage;
+  costs: Cost[];
+}
+
+function parseCosts(lines: readonly CostLine[]): Cost[] {
+  return lines.map((c, index) => ({
+    index,
+    date: c.date,
+    medfee: new Decimal(c.medfee_sumamt),
+    fulamt: new Decimal(c.fulamt_ownpay_amt),
+    overlmt: new Decimal(c.overlmt_selfpay),
+    preself: new Decimal(c.preselfpay_amt),
+  }));
+}
+
 /** Splits the costs into parts, one per (calendar year, rule version), in date order. */
-function splitIntoParts(req: SettlementRequest, rules: RuleSet): Part[] {
-  const order = req.costs.map((c, i) => ({ c, i })).sort((a, b) => (a.c.date < b.c.date ? -1 : a.c.date > b.c.date ? 1 : a.i - b.i));
+function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: RuleSet): Part[] {
+  const order = [...costs].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.index - b.index));
   const parts: Part[] = [];
-  for (const { c, i } of order) {
+  for (const c of order) {
     const pkg = rules.versionFor(req.region, c.date);
     if (!pkg) {
       const region = rules.versions(req.region)[0]?.region.name ?? req.region;
-      throw new DeskError('no_rule_in_force', `costs[${i}].date`, `${region} 在 ${c.date} 没有生效的规则版本`, `no rule version of ${req.region} is in force on ${c.date}`);
+      throw new DeskError('no_rule_in_force', `costs[${c.index}].date`, `${region} 在 ${c.date} 没有生效的规则版本`, `no rule version of ${req.region} is in force on ${c.date}`);
     }
     if (pkg.schemes[req.insured.scheme] === undefined) {
       throw new DeskError(
@@ -76,54 +112,55 @@ function splitIntoParts(req: SettlementRequest, rules: RuleSet): Part[] {
   return parts;
 }
 
-function totals(costs: readonly CostLine[]): CostTotals {
+function totals(costs: readonly CostTotals[]): CostTotals {
+  if (costs.length === 1) return costs[0]!;
   let medfee = ZERO;
   let fulamt = ZERO;
   let overlmt = ZERO;
   let preself = ZERO;
   for (const c of costs) {
-    medfee = medfee.plus(c.medfee_sumamt);
-    fulamt = fulamt.plus(c.fulamt_ownpay_amt);
-    overlmt = overlmt.plus(c.overlmt_selfpay);
-    preself = preself.plus(c.preselfpay_amt);
+    medfee = medfee.plus(c.medfee);
+    fulamt = fulamt.plus(c.fulamt);
+    overlmt = overlmt.plus(c.overlmt);
+    preself = preself.plus(c.preself);
   }
   return { medfee, fulamt, overlmt, preself };
 }
 
-function checkSelfPay(req: SettlementRequest): void {
-  req.costs.forEach((c, i) => {
-    const t = totals([c]);
-    const selfPay = t.fulamt.plus(t.overlmt).plus(t.preself);
-    if (selfPay.greaterThan(t.medfee)) {
+function checkSelfPay(costs: readonly Cost[]): void {
+  for (const c of costs) {
+    const selfPay = c.fulamt.plus(c.overlmt).plus(c.preself);
+    if (selfPay.greaterThan(c.medfee)) {
       throw new DeskError(
         'self_pay_exceeds_total',
-        `costs[${i}]`,
-        `全自费 + 超限价自费 + 先行自付 = ${fmt(selfPay)}，大于医疗费总额 ${fmt(t.medfee)}`,
-        `fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt = ${fmt(selfPay)} exceeds medfee_sumamt ${fmt(t.medfee)}`,
+        `costs[${c.index}]`,
+        `全自费 + 超限价自费 + 先行自付 = ${fmt(selfPay)}，大于医疗费总额 ${fmt(c.medfee)}`,
+        `fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt = ${fmt(selfPay)} exceeds medfee_sumamt ${fmt(c.medfee)}`,
       );
     }
-  });
+  }
 }
 
-export function settleRequest(req: SettlementRequest, rules: RuleSet): SettlementResult {
-  checkSelfPay(req);
-  const parts = splitIntoParts(req, rules);
+export function settleRequest(req: SettlementRequest, rules: RuleSet, options: SettleOptions = {}): SettlementResult {
+  const costs = parseCosts(req.costs);
+  checkSelfPay(costs);
+  const parts = splitIntoParts(req, costs, rules);
   const acc = Accumulators.fromJson(req.ytd);
-  const trace: TraceStep[] = [];
-  const partResults = parts.map((part, index) => settlePart(req, part, index, parts.length, acc, trace));
+  const trace = new Trace(options.trace ?? true);
+  const settled = parts.map((part, index) => settlePart(req, part, index, parts.length, acc, trace));
 
   const first = parts[0]!.pkg;
-  const all = totals(req.costs);
+  const all = totals(costs);
   const fundTotals = new Map<string, Money>();
   const details = new Map<string, Omit<FundPayment, 'amount'>>();
   parts.forEach((part, index) => {
-    const pr = partResults[index]!;
+    const { paid } = settled[index]!;
     const basic = part.pkg.schemes[req.insured.scheme]!;
     details.set(BASIC_LAYER_ID, { layer: BASIC_LAYER_ID, name: basic.fund.name, field: basic.fund.field, fund_pay_type: basic.fund.fund_pay_type });
     for (const l of part.pkg.layers) {
       if (l.schemes.includes(req.insured.scheme)) details.set(l.id, { layer: l.id, name: l.fund.name, field: l.fund.field, fund_pay_type: l.fund.fund_pay_type });
     }
-    for (const [id, amount] of Object.entries(pr.funds)) fundTotals.set(id, (fundTotals.get(id) ?? ZERO).plus(amount));
+    for (const [id, amount] of paid) fundTotals.set(id, (fundTotals.get(id) ?? ZERO).plus(amount));
   });
 
   const byField = new Map<FundField, Money>(FUND_FIELDS.map((f) => [f, ZERO]));
@@ -144,7 +181,7 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet): Settlemen
     overlmt_selfpay: fmt(all.overlmt),
     preselfpay_amt: fmt(all.preself),
     inscp_scp_amt: fmt(inPolicy),
-    act_pay_dedc: fmt(sumMoney(partResults.map((p) => new Decimal(p.act_pay_dedc)))),
+    act_pay_dedc: fmt(sumMoney(settled.map((p) => p.deductible))),
     hifp_pay: fmt(byField.get('hifp_pay')!),
     cvlserv_pay: fmt(byField.get('cvlserv_pay')!),
     hifes_pay: fmt(byField.get('hifes_pay')!),
@@ -157,13 +194,7 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet): Settlemen
     acct_pay: fmt(ZERO),
     psn_cash_pay: fmt(personal),
   };
-  trace.push({
-    part: null,
-    layer: 'settlement',
-    step: 'cash',
-    text: `个人现金支付 = 医疗费总额 ${fmt(all.medfee)} − 基金支付合计 ${fmt(fundSum)} = ${fmt(personal)}`,
-    article: null,
-  });
+  trace.add(null, 'settlement', 'cash', () => `个人现金支付 = 医疗费总额 ${fmt(all.medfee)} − 基金支付合计 ${fmt(fundSum)} = ${fmt(personal)}`, null);
 
   return {
     region: req.region,
@@ -172,18 +203,19 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet): Settlemen
     ...national,
     funds,
     fund_details: fundDetails,
-    parts: partResults,
+    parts: settled.map((p) => p.result),
     ytd_after: acc.toJson(),
-    trace,
+    trace: trace.steps,
   };
 }
 
-function settlePart(req: SettlementRequest, part: Part, index: number, partCount: number, acc: Accumulators, trace: TraceStep[]): PartResult {
+function settlePart(req: SettlementRequest, part: Part, index: number, partCount: number, acc: Accumulators, trace: Trace): SettledPart {
   const { pkg, year } = part;
   const scheme = req.insured.scheme;
   const level = req.hospital_level;
   const rules = pkg.schemes[scheme]!;
-  const say = (layer: string, step: string, text: string, article: string | null) => trace.push({ part: index, layer, step, text, article });
+  const numbers = compiled(pkg).schemes[scheme]!;
+  const say = (layer: string, step: string, text: Text, article: string | null) => trace.add(index, layer, step, text, article);
   const t = totals(part.costs);
   const dates = part.costs.map((c) => c.date);
   const firstDate = dates[0]!;
@@ -191,9 +223,9 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   let usesSample = rules.status === 'sample';
 
   if (partCount > 1) {
-    say('settlement', 'part', `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起）`, DECISION_PARTS);
+    say('settlement', 'part', () => `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起）`, DECISION_PARTS);
   } else {
-    say('settlement', 'part', `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`, null);
+    say('settlement', 'part', () => `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`, null);
   }
 
   // In-policy amount P (inscp_scp_amt).
@@ -201,7 +233,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   say(
     BASIC_LAYER_ID,
     'in_policy',
-    `政策范围内费用 = 医疗费总额 ${fmt(t.medfee)} − 全自费 ${fmt(t.fulamt)} − 超限价自费 ${fmt(t.overlmt)} − 先行自付 ${fmt(t.preself)} = ${fmt(P)}`,
+    () => `政策范围内费用 = 医疗费总额 ${fmt(t.medfee)} − 全自费 ${fmt(t.fulamt)} − 超限价自费 ${fmt(t.overlmt)} − 先行自付 ${fmt(t.preself)} = ${fmt(P)}`,
     null,
   );
 
@@ -210,15 +242,19 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   const sample = rules.status === 'sample' ? SAMPLE : '';
   let D: Money;
   if (index === 0) {
-    let d = new Decimal(rules.deductible[level]);
-    let how = `${LEVEL_NAMES[level]}医院起付线 ${fmt(d)}${sample}`;
-    if (ytd.admissions > 0) {
-      const factor = new Decimal(rules.subsequent_admission_factor);
-      d = toCents(d.times(factor));
-      how += `；本年第 ${ytd.admissions + 1} 次住院，× ${factor.toString()} = ${fmt(d)}`;
-    }
+    const full = numbers.deductible[level];
+    const later = ytd.admissions > 0;
+    const d = later ? toCents(full.times(numbers.subsequentFactor)) : full;
     D = minMoney(P, d);
-    say(BASIC_LAYER_ID, 'deductible', `${how}；实际支付起付线 = min(${fmt(P)}, ${fmt(d)}) = ${fmt(D)}`, rules.article);
+    say(
+      BASIC_LAYER_ID,
+      'deductible',
+      () =>
+        `${LEVEL_NAMES[level]}医院起付线 ${fmt(full)}${sample}` +
+        (later ? `；本年第 ${ytd.admissions + 1} 次住院，× ${numbers.subsequentFactor.toString()} = ${fmt(d)}` : '') +
+        `；实际支付起付线 = min(${fmt(P)}, ${fmt(d)}) = ${fmt(D)}`,
+      rules.article,
+    );
   } else {
     D = ZERO;
     say(BASIC_LAYER_ID, 'deductible', '起付线已在第 1 段收取，本段不再收取', DECISION_ONE_DEDUCTIBLE);
@@ -226,13 +262,12 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   const R = P.minus(D);
 
   // Ratio and the basic fund's annual cap.
-  let r = new Decimal(rules.ratio[level]);
-  let ratioText = `${LEVEL_NAMES[level]}医院支付比例 ${formatRate(r)}${sample}`;
-  if (req.insured.retired && !new Decimal(rules.retired_increment).isZero()) {
-    r = r.plus(rules.retired_increment);
-    ratioText += ` + 退休 ${formatRate(new Decimal(rules.retired_increment))} = ${formatRate(r)}`;
-  }
-  const cap = new Decimal(rules.annual_cap);
+  const retired = req.insured.retired && !numbers.retiredIncrement.isZero();
+  const r = retired ? numbers.ratio[level].plus(numbers.retiredIncrement) : numbers.ratio[level];
+  const ratioText = () =>
+    `${LEVEL_NAMES[level]}医院支付比例 ${formatRate(numbers.ratio[level])}${sample}` +
+    (retired ? ` + 退休 ${formatRate(numbers.retiredIncrement)} = ${formatRate(r)}` : '');
+  const cap = numbers.annualCap;
   const room = maxMoney(ZERO, cap.minus(ytd.basicPaid));
   const wanted = R.times(r);
   let basic: Money;
@@ -243,7 +278,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     say(
       BASIC_LAYER_ID,
       'basic',
-      `${ratioText}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
+      () => `${ratioText()}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
       rules.article,
     );
   } else {
@@ -252,7 +287,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     say(
       BASIC_LAYER_ID,
       'basic',
-      `${ratioText}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${wanted.toFixed(2)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${formatRate(r)}) = ${fmt(W)}`,
+      () => `${ratioText()}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${wanted.toFixed(2)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${formatRate(r)}) = ${fmt(W)}`,
       rules.article,
     );
   }
@@ -260,7 +295,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   say(
     BASIC_LAYER_ID,
     'segments',
-    `转入后续层级：${SEGMENT_NAMES.deductible} ${fmt(D)}；${SEGMENT_NAMES.coinsurance} = ${fmt(W)} − ${fmt(basic)} = ${fmt(segments.coinsurance)}；${SEGMENT_NAMES.over_cap} = ${fmt(R)} − ${fmt(W)} = ${fmt(segments.over_cap)}`,
+    () => `转入后续层级：${SEGMENT_NAMES.deductible} ${fmt(D)}；${SEGMENT_NAMES.coinsurance} = ${fmt(W)} − ${fmt(basic)} = ${fmt(segments.coinsurance)}；${SEGMENT_NAMES.over_cap} = ${fmt(R)} − ${fmt(W)} = ${fmt(segments.over_cap)}`,
     null,
   );
 
@@ -269,7 +304,9 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   const thisPart = new Map<string, Money>([[BASIC_LAYER_ID, basic]]);
   const baseAdded = new Map<string, Money>();
   for (const layer of layers) {
-    const outcome = settleLayer(req, layer, year, segments, acc, thisPart, (step, text, article) => say(layer.id, step, text, article));
+    const outcome = settleLayer(req, layer, compiled(pkg).layers.get(layer)!, year, segments, acc, thisPart, trace.enabled, (step, text, article) =>
+      say(layer.id, step, text, article),
+    );
     thisPart.set(layer.id, outcome.pay);
     if (outcome.bandedBase) baseAdded.set(layer.id, outcome.bandedBase);
     usesSample ||= outcome.usesSample;
@@ -288,7 +325,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
       excess = excess.minus(cut);
       cuts.push(`${layer.name} 减 ${fmt(cut)} 为 ${fmt(pay.minus(cut))}`);
     }
-    say('settlement', 'in_policy_ceiling', `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum.minus(P))}，自最后一层起扣减：${cuts.join('；')}`, pkg.in_policy_ceiling.article);
+    say('settlement', 'in_policy_ceiling', () => `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum.minus(P))}，自最后一层起扣减：${cuts.join('；')}`, pkg.in_policy_ceiling.article);
   }
 
   // Commit this part's movements to the accumulators before the next part.
@@ -303,7 +340,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
 
   const funds: Record<string, string> = {};
   for (const [id, amount] of thisPart) funds[id] = fmt(amount);
-  return {
+  const result: PartResult = {
     year,
     rule_version: pkg.version,
     uses_sample_values: usesSample,
@@ -318,6 +355,14 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     segments: { deductible: fmt(segments.deductible), coinsurance: fmt(segments.coinsurance), over_cap: fmt(segments.over_cap) },
     funds,
   };
+  return { result, paid: thisPart, deductible: D };
+}
+
+interface SettledPart {
+  result: PartResult;
+  /** Layer id → payment of this part, basic included. */
+  paid: Map<string, Money>;
+  deductible: Money;
 }
 
 interface LayerOutcome {
@@ -330,63 +375,70 @@ interface LayerOutcome {
 function settleLayer(
   req: SettlementRequest,
   layer: LayerRules,
+  numbers: CompiledLayer,
   year: number,
   segments: Record<Segment, Money>,
   acc: Accumulators,
   thisPart: Map<string, Money>,
-  say: (step: string, text: string, article: string | null) => void,
+  tracing: boolean,
+  say: (step: string, text: Text, article: string | null) => void,
 ): LayerOutcome {
   // Eligibility (开封 第八、九条, 庆阳 六(三), 德阳 第三条): not eligible, no payment, no accumulation.
-  const eligible =
-    layer.eligibility === null ||
-    (layer.eligibility.requires === 'enrolment' ? req.insured.enrolled[layer.id] === true : req.insured.medical_assistance);
-  if (!eligible && layer.eligibility) {
-    say('eligibility', `${layer.name}：不符合享受条件（${layer.eligibility.condition}），本层不予支付`, layer.eligibility.article);
+  const eligibility = layer.eligibility;
+  const eligible = eligibility === null || (eligibility.requires === 'enrolment' ? req.insured.enrolled[layer.id] === true : req.insured.medical_assistance);
+  if (!eligible && eligibility) {
+    say('eligibility', () => `${layer.name}：不符合享受条件（${eligibility.condition}），本层不予支付`, eligibility.article);
     return { pay: ZERO, bandedBase: null, usesSample: false };
   }
 
   // Modifiers for groups of people (江阴: medical-assistance recipients).
   const person = { medical_assistance: req.insured.medical_assistance, retired: req.insured.retired };
-  const mods = layer.modifiers.filter((m) => person[m.when]);
-  let thresholdFactor = new Decimal(1);
-  let rateAdd = ZERO;
-  for (const m of mods) {
-    thresholdFactor = thresholdFactor.times(m.threshold_factor);
-    rateAdd = rateAdd.plus(m.rate_add);
-    say('modifier', `${layer.name}：${m.description}`, m.article);
-  }
+  let thresholdFactor: Money | null = null;
+  let rateAdd: Money | null = null;
+  layer.modifiers.forEach((m, i) => {
+    if (!person[m.when]) return;
+    const n = numbers.modifiers[i]!;
+    thresholdFactor = thresholdFactor ? thresholdFactor.times(n.thresholdFactor) : n.thresholdFactor;
+    rateAdd = rateAdd ? rateAdd.plus(n.rateAdd) : n.rateAdd;
+    say('modifier', () => `${layer.name}：${m.description}`, m.article);
+  });
 
   let usesSample = false;
   let raw = ZERO;
   let bandedBase: Money | null = null;
-  for (const part of layer.parts) {
+  layer.parts.forEach((part, partIndex) => {
     usesSample ||= part.status === 'sample';
     const base = sumMoney(part.base.map((s) => segments[s]));
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;
-    const { pay, lines } = applyBands(part, before, base, thresholdFactor, rateAdd);
+    const { pay, lines } = applyBands(numbers.parts[partIndex]!, before, base, thresholdFactor, rateAdd, tracing);
     raw = raw.plus(pay);
-    const baseName = part.base.map((s) => SEGMENT_NAMES[s]).join(' + ');
-    const where =
-      part.kind === 'banded'
-        ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}`
-        : `基数（${baseName}）本次 ${fmt(base)}`;
-    const sample = part.status === 'sample' ? SAMPLE : '';
-    say(part.kind, `${layer.name}：${where}；${lines.length > 0 ? lines.join('；') : '未超过起付标准，不支付'}${sample}`, part.article);
-  }
+    say(
+      part.kind,
+      () => {
+        const baseName = part.base.map((s) => SEGMENT_NAMES[s]).join(' + ');
+        const where =
+          part.kind === 'banded' ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}` : `基数（${baseName}）本次 ${fmt(base)}`;
+        const none = base.isZero() ? '基数为 0，不支付' : '未超过起付标准，不支付';
+        return `${layer.name}：${where}；${lines.length > 0 ? lines.join('；') : none}${part.status === 'sample' ? SAMPLE : ''}`;
+      },
+      part.article,
+    );
+  });
   let pay = toCents(raw);
-  if (layer.parts.length > 1 || !raw.equals(pay)) say('sum', `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${raw.toString()}，四舍五入到分 = ${fmt(pay)}`, null);
+  if (layer.parts.length > 1 || !raw.equals(pay)) say('sum', () => `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${raw.toString()}，四舍五入到分 = ${fmt(pay)}`, null);
 
-  if (layer.annual_cap) {
-    usesSample ||= layer.annual_cap.status === 'sample';
-    const cap = new Decimal(layer.annual_cap.amount);
+  const annualCap = layer.annual_cap;
+  if (annualCap) {
+    usesSample ||= annualCap.status === 'sample';
+    const cap = numbers.annualCap!;
     const paid = acc.layer(year, layer.id).paid;
     const room = maxMoney(ZERO, cap.minus(paid));
     const capped = minMoney(pay, room);
     say(
       'annual_cap',
-      `${layer.name}：年度最高支付 ${fmt(cap)}${layer.annual_cap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
-      layer.annual_cap.article,
+      () => `${layer.name}：年度最高支付 ${fmt(cap)}${annualCap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+      annualCap.article,
     );
     pay = capped;
   }
@@ -394,13 +446,13 @@ function settleLayer(
   if (layer.combined_cap) {
     const cc = layer.combined_cap;
     usesSample ||= cc.status === 'sample';
-    const cap = new Decimal(cc.amount);
+    const cap = numbers.combinedCap!;
     const used = sumMoney(cc.with.map((id) => acc.paid(year, id).plus(thisPart.get(id) ?? ZERO)));
     const room = maxMoney(ZERO, cap.minus(used));
     const capped = minMoney(pay, room);
     say(
       'combined_cap',
-      `${layer.name}：与${cc.with.filter((id) => id !== layer.id).map((id) => (id === BASIC_LAYER_ID ? '基本医保统筹基金' : id)).join('、')}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+      () => `${layer.name}：与${cc.with.filter((id) => id !== layer.id).map((id) => (id === BASIC_LAYER_ID ? '基本医保统筹基金' : id)).join('、')}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
       cc.article,
     );
     pay = capped;
@@ -412,26 +464,35 @@ function settleLayer(
  * Σ rate × |[before, before + base] ∩ band| over the part's bands (domain.md §3).
  * The first band starts at the threshold (× modifier); each later band starts where the previous ends.
  */
-function applyBands(part: LayerPartRules, before: Money, base: Money, thresholdFactor: Money, rateAdd: Money): { pay: Money; lines: string[] } {
+function applyBands(
+  part: CompiledPart,
+  before: Money,
+  base: Money,
+  thresholdFactor: Money | null,
+  rateAdd: Money | null,
+  tracing: boolean,
+): { pay: Money; lines: string[] } {
   const lo = before;
   const hi = before.plus(base);
-  let from = new Decimal(part.threshold).times(thresholdFactor);
+  let from = thresholdFactor ? part.threshold.times(thresholdFactor) : part.threshold;
   let pay = ZERO;
   const lines: string[] = [];
   for (const band of part.bands) {
-    const to = band.to === null ? null : new Decimal(band.to);
+    const to = band.to;
     const start = maxMoney(lo, from);
     const end = to === null ? hi : minMoney(hi, to);
     if (end.greaterThan(start)) {
-      const rate = new Decimal(band.rate).plus(rateAdd);
-      const amount = end.minus(start).times(rate);
+      const rate = rateAdd ? band.rate.plus(rateAdd) : band.rate;
+      const width = end.minus(start);
+      const amount = width.times(rate);
       pay = pay.plus(amount);
-      const range = to === null ? `超过 ${from.toFixed(2)} 的部分` : `${from.toFixed(2)} 至 ${to.toFixed(2)} 段`;
-      lines.push(`${range} ${end.minus(start).toFixed(2)} × ${formatRate(rate)} = ${amount.toString()}`);
+      if (tracing) {
+        const range = to === null ? `超过 ${from.toFixed(2)} 的部分` : `${from.toFixed(2)} 至 ${to.toFixed(2)} 段`;
+        lines.push(`${range} ${width.toFixed(2)} × ${formatRate(rate)} = ${amount.toString()}`);
+      }
     }
     if (to === null) break;
     from = maxMoney(from, to);
   }
   return { pay, lines };
 }
-
