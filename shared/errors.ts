@@ -22,7 +22,19 @@ export type ErrorCode =
   | 'no_costs'
   | 'no_rule_in_force'
   | 'invalid_rule_package'
-  | 'conflicting_rule_packages';
+  | 'conflicting_rule_packages'
+  // store and service
+  | 'database_too_new'
+  | 'not_found'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'invalid_pin'
+  | 'operator_locked'
+  | 'already_reversed'
+  | 'day_closed'
+  | 'duplicate_invoice'
+  | 'filing_limit_exceeded'
+  | 'damaged_backup';
 
 export interface ErrorBody {
   code: ErrorCode;

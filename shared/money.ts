@@ -70,7 +70,7 @@ export function maxMoney(a: Money, b: Money): Money {
 }
 
 export function sumMoney(xs: Iterable<Money>): Money {
-  let total = ZERO;
-  for (const x of xs) total = total.plus(x);
-  return total;
+  let total: Money | null = null;
+  for (const x of xs) total = total === null ? x : total.plus(x);
+  return total ?? ZERO;
 }

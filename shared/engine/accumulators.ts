@@ -29,10 +29,10 @@ export class Accumulators {
       const y = acc.year(Number(year));
       for (const [id, v] of Object.entries(layers)) {
         if (id === BASIC_LAYER_ID) {
-          y.basicPaid = new Decimal(v.paid ?? '0');
+          y.basicPaid = v.paid === undefined ? ZERO : new Decimal(v.paid);
           y.admissions = v.admissions ?? 0;
         } else {
-          y.layers.set(id, { paid: new Decimal(v.paid ?? '0'), base: new Decimal(v.base ?? '0') });
+          y.layers.set(id, { paid: v.paid === undefined ? ZERO : new Decimal(v.paid), base: v.base === undefined ? ZERO : new Decimal(v.base) });
         }
       }
     }

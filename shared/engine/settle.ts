@@ -13,7 +13,6 @@ import { yearOf } from '../dates.js';
 import { DeskError } from '../errors.js';
 import {
   BASIC_LAYER_ID,
-  FUND_FIELDS,
   SEGMENT_NAMES,
   SCHEME_NAMES,
   type FundField,
@@ -28,6 +27,7 @@ import { parseSettlementRequest, type CostLine, type SettlementRequest } from '.
 import type { FundPayment, NationalFields, PartResult, SettlementResult, TraceStep } from './result.js';
 
 const LEVEL_NAMES = { 1: '一级', 2: '二级', 3: '三级' } as const;
+const ZERO_TEXT = '0.00';
 const SAMPLE = '〔样例值〕';
 const DECISION_PARTS = 'domain.md §3 决定：按（年度, 规则版本）分段结算';
 const DECISION_ONE_DEDUCTIBLE = 'domain.md §3 决定：每次住院只收取一次起付线，在第一段收取';
@@ -160,39 +160,50 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
     for (const l of part.pkg.layers) {
       if (l.schemes.includes(req.insured.scheme)) details.set(l.id, { layer: l.id, name: l.fund.name, field: l.fund.field, fund_pay_type: l.fund.fund_pay_type });
     }
-    for (const [id, amount] of paid) fundTotals.set(id, (fundTotals.get(id) ?? ZERO).plus(amount));
+    for (const [id, amount] of paid) {
+      const before = fundTotals.get(id);
+      fundTotals.set(id, before === undefined ? amount : before.plus(amount));
+    }
   });
 
-  const byField = new Map<FundField, Money>(FUND_FIELDS.map((f) => [f, ZERO]));
+  const byField: Partial<Record<FundField, Money>> = {};
   const fundDetails: FundPayment[] = [];
   const funds: Record<string, string> = {};
   for (const [id, d] of details) {
     const amount = fundTotals.get(id) ?? ZERO;
-    byField.set(d.field, byField.get(d.field)!.plus(amount));
-    funds[id] = fmt(amount);
-    fundDetails.push({ ...d, amount: fmt(amount) });
+    const sofar = byField[d.field];
+    byField[d.field] = sofar === undefined ? amount : sofar.plus(amount);
+    const text = fmt(amount);
+    funds[id] = text;
+    fundDetails.push({ layer: d.layer, name: d.name, field: d.field, fund_pay_type: d.fund_pay_type, amount: text });
   }
   const fundSum = sumMoney(fundTotals.values());
   const personal = all.medfee.minus(fundSum);
-  const inPolicy = all.medfee.minus(all.fulamt).minus(all.overlmt).minus(all.preself);
+  const personalText = fmt(personal);
+  // A single part (the usual case) already has the bill's figures formatted.
+  const only = settled.length === 1 ? settled[0]!.result : null;
+  const field = (f: FundField) => {
+    const v = byField[f];
+    return v === undefined ? ZERO_TEXT : fmt(v);
+  };
   const national: NationalFields = {
-    medfee_sumamt: fmt(all.medfee),
-    fulamt_ownpay_amt: fmt(all.fulamt),
-    overlmt_selfpay: fmt(all.overlmt),
-    preselfpay_amt: fmt(all.preself),
-    inscp_scp_amt: fmt(inPolicy),
-    act_pay_dedc: fmt(sumMoney(settled.map((p) => p.deductible))),
-    hifp_pay: fmt(byField.get('hifp_pay')!),
-    cvlserv_pay: fmt(byField.get('cvlserv_pay')!),
-    hifes_pay: fmt(byField.get('hifes_pay')!),
-    hifmi_pay: fmt(byField.get('hifmi_pay')!),
-    hifob_pay: fmt(byField.get('hifob_pay')!),
-    maf_pay: fmt(byField.get('maf_pay')!),
-    oth_pay: fmt(byField.get('oth_pay')!),
+    medfee_sumamt: only ? only.medfee_sumamt : fmt(all.medfee),
+    fulamt_ownpay_amt: only ? only.fulamt_ownpay_amt : fmt(all.fulamt),
+    overlmt_selfpay: only ? only.overlmt_selfpay : fmt(all.overlmt),
+    preselfpay_amt: only ? only.preselfpay_amt : fmt(all.preself),
+    inscp_scp_amt: only ? only.inscp_scp_amt : fmt(all.medfee.minus(all.fulamt).minus(all.overlmt).minus(all.preself)),
+    act_pay_dedc: only ? only.act_pay_dedc : fmt(sumMoney(settled.map((p) => p.deductible))),
+    hifp_pay: field('hifp_pay'),
+    cvlserv_pay: field('cvlserv_pay'),
+    hifes_pay: field('hifes_pay'),
+    hifmi_pay: field('hifmi_pay'),
+    hifob_pay: field('hifob_pay'),
+    maf_pay: field('maf_pay'),
+    oth_pay: field('oth_pay'),
     fund_pay_sumamt: fmt(fundSum),
-    psn_part_amt: fmt(personal),
-    acct_pay: fmt(ZERO),
-    psn_cash_pay: fmt(personal),
+    psn_part_amt: personalText,
+    acct_pay: ZERO_TEXT,
+    psn_cash_pay: personalText,
   };
   trace.add(null, 'settlement', 'cash', () => `个人现金支付 = 医疗费总额 ${fmt(all.medfee)} − 基金支付合计 ${fmt(fundSum)} = ${fmt(personal)}`, null);
 
@@ -408,7 +419,8 @@ function settleLayer(
   let bandedBase: Money | null = null;
   layer.parts.forEach((part, partIndex) => {
     usesSample ||= part.status === 'sample';
-    const base = sumMoney(part.base.map((s) => segments[s]));
+    let base = segments[part.base[0]!];
+    for (let i = 1; i < part.base.length; i++) base = base.plus(segments[part.base[i]!]);
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;
     const { pay, lines } = applyBands(numbers.parts[partIndex]!, before, base, thresholdFactor, rateAdd, tracing);
@@ -479,6 +491,8 @@ function applyBands(
   const lines: string[] = [];
   for (const band of part.bands) {
     const to = band.to;
+    // Nothing at or below this band's start: neither here nor in any later band.
+    if (hi.lessThanOrEqualTo(from)) break;
     const start = maxMoney(lo, from);
     const end = to === null ? hi : minMoney(hi, to);
     if (end.greaterThan(start)) {
