@@ -140,6 +140,11 @@ export const rulePackageSchema = z
     schemes: z.strictObject({ employee: basicRules.optional(), resident: basicRules.optional() }),
     layers: z.array(layer),
     in_policy_ceiling: z.strictObject({ article: text }).describe('basic + all layers ≤ in-policy amount, per part'),
+    manual_claims: z
+      .strictObject({ filing_limit_months: z.number().int().min(1).max(120), article: text })
+      .nullable()
+      .optional()
+      .describe('out-of-network claims must be filed within this many months of the cost date'),
     notes: z.array(text),
   })
   .superRefine((pkg, ctx) => {

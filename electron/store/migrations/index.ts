@@ -1,0 +1,9 @@
+/** Numbered schema migrations: MIGRATIONS[n] takes user_version n to n + 1. Never edit one that has shipped; add the next. */
+import { sql as initial } from './0001-initial.js';
+
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ name: '0001-initial', sql: initial }];

@@ -1,0 +1,88 @@
+/** A real store in a fresh temporary folder: database file, key file, attachments. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../electron/store/db.js';
+import { FileKeyProvider } from '../electron/store/keys.js';
+import { DeskService, type Session } from '../electron/store/service.js';
+import type { Clock } from '../electron/store/clock.js';
+
+export class TestClock implements Clock {
+  constructor(public at: Date) {}
+  now(): Date {
+    return new Date(this.at);
+  }
+  set(iso: string): void {
+    this.at = new Date(iso);
+  }
+}
+
+export interface TestStore {
+  dir: string;
+  dbPath: string;
+  service: DeskService;
+  clock: TestClock;
+  supervisor: Session;
+  cashier: Session;
+  clerk: Session;
+  reopen(): DeskService;
+}
+
+export const TERMINAL = { code: 'T01', hospital_code: 'H510100001', hospital_name: '测试市第一人民医院' };
+
+export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
+  const dir = mkdtempSync(join(tmpdir(), 'desk-store-'));
+  const dbPath = join(dir, 'desk.sqlite');
+  const clock = new TestClock(new Date(now));
+  const open = () => new DeskService({ db: openDatabase(dbPath), keys: new FileKeyProvider(join(dir, 'key')), dataDir: dir, terminal: TERMINAL, clock });
+  const service = open();
+  service.createOperator(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
+  const supervisor = service.login({ code: 'sup1', pin: '246810' });
+  service.createOperator(supervisor, { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' });
+  service.createOperator(supervisor, { code: 'clerk1', name: '赵审核', role: 'claims_clerk', pin: '112233' });
+  return {
+    dir,
+    dbPath,
+    service,
+    clock,
+    supervisor,
+    cashier: service.login({ code: 'cash1', pin: '135790' }),
+    clerk: service.login({ code: 'clerk1', pin: '112233' }),
+    reopen: open,
+  };
+}
+
+/** Valid 18-digit identity numbers (GB 11643 check digit computed). */
+export function idNumber(seed: number): string {
+  const body = `510102198${String(seed % 10)}0${(seed % 9) + 1}1${String(seed % 10)}${String(100 + (seed % 900)).padStart(3, '0')}`.slice(0, 17);
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(body[i]) * weights[i]!;
+  return body + '10X98765432'[sum % 11]!;
+}
+
+export function dazhouPerson(seed = 1, extra: Record<string, unknown> = {}) {
+  return {
+    id_number: idNumber(seed),
+    name: '张三',
+    gender: 'M' as const,
+    region: 'dazhou',
+    scheme: 'employee' as const,
+    retired: false,
+    medical_assistance: false,
+    enrolled: {},
+    accumulators: {},
+    as_of: '2026-01-01T00:00:00+08:00',
+    source: 'cashier' as const,
+    ...extra,
+  };
+}
+
+export const example1Bill = (personId: number, extra: Record<string, unknown> = {}) => ({
+  person_id: personId,
+  hospital_level: 3,
+  admission_date: '2026-03-02',
+  discharge_date: '2026-03-20',
+  costs: [{ date: '2026-03-20', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }],
+  ...extra,
+});
