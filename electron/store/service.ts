@@ -16,7 +16,6 @@ import { settle } from '../../shared/engine/settle.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { LayerAccumulator } from '../../shared/engine/request.js';
 import { BASIC_LAYER_ID } from '../../shared/rules/schema.js';
-import type { RuleSet } from '../../shared/rules/ruleset.js';
 import {
   closeDayInput,
   createOperatorInput,
@@ -433,10 +432,14 @@ export class DeskService {
       () =>
         writeTransaction(this.db, () => {
           const original = this.db.prepare("SELECT * FROM settlements WHERE number = ? AND kind = 'settlement'").get(r.number) as
-            | { id: number; person_id: number; region: string; rule_versions: string; offline: number; hospital_level: number; admission_date: string; discharge_date: string; medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string; request: string }
+            | { id: number; person_id: number; operator_id: number; region: string; rule_versions: string; offline: number; hospital_level: number; admission_date: string; discharge_date: string; medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string; request: string }
             | undefined;
           if (!original) throw new DeskError('not_found', 'number', `结算单号 ${r.number} 不存在`, `no settlement ${r.number}`);
           const already = this.db.prepare('SELECT number FROM settlements WHERE reverses_id = ?').get(original.id) as { number: string } | undefined;
+          const today = businessDate(this.clock.now());
+          if (this.db.prepare('SELECT 1 FROM day_closes WHERE operator_id = ? AND business_date = ?').get(original.operator_id, today)) {
+            throw new DeskError('day_closed', 'number', `原收费员今日已日结，撤销须在次日办理`, `the original cashier's day ${today} is closed`);
+          }
           if (already) throw new DeskError('already_reversed', 'number', `结算 ${r.number} 已于冲销单 ${already.number} 撤销，不能重复撤销`, `settlement ${r.number} was already reversed by ${already.number}`);
           const at = this.clock.now();
           const date = businessDate(at);
@@ -535,16 +538,28 @@ export class DeskService {
     const q = parse(historyQuery, input);
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (q.number) (where.push('s.number = ?'), args.push(q.number));
+    if (q.number) {
+      where.push('s.number = ?');
+      args.push(q.number);
+    }
     if (q.id_number) {
       const person = this.db.prepare('SELECT id FROM persons WHERE id_hash = ?').get(this.vault.lookupHash(normalizeIdNumber(q.id_number, 'id_number'))) as { id: number } | undefined;
       if (!person) return [];
       where.push('s.person_id = ?');
       args.push(person.id);
     }
-    if (q.person_id) (where.push('s.person_id = ?'), args.push(q.person_id));
-    if (q.from) (where.push('s.settled_at >= ?'), args.push(new Date(`${q.from}T00:00:00+08:00`).toISOString()));
-    if (q.to) (where.push('s.settled_at < ?'), args.push(new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 86_400_000).toISOString()));
+    if (q.person_id) {
+      where.push('s.person_id = ?');
+      args.push(q.person_id);
+    }
+    if (q.from) {
+      where.push('s.settled_at >= ?');
+      args.push(new Date(`${q.from}T00:00:00+08:00`).toISOString());
+    }
+    if (q.to) {
+      where.push('s.settled_at < ?');
+      args.push(new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 86_400_000).toISOString());
+    }
     if (q.status === 'reversal') where.push("s.kind = 'reversal'");
     if (q.status === 'settled') where.push("s.kind = 'settlement' AND r.id IS NULL");
     if (q.status === 'reversed') where.push("s.kind = 'settlement' AND r.id IS NOT NULL");
@@ -667,7 +682,13 @@ export class DeskService {
 
   /** Totals for an operator and day, added up with decimal.js (SQLite would add TEXT amounts as floats). */
   dayTotals(operatorId: number, date: string): DayTotals {
-    const rows = this.db.prepare('SELECT kind, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, id FROM settlements WHERE operator_id = ? AND business_date = ?').all(operatorId, date) as {
+    // A reversal refunds at the window of the settlement it reverses: it counts in that cashier's day.
+    const rows = this.db
+      .prepare(
+        `SELECT s.kind, s.offline, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay, s.id FROM settlements s LEFT JOIN settlements o ON o.id = s.reverses_id
+         WHERE s.business_date = ? AND ((s.kind = 'settlement' AND s.operator_id = ?) OR (s.kind = 'reversal' AND o.operator_id = ?))`,
+      )
+      .all(date, operatorId, operatorId) as {
       kind: string;
       offline: number;
       medfee_sumamt: string;
