@@ -1,0 +1,65 @@
+/** Online backup, daily backup and restore on real files; a damaged backup is refused and changes nothing. */
+import { readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/store/backup.js';
+import { DeskError } from '../shared/errors.js';
+import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
+
+describe('backup and restore', () => {
+  it('backs up online while writing, and restores the copy', async () => {
+    const s = makeStore();
+    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
+    const kept = s.service.settle(s.cashier, example1Bill(person_id)).number;
+    const backup = await backupDatabase(s.service.db, join(s.dir, 'backups'), s.clock);
+    expect(backup.settlements).toBe(1);
+    expect(backup.path).toMatch(/desk-20260320-020000\.sqlite$/);
+    const lost = s.service.settle(s.cashier, example1Bill(person_id)).number;
+    s.service.db.close();
+    expect(restoreDatabase(backup.path, s.dbPath)).toEqual({ settlements: 1 });
+    const restored = s.reopen();
+    expect(restored.history(s.cashier, {}).map((r) => r.number)).toEqual([kept]);
+    expect(() => restored.record(lost)).toThrow(/no settlement/);
+    expect(restored.verifyAudit().ok).toBe(true);
+  });
+
+  it('makes one daily backup per day', async () => {
+    const s = makeStore();
+    const folder = join(s.dir, 'daily');
+    expect(await dailyBackup(s.service.db, folder, s.clock)).not.toBeNull();
+    s.clock.set('2026-03-20T09:00:00Z');
+    expect(await dailyBackup(s.service.db, folder, s.clock)).toBeNull();
+    s.clock.set('2026-03-21T01:00:00Z');
+    expect(await dailyBackup(s.service.db, folder, s.clock)).not.toBeNull();
+    expect(readdirSync(folder).filter((f) => f.endsWith('.sqlite'))).toHaveLength(2);
+  });
+
+  it('refuses a damaged backup and leaves the current database untouched', async () => {
+    const s = makeStore();
+    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
+    for (let i = 0; i < 20; i++) s.service.settle(s.cashier, example1Bill(person_id));
+    const backup = await backupDatabase(s.service.db, join(s.dir, 'backups'), s.clock);
+    s.service.db.close();
+    const damaged = join(s.dir, 'damaged.sqlite');
+    copyFileSync(backup.path, damaged);
+    const bytes = readFileSync(damaged);
+    bytes.fill(0x5a, 8192, 16384); // scribble over pages in the middle
+    writeFileSync(damaged, bytes);
+    const truncated = join(s.dir, 'truncated.sqlite');
+    writeFileSync(truncated, readFileSync(backup.path).subarray(0, 3000));
+    const notDb = join(s.dir, 'notes.sqlite');
+    writeFileSync(notDb, '这不是数据库');
+    const before = readFileSync(s.dbPath);
+    for (const file of [damaged, truncated, notDb]) {
+      let code = '';
+      try {
+        restoreDatabase(file, s.dbPath);
+      } catch (e) {
+        code = e instanceof DeskError ? e.body.code : String(e);
+      }
+      expect(code, file).toBe('damaged_backup');
+    }
+    expect(readFileSync(s.dbPath).equals(before)).toBe(true);
+    expect(verifyDatabaseFile(backup.path).settlements).toBe(20);
+  });
+});
