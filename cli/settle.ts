@@ -4,6 +4,7 @@
  *   npm run -s settle -- FILE            one request (FILE or - for stdin) → one JSON result
  *   npm run -s settle -- --batch FILE    NDJSON: one request per line → one result per line, same order
  *   --rules PACKAGE.json                 (repeatable) settle with these rule packages as well as the bundled ones
+ *   --db PATH                            settle with the rule versions installed in this terminal's store (read-only)
  *
  * A refused request prints {"error": {"code", "field", "message", "message_en"}}.
  * Exit status: 0 when all settled, 2 when any request was refused, 1 on a usage
@@ -15,18 +16,23 @@ import { createReadStream } from 'node:fs';
 import { bundledPackages, bundledRuleSet } from '../shared/rules/bundled.js';
 import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
 import { DeskError } from '../shared/errors.js';
+import { openDatabase } from '../electron/store/db.js';
+import { RuleStore } from '../electron/store/rule-store.js';
+import { systemClock } from '../electron/store/clock.js';
 import { settleLine, type LineOutcome } from './settle-line.js';
 
-const USAGE = 'usage: npm run -s settle -- [--rules PACKAGE.json]... [--batch] FILE|-';
+const USAGE = 'usage: npm run -s settle -- [--db STORE.sqlite | --rules PACKAGE.json...] [--batch] FILE|-';
 
 async function main(argv: string[]): Promise<number> {
   let batch = false;
   const extraRules: string[] = [];
+  let dbPath: string | null = null;
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--batch') batch = true;
     else if (a === '--rules' && argv[i + 1] !== undefined) extraRules.push(argv[++i]!);
+    else if (a === '--db' && argv[i + 1] !== undefined) dbPath = argv[++i]!;
     else args.push(a);
   }
   if (args.length !== 1 || args[0] === undefined || (args[0].startsWith('--') && args[0] !== '-')) {
@@ -34,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const source = args[0];
-  const rules = loadRules(extraRules);
+  const rules = dbPath ? loadStoreRules(dbPath) : loadRules(extraRules);
   if (!rules) return 1;
 
   if (!batch) {
@@ -70,6 +76,22 @@ function loadRules(files: string[]): RuleSet | null {
     return RuleSet.fromPackages([...bundledPackages, ...extra]);
   } catch (e) {
     const body = e instanceof DeskError ? e.body : { code: 'invalid_rule_package', field: '', message: String(e instanceof Error ? e.message : e) };
+    process.stderr.write(`${JSON.stringify({ error: body })}\n`);
+    return null;
+  }
+}
+
+/** The rule versions installed in a terminal's store, exactly as the window settles with them. */
+function loadStoreRules(path: string): RuleSet | null {
+  try {
+    const db = openDatabase(path, { readonly: true });
+    try {
+      return new RuleStore(db, systemClock).ruleSet();
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    const body = e instanceof DeskError ? e.body : { code: 'invalid_field', field: '--db', message: `无法打开数据库：${e instanceof Error ? e.message : String(e)}` };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
     return null;
   }

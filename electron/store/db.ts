@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { DeskError } from '../../shared/errors.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
 
@@ -46,9 +46,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 }
 
 /** Applies the migrations after `from`, each in its own transaction with its version. */
-export function migrate(db: Db, from: number, to: number = SCHEMA_VERSION): void {
+export function migrate(db: Db, from: number, to: number = SCHEMA_VERSION, migrations: readonly Migration[] = MIGRATIONS): void {
   for (let v = from; v < to; v++) {
-    const migration = MIGRATIONS[v]!;
+    const migration = migrations[v]!;
     db.transaction(() => {
       db.exec(migration.sql);
       db.pragma(`user_version = ${v + 1}`);

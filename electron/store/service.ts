@@ -34,6 +34,7 @@ import { IdentityVault, maskIdNumber, normalizeIdNumber } from './pii.js';
 import type { KeyProvider } from './keys.js';
 import { hashPin, verifyPin } from './pin.js';
 import { RuleStore } from './rule-store.js';
+import { backupDatabase } from './backup.js';
 
 export interface Session {
   operatorId: number;
@@ -717,6 +718,14 @@ export class DeskService {
       psn_cash_pay: formatAmount(cash),
       funds: Object.fromEntries([...perFund.entries()].sort().map(([k, v]) => [k, formatAmount(v)])),
     };
+  }
+
+  /** On-demand backup (a supervisor's button); the daily one runs from the app's timer via backup.ts. */
+  async backup(session: Session, folder: string): Promise<{ path: string; settlements: number }> {
+    this.can(session, 'backup.run');
+    const done = await backupDatabase(this.db, folder, this.clock, `desk-${this.terminal.code}`);
+    writeTransaction(this.db, () => this.audit(session, 'backup.run', 'backup', done.path, { settlements: done.settlements }));
+    return done;
   }
 
   verifyAudit(): AuditVerdict {

@@ -1,0 +1,61 @@
+/** Each numbered migration, applied to the database state before it. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase, SCHEMA_VERSION } from '../electron/store/db.js';
+import { MIGRATIONS } from '../electron/store/migrations/index.js';
+
+const names = (db: Database.Database, type: string) => (db.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as { name: string }[]).map((r) => r.name);
+
+describe('migrations', () => {
+  it('are numbered in order and the schema version is their count', () => {
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(MIGRATIONS.map((_, i) => `${String(i + 1).padStart(4, '0')}-${MIGRATIONS[i]!.name.slice(5)}`));
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('0001-initial creates the money tables with their guards, on an empty database', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 1);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(names(db, 'table')).toEqual(
+      ['attachments', 'audit_log', 'day_closes', 'ledger', 'manual_claim_invoices', 'manual_claims', 'operators', 'outbox', 'person_snapshots', 'persons', 'reprints', 'rule_packages', 'sequences', 'settlement_funds', 'settlements', 'terminal'].sort(),
+    );
+    expect(names(db, 'trigger')).toEqual(
+      [
+        'audit_log_immutable',
+        'audit_log_kept',
+        'ledger_immutable',
+        'ledger_kept',
+        'outbox_kept',
+        'settlement_funds_immutable',
+        'settlement_funds_kept',
+        'settlements_day_open',
+        'settlements_immutable',
+        'settlements_kept',
+      ].sort(),
+    );
+    // Amount columns are TEXT so SQLite never turns them into binary floats.
+    const amountTypes = (db.prepare("SELECT type FROM pragma_table_info('settlements') WHERE name IN ('medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay')").all() as { type: string }[]).map((r) => r.type);
+    expect(amountTypes).toEqual(['TEXT', 'TEXT', 'TEXT']);
+  });
+
+  it('opening an up-to-date database applies nothing again', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
+    openDatabase(path).close();
+    const db = openDatabase(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(names(db, 'table')).toContain('settlements');
+    db.close();
+  });
+
+  it('a failing migration leaves the database at the version before it', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 1);
+    const broken = [...MIGRATIONS, { name: '0002-broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' }];
+    expect(() => migrate(db, 1, 2, broken)).toThrow(/no such table: nowhere/);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(names(db, 'table')).not.toContain('extra');
+  });
+});
