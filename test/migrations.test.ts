@@ -41,6 +41,23 @@ describe('migrations', () => {
     expect(amountTypes).toEqual(['TEXT', 'TEXT', 'TEXT']);
   });
 
+  it('0002-slips adds the stay column (existing settlements get "{}") and the slip archive table', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 1);
+    db.exec(`INSERT INTO operators (id, code, name, role, pin_hash, created_at) VALUES (1, 'c', 'c', 'cashier', 'x', 't');
+             INSERT INTO persons (id, id_hash, id_cipher, id_masked, name, created_at) VALUES (1, 'h', x'00', 'm', 'n', 't');
+             INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
+               admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result)
+             VALUES ('T01-S20260101-000001', 'settlement', 1, 1, '2026-01-01', 't', 'dazhou', '2023.1', 0, 3, '2026-01-01', '2026-01-01', '1.00', '0.00', '1.00', '{}', '{}');`);
+    migrate(db, 1, 2);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare('SELECT stay FROM settlements').get()).toEqual({ stay: '{}' });
+    expect(names(db, 'table')).toContain('slip_prints');
+    db.prepare("INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'original', 'a5', 'p', ?, 1, 't')").run('0'.repeat(64));
+    expect(() => db.prepare('DELETE FROM slip_prints').run()).toThrow(/never deleted/);
+    expect(() => db.prepare("INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'copy', 'a5', 'p', ?, 1, 't')").run('0'.repeat(64))).toThrow(/CHECK/);
+  });
+
   it('opening an up-to-date database applies nothing again', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
     openDatabase(path).close();
@@ -53,7 +70,7 @@ describe('migrations', () => {
   it('a failing migration leaves the database at the version before it', () => {
     const db = new Database(':memory:');
     migrate(db, 0, 1);
-    const broken = [...MIGRATIONS, { name: '0002-broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' }];
+    const broken = [MIGRATIONS[0]!, { name: '0002-broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' }];
     expect(() => migrate(db, 1, 2, broken)).toThrow(/no such table: nowhere/);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(names(db, 'table')).not.toContain('extra');

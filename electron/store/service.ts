@@ -310,7 +310,7 @@ export class DeskService {
 
   // ── Settlement ───────────────────────────────────────────────────────────
 
-  private buildRequest(input: z.output<typeof settleInput>) {
+  private buildRequest(input: Pick<z.output<typeof settleInput>, 'person_id' | 'hospital_level' | 'admission_date' | 'discharge_date' | 'costs'>) {
     const snap = this.snapshot(input.person_id);
     const years = [...new Set(input.costs.map((c) => yearOf(c.date)))].sort();
     const rules = this.rules.ruleSet();
@@ -371,8 +371,8 @@ export class DeskService {
             this.db
               .prepare(
                 `INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
-                   admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result)
-                 VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                   admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, stay)
+                 VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 number,
@@ -391,6 +391,7 @@ export class DeskService {
                 result.psn_cash_pay,
                 JSON.stringify(request),
                 JSON.stringify(result),
+                JSON.stringify(s.stay),
               ).lastInsertRowid,
           );
           const fund = this.db.prepare('INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)');
@@ -433,7 +434,7 @@ export class DeskService {
       () =>
         writeTransaction(this.db, () => {
           const original = this.db.prepare("SELECT * FROM settlements WHERE number = ? AND kind = 'settlement'").get(r.number) as
-            | { id: number; person_id: number; operator_id: number; region: string; rule_versions: string; offline: number; hospital_level: number; admission_date: string; discharge_date: string; medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string; request: string }
+            | { id: number; person_id: number; operator_id: number; stay: string; region: string; rule_versions: string; offline: number; hospital_level: number; admission_date: string; discharge_date: string; medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string; request: string }
             | undefined;
           if (!original) throw new DeskError('not_found', 'number', `结算单号 ${r.number} 不存在`, `no settlement ${r.number}`);
           const already = this.db.prepare('SELECT number FROM settlements WHERE reverses_id = ?').get(original.id) as { number: string } | undefined;
@@ -449,8 +450,8 @@ export class DeskService {
             this.db
               .prepare(
                 `INSERT INTO settlements (number, kind, reverses_id, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
-                   admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, reason)
-                 VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                   admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, reason, stay)
+                 VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 number,
@@ -470,6 +471,7 @@ export class DeskService {
                 original.request,
                 JSON.stringify({ reverses: r.number }),
                 r.reason,
+                original.stay,
               ).lastInsertRowid,
           );
           const fund = this.db.prepare('INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)');
@@ -587,7 +589,7 @@ export class DeskService {
           | undefined;
         if (dup) throw new DeskError('duplicate_invoice', `invoices[${i}].invoice_no`, `${c.hospital_name} 发票号 ${inv.invoice_no} 已在报销单 ${dup.number} 中报销过`, `invoice ${inv.invoice_no} of ${c.hospital_code} is already in claim ${dup.number}`);
       });
-      const request = this.buildRequest({ person_id: c.person_id, hospital_level: c.hospital_level, admission_date: c.admission_date, discharge_date: c.discharge_date, costs, offline: false });
+      const request = this.buildRequest({ person_id: c.person_id, hospital_level: c.hospital_level, admission_date: c.admission_date, discharge_date: c.discharge_date, costs });
       const rules = this.rules.ruleSet();
       // Filing limit stated by the rule package in force on each cost date (德阳 第十四条: 2 years).
       c.invoices.forEach((inv, i) => {

@@ -54,6 +54,15 @@ export const settleInput = z.strictObject({
   costs: z.array(costLine).min(1).max(400),
   /** Settled while the link to the insurer is down (脱机结算). */
   offline: z.boolean().default(false),
+  /** For the slip: inpatient number, ward, bed, diagnosis (from the hospital system). */
+  stay: z
+    .strictObject({
+      inpatient_no: z.string().trim().max(40).default(''),
+      ward: z.string().trim().max(60).default(''),
+      bed: z.string().trim().max(20).default(''),
+      diagnosis: z.string().trim().max(500).default(''),
+    })
+    .default({ inpatient_no: '', ward: '', bed: '', diagnosis: '' }),
 });
 
 export const reverseInput = z.strictObject({ number: z.string().min(1).max(40), reason: text(200) });

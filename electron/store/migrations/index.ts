@@ -1,9 +1,13 @@
 /** Numbered schema migrations: MIGRATIONS[n] takes user_version n to n + 1. Never edit one that has shipped; add the next. */
 import { sql as initial } from './0001-initial.js';
+import { sql as slips } from './0002-slips.js';
 
 export interface Migration {
   name: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ name: '0001-initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001-initial', sql: initial },
+  { name: '0002-slips', sql: slips },
+];
