@@ -161,8 +161,17 @@ export class DeskService {
     this.rules.installBundled();
   }
 
+  get terminalInfo(): TerminalInfo {
+    return { ...this.terminal };
+  }
+
   private nowIso(): string {
     return this.clock.now().toISOString();
+  }
+
+  /** Throws forbidden unless the role may do this (checked in the service, not only hidden in the UI). */
+  assertCan(session: Session, action: Action): void {
+    this.can(session, action);
   }
 
   private can(session: Session, action: Action): void {
