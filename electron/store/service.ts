@@ -211,8 +211,8 @@ export class DeskService {
 
   login(input: unknown): Session {
     const { code, pin } = parse(loginInput, input);
-    const op = this.db.prepare('SELECT id, code, name, role, pin_hash, active, failed_logins, locked_until FROM operators WHERE code = ?').get(code) as
-      | { id: number; code: string; name: string; role: OperatorRole; pin_hash: string; active: number; failed_logins: number; locked_until: string | null }
+    const op = this.db.prepare('SELECT id, code, name, role, pin_hash, active, locked_until FROM operators WHERE code = ?').get(code) as
+      | { id: number; code: string; name: string; role: OperatorRole; pin_hash: string; active: number; locked_until: string | null }
       | undefined;
     const now = this.nowIso();
     if (op?.locked_until && op.locked_until > now) {
@@ -222,10 +222,11 @@ export class DeskService {
     const ok = verifyPin(pin, op?.pin_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
     if (!op || !ok || op.active !== 1) {
       if (op) {
+        // Counted inside the write lock: concurrent wrong PINs (two windows) all count.
         writeTransaction(this.db, () => {
-          const failed = op.failed_logins + 1;
+          const { failed_logins: failed } = this.db.prepare('UPDATE operators SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins').get(op.id) as { failed_logins: number };
           const lock = failed >= MAX_FAILED_LOGINS ? new Date(this.clock.now().getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
-          this.db.prepare('UPDATE operators SET failed_logins = ?, locked_until = ? WHERE id = ?').run(lock ? 0 : failed, lock, op.id);
+          if (lock) this.db.prepare('UPDATE operators SET failed_logins = 0, locked_until = ? WHERE id = ?').run(lock, op.id);
           this.audit(null, 'operator.login_failed', 'operator', op.code, { locked_until: lock });
         });
       }

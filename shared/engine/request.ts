@@ -45,7 +45,7 @@ const hospitalLevel = checked<HospitalLevel>((v) =>
     : { code: 'invalid_hospital_level', zh: `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`, en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})` },
 );
 
-const count = z.number().int().min(0).max(366);
+const count = z.number().int().min(0).max(9999);
 
 const keyMatching = (pattern: RegExp, zh: string, en: string) =>
   z.string().refine((s) => pattern.test(s), { message: zh, params: { code: 'invalid_field', en } });

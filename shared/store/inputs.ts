@@ -27,7 +27,7 @@ export const createOperatorInput = z.strictObject({
 
 export const loginInput = z.strictObject({ code: z.string().min(1).max(20), pin: z.string().min(1).max(12) });
 
-const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optional(), admissions: z.number().int().min(0).max(366).optional() });
+const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optional(), admissions: z.number().int().min(0).max(9999).optional() });
 
 export const recordPersonInput = z.strictObject({
   id_number: z.string().min(1).max(30),
