@@ -5,12 +5,15 @@
  * requests are denied; every IPC call is checked for its sender frame and
  * validated against the contract before it reaches a service.
  */
-import { app, BrowserWindow, ipcMain, protocol, net, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundledRuleSet } from '../shared/rules/bundled.js';
-import { createHandlers } from './services/handlers.js';
 import { dispatch } from './services/dispatch.js';
+import { openDeskApp } from './app/desk-app.js';
+import { SafeStorageKeyProvider } from './store/keys.js';
+import { ElectronSlipPrinter } from './slips/electron-printer.js';
+import { dailyBackup } from './store/backup.js';
+import { systemClock } from './store/clock.js';
 import { INVOKE_CHANNEL } from './ipc-channel.js';
 
 const APP_ORIGIN = 'app://desk';
@@ -50,12 +53,21 @@ app.whenReady().then(async () => {
     if (!file.startsWith(rendererDir + sep)) return new Response('not found', { status: 404 });
     return net.fetch(pathToFileURL(file).toString());
   });
-  const handlers = createHandlers(bundledRuleSet());
+  // Per-machine data folder (settings, database, slips, backups).
+  const dataDir = join(app.getPath('userData'), 'data');
+  const desk = openDeskApp({
+    dataDir,
+    keys: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')),
+    printer: new ElectronSlipPrinter((options) => new BrowserWindow(options), () => ({ deviceName: '', dpi: 203, preview: false })),
+  });
+  const backups = () => void dailyBackup(desk.service.db, join(dataDir, 'backups'), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
+  backups();
+  setInterval(backups, 3_600_000);
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) => {
     if (!isOurFrame(event)) {
       return { ok: false, error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' } };
     }
-    return dispatch(handlers, typeof name === 'string' ? name : '', payload);
+    return dispatch(desk.handlers, typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
   });
   await createWindow();
 });

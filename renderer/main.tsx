@@ -1,10 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { PreviewScreen } from './PreviewScreen.js';
+import { App } from './App.js';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <PreviewScreen />
+    <App />
   </StrictMode>,
 );

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { dispatch, type Handlers } from '../services/dispatch.js';
 
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MAX_BODY = 1 << 20;
 const TYPES: Record<string, string> = {
@@ -30,7 +30,7 @@ const TYPES: Record<string, string> = {
 
 export interface HostOptions {
   staticDir: string;
-  handlers: Handlers;
+  handlers: Handlers | (() => Handlers);
   port?: number;
   log?: (e: unknown) => void;
 }
@@ -39,13 +39,20 @@ export interface RunningHost {
   url: string;
   port: number;
   token: string;
+  /** Makes a printed document (slip, day report) fetchable by the page for 10 minutes under an unguessable ticket. */
+  publish(html: string, pdf: Buffer): { html_url: string; pdf_url: string };
   close(): Promise<void>;
 }
+
+/** Printed documents carry inline styles and a QR image; nothing in them runs. */
+const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+const TICKET_MS = 10 * 60_000;
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   let port = 0;
+  const documents = new Map<string, { html: string; pdf: Buffer; expires: number }>();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -75,7 +82,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return json(res, 400, { ok: false, error: { code: 'invalid_json', field: '', message: '请求不是有效的 JSON', message_en: 'request is not valid JSON' } });
       }
       const name = decodeURIComponent(url.pathname.slice('/ipc/'.length));
-      return json(res, 200, await dispatch(options.handlers, name, payload, options.log));
+      const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
+      // One page per host start: the token is the client.
+      return json(res, 200, await dispatch(handlers, name, payload, { clientId: 'browser' }, options.log));
+    }
+
+    const doc = /^\/documents\/([0-9a-f]{32})\.(html|pdf)$/.exec(url.pathname);
+    if (doc) {
+      const entry = documents.get(doc[1]!);
+      if (!entry || entry.expires < Date.now()) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+      if (doc[2] === 'pdf') {
+        res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${doc[1]}.pdf"`, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+        return void res.end(entry.pdf);
+      }
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCUMENT_CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+      return void res.end(entry.html);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'GET only');
@@ -100,6 +121,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     token,
+    publish(html: string, pdf: Buffer) {
+      const now = Date.now();
+      for (const [k, v] of documents) if (v.expires < now) documents.delete(k);
+      const ticket = randomBytes(16).toString('hex');
+      documents.set(ticket, { html, pdf, expires: now + TICKET_MS });
+      return { html_url: `/documents/${ticket}.html`, pdf_url: `/documents/${ticket}.pdf` };
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

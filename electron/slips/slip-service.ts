@@ -24,6 +24,7 @@ import { SlipChecksum } from './checksum.js';
 import type { SlipPrinter } from './printer.js';
 
 export interface PrintedSlip {
+  html: string;
   kind: SlipKind;
   reprint: number;
   layout: SlipLayout;
@@ -85,7 +86,8 @@ export class SlipService {
     }
     const at = this.clock.now();
     const data = await this.slipData(number, kind, reprint, at.toISOString());
-    const { pdf } = await this.printer.toPdf(renderSlip(data, layout), layout);
+    const html = renderSlip(data, layout);
+    const { pdf } = await this.printer.toPdf(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
     const relative = join('slips', rec.business_date.slice(0, 7), `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`);
     writeDurably(join(this.dataDir, relative), pdf);
@@ -102,7 +104,7 @@ export class SlipService {
       );
       appendAudit(db, { at: at.toISOString(), operatorId: session.operatorId, action: 'slip.print', entity: 'settlement', entityId: number, detail: { kind, reprint, layout, pdf_sha256: sha } });
     });
-    return { kind, reprint, layout, pdf, pdf_path: relative, pdf_sha256: sha };
+    return { html, kind, reprint, layout, pdf, pdf_path: relative, pdf_sha256: sha };
   }
 
   /** Everything on the slip, from the stored records. */
@@ -167,7 +169,7 @@ export class SlipService {
   }
 
   /** Prints (and archives) an operator's day report; closed days show who closed them. */
-  async printDayReport(session: Session, operatorCode: string, businessDate: string, layout: SlipLayout): Promise<{ pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
+  async printDayReport(session: Session, operatorCode: string, businessDate: string, layout: SlipLayout): Promise<{ html: string; pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
     this.desk.assertCan(session, 'day.close');
     const db = this.desk.db;
     const op = db.prepare('SELECT id, code, name FROM operators WHERE code = ?').get(operatorCode) as { id: number; code: string; name: string } | undefined;
@@ -196,7 +198,7 @@ export class SlipService {
     const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
     writeDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () => appendAudit(db, { at, operatorId: session.operatorId, action: 'day.report', entity: 'day', entityId: `${op.code}/${businessDate}`, detail: { pdf_sha256: sha, closed: !!closed } }));
-    return { pdf, pdf_path: relative, pdf_sha256: sha };
+    return { html, pdf, pdf_path: relative, pdf_sha256: sha };
   }
 }
 

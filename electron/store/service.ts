@@ -27,6 +27,7 @@ import {
   settleInput,
   type OperatorRole,
 } from '../../shared/store/inputs.js';
+import type { DayTotals, PersonSummary, QueueCounts, SettlementRecord } from '../../shared/store/records.js';
 import { writeTransaction, type Db } from './db.js';
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.js';
 import { businessDate, systemClock, type Clock } from './clock.js';
@@ -80,6 +81,8 @@ const ROLE_NAMES: Record<OperatorRole, string> = { cashier: '收费员', claims_
 const MAX_FAILED_LOGINS = 5;
 const LOCK_MINUTES = 15;
 
+export type { DayTotals, SettlementRecord };
+
 export interface TerminalInfo {
   code: string;
   hospital_code: string;
@@ -95,31 +98,6 @@ export interface ServiceOptions {
   clock?: Clock;
 }
 
-export interface SettlementRecord {
-  id: number;
-  number: string;
-  kind: 'settlement' | 'reversal';
-  status: 'settled' | 'reversed' | 'reversal';
-  reverses: string | null;
-  reversed_by: string | null;
-  person_id: number;
-  person_name: string;
-  id_masked: string;
-  operator_code: string;
-  business_date: string;
-  settled_at: string;
-  region: string;
-  rule_versions: string;
-  offline: boolean;
-  hospital_level: number;
-  admission_date: string;
-  discharge_date: string;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
-  reason: string | null;
-  reprints: number;
-}
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input, { reportInput: true });
@@ -274,6 +252,46 @@ export class DeskService {
     const id = normalizeIdNumber(idNumber);
     const row = this.db.prepare('SELECT id, name, id_masked FROM persons WHERE id_hash = ?').get(this.vault.lookupHash(id)) as { id: number; name: string; id_masked: string } | undefined;
     return row ? { person_id: row.id, name: row.name, id_masked: row.id_masked } : null;
+  }
+
+  /** The person and their current snapshot, for the settlement screen. */
+  personSummary(session: Session, personId: number): PersonSummary {
+    this.can(session, 'history.search');
+    const p = this.db.prepare('SELECT id, name, gender, id_masked FROM persons WHERE id = ?').get(personId) as { id: number; name: string; gender: 'M' | 'F' | null; id_masked: string } | undefined;
+    if (!p) throw new DeskError('not_found', 'person_id', '参保人不存在', 'no such person');
+    const snap = this.db.prepare('SELECT region, scheme, retired, medical_assistance, enrolled, source, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1').get(personId) as {
+      region: string;
+      scheme: 'employee' | 'resident';
+      retired: number;
+      medical_assistance: number;
+      enrolled: string;
+      source: 'cashier' | 'insurer';
+      as_of: string;
+    };
+    return {
+      person_id: p.id,
+      name: p.name,
+      gender: p.gender,
+      id_masked: p.id_masked,
+      region: snap.region,
+      scheme: snap.scheme,
+      retired: snap.retired === 1,
+      medical_assistance: snap.medical_assistance === 1,
+      enrolled: JSON.parse(snap.enrolled) as Record<string, boolean>,
+      source: snap.source,
+      as_of: snap.as_of,
+    };
+  }
+
+  queueCounts(): QueueCounts {
+    const counts: QueueCounts = { queued: 0, sending: 0, accepted: 0, rejected: 0, adjusted: 0 };
+    for (const r of this.db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: keyof QueueCounts; n: number }[]) counts[r.status] = r.n;
+    return counts;
+  }
+
+  /** Whether the terminal still needs its first operator (a supervisor). */
+  needsFirstOperator(): boolean {
+    return (this.db.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n === 0;
   }
 
   /** The full identity number, only where it is needed (the insurer's upload, the claim form). */
@@ -740,21 +758,21 @@ export class DeskService {
     return done;
   }
 
+  /** An operator's day: a cashier sees their own, a supervisor anyone's. */
+  operatorDay(session: Session, input: unknown): DayTotals & { closed: boolean; operator_id: number } {
+    const c = parse(closeDayInput, input);
+    if (c.operator_code !== session.code) this.can(session, 'day.close');
+    const op = this.db.prepare('SELECT id FROM operators WHERE code = ?').get(c.operator_code) as { id: number } | undefined;
+    if (!op) throw new DeskError('not_found', 'operator_code', `工号 ${c.operator_code} 不存在`, `no operator ${c.operator_code}`);
+    const closed = !!this.db.prepare('SELECT 1 FROM day_closes WHERE operator_id = ? AND business_date = ?').get(op.id, c.business_date);
+    return { ...this.dayTotals(op.id, c.business_date), closed, operator_id: op.id };
+  }
+
   verifyAudit(): AuditVerdict {
     return verifyAudit(this.db);
   }
 }
 
-export interface DayTotals {
-  business_date: string;
-  settlements: number;
-  reversals: number;
-  offline: number;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
-  funds: Record<string, string>;
-}
 
 /** The last day on which a claim for a cost on `date` may be filed: date + months (clamped to the month's end). */
 export function addMonths(date: string, months: number): string {

@@ -2,12 +2,15 @@
  * The one typed contract between the window and the services: every call the
  * UI can make, with its request schema and response type. The Electron preload
  * exposes exactly these channels; the browser host serves the same ones over
- * loopback HTTP; both validate every request against the schema here.
+ * loopback HTTP; both validate every request against the schema here before a
+ * service sees it (and the services validate again).
  */
 import { z } from 'zod';
 import type { ErrorBody } from '../errors.js';
 import type { SettlementResult } from '../engine/result.js';
 import type { FundField, SchemeId } from '../rules/schema.js';
+import { closeDayInput, historyQuery, manualClaimInput, recordPersonInput, reverseInput, settleInput } from '../store/inputs.js';
+import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
 
 /** A channel: its request schema, and its response type carried as a phantom. */
 interface Channel<Req extends z.ZodType, Res> {
@@ -32,21 +35,60 @@ export interface RuleVersionSummary {
   effective_from: string;
   effective_to: string | null;
   source: string;
+  origin: 'bundled' | 'insurer';
+  signature: 'bundled' | 'verified';
+  installed_at: string;
   schemes: SchemeId[];
   layers: RuleLayerSummary[];
   uses_sample_values: boolean;
 }
 
+export interface AppStatus {
+  terminal: { code: string; hospital_code: string; hospital_name: string };
+  operator: OperatorInfo | null;
+  needs_first_operator: boolean;
+  online: boolean;
+  queue: QueueCounts;
+  today: string;
+}
+
+export interface PrintedSlipInfo {
+  kind: 'original' | 'reprint' | 'reversal';
+  reprint: number;
+  pdf_sha256: string;
+  /** Where the window fetches the slip to show or download it (browser host); null in Electron, which printed it. */
+  html_url: string | null;
+  pdf_url: string | null;
+}
+
+const number = z.string().min(1).max(40);
+const layout = z.enum(['a5', 'receipt80']);
+const pin = z.string().regex(/^\d{6,12}$/, { message: 'PIN 为6-12位数字' });
+
 export const contract = {
-  /** Installed rule versions, newest first per region. */
+  'app.status': channel<AppStatus>()(z.strictObject({})),
+  'auth.setup': channel<OperatorInfo>()(z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{2,20}$/), name: z.string().trim().min(1).max(40), pin })),
+  'auth.login': channel<OperatorInfo>()(z.strictObject({ code: z.string().min(1).max(20), pin: z.string().min(1).max(12) })),
+  'auth.logout': channel<null>()(z.strictObject({})),
   'rules.list': channel<RuleVersionSummary[]>()(z.strictObject({})),
-  /** Pre-settlement (预结算/试算): compute, write nothing. The request is the CLI's v1 request, validated by the engine. */
-  'settlement.preview': channel<SettlementResult>()(z.strictObject({ request: z.unknown() })),
+  'person.find': channel<PersonSummary | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
+  'person.record': channel<PersonSummary>()(recordPersonInput),
+  'settlement.preview': channel<SettlementResult>()(settleInput),
+  'settlement.settle': channel<{ number: string; result: SettlementResult }>()(settleInput),
+  'settlement.get': channel<{ record: SettlementRecord; result: SettlementResult }>()(z.strictObject({ number })),
+  'settlement.reverse': channel<{ number: string }>()(reverseInput),
+  'slip.print': channel<PrintedSlipInfo>()(z.strictObject({ number, layout })),
+  'history.search': channel<SettlementRecord[]>()(historyQuery),
+  'claim.create': channel<{ number: string; expected_reimbursement: string; result: SettlementResult }>()(manualClaimInput),
+  'claim.submit': channel<{ number: string }>()(z.strictObject({ number })),
+  'day.totals': channel<DayTotals & { closed: boolean }>()(closeDayInput),
+  'day.close': channel<DayTotals>()(closeDayInput),
+  'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(closeDayInput.extend({ layout })),
 } as const;
 
 export type ChannelName = keyof typeof contract;
 export type RequestOf<C extends ChannelName> = z.input<(typeof contract)[C]['request']>;
-export type ResponseOf<C extends ChannelName> = NonNullable<(typeof contract)[C]['response']>;
+export type ResponseOf<C extends ChannelName> = NonNullable<(typeof contract)[C]['response']> | Extract<(typeof contract)[C]['response'], null>;
 
 /** What crosses the boundary: errors keep their code, field and message. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorBody | InternalErrorBody };

@@ -1,0 +1,337 @@
+/**
+ * Discharge settlement at the window: find the person by identity number (or
+ * record them), enter the bill, F5 preview with the trace beside the numbers,
+ * F8 settle, F9 print the slip. Year-to-date accumulators come from the store,
+ * never from the cashier's memory.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
+import type { SettlementResult } from '../../shared/engine/result.js';
+import type { PersonSummary } from '../../shared/store/records.js';
+import { ErrorBox, Field, SCHEME_NAMES, bind, moveOnEnter, useCall } from '../ui.js';
+import { ResultView, SlipView } from './ResultView.js';
+
+interface CostRow {
+  date: string;
+  medfee_sumamt: string;
+  fulamt_ownpay_amt: string;
+  overlmt_selfpay: string;
+  preselfpay_amt: string;
+}
+
+const emptyCost = (date: string): CostRow => ({ date, medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
+
+export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
+  const { call, error, busy } = useCall();
+  const [idNumber, setIdNumber] = useState('');
+  const [person, setPerson] = useState<PersonSummary | null>(null);
+  const [recording, setRecording] = useState(false);
+  const [level, setLevel] = useState<1 | 2 | 3>(3);
+  const [admission, setAdmission] = useState('');
+  const [discharge, setDischarge] = useState('');
+  const [stay, setStay] = useState({ inpatient_no: '', ward: '', bed: '', diagnosis: '' });
+  const [costs, setCosts] = useState<CostRow[]>([emptyCost('')]);
+  const [result, setResult] = useState<SettlementResult | null>(null);
+  const [settled, setSettled] = useState<string | null>(null);
+  const [layout, setLayout] = useState<'a5' | 'receipt80'>('a5');
+  const [slip, setSlip] = useState<PrintedSlipInfo | null>(null);
+  const actions = useRef({ preview: () => {}, settle: () => {}, print: () => {} });
+
+  const input = () => ({
+    person_id: person?.person_id ?? 0,
+    hospital_level: level,
+    admission_date: admission,
+    discharge_date: discharge,
+    costs: costs.map((c) => ({ ...c, date: c.date || discharge })),
+    stay,
+  });
+
+  const find = async () => {
+    const found = await call('person.find', { id_number: idNumber.trim() });
+    if (found === undefined) return;
+    setPerson(found);
+    setRecording(found === null);
+    setResult(null);
+    setSettled(null);
+    setSlip(null);
+  };
+
+  actions.current.preview = () => {
+    if (!person || settled) return;
+    void call('settlement.preview', input()).then((r) => r && setResult(r));
+  };
+  actions.current.settle = () => {
+    if (!person || settled || !result) return;
+    void call('settlement.settle', input()).then((r) => {
+      if (!r) return;
+      setResult(r.result);
+      setSettled(r.number);
+      window.dispatchEvent(new Event('desk:changed'));
+    });
+  };
+  actions.current.print = () => {
+    if (!settled) return;
+    void call('slip.print', { number: settled, layout }).then((r) => r && setSlip(r));
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const run = { F5: actions.current.preview, F8: actions.current.settle, F9: actions.current.print }[e.key];
+      if (run) {
+        e.preventDefault();
+        run();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const next = () => {
+    setIdNumber('');
+    setPerson(null);
+    setRecording(false);
+    setCosts([emptyCost('')]);
+    setStay({ inpatient_no: '', ward: '', bed: '', diagnosis: '' });
+    setAdmission('');
+    setDischarge('');
+    setResult(null);
+    setSettled(null);
+    setSlip(null);
+  };
+
+  const setCost = (i: number, key: keyof CostRow, value: string) => setCosts((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
+
+  return (
+    <div className="columns">
+      <section className="form" aria-label="结算信息" onKeyDown={moveOnEnter}>
+        <fieldset>
+          <legend>参保人</legend>
+          <Field label="身份证号">
+            <input {...bind(error, 'id_number')} autoFocus value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
+          </Field>
+          {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
+        </fieldset>
+        {recording && (
+          <RecordPerson
+            idNumber={idNumber.trim()}
+            rules={rules}
+            existing={person}
+            today={status.today}
+            onDone={(p) => {
+              setPerson(p);
+              setRecording(false);
+            }}
+          />
+        )}
+        {person && !recording && (
+          <>
+            <fieldset disabled={!!settled}>
+              <legend>住院</legend>
+              <Field label="医院等级">
+                <select {...bind(error, 'hospital_level')} value={level} onChange={(e) => setLevel(Number(e.target.value) as 1 | 2 | 3)}>
+                  <option value={1}>一级</option>
+                  <option value={2}>二级</option>
+                  <option value={3}>三级</option>
+                </select>
+              </Field>
+              <Field label="入院日期">
+                <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
+              </Field>
+              <Field label="出院日期">
+                <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
+              </Field>
+              <Field label="住院号">
+                <input {...bind(error, 'stay.inpatient_no')} value={stay.inpatient_no} onChange={(e) => setStay({ ...stay, inpatient_no: e.target.value })} />
+              </Field>
+              <Field label="病区 / 床号">
+                <span className="pair">
+                  <input {...bind(error, 'stay.ward')} value={stay.ward} onChange={(e) => setStay({ ...stay, ward: e.target.value })} />
+                  <input {...bind(error, 'stay.bed')} value={stay.bed} onChange={(e) => setStay({ ...stay, bed: e.target.value })} />
+                </span>
+              </Field>
+              <Field label="诊断">
+                <input {...bind(error, 'stay.diagnosis')} value={stay.diagnosis} onChange={(e) => setStay({ ...stay, diagnosis: e.target.value })} />
+              </Field>
+            </fieldset>
+            <fieldset disabled={!!settled}>
+              <legend>费用（元）</legend>
+              {costs.map((c, i) => (
+                <div className="cost" key={i}>
+                  {costs.length > 1 && (
+                    <Field label={`第 ${i + 1} 行日期`}>
+                      <input type="date" {...bind(error, `costs[${i}].date`)} value={c.date} onChange={(e) => setCost(i, 'date', e.target.value)} />
+                    </Field>
+                  )}
+                  <Field label="医疗费总额">
+                    <input inputMode="decimal" {...bind(error, `costs[${i}].medfee_sumamt`, 'amount')} value={c.medfee_sumamt} onChange={(e) => setCost(i, 'medfee_sumamt', e.target.value)} />
+                  </Field>
+                  <Field label="全自费">
+                    <input inputMode="decimal" {...bind(error, `costs[${i}].fulamt_ownpay_amt`, 'amount')} value={c.fulamt_ownpay_amt} onChange={(e) => setCost(i, 'fulamt_ownpay_amt', e.target.value)} />
+                  </Field>
+                  <Field label="超限价自费">
+                    <input inputMode="decimal" {...bind(error, `costs[${i}].overlmt_selfpay`, 'amount')} value={c.overlmt_selfpay} onChange={(e) => setCost(i, 'overlmt_selfpay', e.target.value)} />
+                  </Field>
+                  <Field label="先行自付">
+                    <input inputMode="decimal" {...bind(error, `costs[${i}].preselfpay_amt`, 'amount')} value={c.preselfpay_amt} onChange={(e) => setCost(i, 'preselfpay_amt', e.target.value)} />
+                  </Field>
+                </div>
+              ))}
+              <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>
+                + 增加费用行（跨年度住院按日期分行）
+              </button>
+            </fieldset>
+            <div className="actions">
+              <button type="button" className="default" disabled={busy || !!settled} onClick={() => actions.current.preview()}>
+                试算 F5
+              </button>
+              <button type="button" disabled={busy || !!settled || !result} onClick={() => actions.current.settle()}>
+                确认结算 F8
+              </button>
+              <select aria-label="结算单纸张" value={layout} onChange={(e) => setLayout(e.target.value as 'a5' | 'receipt80')}>
+                <option value="a5">A5 结算单</option>
+                <option value="receipt80">80mm 小票</option>
+              </select>
+              <button type="button" disabled={busy || !settled} onClick={() => actions.current.print()}>
+                打印 F9
+              </button>
+              {settled && (
+                <button type="button" className="link" onClick={next}>
+                  下一位
+                </button>
+              )}
+            </div>
+          </>
+        )}
+        <ErrorBox error={error} />
+      </section>
+      <section className="result" aria-label="结算结果">
+        {settled && (
+          <p className="settled" data-testid="settled-number">
+            已结算 {settled}
+            {!status.online && '（脱机结算，以医保部门确认为准）'}
+          </p>
+        )}
+        {slip && <SlipView slip={slip} />}
+        {result ? <ResultView result={result} /> : <p className="hint">输入身份证号回车查找参保人，填写费用后按 F5 试算</p>}
+      </section>
+    </div>
+  );
+}
+
+function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
+  const region = rules.find((r) => r.region === person.region);
+  const enrolled = (region?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(person.scheme));
+  return (
+    <div className="person" data-testid="person">
+      <strong>{person.name}</strong> {person.gender === 'F' ? '女' : person.gender === 'M' ? '男' : ''} <code>{person.id_masked}</code>
+      <div>
+        {region?.region_name ?? person.region} · {SCHEME_NAMES[person.scheme]}
+        {person.scheme === 'employee' && (person.retired ? ' · 退休' : ' · 在职')}
+        {person.medical_assistance && ' · 医疗救助对象'}
+      </div>
+      {enrolled.map((l) => (
+        <div key={l.id}>
+          {l.name}：{person.enrolled[l.id] ? '已参保' : '未参保/未缴费'}
+        </div>
+      ))}
+      <div className="muted">
+        信息来源：{person.source === 'insurer' ? '医保部门' : '窗口登记'} · 截至 {person.as_of.slice(0, 10)}
+        <button type="button" className="link" onClick={onEdit}>
+          更新
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
+  const { call, error, busy } = useCall();
+  const regions = useMemo(() => [...new Map(rules.map((r) => [r.region, r])).values()], [rules]);
+  const [name, setName] = useState(existing?.name ?? '');
+  const [gender, setGender] = useState<'M' | 'F' | ''>(existing?.gender ?? '');
+  const [region, setRegion] = useState(existing?.region ?? regions[0]?.region ?? '');
+  const version = regions.find((r) => r.region === region);
+  const [scheme, setScheme] = useState<'employee' | 'resident'>(existing?.scheme ?? version?.schemes[0] ?? 'employee');
+  const [retired, setRetired] = useState(existing?.retired ?? false);
+  const [assistance, setAssistance] = useState(existing?.medical_assistance ?? false);
+  const [enrolled, setEnrolled] = useState<Record<string, boolean>>(existing?.enrolled ?? {});
+  const [paid, setPaid] = useState('0.00');
+  const [admissions, setAdmissions] = useState('0');
+  const layers = (version?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(scheme));
+  const year = today.slice(0, 4);
+
+  const save = async () => {
+    const p = await call('person.record', {
+      id_number: idNumber,
+      name,
+      gender: gender || null,
+      region,
+      scheme,
+      retired: scheme === 'employee' && retired,
+      medical_assistance: assistance,
+      enrolled: Object.fromEntries(layers.map((l) => [l.id, enrolled[l.id] === true])),
+      accumulators: { [year]: { basic: { paid: paid.trim(), admissions: Number(admissions) } } },
+      as_of: new Date().toISOString(),
+      source: 'cashier',
+    });
+    if (p) onDone(p);
+  };
+
+  return (
+    <fieldset onKeyDown={moveOnEnter}>
+      <legend>{existing ? '更新参保信息' : '登记参保人（医保部门信息不可用时）'}</legend>
+      <Field label="姓名">
+        <input {...bind(error, 'name')} value={name} onChange={(e) => setName(e.target.value)} />
+      </Field>
+      <Field label="性别">
+        <select value={gender} onChange={(e) => setGender(e.target.value as 'M' | 'F' | '')}>
+          <option value="">—</option>
+          <option value="M">男</option>
+          <option value="F">女</option>
+        </select>
+      </Field>
+      <Field label="统筹区">
+        <select {...bind(error, 'region')} value={region} onChange={(e) => {
+          setRegion(e.target.value);
+          setScheme(regions.find((r) => r.region === e.target.value)?.schemes[0] ?? 'employee');
+        }}>
+          {regions.map((r) => (
+            <option key={r.region} value={r.region}>
+              {r.region_name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="险种">
+        <select {...bind(error, 'scheme')} value={scheme} onChange={(e) => setScheme(e.target.value as 'employee' | 'resident')}>
+          {(version?.schemes ?? []).map((s) => (
+            <option key={s} value={s}>
+              {SCHEME_NAMES[s]}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <label className="check">
+        <input type="checkbox" data-field="retired" disabled={scheme !== 'employee'} checked={retired} onChange={(e) => setRetired(e.target.checked)} /> 退休
+      </label>
+      <label className="check">
+        <input type="checkbox" data-field="medical_assistance" checked={assistance} onChange={(e) => setAssistance(e.target.checked)} /> 医疗救助对象
+      </label>
+      {layers.map((l) => (
+        <label className="check" key={l.id} title={l.enrolment ?? ''}>
+          <input type="checkbox" data-field={`enrolled.${l.id}`} checked={enrolled[l.id] === true} onChange={(e) => setEnrolled({ ...enrolled, [l.id]: e.target.checked })} /> {l.name}：已参保/已缴费
+        </label>
+      ))}
+      <Field label={`${year}年统筹已付`}>
+        <input inputMode="decimal" {...bind(error, `accumulators.${year}.basic.paid`, 'amount')} value={paid} onChange={(e) => setPaid(e.target.value)} />
+      </Field>
+      <Field label={`${year}年已住院次数`}>
+        <input inputMode="numeric" {...bind(error, `accumulators.${year}.basic.admissions`, 'amount')} value={admissions} onChange={(e) => setAdmissions(e.target.value)} />
+      </Field>
+      <button type="button" className="default" disabled={busy} onClick={() => void save()}>
+        保存参保信息
+      </button>
+      <ErrorBox error={error} />
+    </fieldset>
+  );
+}

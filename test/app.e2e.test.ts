@@ -1,0 +1,234 @@
+/**
+ * The app in real Chromium against the browser host, with a fresh data folder:
+ * first supervisor, sign-in, settling a bill of each region with the keyboard
+ * (numbers on screen equal the engine's), printing the slip, the offline mark
+ * and queue count, a cashier refused a reversal and a supervisor allowed,
+ * day close with its report. Screenshots of every screen go to
+ * artifacts/screens for a person to look at.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startHost, type RunningHost } from '../electron/host/server.js';
+import { openDeskApp, type DeskApp } from '../electron/app/desk-app.js';
+import { FileKeyProvider } from '../electron/store/keys.js';
+import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
+import { settle } from '../shared/engine/settle.js';
+import { bundledRuleSet } from '../shared/rules/bundled.js';
+import { businessDate } from '../electron/store/clock.js';
+import { idNumber } from './store-support.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const staticDir = `${root}out/test-renderer`;
+const artifacts = `${root}artifacts/screens`;
+const today = businessDate(new Date());
+const year = today.slice(0, 4);
+
+let host: RunningHost;
+let app: DeskApp;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir: staticDir, emptyOutDir: true, sourcemap: false } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'desk-app-'));
+  let published: RunningHost | null = null;
+  app = openDeskApp({ dataDir, keys: new FileKeyProvider(join(dataDir, 'key')), printer: new ChromiumSlipPrinter(), publish: (h, p) => published?.publish(h, p) ?? null });
+  host = await startHost({ staticDir, handlers: app.handlers });
+  published = host;
+  browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--lang=zh-CN'] });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  page.setDefaultTimeout(15_000);
+  mkdirSync(artifacts, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  app?.close();
+});
+
+const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+
+async function signIn(code: string, pin: string) {
+  await page.fill('[data-field="code"]', code);
+  await page.fill('[data-field="pin"]', pin);
+  await page.keyboard.press('Enter');
+  await expect.poll(() => page.locator('[data-testid="operator"]').count()).toBe(1);
+}
+
+async function signOut() {
+  await page.click('button:has-text("退出")');
+  await expect.poll(() => page.locator('[data-field="pin"]').count()).toBe(1);
+}
+
+describe('the app in Chromium', () => {
+  it('creates the first supervisor, then signs in a cashier', async () => {
+    await page.goto(host.url);
+    await expect.poll(() => page.textContent('.signin')).toContain('首次使用');
+    expect(page.url()).not.toContain('token=');
+    await shot('01-setup');
+    await page.fill('[data-field="code"]', 'sup1');
+    await page.fill('[data-field="name"]', '王主管');
+    await page.fill('[data-field="pin"]', '246810');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[data-testid="operator"]')).toContain('王主管（主管）');
+    const sup = app.service.login({ code: 'sup1', pin: '246810' });
+    app.service.createOperator(sup, { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' });
+    await signOut();
+    await page.fill('[data-field="code"]', 'cash1');
+    await page.fill('[data-field="pin"]', '000000');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[role="alert"]')).toContain('工号或 PIN 不正确');
+    await shot('02-signin-error');
+    await signIn('cash1', '135790');
+    expect(await page.textContent('[data-testid="online"]')).toContain('离线');
+  });
+
+  const cases = [
+    { region: 'dazhou', name: '达州', scheme: 'employee', enrol: [], level: '3', total: '180000.00', fulamt: '6000.00', preself: '4000.00' },
+    { region: 'kaifeng', name: '开封', scheme: 'employee', enrol: ['large_amount'], level: '3', total: '300000.00', fulamt: '0.00', preself: '0.00' },
+    { region: 'qingyang', name: '庆阳', scheme: 'employee', enrol: ['supplementary'], level: '2', total: '100500.00', fulamt: '0.00', preself: '0.00' },
+    { region: 'deyang', name: '德阳', scheme: 'resident', enrol: ['supplementary'], level: '3', total: '50650.00', fulamt: '0.00', preself: '0.00' },
+    { region: 'jiangyin', name: '江阴', scheme: 'resident', enrol: [], level: '3', total: '150000.00', fulamt: '5000.00', preself: '4000.00' },
+  ] as const;
+
+  for (const [i, c] of cases.entries()) {
+    it(`settles a ${c.name} bill with the keyboard: the screen shows the engine's numbers, then prints the slip`, async () => {
+      await page.keyboard.press('F2');
+      if (await page.locator('button:has-text("下一位")').count()) await page.click('button:has-text("下一位")');
+      const id = idNumber(10 + i);
+      await page.fill('[data-field="id_number"]', id);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.locator('[data-field="name"]').count()).toBe(1);
+      await page.fill('[data-field="name"]', `患者${c.name}`);
+      await page.selectOption('[data-field="region"]', c.region);
+      await page.selectOption('[data-field="scheme"]', c.scheme);
+      for (const layer of c.enrol) await page.check(`[data-field="enrolled.${layer}"]`);
+      await page.click('button:has-text("保存参保信息")');
+      await expect.poll(() => page.textContent('[data-testid="person"]')).toContain(`患者${c.name}`);
+      expect(await page.textContent('[data-testid="person"]')).toContain(`${id.slice(0, 6)}********${id.slice(-4)}`);
+
+      await page.selectOption('[data-field="hospital_level"]', c.level);
+      await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+      await page.fill('[data-field="discharge_date"]', today);
+      await page.fill('[data-field="stay.ward"]', '内科一病区');
+      await page.fill('[data-field="stay.bed"]', '8');
+      await page.fill('[data-field="stay.diagnosis"]', '肺炎');
+      await page.fill('[data-field="costs[0].medfee_sumamt"]', c.total);
+      await page.focus('[data-field="costs[0].medfee_sumamt"]');
+      await page.keyboard.press('Enter');
+      expect(await page.locator(':focus').getAttribute('data-field')).toBe('costs[0].fulamt_ownpay_amt');
+      await page.keyboard.type(c.fulamt);
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type(c.preself);
+      await page.keyboard.press('F5');
+
+      const expected = settle(
+        {
+          region: c.region,
+          insured: { scheme: c.scheme, retired: false, medical_assistance: false, enrolled: Object.fromEntries(c.enrol.map((l) => [l, true])) },
+          hospital_level: Number(c.level),
+          admission_date: `${year}-01-02`,
+          discharge_date: today,
+          costs: [{ date: today, medfee_sumamt: c.total, fulamt_ownpay_amt: c.fulamt, overlmt_selfpay: '0.00', preselfpay_amt: c.preself }],
+          ytd: { [year]: { basic: { paid: '0.00', admissions: 0 } } },
+        },
+        bundledRuleSet(),
+      );
+      await expect.poll(() => page.textContent('[data-testid="psn_cash_pay"]')).toBe(expected.psn_cash_pay);
+      for (const f of expected.fund_details) expect(await page.textContent(`[data-testid="fund-${f.layer}"]`)).toBe(f.amount);
+      expect(await page.locator('ol.trace li').count()).toBe(expected.trace.length);
+      await shot(`03-preview-${c.region}`);
+
+      await page.keyboard.press('F8');
+      await expect.poll(() => page.textContent('[data-testid="settled-number"]')).toMatch(/已结算 T01-S\d{8}-\d{6}（脱机结算/);
+      await page.keyboard.press('F9');
+      const frame = page.frameLocator('[data-testid="slip-frame"]');
+      await expect.poll(() => frame.locator('body').textContent()).toContain(expected.psn_cash_pay);
+      expect(await frame.locator('body').textContent()).toContain('脱机结算，以医保部门确认为准');
+      expect(await page.getAttribute('[data-testid="pdf-link"]', 'href')).toMatch(/^\/documents\/[0-9a-f]{32}\.pdf$/);
+      await shot(`04-settled-${c.region}`);
+      await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe(`待上传 ${i + 1}`);
+    });
+  }
+
+  it('names the field of a bad amount and marks its input', async () => {
+    await page.click('button:has-text("下一位")');
+    await page.fill('[data-field="id_number"]', idNumber(10));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
+    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+    await page.fill('[data-field="discharge_date"]', today);
+    await page.fill('[data-field="costs[0].medfee_sumamt"]', '180000.005');
+    await page.keyboard.press('F5');
+    await expect.poll(() => page.textContent('[role="alert"]')).toContain('costs[0].medfee_sumamt');
+    expect(await page.getAttribute('[data-field="costs[0].medfee_sumamt"]', 'aria-invalid')).toBe('true');
+    await shot('05-field-error');
+  });
+
+  it('history: a cashier is refused a reversal, a supervisor reverses with a reason', async () => {
+    await page.keyboard.press('F3');
+    await page.click('button.default:has-text("查询")');
+    await expect.poll(() => page.locator('[data-testid="history"] tbody tr').count()).toBe(5);
+    await page.click('[data-testid="history"] tbody tr:last-child');
+    await expect.poll(() => page.textContent('[data-testid="open-number"]')).toContain('已结算');
+    await shot('06-history');
+    await page.fill('[data-field="reason"]', '费用录入错误');
+    await page.click('button:has-text("撤销结算")');
+    await expect.poll(() => page.textContent('[role="alert"]')).toContain('收费员无权执行此操作');
+    await signOut();
+    await signIn('sup1', '246810');
+    await page.keyboard.press('F3');
+    await page.click('button.default:has-text("查询")');
+    await page.click('[data-testid="history"] tbody tr:last-child');
+    await page.fill('[data-field="reason"]', '费用录入错误');
+    await page.click('button:has-text("撤销结算")');
+    await expect.poll(() => page.textContent('[data-testid="open-number"]')).toContain('冲销单');
+    await page.click('button:has-text("打印冲销单")');
+    await expect.poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent()).toContain('冲销原结算单');
+    await shot('07-reversal');
+  });
+
+  it('day close: totals of the cashier\'s day, then read-only, and the report prints', async () => {
+    await page.keyboard.press('F4');
+    await page.fill('[data-field="operator_code"]', 'cash1');
+    await page.click('button:has-text("统计")');
+    const totals = app.service.dayTotals(app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number, today);
+    await expect.poll(() => page.textContent('[data-testid="day-cash"]')).toBe(totals.psn_cash_pay);
+    expect(totals).toMatchObject({ settlements: 5, reversals: 1, offline: 5 });
+    await page.click('button:has-text("日结（主管）")');
+    await expect.poll(() => page.textContent('[data-testid="day-state"]')).toContain('已日结');
+    await page.click('button:has-text("打印日结报表")');
+    await expect.poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent()).toContain('收费员日结报表');
+    await shot('08-day-close');
+  });
+});
+
+describe('browser host boundary', () => {
+  it('refuses calls without the token and unknown channels; validates payloads', async () => {
+    const call = (headers: Record<string, string>, channel = 'app.status', body = '{}') =>
+      fetch(`http://127.0.0.1:${host.port}/ipc/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+    expect((await call({})).status).toBe(401);
+    expect((await call({ Authorization: 'Bearer nope' })).status).toBe(401);
+    const ok = await call({ Authorization: `Bearer ${host.token}` });
+    expect(((await ok.json()) as { ok: boolean }).ok).toBe(true);
+    expect(await (await call({ Authorization: `Bearer ${host.token}` }, 'store.dropEverything')).json()).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
+    expect(await (await call({ Authorization: `Bearer ${host.token}` }, 'settlement.reverse', JSON.stringify({ number: 'x', reason: 'y', extra: 1 }))).json()).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_field', field: 'extra' },
+    });
+  });
+
+  it('serves pages with a strict CSP, documents only by ticket, nothing outside the renderer folder', async () => {
+    const index = await fetch(`http://127.0.0.1:${host.port}/`);
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`http://127.0.0.1:${host.port}/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${host.port}/documents/00000000000000000000000000000000.pdf`)).status).toBe(404);
+  });
+});
