@@ -12,9 +12,10 @@ const profiles = [
 
 /** Bills from 1,000 to 600,000 yuan, one in ten a cross-year stay, random accumulators. */
 export function mixedRequests(count: number, seed = 42): unknown[] {
-  let state = seed;
+  // 32-bit LCG with integer multiply (a double would lose bits and fall into a short cycle).
+  let state = seed >>> 0;
   const rand = (n: number) => {
-    state = (state * 1103515245 + 12345) % 2147483648;
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state % n;
   };
   const out: unknown[] = [];

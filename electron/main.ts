@@ -9,7 +9,8 @@ import { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, type 
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { dispatch } from './services/dispatch.js';
-import { openDeskApp } from './app/desk-app.js';
+import { loadConfig, openDeskApp } from './app/desk-app.js';
+import { mkdirSync } from 'node:fs';
 import { SafeStorageKeyProvider } from './store/keys.js';
 import { ElectronSlipPrinter } from './slips/electron-printer.js';
 import { dailyBackup } from './store/backup.js';
@@ -55,10 +56,12 @@ app.whenReady().then(async () => {
   });
   // Per-machine data folder (settings, database, slips, backups).
   const dataDir = join(app.getPath('userData'), 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const printerConfig = loadConfig(dataDir).printer;
   const desk = openDeskApp({
     dataDir,
     keys: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')),
-    printer: new ElectronSlipPrinter((options) => new BrowserWindow(options), () => ({ deviceName: '', dpi: 203, preview: false })),
+    printer: new ElectronSlipPrinter((options) => new BrowserWindow(options), () => ({ deviceName: printerConfig.device_name, dpi: printerConfig.dpi, preview: printerConfig.preview })),
   });
   const backups = () => void dailyBackup(desk.service.db, join(dataDir, 'backups'), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
   backups();

@@ -58,6 +58,13 @@ describe('migrations', () => {
     expect(() => db.prepare("INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'copy', 'a5', 'p', ?, 1, 't')").run('0'.repeat(64))).toThrow(/CHECK/);
   });
 
+  it('0003-history-index gives date-range searches by status an index', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 3);
+    const plan = (db.prepare("EXPLAIN QUERY PLAN SELECT s.id FROM settlements s WHERE s.kind = 'reversal' AND s.settled_at >= ? AND s.settled_at < ?").all('a', 'b') as { detail: string }[]).map((r) => r.detail).join(' ');
+    expect(plan).toContain('settlements_kind_settled_at_cover');
+  });
+
   it('opening an up-to-date database applies nothing again', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
     openDatabase(path).close();

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderSlip, type SlipData, type SlipLayout } from '../shared/slip/slip.js';
-import { ChromiumSlipPrinter } from '../electron/slips/chromium-printer.js';
+import { PAGE, renderSlip, type SlipData, type SlipLayout } from '../shared/slip/slip.js';
+import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
 import { sampleSlip } from './slip-fixture.js';
 
 const printer = new ChromiumSlipPrinter();
@@ -54,6 +54,27 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
     expect(reversal.flat).toContain('住院结算冲销单');
     expect(reversal.flat).toContain('冲销原结算单T01-S20260320-000001');
     expect(reversal.flat).toContain('负贰万零贰佰肆拾壹元贰角伍分');
+  });
+
+  it('nothing overflows the paper width, even with long text', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: Math.round((PAGE[layout].widthMm * 96) / 25.4), height: 900 } });
+      const long = await sampleSlip({
+        patient: { name: '欧阳娜娜·阿依古丽·买买提明·热合曼·艾力·玉素甫江', gender: 'F', id_masked: '650102********2021', scheme: '城乡居民基本医疗保险', person_type: '退休·医疗救助对象' },
+        stay: { ...(await sampleSlip()).stay, ward: '心血管内科重症监护病区第三护理单元（东院区）', diagnosis: 'A'.repeat(120) },
+      });
+      await page.setContent(renderSlip(long, layout));
+      // Runs in the page (a string, so this Node-typed file needs no DOM types).
+      const overflow = await page.evaluate(`(() => {
+        const width = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > width + 0.5).map((el) => el.tagName + ':' + (el.textContent || '').slice(0, 20));
+      })()`);
+      expect(overflow).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('wraps a long name and diagnosis inside the page, and prints markup in a name as text', async () => {

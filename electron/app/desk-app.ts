@@ -25,12 +25,17 @@ const terminalConfig = z.strictObject({
     hospital_name: z.string().min(1).max(100),
   }),
   lock_after_minutes: z.number().int().min(1).max(240).default(15),
+  /** Slip printing in the Electron app: printer name ('' = the default printer), its dpi, A5 or 80 mm, preview instead of silent printing. */
+  printer: z
+    .strictObject({ device_name: z.string().max(200).default(''), dpi: z.number().int().min(72).max(1200).default(203), layout: z.enum(['a5', 'receipt80']).default('a5'), preview: z.boolean().default(false) })
+    .default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
 });
 export type TerminalConfig = z.output<typeof terminalConfig>;
 
 const DEFAULT_CONFIG: TerminalConfig = {
   terminal: { code: 'T01', hospital_code: 'H000000000', hospital_name: '演示医院（请在设置中修改）' },
   lock_after_minutes: 15,
+  printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
 };
 
 /** The terminal's settings file (data folder/config.json), validated; written with defaults on first start. */

@@ -1,6 +1,7 @@
 /** Numbered schema migrations: MIGRATIONS[n] takes user_version n to n + 1. Never edit one that has shipped; add the next. */
 import { sql as initial } from './0001-initial.js';
 import { sql as slips } from './0002-slips.js';
+import { sql as historyIndex } from './0003-history-index.js';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001-initial', sql: initial },
   { name: '0002-slips', sql: slips },
+  { name: '0003-history-index', sql: historyIndex },
 ];
