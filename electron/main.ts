@@ -65,7 +65,7 @@ app.whenReady().then(async () => {
   });
   const backups = () => void dailyBackup(desk.service.db, join(dataDir, 'backups'), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
   backups();
-  setInterval(backups, 3_600_000);
+  setInterval(backups, 3_600_000).unref();
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) => {
     if (!isOurFrame(event)) {
       return { ok: false, error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' } };

@@ -1,0 +1,116 @@
+/**
+ * The Electron shell's security settings, with the electron module replaced by
+ * a test double (the binary is not available here): contextIsolation, sandbox,
+ * no nodeIntegration, navigation / new windows / permissions / webviews denied,
+ * IPC only from our own frame and only through the contract; the renderer's
+ * CSP; the packaged app's fuses.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+
+const userData = mkdtempSync(join(tmpdir(), 'desk-electron-'));
+const captured = vi.hoisted(() => ({
+  windows: [] as { options: any; handlers: Record<string, (...a: any[]) => void>; openHandler?: () => unknown; loaded?: string }[],
+  ipc: new Map<string, (...a: any[]) => unknown>(),
+  permission: undefined as undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
+  appEvents: new Map<string, (...a: any[]) => void>(),
+  schemes: [] as unknown[],
+  ready: undefined as undefined | Promise<void>,
+}));
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    webContents: any;
+    constructor(options: any) {
+      const entry: (typeof captured.windows)[number] = { options, handlers: {} };
+      captured.windows.push(entry);
+      this.webContents = {
+        setWindowOpenHandler: (h: () => unknown) => (entry.openHandler = h),
+        on: (name: string, h: (...a: any[]) => void) => (entry.handlers[name] = h),
+      };
+      (this as any).loadURL = (url: string) => {
+        entry.loaded = url;
+        return Promise.resolve();
+      };
+    }
+  }
+  let resolveReady!: () => void;
+  captured.ready = new Promise<void>((r) => (resolveReady = r));
+  return {
+    app: {
+      whenReady: () => Promise.resolve().then(() => setTimeout(resolveReady, 50)),
+      getPath: () => userData,
+      on: (name: string, h: (...a: any[]) => void) => captured.appEvents.set(name, h),
+      quit: () => undefined,
+    },
+    BrowserWindow,
+    ipcMain: { handle: (name: string, h: (...a: any[]) => unknown) => captured.ipc.set(name, h) },
+    protocol: { registerSchemesAsPrivileged: (s: unknown[]) => captured.schemes.push(...s), handle: () => undefined },
+    net: { fetch: () => Promise.resolve(new Response('')) },
+    session: { defaultSession: { setPermissionRequestHandler: (h: any) => (captured.permission = h) } },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from(`enc:${s}`),
+      decryptString: (b: Buffer) => b.toString().slice(4),
+    },
+    contextBridge: { exposeInMainWorld: () => undefined },
+    ipcRenderer: { invoke: () => undefined },
+  };
+});
+
+describe('Electron main process', () => {
+  it('creates a locked-down window and guards IPC', async () => {
+    await import('../electron/main.js');
+    await captured.ready;
+    await expect.poll(() => captured.windows.length).toBe(1);
+    const win = captured.windows[0]!;
+    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(win.options.webPreferences.preload).toMatch(/preload\.cjs$/);
+    expect(win.loaded).toBe('app://desk/index.html');
+    expect(win.openHandler?.()).toEqual({ action: 'deny' });
+    const nav = { preventDefault: vi.fn() };
+    win.handlers['will-navigate']!(nav);
+    expect(nav.preventDefault).toHaveBeenCalled();
+
+    const allowed = await new Promise<boolean>((resolve) => captured.permission!({}, 'media', resolve));
+    expect(allowed).toBe(false);
+
+    const webview = { preventDefault: vi.fn() };
+    const contentsHandlers: Record<string, (e: unknown) => void> = {};
+    captured.appEvents.get('web-contents-created')!({}, { on: (n: string, h: (e: unknown) => void) => (contentsHandlers[n] = h) });
+    contentsHandlers['will-attach-webview']!(webview);
+    expect(webview.preventDefault).toHaveBeenCalled();
+
+    const invoke = captured.ipc.get('desk:invoke')!;
+    const foreign = await invoke({ senderFrame: { url: 'https://evil.example/' }, sender: { id: 1 } }, 'app.status', {});
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const ours = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'app.status', {});
+    expect(ours).toMatchObject({ ok: true, value: { needs_first_operator: true } });
+    const unknown = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'fs.readFile', {});
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
+    const badPayload = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'auth.login', { code: 'x' });
+    expect(badPayload).toMatchObject({ ok: false, error: { code: 'missing_field', field: 'pin' } });
+    // The key is kept only encrypted by the OS keychain.
+    expect(readFileSync(join(userData, 'data', 'key.bin'), 'utf8').startsWith('enc:')).toBe(true);
+  });
+
+  it('the renderer ships a strict CSP with no inline script, no eval, no remote content', () => {
+    const html = readFileSync(fileURLToPath(new URL('../renderer/index.html', import.meta.url)), 'utf8');
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
+  });
+
+  it('the packaged app flips the security fuses and unpacks better-sqlite3', () => {
+    const config = parse(readFileSync(fileURLToPath(new URL('../electron-builder.yml', import.meta.url)), 'utf8'));
+    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true });
+    expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3/**');
+    expect(config.win.target).toBe('nsis');
+    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+  });
+});
