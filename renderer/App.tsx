@@ -10,12 +10,16 @@ import { ErrorBox, Field, ROLE_NAMES, moveOnEnter, useCall } from './ui.js';
 import { SettleScreen } from './screens/SettleScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
 import { DayScreen } from './screens/DayScreen.js';
+import { ClaimScreen } from './screens/ClaimScreen.js';
+import { RulesScreen } from './screens/RulesScreen.js';
 
-type Screen = 'settle' | 'history' | 'day';
+type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules';
 const SCREENS: { id: Screen; key: string; label: string }[] = [
   { id: 'settle', key: 'F2', label: '出院结算' },
   { id: 'history', key: 'F3', label: '结算查询' },
   { id: 'day', key: 'F4', label: '日结' },
+  { id: 'claim', key: 'F6', label: '手工报销' },
+  { id: 'rules', key: 'F7', label: '规则' },
 ];
 
 export function App() {
@@ -79,6 +83,8 @@ export function App() {
         {screen === 'settle' && <SettleScreen rules={rules} status={status} />}
         {screen === 'history' && <HistoryScreen status={status} />}
         {screen === 'day' && <DayScreen status={status} />}
+        {screen === 'claim' && <ClaimScreen rules={rules} status={status} />}
+        {screen === 'rules' && <RulesScreen rules={rules} />}
       </main>
     </div>
   );

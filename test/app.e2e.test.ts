@@ -210,6 +210,61 @@ describe('the app in Chromium', () => {
   });
 });
 
+describe('claims clerk and rules', () => {
+  it('enters an out-of-network claim with a scan, sees the expected reimbursement, submits it; a duplicate invoice is refused', async () => {
+    const sup = app.service.login({ code: 'sup1', pin: '246810' });
+    app.service.createOperator(sup, { code: 'clerk1', name: '赵审核', role: 'claims_clerk', pin: '112233' });
+    await signOut();
+    await signIn('clerk1', '112233');
+    await page.keyboard.press('F6');
+    await page.fill('[data-field="id_number"]', idNumber(13)); // the 德阳 patient settled above
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[data-testid="person"]')).toContain('患者德阳');
+    await page.fill('[data-field="hospital_code"]', 'H5101009');
+    await page.fill('[data-field="hospital_name"]', '成都某三甲医院');
+    await page.selectOption('[data-field="hospital_level"]', '3');
+    await page.fill('[data-field="admission_date"]', `${year}-01-05`);
+    await page.fill('[data-field="discharge_date"]', `${year}-01-20`);
+    await page.fill('[data-field="invoices[0].invoice_no"]', 'FP-0001');
+    await page.fill('[data-field="invoices[0].invoice_date"]', `${year}-01-20`);
+    await page.fill('[data-field="invoices[0].medfee_sumamt"]', '20000.00');
+    await page.setInputFiles('[data-field="attachments"]', { name: '发票.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a', 'hex') });
+    await expect.poll(() => page.textContent('.muted:has-text("已附")')).toContain('发票.png');
+    const before = Number((await page.textContent('[data-testid="queued"]'))!.replace(/\D/g, ''));
+    await page.click('button:has-text("计算报销额并保存")');
+    await expect.poll(() => page.textContent('[data-testid="claim-number"]')).toMatch(/报销单 T01-M\d{8}-000001 · 预计报销 \d+\.\d{2} 元/);
+    const expected = (await page.textContent('[data-testid="fund_pay_sumamt"]'))!;
+    expect(await page.textContent('[data-testid="claim-number"]')).toContain(`预计报销 ${expected} 元`);
+    await page.click('button:has-text("提交医保部门")');
+    await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe(`待上传 ${before + 1}`);
+    await shot('09-claim');
+
+    await page.keyboard.press('F7');
+    await page.keyboard.press('F6');
+    await page.fill('[data-field="id_number"]', idNumber(13));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
+    await page.fill('[data-field="hospital_code"]', 'H5101009');
+    await page.fill('[data-field="hospital_name"]', '成都某三甲医院');
+    await page.fill('[data-field="admission_date"]', `${year}-02-05`);
+    await page.fill('[data-field="discharge_date"]', `${year}-02-20`);
+    await page.fill('[data-field="invoices[0].invoice_no"]', 'FP-0001');
+    await page.fill('[data-field="invoices[0].invoice_date"]', `${year}-02-20`);
+    await page.fill('[data-field="invoices[0].medfee_sumamt"]', '100.00');
+    await page.click('button:has-text("计算报销额并保存")');
+    await expect.poll(() => page.textContent('[role="alert"]')).toContain('已在报销单');
+    expect(await page.getAttribute('[data-field="invoices[0].invoice_no"]', 'aria-invalid')).toBe('true');
+  });
+
+  it('lists the installed rule versions with their periods and sample status', async () => {
+    await page.keyboard.press('F7');
+    await expect.poll(() => page.locator('[data-testid="rules"] tbody tr').count()).toBe(5);
+    expect(await page.textContent('[data-testid="rules"]')).toContain('2023-04-01 至 2028-03-31');
+    expect(await page.textContent('[data-testid="rules"]')).toContain('含样例参数');
+    await shot('10-rules');
+  });
+});
+
 describe('browser host boundary', () => {
   it('refuses calls without the token and unknown channels; validates payloads', async () => {
     const call = (headers: Record<string, string>, channel = 'app.status', body = '{}') =>

@@ -218,7 +218,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   );
 }
 
-function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
+export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
   const region = rules.find((r) => r.region === person.region);
   const enrolled = (region?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(person.scheme));
   return (
@@ -244,7 +244,7 @@ function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: R
   );
 }
 
-function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
+export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
   const { call, error, busy } = useCall();
   const regions = useMemo(() => [...new Map(rules.map((r) => [r.region, r])).values()], [rules]);
   const [name, setName] = useState(existing?.name ?? '');

@@ -1,0 +1,183 @@
+/**
+ * Out-of-network claims (手工报销): the patient paid elsewhere and brings paper
+ * invoices. The clerk enters them one per line with scans attached; the app
+ * computes the expected reimbursement from the rules and queues the claim.
+ * Duplicate invoices and claims past the filing limit are refused with the reason.
+ */
+import { useState } from 'react';
+import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js';
+import type { SettlementResult } from '../../shared/engine/result.js';
+import type { PersonSummary } from '../../shared/store/records.js';
+import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { PersonCard, RecordPerson } from './SettleScreen.js';
+import { ResultView } from './ResultView.js';
+
+interface Invoice {
+  invoice_no: string;
+  invoice_date: string;
+  medfee_sumamt: string;
+  fulamt_ownpay_amt: string;
+  overlmt_selfpay: string;
+  preselfpay_amt: string;
+}
+interface Attachment {
+  file_name: string;
+  media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  content_base64: string;
+}
+
+const emptyInvoice = (): Invoice => ({ invoice_no: '', invoice_date: '', medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
+
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error ?? new Error('read failed'));
+    reader.readAsDataURL(file);
+  });
+}
+
+export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
+  const { call, error, busy, setError } = useCall();
+  const [idNumber, setIdNumber] = useState('');
+  const [person, setPerson] = useState<PersonSummary | null>(null);
+  const [recording, setRecording] = useState(false);
+  const [hospital, setHospital] = useState({ code: '', name: '', level: 2 as 1 | 2 | 3 });
+  const [admission, setAdmission] = useState('');
+  const [discharge, setDischarge] = useState('');
+  const [invoices, setInvoices] = useState<Invoice[]>([emptyInvoice()]);
+  const [attachments, setAttachments] = useState<Attachment[]>([]);
+  const [claim, setClaim] = useState<{ number: string; expected: string; result: SettlementResult; submitted: boolean } | null>(null);
+
+  const find = async () => {
+    const found = await call('person.find', { id_number: idNumber.trim() });
+    if (found === undefined) return;
+    setPerson(found);
+    setRecording(found === null);
+  };
+  const setInvoice = (i: number, key: keyof Invoice, value: string) => setInvoices((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
+  const attach = async (files: FileList | null) => {
+    const list: Attachment[] = [];
+    for (const f of [...(files ?? [])]) {
+      if (!['image/jpeg', 'image/png', 'application/pdf'].includes(f.type)) {
+        setError({ code: 'invalid_field', field: 'attachments', message: `${f.name}：只接受 JPG、PNG 或 PDF 扫描件` });
+        return;
+      }
+      list.push({ file_name: f.name, media_type: f.type as Attachment['media_type'], content_base64: await readBase64(f) });
+    }
+    setAttachments([...attachments, ...list]);
+  };
+  const create = async () => {
+    if (!person) return;
+    const r = await call('claim.create', {
+      person_id: person.person_id,
+      hospital_code: hospital.code,
+      hospital_name: hospital.name,
+      hospital_level: hospital.level,
+      admission_date: admission,
+      discharge_date: discharge,
+      invoices,
+      attachments,
+    });
+    if (r) setClaim({ number: r.number, expected: r.expected_reimbursement, result: r.result, submitted: false });
+  };
+  const submit = async () => {
+    if (!claim) return;
+    const r = await call('claim.submit', { number: claim.number });
+    if (r) {
+      setClaim({ ...claim, submitted: true });
+      window.dispatchEvent(new Event('desk:changed'));
+    }
+  };
+
+  return (
+    <div className="columns">
+      <section className="form" onKeyDown={moveOnEnter} aria-label="手工报销">
+        <fieldset>
+          <legend>参保人</legend>
+          <Field label="身份证号">
+            <input {...bind(error, 'id_number')} value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
+          </Field>
+          {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
+        </fieldset>
+        {recording && <RecordPerson idNumber={idNumber.trim()} rules={rules} existing={person} today={status.today} onDone={(p) => (setPerson(p), setRecording(false))} />}
+        {person && !recording && (
+          <fieldset disabled={!!claim}>
+            <legend>就诊医院与发票</legend>
+            <Field label="医院编码">
+              <input {...bind(error, 'hospital_code')} value={hospital.code} onChange={(e) => setHospital({ ...hospital, code: e.target.value })} />
+            </Field>
+            <Field label="医院名称">
+              <input {...bind(error, 'hospital_name')} value={hospital.name} onChange={(e) => setHospital({ ...hospital, name: e.target.value })} />
+            </Field>
+            <Field label="医院等级">
+              <select {...bind(error, 'hospital_level')} value={hospital.level} onChange={(e) => setHospital({ ...hospital, level: Number(e.target.value) as 1 | 2 | 3 })}>
+                <option value={1}>一级</option>
+                <option value={2}>二级</option>
+                <option value={3}>三级</option>
+              </select>
+            </Field>
+            <Field label="入院日期">
+              <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
+            </Field>
+            <Field label="出院日期">
+              <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
+            </Field>
+            {invoices.map((inv, i) => (
+              <div className="cost" key={i}>
+                <Field label={`发票 ${i + 1} 号码`}>
+                  <input {...bind(error, `invoices[${i}].invoice_no`)} value={inv.invoice_no} onChange={(e) => setInvoice(i, 'invoice_no', e.target.value)} />
+                </Field>
+                <Field label="开票日期">
+                  <input type="date" {...bind(error, `invoices[${i}].invoice_date`)} value={inv.invoice_date} onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)} />
+                </Field>
+                <Field label="医疗费总额">
+                  <input inputMode="decimal" {...bind(error, `invoices[${i}].medfee_sumamt`, 'amount')} value={inv.medfee_sumamt} onChange={(e) => setInvoice(i, 'medfee_sumamt', e.target.value)} />
+                </Field>
+                <Field label="全自费">
+                  <input inputMode="decimal" {...bind(error, `invoices[${i}].fulamt_ownpay_amt`, 'amount')} value={inv.fulamt_ownpay_amt} onChange={(e) => setInvoice(i, 'fulamt_ownpay_amt', e.target.value)} />
+                </Field>
+                <Field label="超限价自费">
+                  <input inputMode="decimal" {...bind(error, `invoices[${i}].overlmt_selfpay`, 'amount')} value={inv.overlmt_selfpay} onChange={(e) => setInvoice(i, 'overlmt_selfpay', e.target.value)} />
+                </Field>
+                <Field label="先行自付">
+                  <input inputMode="decimal" {...bind(error, `invoices[${i}].preselfpay_amt`, 'amount')} value={inv.preselfpay_amt} onChange={(e) => setInvoice(i, 'preselfpay_amt', e.target.value)} />
+                </Field>
+              </div>
+            ))}
+            <button type="button" className="link" onClick={() => setInvoices([...invoices, emptyInvoice()])}>
+              + 增加发票
+            </button>
+            <Field label="发票扫描件">
+              <input type="file" data-field="attachments" multiple accept="image/jpeg,image/png,application/pdf" onChange={(e) => void attach(e.target.files)} />
+            </Field>
+            {attachments.length > 0 && <p className="muted">已附 {attachments.map((a) => a.file_name).join('、')}</p>}
+          </fieldset>
+        )}
+        {person && !recording && (
+          <div className="actions">
+            <button type="button" className="default" disabled={busy || !!claim} onClick={() => void create()}>
+              计算报销额并保存
+            </button>
+            <button type="button" disabled={busy || !claim || claim.submitted} onClick={() => void submit()}>
+              提交医保部门
+            </button>
+          </div>
+        )}
+        <ErrorBox error={error} />
+      </section>
+      <section className="result" aria-label="报销结果">
+        {claim ? (
+          <>
+            <p className="settled" data-testid="claim-number">
+              报销单 {claim.number} · 预计报销 {claim.expected} 元{claim.submitted ? ' · 已提交，待上传' : ' · 未提交'}
+            </p>
+            <ResultView result={claim.result} />
+          </>
+        ) : (
+          <p className="hint">逐张录入发票，附扫描件，计算后提交</p>
+        )}
+      </section>
+    </div>
+  );
+}
