@@ -158,8 +158,21 @@ describe('the app in Chromium', () => {
     });
   }
 
-  it('names the field of a bad amount and marks its input', async () => {
+  it('imports a bill exported by the hospital system (CSV) into the cost lines', async () => {
     await page.click('button:has-text("下一位")');
+    await page.fill('[data-field="id_number"]', idNumber(11));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
+    const csv = `date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt\n${year}-01-05,1000.00,100.00,0.00,0.00\n${today},2000.00,0.00,0.00,50.00\n`;
+    await page.setInputFiles('[data-field="import"]', { name: 'his-bill.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect.poll(() => page.inputValue('[data-field="costs[1].medfee_sumamt"]')).toBe('2000.00');
+    expect(await page.inputValue('[data-field="admission_date"]')).toBe(`${year}-01-05`);
+    expect(await page.inputValue('[data-field="costs[1].preselfpay_amt"]')).toBe('50.00');
+    await page.setInputFiles('[data-field="import"]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('date,medfee_sumamt\n') });
+    await expect.poll(() => page.textContent('[role="alert"]')).toContain('缺少列');
+  });
+
+  it('names the field of a bad amount and marks its input', async () => {
     await page.fill('[data-field="id_number"]', idNumber(10));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);

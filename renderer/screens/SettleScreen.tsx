@@ -10,6 +10,7 @@ import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
 import { ErrorBox, Field, SCHEME_NAMES, bind, moveOnEnter, useCall } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
+import { importBill } from '../../shared/bill-import.js';
 
 interface CostRow {
   date: string;
@@ -22,7 +23,7 @@ interface CostRow {
 const emptyCost = (date: string): CostRow => ({ date, medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
 
 export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
-  const { call, error, busy } = useCall();
+  const { call, error, busy, setError } = useCall();
   const [idNumber, setIdNumber] = useState('');
   const [person, setPerson] = useState<PersonSummary | null>(null);
   const [recording, setRecording] = useState(false);
@@ -97,6 +98,20 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     setResult(null);
     setSettled(null);
     setSlip(null);
+  };
+
+  /** A bill exported by the hospital system: JSON (the CLI's request) or CSV (shared/bill-import.ts). */
+  const importFile = async (file: File | undefined) => {
+    if (!file) return;
+    const outcome = importBill(file.name, await file.text());
+    if (!outcome.ok) return setError({ code: 'invalid_field', field: 'import', message: `${file.name}：${outcome.problem}` });
+    const b = outcome.bill;
+    if (b.admission_date) setAdmission(b.admission_date);
+    if (b.discharge_date) setDischarge(b.discharge_date);
+    if (b.hospital_level) setLevel(b.hospital_level);
+    setCosts(b.costs);
+    setResult(null);
+    setError(null);
   };
 
   const setCost = (i: number, key: keyof CostRow, value: string) => setCosts((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
@@ -179,6 +194,9 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
               <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>
                 + 增加费用行（跨年度住院按日期分行）
               </button>
+              <Field label="导入账单">
+                <input type="file" data-field="import" accept=".json,.csv,application/json,text/csv" onChange={(e) => void importFile(e.target.files?.[0])} />
+              </Field>
             </fieldset>
             <div className="actions">
               <button type="button" className="default" disabled={busy || !!settled} onClick={() => actions.current.preview()}>

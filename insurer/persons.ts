@@ -1,0 +1,144 @@
+/**
+ * Insured persons as the insurer knows them: enrolment and status, and the
+ * year-to-date accumulators built from every movement it has recorded,
+ * including stays at other hospitals that no single terminal has seen
+ * (domain.md §1, offline: why an uploaded claim can come back adjusted).
+ */
+import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
+import { BASIC_LAYER_ID, type SchemeId } from '../shared/rules/schema.js';
+import type { YtdJson } from '../shared/engine/accumulators.js';
+import type { PersonSnapshot } from '../shared/sync/protocol.js';
+import type { Db } from './db.js';
+
+export interface Person {
+  id: number;
+  id_number: string;
+  name: string;
+  gender: 'M' | 'F' | null;
+  region: string;
+  scheme: SchemeId;
+  retired: boolean;
+  medical_assistance: boolean;
+  enrolled: Record<string, boolean>;
+}
+
+export type PersonInput = Omit<Person, 'id'>;
+
+type MoveSource = 'other_hospital' | 'claim' | 'reversal';
+
+interface PersonRow {
+  id: number;
+  id_number: string;
+  name: string;
+  gender: 'M' | 'F' | null;
+  region: string;
+  scheme: SchemeId;
+  retired: number;
+  medical_assistance: number;
+  enrolled: string;
+}
+
+function fromRow(r: PersonRow): Person {
+  return { ...r, retired: r.retired === 1, medical_assistance: r.medical_assistance === 1, enrolled: JSON.parse(r.enrolled) as Record<string, boolean> };
+}
+
+export function findPerson(db: Db, idNumber: string): Person | null {
+  const r = db.prepare('SELECT * FROM persons WHERE id_number = ?').get(idNumber) as PersonRow | undefined;
+  return r ? fromRow(r) : null;
+}
+
+export function personById(db: Db, id: number): Person {
+  return fromRow(db.prepare('SELECT * FROM persons WHERE id = ?').get(id) as PersonRow);
+}
+
+export function listPersons(db: Db): Person[] {
+  return (db.prepare('SELECT * FROM persons ORDER BY id').all() as PersonRow[]).map(fromRow);
+}
+
+/** Creates the person or updates what is known of them; their movements are kept. Call inside a write transaction. */
+export function upsertPerson(db: Db, p: PersonInput, at: string): number {
+  const row = db
+    .prepare(
+      `INSERT INTO persons (id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, gender = excluded.gender, region = excluded.region, scheme = excluded.scheme,
+         retired = excluded.retired, medical_assistance = excluded.medical_assistance, enrolled = excluded.enrolled, updated_at = excluded.updated_at
+       RETURNING id`,
+    )
+    .get(p.id_number, p.name, p.gender, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), at) as { id: number };
+  return row.id;
+}
+
+/** Records the movements between two ytd states (after − before), per year and layer. */
+export function recordMoves(db: Db, personId: number, before: YtdJson, after: YtdJson, source: MoveSource, claimId: number | null, at: string): void {
+  const insert = db.prepare('INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  for (const [year, layers] of Object.entries(after)) {
+    for (const [layer, a] of Object.entries(layers)) {
+      const b = before[year]?.[layer] ?? {};
+      const paid = new Decimal(a.paid ?? '0').minus(b.paid ?? '0');
+      const base = new Decimal(a.base ?? '0').minus(b.base ?? '0');
+      const admissions = (a.admissions ?? 0) - (b.admissions ?? 0);
+      if (paid.isZero() && base.isZero() && admissions === 0) continue;
+      insert.run(personId, Number(year), layer, formatAmount(paid), formatAmount(base), admissions, source, claimId, at);
+    }
+  }
+}
+
+/** Undoes a claim's movements (a reversal): the same rows, negated, linked to the reversal. */
+export function negateMoves(db: Db, claimId: number, reversalId: number, at: string): void {
+  const moves = db.prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_moves WHERE claim_id = ? AND source = ?').all(claimId, 'claim') as {
+    person_id: number;
+    year: number;
+    layer: string;
+    paid: string;
+    base: string;
+    admissions: number;
+  }[];
+  const insert = db.prepare('INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const neg = (s: string) => formatAmount(new Decimal(s).isZero() ? ZERO : new Decimal(s).negated());
+  for (const m of moves) insert.run(m.person_id, m.year, m.layer, neg(m.paid), neg(m.base), -m.admissions, 'reversal', reversalId, at);
+}
+
+/**
+ * The person's accumulators for the given years in the engine's ytd shape:
+ * every year present with its basic {paid, admissions}; layers with movements
+ * as {paid, base}. Sums with decimal.js (SQLite would add TEXT as floats).
+ */
+export function accumulators(db: Db, personId: number, years: readonly number[]): YtdJson {
+  const rows = db.prepare('SELECT layer, paid, base, admissions FROM accumulator_moves WHERE person_id = ? AND year = ? ORDER BY id');
+  const out: YtdJson = {};
+  for (const year of [...new Set(years)].sort((a, b) => a - b)) {
+    const sums = new Map<string, { paid: Money; base: Money; admissions: number }>([[BASIC_LAYER_ID, { paid: ZERO, base: ZERO, admissions: 0 }]]);
+    for (const m of rows.iterate(personId, year) as IterableIterator<{ layer: string; paid: string; base: string; admissions: number }>) {
+      const s = sums.get(m.layer) ?? { paid: ZERO, base: ZERO, admissions: 0 };
+      sums.set(m.layer, { paid: s.paid.plus(m.paid), base: s.base.plus(m.base), admissions: s.admissions + m.admissions });
+    }
+    const layers: YtdJson[string] = {};
+    for (const [layer, s] of [...sums.entries()].sort(([a], [b]) => (a === BASIC_LAYER_ID ? -1 : b === BASIC_LAYER_ID ? 1 : a < b ? -1 : 1))) {
+      layers[layer] = layer === BASIC_LAYER_ID ? { paid: formatAmount(s.paid), admissions: s.admissions } : { paid: formatAmount(s.paid), base: formatAmount(s.base) };
+    }
+    out[String(year)] = layers;
+  }
+  return out;
+}
+
+/** Every year the person has movements in, with its accumulators (for the start-up listing). */
+export function allAccumulators(db: Db, personId: number): YtdJson {
+  const years = (db.prepare('SELECT DISTINCT year FROM accumulator_moves WHERE person_id = ? ORDER BY year').all(personId) as { year: number }[]).map((r) => r.year);
+  return accumulators(db, personId, years);
+}
+
+export function snapshot(db: Db, person: Person, years: readonly number[], asOf: string): PersonSnapshot {
+  return {
+    id_number: person.id_number,
+    name: person.name,
+    gender: person.gender,
+    region: person.region,
+    scheme: person.scheme,
+    retired: person.retired,
+    medical_assistance: person.medical_assistance,
+    enrolled: person.enrolled,
+    // accumulators() always writes paid (and base or admissions): the protocol's stricter shape.
+    accumulators: accumulators(db, person.id, years) as PersonSnapshot['accumulators'],
+    as_of: asOf,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Importing a bill exported by the hospital system (HIS), so the cashier does
+ * not retype it:
+ *  - JSON in the CLI's request format (v1): admission/discharge dates,
+ *    hospital level and costs are taken; region, insured and ytd are not
+ *    (the person and the accumulators come from the store);
+ *  - CSV, UTF-8, one cost line per row, with this header (columns in any order):
+ *      date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt
+ *    e.g. 2026-03-20,180000.00,6000.00,0.00,4000.00
+ * Problems name the line and column. Amounts are kept as the text they are;
+ * the settlement validates them like typed ones.
+ */
+import Papa from 'papaparse';
+import { z } from 'zod';
+
+export interface ImportedBill {
+  admission_date?: string;
+  discharge_date?: string;
+  hospital_level?: 1 | 2 | 3;
+  costs: { date: string; medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string }[];
+}
+
+export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; problem: string };
+
+export const CSV_COLUMNS = ['date', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'] as const;
+
+const cost = z.object({ date: z.string(), medfee_sumamt: z.string(), fulamt_ownpay_amt: z.string(), overlmt_selfpay: z.string(), preselfpay_amt: z.string() });
+const jsonBill = z.object({
+  admission_date: z.string().optional(),
+  discharge_date: z.string().optional(),
+  hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  costs: z.array(cost).min(1),
+});
+
+export function importBill(fileName: string, text: string): ImportOutcome {
+  const body = text.replace(/^\uFEFF/, '');
+  if (/\.json$/i.test(fileName) || body.trimStart().startsWith('{')) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body);
+    } catch (e) {
+      return { ok: false, problem: `不是有效的 JSON：${e instanceof Error ? e.message : String(e)}` };
+    }
+    const parsed = jsonBill.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return { ok: false, problem: `JSON 字段 ${issue.path.join('.') || '(根)'}：${issue.message}` };
+    }
+    return { ok: true, bill: parsed.data };
+  }
+  const csv = Papa.parse<Record<string, string>>(body, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
+  const first = csv.errors[0];
+  if (first) return { ok: false, problem: `CSV 第 ${(first.row ?? 0) + 2} 行：${first.message}` };
+  const missing = CSV_COLUMNS.filter((c) => !(csv.meta.fields ?? []).includes(c));
+  if (missing.length) return { ok: false, problem: `CSV 缺少列：${missing.join(', ')}（表头应为 ${CSV_COLUMNS.join(',')}）` };
+  if (csv.data.length === 0) return { ok: false, problem: 'CSV 没有费用行' };
+  const costs = csv.data.map((row) => ({
+    date: (row['date'] ?? '').trim(),
+    medfee_sumamt: (row['medfee_sumamt'] ?? '').trim(),
+    fulamt_ownpay_amt: (row['fulamt_ownpay_amt'] ?? '').trim(),
+    overlmt_selfpay: (row['overlmt_selfpay'] ?? '').trim(),
+    preselfpay_amt: (row['preselfpay_amt'] ?? '').trim(),
+  }));
+  const dates = costs.map((c) => c.date).filter((d) => d !== '').sort();
+  return { ok: true, bill: { costs, ...(dates.length ? { admission_date: dates[0], discharge_date: dates[dates.length - 1] } : {}) } };
+}
