@@ -42,6 +42,8 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
   const [idNumber, setIdNumber] = useState('');
   const [person, setPerson] = useState<PersonSummary | null>(null);
   const [recording, setRecording] = useState(false);
+  /** The identity number last looked up: kept for updating the person, not shown. */
+  const [lookedUp, setLookedUp] = useState('');
   const [hospital, setHospital] = useState({ code: '', name: '', level: 2 as 1 | 2 | 3 });
   const [admission, setAdmission] = useState('');
   const [discharge, setDischarge] = useState('');
@@ -54,6 +56,9 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
     if (found === undefined) return;
     setPerson(found);
     setRecording(found === null);
+    // Once found, the full identity number leaves the screen; the card shows it masked.
+    setLookedUp(idNumber.trim());
+    if (found) setIdNumber('');
   };
   const setInvoice = (i: number, key: keyof Invoice, value: string) => setInvoices((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
   const attach = async (files: FileList | null) => {
@@ -100,7 +105,7 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
           </Field>
           {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
         </fieldset>
-        {recording && <RecordPerson idNumber={idNumber.trim()} rules={rules} existing={person} today={status.today} onDone={(p) => (setPerson(p), setRecording(false))} />}
+        {recording && <RecordPerson idNumber={lookedUp} rules={rules} existing={person} today={status.today} onDone={(p) => (setPerson(p), setRecording(false))} />}
         {person && !recording && (
           <fieldset disabled={!!claim}>
             <legend>就诊医院与发票</legend>

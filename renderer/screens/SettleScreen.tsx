@@ -27,6 +27,8 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const [idNumber, setIdNumber] = useState('');
   const [person, setPerson] = useState<PersonSummary | null>(null);
   const [recording, setRecording] = useState(false);
+  /** The identity number last looked up: kept for updating the person, not shown. */
+  const [lookedUp, setLookedUp] = useState('');
   const [level, setLevel] = useState<1 | 2 | 3>(3);
   const [admission, setAdmission] = useState('');
   const [discharge, setDischarge] = useState('');
@@ -52,6 +54,9 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     if (found === undefined) return;
     setPerson(found);
     setRecording(found === null);
+    // Once found, the full identity number leaves the screen; the card shows it masked.
+    setLookedUp(idNumber.trim());
+    if (found) setIdNumber('');
     setResult(null);
     setSettled(null);
     setSlip(null);
@@ -128,7 +133,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
         </fieldset>
         {recording && (
           <RecordPerson
-            idNumber={idNumber.trim()}
+            idNumber={lookedUp}
             rules={rules}
             existing={person}
             today={status.today}
