@@ -12,14 +12,16 @@ import { HistoryScreen } from './screens/HistoryScreen.js';
 import { DayScreen } from './screens/DayScreen.js';
 import { ClaimScreen } from './screens/ClaimScreen.js';
 import { RulesScreen } from './screens/RulesScreen.js';
+import { SyncScreen } from './screens/SyncScreen.js';
 
-type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules';
+type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules' | 'sync';
 const SCREENS: { id: Screen; key: string; label: string }[] = [
   { id: 'settle', key: 'F2', label: '出院结算' },
   { id: 'history', key: 'F3', label: '结算查询' },
   { id: 'day', key: 'F4', label: '日结' },
   { id: 'claim', key: 'F6', label: '手工报销' },
   { id: 'rules', key: 'F7', label: '规则' },
+  { id: 'sync', key: 'F10', label: '同步' },
 ];
 
 export function App() {
@@ -85,6 +87,7 @@ export function App() {
         {screen === 'day' && <DayScreen status={status} />}
         {screen === 'claim' && <ClaimScreen rules={rules} status={status} />}
         {screen === 'rules' && <RulesScreen rules={rules} />}
+        {screen === 'sync' && <SyncScreen />}
       </main>
     </div>
   );

@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await host?.close();
-  app?.close();
+  await app?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });

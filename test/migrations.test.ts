@@ -65,6 +65,30 @@ describe('migrations', () => {
     expect(plan).toContain('settlements_kind_settled_at_cover');
   });
 
+  it('0004-sync adds insurer answers, adjustments (open → resolved only), rule refusals and the sync state', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 3);
+    db.exec(`INSERT INTO operators (id, code, name, role, pin_hash, created_at) VALUES (1, 's', 's', 'supervisor', 'x', 't');
+             INSERT INTO outbox (id, kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (1, 'settlement', 1, 'T01-S20260320-000001', '{}', 't', 't');`);
+    migrate(db, 3, 4);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(names(db, 'table')).toEqual(expect.arrayContaining(['outbox_answers', 'adjustments', 'rule_refusals', 'sync_state']));
+    expect(db.prepare('SELECT held_reason FROM outbox').get()).toEqual({ held_reason: null });
+    expect(db.prepare('SELECT failures, last_success_at FROM sync_state').get()).toEqual({ failures: 0, last_success_at: null });
+    const amountTypes = (db.prepare("SELECT type FROM pragma_table_info('adjustments') WHERE name LIKE '%difference%'").all() as { type: string }[]).map((r) => r.type);
+    expect(amountTypes).toEqual(['TEXT', 'TEXT', 'TEXT', 'TEXT']);
+    db.exec(`INSERT INTO outbox_answers (outbox_id, status, claim_id, answer, answered_at, recorded_at) VALUES (1, 'adjusted', 'C1', '{}', 't', 't');
+             INSERT INTO adjustments (outbox_id, kind, number, claim_id, terminal_amounts, insurer_amounts, medfee_difference, fund_pay_difference, psn_cash_difference, fund_differences, reasons, message, created_at)
+             VALUES (1, 'settlement', 'T01-S20260320-000001', 'C1', '{}', '{}', '0.00', '-3155.96', '3155.96', '{}', '[]', 'm', 't');`);
+    expect(() => db.prepare("UPDATE outbox_answers SET status = 'accepted'").run()).toThrow(/immutable/);
+    expect(() => db.prepare('DELETE FROM outbox_answers').run()).toThrow(/never deleted/);
+    expect(() => db.prepare("UPDATE adjustments SET fund_pay_difference = '0.00'").run()).toThrow(/open to resolved/);
+    expect(() => db.prepare("UPDATE adjustments SET status = 'resolved'").run()).toThrow(/CHECK/);
+    db.prepare("UPDATE adjustments SET status = 'resolved', resolved_by = 1, resolved_at = 't2', note = '已补收'").run();
+    expect(() => db.prepare("UPDATE adjustments SET note = 'changed'").run()).toThrow(/open to resolved/);
+    expect(() => db.prepare('DELETE FROM adjustments').run()).toThrow(/never deleted/);
+  });
+
   it('opening an up-to-date database applies nothing again', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
     openDatabase(path).close();

@@ -17,6 +17,10 @@ import { DeskService, type Session } from '../store/service.js';
 import { SlipService } from '../slips/slip-service.js';
 import type { SlipPrinter } from '../slips/printer.js';
 import type { CallContext, Handlers } from '../services/dispatch.js';
+import { SyncWorker } from '../sync/worker.js';
+import type { SyncConfig } from '../sync/config.js';
+import type { SyncStatusView } from '../../shared/ipc/contract.js';
+import { yearOf } from '../../shared/dates.js';
 
 const terminalConfig = z.strictObject({
   terminal: z.strictObject({
@@ -25,6 +29,10 @@ const terminalConfig = z.strictObject({
     hospital_name: z.string().min(1).max(100),
   }),
   lock_after_minutes: z.number().int().min(1).max(240).default(15),
+  /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
+  insurer: z
+    .strictObject({ url: z.string().url(), secret: z.string().min(16).max(200), pinned_keys_spki_base64: z.array(z.string().min(40).max(200)).min(1).max(2), interval_seconds: z.number().int().min(5).max(3600).default(60) })
+    .optional(),
   /** Slip printing in the Electron app: printer name ('' = the default printer), its dpi, A5 or 80 mm, preview instead of silent printing. */
   printer: z
     .strictObject({ device_name: z.string().max(200).default(''), dpi: z.number().int().min(72).max(1200).default(203), layout: z.enum(['a5', 'receipt80']).default('a5'), preview: z.boolean().default(false) })
@@ -57,15 +65,16 @@ export interface DeskAppOptions {
   clock?: Clock;
   /** Publishes a printed document for the window to show and download (browser host); null where it was printed directly. */
   publish?: (html: string, pdf: Buffer) => { html_url: string; pdf_url: string } | null;
-  /** Whether the link to the insurer is up (the sync worker answers this). */
-  online?: () => boolean;
+  /** Overrides the insurer settings of config.json (tests: the reference service on 127.0.0.1). */
+  sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
 }
 
 export interface DeskApp {
   handlers: Handlers;
   service: DeskService;
   slips: SlipService;
-  close(): void;
+  sync: SyncWorker | null;
+  close(): Promise<void>;
 }
 
 export function openDeskApp(options: DeskAppOptions): DeskApp {
@@ -77,6 +86,15 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   const lockAfterMs = config.lock_after_minutes * 60_000;
   const sessions = new Map<string, { session: Session; lastSeen: number }>();
   const publish = options.publish ?? (() => null);
+  const insurer = options.sync ?? (config.insurer ? { url: config.insurer.url, secret: config.insurer.secret, pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64, intervalMs: config.insurer.interval_seconds * 1000 } : null);
+  const sync = insurer ? new SyncWorker(service, { terminal_code: config.terminal.code, hospital_code: config.terminal.hospital_code, ...insurer }) : null;
+  sync?.start();
+  const online = () => sync?.status().online ?? false;
+  const syncView = (): SyncStatusView => {
+    if (!sync) return { configured: false, online: false, running: false, queued: service.queueCounts().queued, held: 0, last_success_at: null, last_error: null, next_attempt_at: null, work: [], rule_refusals: [] };
+    const st = sync.status();
+    return { configured: true, online: st.online, running: st.running, queued: st.queued, held: st.held, last_success_at: st.last_success_at, last_error: st.last_error, next_attempt_at: st.next_attempt_at, work: st.work, rule_refusals: st.rule_refusals };
+  };
 
   const info = (s: Session): OperatorInfo => ({ code: s.code, name: s.name, role: s.role });
 
@@ -110,7 +128,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
         terminal: config.terminal,
         operator,
         needs_first_operator: service.needsFirstOperator(),
-        online: options.online?.() ?? false,
+        online: online(),
         queue: service.queueCounts(),
         today: businessDate(clock.now()),
       };
@@ -147,8 +165,16 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
         };
       });
     },
-    'person.find': (req, ctx) => {
+    'person.find': async (req, ctx) => {
       const s = current(ctx);
+      // Online, the insurer's snapshot (status, enrolment, accumulators) comes first; offline, what the store has.
+      if (sync && online()) {
+        try {
+          await sync.fetchPerson(s, req.id_number, [yearOf(businessDate(clock.now()))]);
+        } catch (e) {
+          if (e instanceof DeskError && (e.body.code === 'invalid_field' || e.body.code === 'forbidden')) throw e;
+        }
+      }
       const found = service.findPersonByIdNumber(s, req.id_number);
       return found ? service.personSummary(s, found.person_id) : null;
     },
@@ -158,7 +184,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     },
     'settlement.preview': (req, ctx) => service.preview(current(ctx), req),
     'settlement.settle': (req, ctx) => {
-      const { number, result } = service.settle(current(ctx), { ...req, offline: !(options.online?.() ?? false) });
+      const { number, result } = service.settle(current(ctx), { ...req, offline: !online() });
       return { number, result };
     },
     'settlement.get': (req, ctx) => {
@@ -184,6 +210,25 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
       return { business_date: day.business_date, settlements: day.settlements, reversals: day.reversals, offline: day.offline, medfee_sumamt: day.medfee_sumamt, fund_pay_sumamt: day.fund_pay_sumamt, psn_cash_pay: day.psn_cash_pay, funds: day.funds, closed: day.closed };
     },
     'day.close': (req, ctx) => service.closeDay(current(ctx), req),
+    'sync.status': (_req, ctx) => {
+      current(ctx);
+      return syncView();
+    },
+    'sync.now': async (_req, ctx) => {
+      current(ctx);
+      if (sync) await sync.syncNow({ rules: true });
+      return syncView();
+    },
+    'sync.resolve': (req, ctx) => {
+      if (!sync) throw new DeskError('not_found', '', '未配置医保连接', 'no insurer configured');
+      sync.resolveAdjustment(current(ctx), req.adjustment_id, req.note);
+      return syncView();
+    },
+    'sync.release': (req, ctx) => {
+      if (!sync) throw new DeskError('not_found', '', '未配置医保连接', 'no insurer configured');
+      sync.releaseHeld(current(ctx), req.outbox_id);
+      return syncView();
+    },
     'day.report': async (req, ctx) => {
       const report = await slips.printDayReport(current(ctx), req.operator_code, req.business_date, req.layout);
       const urls = publish(report.html, report.pdf);
@@ -195,8 +240,10 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     handlers,
     service,
     slips,
-    close: () => {
-      void options.printer.close();
+    sync,
+    close: async () => {
+      await sync?.stop();
+      await options.printer.close();
       service.db.close();
     },
   };

@@ -23,9 +23,9 @@ const app = openDeskApp({
 host = await startHost({ staticDir, handlers: app.handlers, port });
 process.stdout.write(`Discharge Desk (browser host) on 127.0.0.1 only, data in ${dataDir}. Open:\n  ${host.url}\n`);
 const stop = () =>
-  void host!.close().then(() => {
-    app.close();
-    process.exit(0);
-  });
+  void host!
+    .close()
+    .then(() => app.close())
+    .then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

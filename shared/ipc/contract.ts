@@ -61,6 +61,30 @@ export interface PrintedSlipInfo {
   pdf_url: string | null;
 }
 
+/** The sync worker's state as the window shows it (electron/sync/state.ts SyncStatus). */
+export interface SyncWorkItem {
+  outbox_id: number;
+  kind: 'settlement' | 'reversal' | 'manual_claim';
+  number: string;
+  status: 'rejected' | 'adjusted' | 'held';
+  message: string;
+  adjustment_id?: number;
+  fund_pay_difference?: string;
+  psn_cash_difference?: string;
+}
+export interface SyncStatusView {
+  configured: boolean;
+  online: boolean;
+  running: boolean;
+  queued: number;
+  held: number;
+  last_success_at: string | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  work: SyncWorkItem[];
+  rule_refusals: { region: string; version: string; reason: string; refused_at: string }[];
+}
+
 const number = z.string().min(1).max(40);
 const layout = z.enum(['a5', 'receipt80']);
 const pin = z.string().regex(/^\d{6,12}$/, { message: 'PIN 为6-12位数字' });
@@ -83,6 +107,10 @@ export const contract = {
   'claim.submit': channel<{ number: string }>()(z.strictObject({ number })),
   'day.totals': channel<DayTotals & { closed: boolean }>()(closeDayInput),
   'day.close': channel<DayTotals>()(closeDayInput),
+  'sync.status': channel<SyncStatusView>()(z.strictObject({})),
+  'sync.now': channel<SyncStatusView>()(z.strictObject({})),
+  'sync.resolve': channel<SyncStatusView>()(z.strictObject({ adjustment_id: z.number().int().positive(), note: z.string().trim().min(1).max(200) })),
+  'sync.release': channel<SyncStatusView>()(z.strictObject({ outbox_id: z.number().int().positive() })),
   'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(closeDayInput.extend({ layout })),
 } as const;
 

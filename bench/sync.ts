@@ -1,0 +1,102 @@
+/**
+ * Sync benchmark: drain BENCH_SYNC_N (default 10,000) queued claims from a real
+ * store to the reference insurer on 127.0.0.1, batches of 100, durable commits
+ * on both sides. Once clean, once with BENCH_SYNC_FAULT (default 5% of
+ * uploads answered 500 after the insurer committed: every such batch is sent
+ * again and answered `duplicate`). The claims are real settle() calls (the
+ * insurer recomputes and accepts each); the queued database is copied so both
+ * runs drain the same outbox. Prints claims per second and what a week
+ * offline (7 × 400 claims) takes to sync at that rate.
+ *
+ *   npx esbuild bench/sync.ts --bundle --platform=node --format=esm --outfile=out/bench/sync.mjs --external:better-sqlite3 --log-level=warning && node out/bench/sync.mjs
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../electron/store/db.js';
+import { FileKeyProvider } from '../electron/store/keys.js';
+import { DeskService } from '../electron/store/service.js';
+import { SyncWorker } from '../electron/sync/worker.js';
+import { startInsurer } from '../insurer/server.js';
+import { parseFaultSpec, type FaultRule } from '../insurer/faults.js';
+import { SEED_PERSONS } from '../insurer/seed.js';
+
+const N = Number(process.env['BENCH_SYNC_N'] ?? 10_000);
+const FAULT = process.env['BENCH_SYNC_FAULT'] ?? 'error_500_after_commit:p=0.05,path=/v1/claims';
+const WEEK = 7 * 400;
+const TERMINAL = { code: 'T01', hospital_code: 'H510100001', hospital_name: '基准测试医院' };
+const CREDENTIAL = { hospital_code: 'H510100001', terminal_code: 'T01', secret: 'bench-secret-T01-0123456789' };
+/** Seeded persons without insurer-side extra accumulators: their claims are accepted. */
+const PLAIN = ['511702197509210021', '410202197001050037', '410202198812300049', '621002196204180055', '621002197907070068', '510603199002140078', '320281198305270096', '320281195808090106'];
+
+const root = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+const open = (dir: string) => new DeskService({ db: openDatabase(join(dir, 'desk.sqlite')), keys: new FileKeyProvider(join(root, 'key')), dataDir: dir, terminal: TERMINAL });
+
+function fill(dir: string): void {
+  const service = open(dir);
+  service.createOperator(null, { code: 'sup1', name: '主管', role: 'supervisor', pin: '246810' });
+  const op = service.login({ code: 'sup1', pin: '246810' });
+  const persons = PLAIN.map((id) => {
+    const s = SEED_PERSONS.find((x) => x.id_number === id)!;
+    const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
+    return service.recordPerson(op, { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, accumulators: {}, as_of: '2026-01-01T00:00:00+08:00', source: 'cashier' }).person_id;
+  });
+  const started = performance.now();
+  for (let i = 0; i < N; i++) {
+    const cents = String(i % 100).padStart(2, '0');
+    service.settle(op, {
+      person_id: persons[i % persons.length]!,
+      hospital_level: 2,
+      admission_date: '2026-03-10',
+      discharge_date: '2026-03-15',
+      costs: [{ date: '2026-03-15', medfee_sumamt: `${800 + (i % 400)}.${cents}`, fulamt_ownpay_amt: '50.00', overlmt_selfpay: '0.00', preselfpay_amt: '20.00' }],
+      offline: true,
+    });
+  }
+  process.stdout.write(`queued ${N} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  service.db.pragma('wal_checkpoint(TRUNCATE)');
+  service.db.close();
+}
+
+async function drain(dir: string, faults: FaultRule[]): Promise<{ seconds: number; runs: number; attempts: number }> {
+  const insurer = await startInsurer({ dataDir: join(dir, 'insurer'), port: 0, terminals: [CREDENTIAL], faults, log: () => {} });
+  const service = open(dir);
+  try {
+    const worker = new SyncWorker(service, { url: insurer.url, ...CREDENTIAL, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], timeoutMs: 30_000 });
+    await worker.pullRules(); // sign-in and the rule check out of the timing
+    const started = performance.now();
+    let runs = 0;
+    while (worker.status().queued > 0) {
+      if (++runs > 10_000) throw new Error(`not drained: ${worker.status().last_error}`);
+      await worker.syncNow();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const bad = service.db.prepare("SELECT count(*) FROM outbox WHERE status <> 'accepted'").pluck().get() as number;
+    if (bad > 0) throw new Error(`${bad} rows not accepted: ${JSON.stringify(worker.status().work.slice(0, 3))}`);
+    const attempts = service.db.prepare('SELECT sum(attempts) FROM outbox').pluck().get() as number;
+    return { seconds, runs, attempts };
+  } finally {
+    service.db.close();
+    await insurer.close();
+  }
+}
+
+function report(label: string, r: { seconds: number; runs: number; attempts: number }): void {
+  const rate = N / r.seconds;
+  process.stdout.write(
+    `${label.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(6)} claims/s  runs ${String(r.runs).padStart(4)}  sends/claim ${(r.attempts / N).toFixed(3)}  week offline (${WEEK}): ${(WEEK / rate).toFixed(2)} s\n`,
+  );
+}
+
+try {
+  const a = join(root, 'clean');
+  const b = join(root, 'faulty');
+  mkdirSync(a);
+  mkdirSync(b);
+  fill(a);
+  for (const suffix of ['', '-wal']) if (existsSync(join(a, `desk.sqlite${suffix}`))) copyFileSync(join(a, `desk.sqlite${suffix}`), join(b, `desk.sqlite${suffix}`));
+  report('clean loopback', await drain(a, []));
+  report(`with faults: ${FAULT}`, await drain(b, FAULT.split(';').map(parseFaultSpec)));
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
