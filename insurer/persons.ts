@@ -6,7 +6,7 @@
  */
 import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
 import { BASIC_LAYER_ID, type SchemeId } from '../shared/rules/schema.js';
-import type { YtdJson } from '../shared/engine/accumulators.js';
+import { movements, type YtdJson } from '../shared/engine/accumulators.js';
 import type { PersonSnapshot } from '../shared/sync/protocol.js';
 import type { Db } from './db.js';
 
@@ -71,16 +71,7 @@ export function upsertPerson(db: Db, p: PersonInput, at: string): number {
 /** Records the movements between two ytd states (after − before), per year and layer. */
 export function recordMoves(db: Db, personId: number, before: YtdJson, after: YtdJson, source: MoveSource, claimId: number | null, at: string): void {
   const insert = db.prepare('INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const [year, layers] of Object.entries(after)) {
-    for (const [layer, a] of Object.entries(layers)) {
-      const b = before[year]?.[layer] ?? {};
-      const paid = new Decimal(a.paid ?? '0').minus(b.paid ?? '0');
-      const base = new Decimal(a.base ?? '0').minus(b.base ?? '0');
-      const admissions = (a.admissions ?? 0) - (b.admissions ?? 0);
-      if (paid.isZero() && base.isZero() && admissions === 0) continue;
-      insert.run(personId, Number(year), layer, formatAmount(paid), formatAmount(base), admissions, source, claimId, at);
-    }
-  }
+  for (const m of movements(before, after)) insert.run(personId, m.year, m.layer, formatAmount(m.paid), formatAmount(m.base), m.admissions, source, claimId, at);
 }
 
 /** Undoes a claim's movements (a reversal): the same rows, negated, linked to the reversal. */

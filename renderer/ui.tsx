@@ -70,3 +70,24 @@ export function bind(error: UiError | null, field: string, className = '') {
 
 export const ROLE_NAMES: Record<string, string> = { cashier: '收费员', claims_clerk: '报销审核员', supervisor: '主管' };
 export const SCHEME_NAMES: Record<string, string> = { employee: '职工医保', resident: '城乡居民医保' };
+
+export type CostAmounts = { medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string };
+const AMOUNT_LABELS: [keyof CostAmounts, string][] = [
+  ['medfee_sumamt', '医疗费总额'],
+  ['fulamt_ownpay_amt', '全自费'],
+  ['overlmt_selfpay', '超限价自费'],
+  ['preselfpay_amt', '先行自付'],
+];
+
+/** The four national cost fields of one line (a cost line or an invoice), right-aligned, bound to `${path}.<field>`. */
+export function AmountInputs({ error, path, row, onChange }: { error: UiError | null; path: string; row: CostAmounts; onChange: (key: keyof CostAmounts, value: string) => void }) {
+  return (
+    <>
+      {AMOUNT_LABELS.map(([key, label]) => (
+        <Field key={key} label={label}>
+          <input inputMode="decimal" {...bind(error, `${path}.${key}`, 'amount')} value={row[key]} onChange={(e) => onChange(key, e.target.value)} />
+        </Field>
+      ))}
+    </>
+  );
+}

@@ -15,6 +15,7 @@ import { DeskError, fromZodError } from '../../shared/errors.js';
 import { settle } from '../../shared/engine/settle.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { LayerAccumulator } from '../../shared/engine/request.js';
+import { movements } from '../../shared/engine/accumulators.js';
 import { BASIC_LAYER_ID } from '../../shared/rules/schema.js';
 import {
   closeDayInput,
@@ -436,16 +437,7 @@ export class DeskService {
   /** Ledger rows: what this settlement moved, per year and layer (ytd_after − ytd before). */
   private recordMovements(personId: number, settlementId: number, before: Record<string, Record<string, LayerAccumulator>>, after: Record<string, Record<string, LayerAccumulator>>, at: string): void {
     const insert = this.db.prepare('INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const [year, layers] of Object.entries(after)) {
-      for (const [layer, a] of Object.entries(layers)) {
-        const b = before[year]?.[layer] ?? {};
-        const paid = new Decimal(a.paid ?? '0').minus(b.paid ?? '0');
-        const base = new Decimal(a.base ?? '0').minus(b.base ?? '0');
-        const admissions = (a.admissions ?? 0) - (b.admissions ?? 0);
-        if (paid.isZero() && base.isZero() && admissions === 0) continue;
-        insert.run(personId, Number(year), layer, formatAmount(paid), formatAmount(base), admissions, settlementId, at);
-      }
-    }
+    for (const m of movements(before, after)) insert.run(personId, m.year, m.layer, formatAmount(m.paid), formatAmount(m.base), m.admissions, settlementId, at);
   }
 
   private enqueue(kind: 'settlement' | 'reversal' | 'manual_claim', refId: number, idempotencyKey: string, payload: unknown, at: Date): void {

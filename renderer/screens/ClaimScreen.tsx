@@ -8,7 +8,7 @@ import { useState } from 'react';
 import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
 import { PersonCard, RecordPerson } from './SettleScreen.js';
 import { ResultView } from './ResultView.js';
 
@@ -136,18 +136,7 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
                 <Field label="开票日期">
                   <input type="date" {...bind(error, `invoices[${i}].invoice_date`)} value={inv.invoice_date} onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)} />
                 </Field>
-                <Field label="医疗费总额">
-                  <input inputMode="decimal" {...bind(error, `invoices[${i}].medfee_sumamt`, 'amount')} value={inv.medfee_sumamt} onChange={(e) => setInvoice(i, 'medfee_sumamt', e.target.value)} />
-                </Field>
-                <Field label="全自费">
-                  <input inputMode="decimal" {...bind(error, `invoices[${i}].fulamt_ownpay_amt`, 'amount')} value={inv.fulamt_ownpay_amt} onChange={(e) => setInvoice(i, 'fulamt_ownpay_amt', e.target.value)} />
-                </Field>
-                <Field label="超限价自费">
-                  <input inputMode="decimal" {...bind(error, `invoices[${i}].overlmt_selfpay`, 'amount')} value={inv.overlmt_selfpay} onChange={(e) => setInvoice(i, 'overlmt_selfpay', e.target.value)} />
-                </Field>
-                <Field label="先行自付">
-                  <input inputMode="decimal" {...bind(error, `invoices[${i}].preselfpay_amt`, 'amount')} value={inv.preselfpay_amt} onChange={(e) => setInvoice(i, 'preselfpay_amt', e.target.value)} />
-                </Field>
+                <AmountInputs error={error} path={`invoices[${i}]`} row={inv} onChange={(key, value) => setInvoice(i, key, value)} />
               </div>
             ))}
             <button type="button" className="link" onClick={() => setInvoices([...invoices, emptyInvoice()])}>

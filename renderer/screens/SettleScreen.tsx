@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { ErrorBox, Field, SCHEME_NAMES, bind, moveOnEnter, useCall } from '../ui.js';
+import { AmountInputs, ErrorBox, Field, SCHEME_NAMES, bind, moveOnEnter, useCall } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { importBill } from '../../shared/bill-import.js';
 
@@ -182,18 +182,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
                       <input type="date" {...bind(error, `costs[${i}].date`)} value={c.date} onChange={(e) => setCost(i, 'date', e.target.value)} />
                     </Field>
                   )}
-                  <Field label="医疗费总额">
-                    <input inputMode="decimal" {...bind(error, `costs[${i}].medfee_sumamt`, 'amount')} value={c.medfee_sumamt} onChange={(e) => setCost(i, 'medfee_sumamt', e.target.value)} />
-                  </Field>
-                  <Field label="全自费">
-                    <input inputMode="decimal" {...bind(error, `costs[${i}].fulamt_ownpay_amt`, 'amount')} value={c.fulamt_ownpay_amt} onChange={(e) => setCost(i, 'fulamt_ownpay_amt', e.target.value)} />
-                  </Field>
-                  <Field label="超限价自费">
-                    <input inputMode="decimal" {...bind(error, `costs[${i}].overlmt_selfpay`, 'amount')} value={c.overlmt_selfpay} onChange={(e) => setCost(i, 'overlmt_selfpay', e.target.value)} />
-                  </Field>
-                  <Field label="先行自付">
-                    <input inputMode="decimal" {...bind(error, `costs[${i}].preselfpay_amt`, 'amount')} value={c.preselfpay_amt} onChange={(e) => setCost(i, 'preselfpay_amt', e.target.value)} />
-                  </Field>
+                  <AmountInputs error={error} path={`costs[${i}]`} row={c} onChange={(key, value) => setCost(i, key, value)} />
                 </div>
               ))}
               <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>

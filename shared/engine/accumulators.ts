@@ -75,3 +75,27 @@ export class Accumulators {
     return out;
   }
 }
+
+export interface Movement {
+  year: number;
+  layer: string;
+  paid: Money;
+  base: Money;
+  admissions: number;
+}
+
+/** What a settlement moved: after − before per year and layer; layers that did not move are left out. */
+export function movements(before: YtdJson, after: YtdJson): Movement[] {
+  const out: Movement[] = [];
+  for (const [year, layers] of Object.entries(after)) {
+    for (const [layer, a] of Object.entries(layers)) {
+      const b = before[year]?.[layer] ?? {};
+      const paid = new Decimal(a.paid ?? '0').minus(b.paid ?? '0');
+      const base = new Decimal(a.base ?? '0').minus(b.base ?? '0');
+      const admissions = (a.admissions ?? 0) - (b.admissions ?? 0);
+      if (paid.isZero() && base.isZero() && admissions === 0) continue;
+      out.push({ year: Number(year), layer, paid, base, admissions });
+    }
+  }
+  return out;
+}
