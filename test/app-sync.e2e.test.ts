@@ -120,5 +120,10 @@ describe('offline and back', () => {
     expect(app.service.queueCounts()).toMatchObject({ queued: 0, accepted: 1 });
     expect(claimsAtInsurer()).toBe(1);
     await page.screenshot({ path: `${artifacts}/12-sync-drained.png`, fullPage: true });
+
+    // The supervisor reconciles the day with the insurer (3201).
+    await page.keyboard.press('F4');
+    await page.click('button:has-text("与医保对账")');
+    await expect.poll(() => page.textContent('[data-testid="reconciliation"]')).toContain(`${today} 对账平衡`);
   });
 });

@@ -229,6 +229,11 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
       sync.releaseHeld(current(ctx), req.outbox_id);
       return syncView();
     },
+    'sync.reconcile': async (req, ctx) => {
+      if (!sync) throw new DeskError('not_found', '', '未配置医保连接，无法对账', 'no insurer configured');
+      const r = await sync.reconcile(current(ctx), req.business_date);
+      return { business_date: r.business_date, result: r.result, differences: r.differences, records: r.records };
+    },
     'day.report': async (req, ctx) => {
       const report = await slips.printDayReport(current(ctx), req.operator_code, req.business_date, req.layout);
       const urls = publish(report.html, report.pdf);

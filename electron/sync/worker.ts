@@ -17,6 +17,7 @@ import { pushOutbox, type PushResult } from './outbox.js';
 import { fetchPerson } from './person.js';
 import { pullRules, type RulePullResult } from './rules.js';
 import { InsurerSession } from './session.js';
+import { reconcileDay, type ReconciliationReport } from './reconcile.js';
 import { counts, openWork, readState, recentRefusals, updateState, type SyncStatus } from './state.js';
 
 export interface SyncRunResult {
@@ -158,6 +159,12 @@ export class SyncWorker {
       appendAudit(db, { at: this.now().toISOString(), operatorId: supervisor.operatorId, action: 'sync.release', entity: 'outbox', entityId: r.idempotency_key, detail: {} });
     });
     this.changed();
+  }
+
+  /** Daily reconciliation (3201, and 3202 on a mismatch) for a supervisor. */
+  async reconcile(supervisor: Session, businessDate: string): Promise<ReconciliationReport> {
+    this.service.assertCan(supervisor, 'day.close');
+    return reconcileDay(this.service.db, this.session, businessDate);
   }
 
   status(): SyncStatus {

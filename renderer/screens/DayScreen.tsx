@@ -1,6 +1,6 @@
 /** Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close and print the report. */
 import { useEffect, useState } from 'react';
-import type { AppStatus } from '../../shared/ipc/contract.js';
+import type { AppStatus, ReconciliationView } from '../../shared/ipc/contract.js';
 import type { DayTotals } from '../../shared/store/records.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
 import { SlipView } from './ResultView.js';
@@ -11,6 +11,7 @@ export function DayScreen({ status }: { status: AppStatus }) {
   const [date, setDate] = useState(status.today);
   const [day, setDay] = useState<(DayTotals & { closed: boolean }) | null>(null);
   const [report, setReport] = useState<{ html_url: string | null; pdf_url: string | null } | null>(null);
+  const [recon, setRecon] = useState<ReconciliationView | null>(null);
 
   const load = async () => {
     const r = await call('day.totals', { operator_code: operator, business_date: date });
@@ -22,6 +23,10 @@ export function DayScreen({ status }: { status: AppStatus }) {
   const close = async () => {
     const r = await call('day.close', { operator_code: operator, business_date: date });
     if (r) await load();
+  };
+  const reconcile = async () => {
+    const r = await call('sync.reconcile', { business_date: date });
+    if (r) setRecon(r);
   };
   const print = async () => {
     const r = await call('day.report', { operator_code: operator, business_date: date, layout: 'a5' });
@@ -94,7 +99,40 @@ export function DayScreen({ status }: { status: AppStatus }) {
               <button type="button" disabled={busy} onClick={() => void print()}>
                 打印日结报表
               </button>
+              <button type="button" disabled={busy} onClick={() => void reconcile()}>
+                与医保对账（主管）
+              </button>
             </div>
+            {recon && (
+              <div data-testid="reconciliation">
+                <h2>{recon.result === 'balanced' ? `${recon.business_date} 对账平衡` : `${recon.business_date} 对账不平`}</h2>
+                {recon.differences.length > 0 && (
+                  <table className="list">
+                    <thead>
+                      <tr>
+                        <th>项目</th>
+                        <th className="amt">本机</th>
+                        <th className="amt">医保</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {recon.differences.map((d) => (
+                        <tr key={d.field}>
+                          <td>{d.field}</td>
+                          <td className="amt">{d.terminal}</td>
+                          <td className="amt">{d.insurer}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+                {recon.records.map((r) => (
+                  <p key={r.number}>
+                    {r.number}：{r.problem}（本机 {r.terminal ?? '—'}，医保 {r.insurer ?? '—'}）
+                  </p>
+                ))}
+              </div>
+            )}
             {report && <SlipView slip={report} />}
           </>
         )}

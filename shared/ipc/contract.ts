@@ -85,6 +85,14 @@ export interface SyncStatusView {
   rule_refusals: { region: string; version: string; reason: string; refused_at: string }[];
 }
 
+/** The day's reconciliation with the insurer (3201 totals; 3202 records on a mismatch). */
+export interface ReconciliationView {
+  business_date: string;
+  result: 'balanced' | 'mismatch';
+  differences: { field: string; terminal: string; insurer: string }[];
+  records: { number: string; problem: string; terminal: string | null; insurer: string | null }[];
+}
+
 const number = z.string().min(1).max(40);
 const layout = z.enum(['a5', 'receipt80']);
 const pin = z.string().regex(/^\d{6,12}$/, { message: 'PIN 为6-12位数字' });
@@ -111,6 +119,7 @@ export const contract = {
   'sync.now': channel<SyncStatusView>()(z.strictObject({})),
   'sync.resolve': channel<SyncStatusView>()(z.strictObject({ adjustment_id: z.number().int().positive(), note: z.string().trim().min(1).max(200) })),
   'sync.release': channel<SyncStatusView>()(z.strictObject({ outbox_id: z.number().int().positive() })),
+  'sync.reconcile': channel<ReconciliationView>()(z.strictObject({ business_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })),
   'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(closeDayInput.extend({ layout })),
 } as const;
 
