@@ -3,7 +3,7 @@
  * the status bar that is always visible: operator, online/offline, queued
  * uploads, rule versions in force. F2–F4 switch screens.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { bridge } from './bridge.js';
 import type { AppStatus, RuleVersionSummary } from '../shared/ipc/contract.js';
 import { ErrorBox, Field, ROLE_NAMES, moveOnEnter, useCall } from './ui.js';
@@ -53,17 +53,21 @@ export function App() {
     void bridge.invoke('rules.list', {}).then((r) => r.ok && setRules(r.value));
   }, [signedIn]);
 
+  // Registered once, reading the sign-in state through a ref: a key pressed right
+  // after signing in must not fall between two registrations.
+  const signedInRef = useRef(signedIn);
+  signedInRef.current = signedIn;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = SCREENS.find((s) => s.key === e.key);
-      if (target && signedIn) {
+      if (target && signedInRef.current) {
         e.preventDefault();
         setScreen(target.id);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [signedIn]);
+  }, []);
 
   if (!status) return <div className="loading">正在连接本机服务…</div>;
   if (!status.operator) return <SignIn status={status} onDone={() => void refresh()} />;
