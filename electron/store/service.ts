@@ -36,6 +36,7 @@ import { IdentityVault, maskIdNumber, normalizeIdNumber } from './pii.js';
 import type { KeyProvider } from './keys.js';
 import { hashPin, verifyPin } from './pin.js';
 import { RuleStore } from './rule-store.js';
+import { addUp, type SettlementRow } from './day-totals.js';
 import { backupDatabase } from './backup.js';
 
 export interface Session {
@@ -708,39 +709,13 @@ export class DeskService {
     // A reversal refunds at the window of the settlement it reverses: it counts in that cashier's day.
     const rows = this.db
       .prepare(
-        `SELECT s.kind, s.offline, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay, s.id FROM settlements s LEFT JOIN settlements o ON o.id = s.reverses_id
+        `SELECT s.id, s.kind, s.offline, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay FROM settlements s LEFT JOIN settlements o ON o.id = s.reverses_id
          WHERE s.business_date = ? AND ((s.kind = 'settlement' AND s.operator_id = ?) OR (s.kind = 'reversal' AND o.operator_id = ?))`,
       )
-      .all(date, operatorId, operatorId) as {
-      kind: string;
-      offline: number;
-      medfee_sumamt: string;
-      fund_pay_sumamt: string;
-      psn_cash_pay: string;
-      id: number;
-    }[];
-    let medfee = ZERO;
-    let funds = ZERO;
-    let cash = ZERO;
-    const perFund = new Map<string, Money>();
-    const fundRows = this.db.prepare('SELECT layer, amount FROM settlement_funds WHERE settlement_id = ?');
-    for (const r of rows) {
-      medfee = medfee.plus(r.medfee_sumamt);
-      funds = funds.plus(r.fund_pay_sumamt);
-      cash = cash.plus(r.psn_cash_pay);
-      for (const f of fundRows.all(r.id) as { layer: string; amount: string }[]) perFund.set(f.layer, (perFund.get(f.layer) ?? ZERO).plus(f.amount));
-    }
-    return {
-      business_date: date,
-      settlements: rows.filter((r) => r.kind === 'settlement').length,
-      reversals: rows.filter((r) => r.kind === 'reversal').length,
-      offline: rows.filter((r) => r.offline === 1).length,
-      medfee_sumamt: formatAmount(medfee),
-      fund_pay_sumamt: formatAmount(funds),
-      psn_cash_pay: formatAmount(cash),
-      funds: Object.fromEntries([...perFund.entries()].sort().map(([k, v]) => [k, formatAmount(v)])),
-    };
+      .all(date, operatorId, operatorId) as SettlementRow[];
+    return { business_date: date, ...addUp(this.db, rows) };
   }
+
 
   /** On-demand backup (a supervisor's button); the daily one runs from the app's timer via backup.ts. */
   async backup(session: Session, folder: string): Promise<{ path: string; settlements: number }> {

@@ -5,7 +5,8 @@
  * On a mismatch the detail list is fetched and compared record by record, so
  * the supervisor sees which settlements differ and how.
  */
-import { Decimal, ZERO, formatAmount, type Money } from '../../shared/money.js';
+import { Decimal } from '../../shared/money.js';
+import { addUp, type SettlementRow } from '../store/day-totals.js';
 import { ENDPOINTS, MAX_DETAIL_PAGE, type dayTotals } from '../../shared/sync/protocol.js';
 import type { z } from 'zod';
 import type { Db } from '../store/db.js';
@@ -23,36 +24,11 @@ export interface ReconciliationReport {
   records: { number: string; problem: string; terminal: string | null; insurer: string | null }[];
 }
 
-const text = (x: Money) => formatAmount(x.isZero() ? ZERO : x);
-
 /** The terminal's day as the protocol carries it (all operators). */
 export function terminalDayTotals(db: Db, businessDate: string): DayTotalsWire {
-  const rows = db.prepare('SELECT id, kind, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?').all(businessDate) as {
-    id: number;
-    kind: string;
-    medfee_sumamt: string;
-    fund_pay_sumamt: string;
-    psn_cash_pay: string;
-  }[];
-  let medfee = ZERO;
-  let funds = ZERO;
-  let cash = ZERO;
-  const perFund = new Map<string, Money>();
-  const fundRows = db.prepare('SELECT layer, amount FROM settlement_funds WHERE settlement_id = ?');
-  for (const r of rows) {
-    medfee = medfee.plus(r.medfee_sumamt);
-    funds = funds.plus(r.fund_pay_sumamt);
-    cash = cash.plus(r.psn_cash_pay);
-    for (const f of fundRows.all(r.id) as { layer: string; amount: string }[]) perFund.set(f.layer, (perFund.get(f.layer) ?? ZERO).plus(f.amount));
-  }
-  return {
-    settlements: rows.filter((r) => r.kind === 'settlement').length,
-    reversals: rows.filter((r) => r.kind === 'reversal').length,
-    medfee_sumamt: text(medfee),
-    fund_pay_sumamt: text(funds),
-    psn_cash_pay: text(cash),
-    funds: Object.fromEntries([...perFund.entries()].sort().map(([k, v]) => [k, text(v)])),
-  };
+  const rows = db.prepare('SELECT id, kind, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?').all(businessDate) as SettlementRow[];
+  const t = addUp(db, rows);
+  return { settlements: t.settlements, reversals: t.reversals, medfee_sumamt: t.medfee_sumamt, fund_pay_sumamt: t.fund_pay_sumamt, psn_cash_pay: t.psn_cash_pay, funds: t.funds };
 }
 
 export async function reconcileDay(db: Db, session: InsurerSession, businessDate: string): Promise<ReconciliationReport> {

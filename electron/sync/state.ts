@@ -1,17 +1,9 @@
 /** The sync_state row and the open-work list the UI shows (rejected, adjusted and held items; refused rule packages). */
+import type { SyncWorkItem } from '../../shared/ipc/contract.js';
 import { writeTransaction, type Db } from '../store/db.js';
 
-export interface WorkItem {
-  outbox_id: number;
-  kind: 'settlement' | 'reversal' | 'manual_claim';
-  number: string;
-  status: 'rejected' | 'adjusted' | 'held';
-  message: string;
-  /** Adjusted: the open adjustment and insurer − terminal (fund pays, patient's part). */
-  adjustment_id?: number;
-  fund_pay_difference?: string;
-  psn_cash_difference?: string;
-}
+/** One item that needs a person: the contract's type, so the window and the worker cannot drift apart. */
+export type WorkItem = SyncWorkItem;
 
 export interface SyncStatus {
   online: boolean;
