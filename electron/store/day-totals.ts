@@ -5,6 +5,7 @@
  */
 import { ZERO, formatAmount, type Money } from '../../shared/money.js';
 import type { Db } from './db.js';
+import type { DayTotals } from '../../shared/store/records.js';
 
 export interface SettlementRow {
   id: number;
@@ -15,15 +16,8 @@ export interface SettlementRow {
   psn_cash_pay: string;
 }
 
-export interface AddedUp {
-  settlements: number;
-  reversals: number;
-  offline: number;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
-  funds: Record<string, string>;
-}
+/** A day's totals without the date: the store's DayTotals shape, defined once. */
+export type AddedUp = Omit<DayTotals, 'business_date'>;
 
 /** "0.00", never "-0.00", for a sum that came to zero through negative records. */
 const text = (x: Money) => formatAmount(x.isZero() ? ZERO : x);
