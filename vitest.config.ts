@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // The app answers through a real host process on a loaded 2-core CI machine: a PIN check
+    // (scrypt) can take seconds there. A poll still fails when the answer never comes.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
   },
