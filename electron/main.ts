@@ -5,16 +5,16 @@
  * requests are denied; every IPC call is checked for its sender frame and
  * validated against the contract before it reaches a service.
  */
-import { app, BrowserWindow, ipcMain, protocol, net, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, net, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { dispatch } from './services/dispatch.js';
-import { loadConfig, openDeskApp } from './app/desk-app.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { validatingInvoke } from './services/dispatch.js';
+import { loadConfig } from './app/config.js';
 import { SafeStorageKeyProvider } from './store/keys.js';
 import { ElectronSlipPrinter } from './slips/electron-printer.js';
-import { dailyBackup } from './store/backup.js';
-import { systemClock } from './store/clock.js';
+import { startServices } from './services/services-client.js';
+import { resolveDataFolder } from './app/data-folder.js';
 import { INVOKE_CHANNEL } from './ipc-channel.js';
 
 const APP_ORIGIN = 'app://desk';
@@ -54,23 +54,46 @@ app.whenReady().then(async () => {
     if (!file.startsWith(rendererDir + sep)) return new Response('not found', { status: 404 });
     return net.fetch(pathToFileURL(file).toString());
   });
-  // Per-machine data folder (settings, database, slips, backups).
-  const dataDir = join(app.getPath('userData'), 'data');
-  mkdirSync(dataDir, { recursive: true });
-  const printerConfig = loadConfig(dataDir).printer;
-  const desk = openDeskApp({
+  // The machine's data folder (settings, database, slips, backups): see data-folder.ts.
+  const folder = resolveDataFolder({ env: process.env, platform: process.platform, userData: app.getPath('userData') });
+  if (folder.fallback) console.warn(folder.fallback);
+  const dataDir = folder.path;
+  // The store, engine, sync and backups run in a worker thread: a long search or a
+  // sync never blocks this thread, which serves the window's IPC and prints.
+  // Bundled: out/electron/services-worker.cjs; from source: the tsx loader beside it.
+  const bundled = join(__dirname, 'services-worker.cjs');
+  const open = async () =>
+    startServices({
+    entry: existsSync(bundled) ? bundled : join(__dirname, 'services', 'services-worker-dev.mjs'),
     dataDir,
-    keys: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')),
-    printer: new ElectronSlipPrinter((options) => new BrowserWindow(options), () => ({ deviceName: printerConfig.device_name, dpi: printerConfig.dpi, preview: printerConfig.preview })),
+    masterKey: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')).masterKey(),
+    printer: new ElectronSlipPrinter(
+      (options) => new BrowserWindow(options),
+      () => {
+        // Read at each print, so a change on the settings screen applies to the next slip.
+        const printer = loadConfig(dataDir).printer;
+        return { deviceName: printer.device_name, dpi: printer.dpi, preview: printer.preview };
+      },
+    ),
+    backups: true,
   });
-  const backups = () => void dailyBackup(desk.service.db, join(dataDir, 'backups'), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
-  backups();
-  setInterval(backups, 3_600_000).unref();
+  // A keychain that is not available, a database from a newer version, a broken config.json: said, not crashed.
+  const services = await open().catch((e: unknown) => {
+    dialog.showErrorBox('出院结算无法启动 Discharge Desk cannot start', `数据目录 ${dataDir}\n${e instanceof Error ? e.message : String(e)}`);
+    app.exit(1);
+    return null;
+  });
+  if (!services) return;
+  app.on('will-quit', (event) => {
+    event.preventDefault();
+    void services.close().finally(() => app.exit(0));
+  });
+  const invoke = validatingInvoke(services.call);
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) => {
     if (!isOurFrame(event)) {
       return { ok: false, error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' } };
     }
-    return dispatch(desk.handlers, typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
+    return invoke(typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
   });
   await createWindow();
 });

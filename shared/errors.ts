@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'day_closed'
   | 'duplicate_invoice'
   | 'filing_limit_exceeded'
-  | 'damaged_backup';
+  | 'damaged_backup'
+  | 'print_failed';
 
 export interface ErrorBody {
   code: ErrorCode;

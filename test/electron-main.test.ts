@@ -13,6 +13,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 
 const userData = mkdtempSync(join(tmpdir(), 'desk-electron-'));
+// The machine's data folder would be /var/lib/discharge-desk here: the test names its own.
+process.env['DESK_DATA'] = join(userData, 'data');
 const captured = vi.hoisted(() => ({
   windows: [] as { options: any; handlers: Record<string, (...a: any[]) => void>; openHandler?: () => unknown; loaded?: string }[],
   ipc: new Map<string, (...a: any[]) => unknown>(),
@@ -20,6 +22,8 @@ const captured = vi.hoisted(() => ({
   appEvents: new Map<string, (...a: any[]) => void>(),
   schemes: [] as unknown[],
   ready: undefined as undefined | Promise<void>,
+  exits: [] as number[],
+  errors: [] as string[],
 }));
 
 vi.mock('electron', () => {
@@ -46,7 +50,9 @@ vi.mock('electron', () => {
       getPath: () => userData,
       on: (name: string, h: (...a: any[]) => void) => captured.appEvents.set(name, h),
       quit: () => undefined,
+      exit: (code: number) => captured.exits.push(code),
     },
+    dialog: { showErrorBox: (title: string, body: string) => captured.errors.push(`${title}: ${body}`) },
     BrowserWindow,
     ipcMain: { handle: (name: string, h: (...a: any[]) => unknown) => captured.ipc.set(name, h) },
     protocol: { registerSchemesAsPrivileged: (s: unknown[]) => captured.schemes.push(...s), handle: () => undefined },
@@ -96,6 +102,13 @@ describe('Electron main process', () => {
     expect(badPayload).toMatchObject({ ok: false, error: { code: 'missing_field', field: 'pin' } });
     // The key is kept only encrypted by the OS keychain.
     expect(readFileSync(join(userData, 'data', 'key.bin'), 'utf8').startsWith('enc:')).toBe(true);
+    expect(captured.errors).toEqual([]);
+
+    // Quitting closes the services worker (its database) before the app exits.
+    const quit = { preventDefault: vi.fn() };
+    captured.appEvents.get('will-quit')!(quit);
+    expect(quit.preventDefault).toHaveBeenCalled();
+    await expect.poll(() => captured.exits).toEqual([0]);
   });
 
   it('the renderer ships a strict CSP with no inline script, no eval, no remote content', () => {
@@ -112,5 +125,11 @@ describe('Electron main process', () => {
     expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3/**');
     expect(config.win.target).toBe('nsis');
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    // Icons: one PNG of at least 256 px (electron-builder makes the .ico from it); the installers create the per-machine data folder.
+    const icon = readFileSync(fileURLToPath(new URL(`../${config.icon}`, import.meta.url)));
+    expect(icon.subarray(1, 4).toString()).toBe('PNG');
+    expect(icon.readUInt32BE(16)).toBeGreaterThanOrEqual(256);
+    expect(readFileSync(fileURLToPath(new URL(`../${config.nsis.include}`, import.meta.url)), 'utf8')).toContain('DischargeDesk');
+    expect(readFileSync(fileURLToPath(new URL(`../${config.deb.afterInstall}`, import.meta.url)), 'utf8')).toContain('/var/lib/discharge-desk');
   });
 });

@@ -3,9 +3,9 @@
  * printer, and the operator sessions of the windows that call them. Used by
  * the Electron main process and by the browser host alike.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { loadConfig } from './config.js';
 import { DeskError } from '../../shared/errors.js';
 import { SCHEME_IDS } from '../../shared/rules/schema.js';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
@@ -22,41 +22,7 @@ import type { SyncConfig } from '../sync/config.js';
 import type { SyncStatusView } from '../../shared/ipc/contract.js';
 import { yearOf } from '../../shared/dates.js';
 
-const terminalConfig = z.strictObject({
-  terminal: z.strictObject({
-    code: z.string().regex(/^[A-Z0-9]{2,12}$/),
-    hospital_code: z.string().min(1).max(30),
-    hospital_name: z.string().min(1).max(100),
-  }),
-  lock_after_minutes: z.number().int().min(1).max(240).default(15),
-  /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
-  insurer: z
-    .strictObject({ url: z.string().url(), secret: z.string().min(16).max(200), pinned_keys_spki_base64: z.array(z.string().min(40).max(200)).min(1).max(2), interval_seconds: z.number().int().min(5).max(3600).default(60) })
-    .optional(),
-  /** Slip printing in the Electron app: printer name ('' = the default printer), its dpi, A5 or 80 mm, preview instead of silent printing. */
-  printer: z
-    .strictObject({ device_name: z.string().max(200).default(''), dpi: z.number().int().min(72).max(1200).default(203), layout: z.enum(['a5', 'receipt80']).default('a5'), preview: z.boolean().default(false) })
-    .default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
-});
-export type TerminalConfig = z.output<typeof terminalConfig>;
-
-const DEFAULT_CONFIG: TerminalConfig = {
-  terminal: { code: 'T01', hospital_code: 'H000000000', hospital_name: '演示医院（请在设置中修改）' },
-  lock_after_minutes: 15,
-  printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
-};
-
-/** The terminal's settings file (data folder/config.json), validated; written with defaults on first start. */
-export function loadConfig(dataDir: string): TerminalConfig {
-  const path = join(dataDir, 'config.json');
-  if (!existsSync(path)) {
-    writeFileSync(path, `${JSON.stringify(DEFAULT_CONFIG, null, 2)}\n`);
-    return DEFAULT_CONFIG;
-  }
-  const parsed = terminalConfig.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`${path}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
-}
+type PublishedUrls = { html_url: string; pdf_url: string };
 
 export interface DeskAppOptions {
   dataDir: string;
@@ -64,7 +30,7 @@ export interface DeskAppOptions {
   printer: SlipPrinter;
   clock?: Clock;
   /** Publishes a printed document for the window to show and download (browser host); null where it was printed directly. */
-  publish?: (html: string, pdf: Buffer) => { html_url: string; pdf_url: string } | null;
+  publish?: (html: string, pdf: Buffer) => Promise<PublishedUrls | null> | PublishedUrls | null;
   /** Overrides the insurer settings of config.json (tests: the reference service on 127.0.0.1). */
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
 }
@@ -196,7 +162,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     'settlement.reverse': (req, ctx) => ({ number: service.reverse(current(ctx), req).number }),
     'slip.print': async (req, ctx) => {
       const printed = await slips.print(current(ctx), req.number, req.layout);
-      const urls = publish(printed.html, printed.pdf);
+      const urls = await publish(printed.html, printed.pdf);
       return { kind: printed.kind, reprint: printed.reprint, pdf_sha256: printed.pdf_sha256, html_url: urls?.html_url ?? null, pdf_url: urls?.pdf_url ?? null };
     },
     'history.search': (req, ctx) => service.history(current(ctx), req),
@@ -236,7 +202,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     },
     'day.report': async (req, ctx) => {
       const report = await slips.printDayReport(current(ctx), req.operator_code, req.business_date, req.layout);
-      const urls = publish(report.html, report.pdf);
+      const urls = await publish(report.html, report.pdf);
       return { pdf_sha256: report.pdf_sha256, html_url: urls?.html_url ?? null, pdf_url: urls?.pdf_url ?? null };
     },
   };

@@ -1,31 +1,43 @@
 /**
  * Starts the browser host: `npm start` where Electron cannot run, and `npm run host`.
- * Data folder: $DESK_DATA, or ./desk-data. Slips are rendered to PDF by Debian's Chromium.
+ * Data folder: $DESK_DATA, or ./desk-data. The services run in a worker thread;
+ * this thread serves HTTP and renders slips to PDF with Debian's Chromium.
  */
 import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openDeskApp } from '../app/desk-app.js';
 import { FileKeyProvider } from '../store/keys.js';
 import { ChromiumSlipPrinter } from '../slips/chromium-printer.js';
+import { startServices } from '../services/services-client.js';
+import { DEV_WORKER_ENTRY } from '../services/dev-worker-entry.js';
 import { startHost, type RunningHost } from './server.js';
 
 const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 const dataDir = resolve(process.env['DESK_DATA'] ?? 'desk-data');
 const port = process.env['DESK_PORT'] ? Number(process.env['DESK_PORT']) : 0;
+mkdirSync(dataDir, { recursive: true });
 
 let host: RunningHost | null = null;
-const app = openDeskApp({
+const services = await startServices({
+  entry: DEV_WORKER_ENTRY,
   dataDir,
-  keys: new FileKeyProvider(join(dataDir, 'key')),
+  masterKey: new FileKeyProvider(join(dataDir, 'key')).masterKey(),
   printer: new ChromiumSlipPrinter(),
-  publish: (html, pdf) => host?.publish(html, pdf) ?? null,
+  publish: (html, pdf) => {
+    if (!host) throw new Error('the host is not serving yet');
+    return host.publish(html, pdf);
+  },
+  backups: true,
+}).catch((e: unknown) => {
+  process.stderr.write(`Discharge Desk cannot open its data folder ${dataDir}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
 });
-host = await startHost({ staticDir, handlers: app.handlers, port });
+host = await startHost({ staticDir, invoke: services.call, port });
 process.stdout.write(`Discharge Desk (browser host) on 127.0.0.1 only, data in ${dataDir}. Open:\n  ${host.url}\n`);
 const stop = () =>
   void host!
     .close()
-    .then(() => app.close())
+    .then(() => services.close())
     .then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -12,7 +12,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { dispatch, type Handlers } from '../services/dispatch.js';
+import { dispatch, validatingInvoke, type Handlers, type Invoke } from '../services/dispatch.js';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -30,7 +30,9 @@ const TYPES: Record<string, string> = {
 
 export interface HostOptions {
   staticDir: string;
-  handlers: Handlers | (() => Handlers);
+  /** In-process handlers (tests), or the services worker's invoke (the host). */
+  handlers?: Handlers | (() => Handlers);
+  invoke?: Invoke;
   port?: number;
   log?: (e: unknown) => void;
 }
@@ -49,6 +51,11 @@ const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src dat
 const TICKET_MS = 10 * 60_000;
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const invoke: Invoke = options.invoke ? validatingInvoke(options.invoke) : (name, payload, ctx) => {
+    const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
+    if (!handlers) throw new Error('startHost needs handlers or invoke');
+    return dispatch(handlers, name, payload, ctx, options.log);
+  };
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   let port = 0;
@@ -82,9 +89,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return json(res, 400, { ok: false, error: { code: 'invalid_json', field: '', message: '请求不是有效的 JSON', message_en: 'request is not valid JSON' } });
       }
       const name = decodeURIComponent(url.pathname.slice('/ipc/'.length));
-      const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
       // One page per host start: the token is the client.
-      return json(res, 200, await dispatch(handlers, name, payload, { clientId: 'browser' }, options.log));
+      return json(res, 200, await invoke(name, payload, { clientId: 'browser' }));
     }
 
     const doc = /^\/documents\/([0-9a-f]{32})\.(html|pdf)$/.exec(url.pathname);

@@ -81,7 +81,9 @@ export class SlipService {
       this.desk.assertCan(session, rec.kind === 'reversal' ? 'settlement.reverse' : 'settlement.settle');
       kind = rec.kind === 'reversal' ? 'reversal' : 'original';
     } else {
-      reprint = this.desk.reprint(session, number).reprint;
+      // Counted only once the slip has printed (below), so a failed print leaves no reprint behind.
+      this.desk.assertCan(session, 'settlement.reprint');
+      reprint = rec.reprints + 1;
       kind = rec.kind === 'reversal' ? 'reversal' : 'reprint';
     }
     const at = this.clock.now();
@@ -92,6 +94,7 @@ export class SlipService {
     const relative = join('slips', rec.business_date.slice(0, 7), `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`);
     writeDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () => {
+      if (reprint > 0) this.desk.reprint(session, number);
       db.prepare('INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         rec.id,
         kind,

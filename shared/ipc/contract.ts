@@ -130,7 +130,8 @@ export type ResponseOf<C extends ChannelName> = NonNullable<(typeof contract)[C]
 /** What crosses the boundary: errors keep their code, field and message. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorBody | InternalErrorBody };
 export interface InternalErrorBody {
-  code: 'internal' | 'unknown_channel' | 'unauthorized';
+  /** service_unavailable: the services worker stopped mid-call (it restarts on the next call). */
+  code: 'internal' | 'unknown_channel' | 'unauthorized' | 'service_unavailable';
   field: string;
   message: string;
   message_en: string;
