@@ -1,5 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+// First: the texts must be ready before anything renders.
+import './i18n/index.js';
 import { App } from './App.js';
 import './styles.css';
 
