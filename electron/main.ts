@@ -76,6 +76,7 @@ app.whenReady().then(async () => {
       },
     ),
     backups: true,
+    dataFolderNote: folder.fallback,
   });
   // A keychain that is not available, a database from a newer version, a broken config.json: said, not crashed.
   const services = await open().catch((e: unknown) => {

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
+import { backupFolder, settingsHandlers, type LiveConfig } from './settings-handlers.js';
 import { DeskError } from '../../shared/errors.js';
 import { SCHEME_IDS } from '../../shared/rules/schema.js';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
@@ -33,6 +34,8 @@ export interface DeskAppOptions {
   publish?: (html: string, pdf: Buffer) => Promise<PublishedUrls | null> | PublishedUrls | null;
   /** Overrides the insurer settings of config.json (tests: the reference service on 127.0.0.1). */
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
+  /** Why the data folder is not the per-machine one (shown on the settings screen). */
+  dataFolderNote?: string | null;
 }
 
 export interface DeskApp {
@@ -40,6 +43,8 @@ export interface DeskApp {
   service: DeskService;
   slips: SlipService;
   sync: SyncWorker | null;
+  /** Where backups go now (the settings screen may change it while running). */
+  backupFolder(): string;
   close(): Promise<void>;
 }
 
@@ -49,7 +54,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   const clock = options.clock ?? systemClock;
   const service = new DeskService({ db: openDatabase(join(options.dataDir, 'desk.sqlite')), keys: options.keys, dataDir: options.dataDir, terminal: config.terminal, clock });
   const slips = new SlipService(service, options.keys, options.dataDir, options.printer, clock);
-  const lockAfterMs = config.lock_after_minutes * 60_000;
+  const live: LiveConfig = { started: config, current: config };
   const sessions = new Map<string, { session: Session; lastSeen: number }>();
   const publish = options.publish ?? (() => null);
   const insurer = options.sync ?? (config.insurer ? { url: config.insurer.url, secret: config.insurer.secret, pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64, intervalMs: config.insurer.interval_seconds * 1000 } : null);
@@ -69,9 +74,10 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     const entry = sessions.get(ctx.clientId);
     const now = clock.now().getTime();
     if (!entry) throw new DeskError('unauthenticated', '', '请先登录', 'sign in first');
-    if (now - entry.lastSeen > lockAfterMs) {
+    const lockAfter = live.current.lock_after_minutes;
+    if (now - entry.lastSeen > lockAfter * 60_000) {
       sessions.delete(ctx.clientId);
-      throw new DeskError('unauthenticated', '', `超过 ${config.lock_after_minutes} 分钟未操作，已锁定，请重新登录`, 'locked after inactivity: sign in again');
+      throw new DeskError('unauthenticated', '', `超过 ${lockAfter} 分钟未操作，已锁定，请重新登录`, 'locked after inactivity: sign in again');
     }
     if (touch) entry.lastSeen = now;
     return entry.session;
@@ -83,6 +89,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   };
 
   const handlers: Handlers = {
+    ...settingsHandlers({ dataDir: options.dataDir, dataFolderNote: options.dataFolderNote ?? null, service, live, current }),
     'app.status': (_req, ctx) => {
       let operator: OperatorInfo | null = null;
       try {
@@ -212,6 +219,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     service,
     slips,
     sync,
+    backupFolder: () => backupFolder(options.dataDir, live.current),
     close: async () => {
       await sync?.stop();
       await options.printer.close();

@@ -54,6 +54,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       publishes: options.publish !== undefined,
       backups: options.backups,
       ...(options.sync ? { sync: options.sync } : {}),
+      dataFolderNote: options.dataFolderNote ?? null,
     };
     const worker = new Worker(options.entry, { workerData: data });
     const running: Running = { worker, pending: new Map(), exited: false };

@@ -5,7 +5,6 @@
  * IPC (Electron main) or its HTTP (browser host). Started by services-client.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { join } from 'node:path';
 import { openDeskApp, type DeskApp } from '../app/desk-app.js';
 import { dispatch } from './dispatch.js';
 import { DeskError } from '../../shared/errors.js';
@@ -50,6 +49,7 @@ try {
     printer: parentPrinter,
     ...(data.publishes ? { publish: async (html: string, pdf: Buffer) => (await askParent({ op: 'publish', html, pdf: new Uint8Array(pdf) })) as { html_url: string; pdf_url: string } } : {}),
     ...(data.sync ? { sync: data.sync } : {}),
+    dataFolderNote: data.dataFolderNote ?? null,
   });
 } catch (e) {
   // A database from a newer version, a broken config.json, a wrong key: the parent shows the reason.
@@ -59,7 +59,7 @@ try {
 
 let backupTimer: NodeJS.Timeout | null = null;
 if (data.backups) {
-  const backup = () => void dailyBackup(app.service.db, join(data.dataDir, 'backups'), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
+  const backup = () => void dailyBackup(app.service.db, app.backupFolder(), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
   backup();
   backupTimer = setInterval(backup, 3_600_000);
 }

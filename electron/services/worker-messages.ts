@@ -18,6 +18,8 @@ export interface ServicesWorkerData {
   publishes: boolean;
   /** Daily backup into dataDir/backups, checked every hour. */
   backups: boolean;
+  /** Why the data folder is not the per-machine one (settings screen). */
+  dataFolderNote?: string | null;
   /** Overrides config.json's insurer (tests: the reference service on 127.0.0.1). */
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
 }

@@ -29,6 +29,7 @@ import {
   type OperatorRole,
 } from '../../shared/store/inputs.js';
 import type { DayTotals, PersonSummary, QueueCounts, SettlementRecord } from '../../shared/store/records.js';
+import type { OperatorListItem } from '../../shared/settings.js';
 import { writeTransaction, type Db } from './db.js';
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.js';
 import { businessDate, systemClock, type Clock } from './clock.js';
@@ -58,7 +59,8 @@ export type Action =
   | 'claim.submit'
   | 'day.close'
   | 'rules.install'
-  | 'backup.run';
+  | 'backup.run'
+  | 'settings.change';
 
 const CAN: Record<OperatorRole, readonly Action[]> = {
   cashier: ['person.record', 'settlement.preview', 'settlement.settle', 'settlement.reprint', 'history.search'],
@@ -76,6 +78,7 @@ const CAN: Record<OperatorRole, readonly Action[]> = {
     'day.close',
     'rules.install',
     'backup.run',
+    'settings.change',
   ],
 };
 
@@ -187,6 +190,29 @@ export class DeskService {
       this.audit(session, 'operator.create', 'operator', o.code, { role: o.role, name: o.name });
       return { id };
     });
+  }
+
+  /** Every operator of this terminal (a supervisor's list); PIN hashes stay in the store. */
+  listOperators(session: Session): OperatorListItem[] {
+    this.can(session, 'operator.create');
+    return (this.db.prepare('SELECT code, name, role, active, created_at FROM operators ORDER BY code').all() as (Omit<OperatorListItem, 'active'> & { active: number })[]).map((o) => ({ ...o, active: o.active === 1 }));
+  }
+
+  /** Disables (a leaver) or re-enables an operator; their open sessions stop at the next call. A supervisor cannot disable themself. */
+  setOperatorActive(session: Session, code: string, active: boolean): void {
+    this.can(session, 'operator.create');
+    if (code === session.code && !active) throw new DeskError('forbidden', 'code', '不能停用自己的账号', 'you cannot disable your own account');
+    writeTransaction(this.db, () => {
+      const changed = this.db.prepare('UPDATE operators SET active = ? WHERE code = ?').run(active ? 1 : 0, code).changes;
+      if (changed === 0) throw new DeskError('not_found', 'code', `工号 ${code} 不存在`, `no operator ${code}`);
+      this.audit(session, active ? 'operator.enable' : 'operator.disable', 'operator', code, {});
+    });
+  }
+
+  /** A supervisor changed the terminal's settings: what changed goes to the audit log (never the secret). */
+  recordSettingsChange(session: Session, changed: Record<string, unknown>): void {
+    this.can(session, 'settings.change');
+    writeTransaction(this.db, () => this.audit(session, 'settings.change', 'settings', 'config.json', changed));
   }
 
   login(input: unknown): Session {

@@ -11,6 +11,8 @@ import type { SettlementResult } from '../engine/result.js';
 import type { FundField, SchemeId } from '../rules/schema.js';
 import { closeDayInput, historyQuery, manualClaimInput, recordPersonInput, reverseInput, settleInput } from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
+import { createOperatorInput } from '../store/inputs.js';
+import { settingsInput, type OperatorListItem, type SettingsView } from '../settings.js';
 
 /** A channel: its request schema, and its response type carried as a phantom. */
 interface Channel<Req extends z.ZodType, Res> {
@@ -121,6 +123,12 @@ export const contract = {
   'sync.release': channel<SyncStatusView>()(z.strictObject({ outbox_id: z.number().int().positive() })),
   'sync.reconcile': channel<ReconciliationView>()(z.strictObject({ business_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })),
   'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(closeDayInput.extend({ layout })),
+  'settings.get': channel<SettingsView>()(z.strictObject({})),
+  'settings.save': channel<SettingsView>()(settingsInput),
+  'backup.now': channel<SettingsView>()(z.strictObject({})),
+  'operators.list': channel<OperatorListItem[]>()(z.strictObject({})),
+  'operators.create': channel<OperatorListItem[]>()(createOperatorInput),
+  'operators.set_active': channel<OperatorListItem[]>()(z.strictObject({ code: z.string().min(1).max(20), active: z.boolean() })),
 } as const;
 
 export type ChannelName = keyof typeof contract;

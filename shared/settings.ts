@@ -1,0 +1,117 @@
+/**
+ * The terminal's settings (data folder/config.json) and what the settings
+ * screen may change. One schema for the file, the IPC request and the screen.
+ * The insurer's terminal secret is never sent to the window: the view says
+ * whether one is set, and an empty secret on save keeps the stored one.
+ */
+import { z } from 'zod';
+
+const en = (code: string, english: string) => ({ params: { code, en: english } });
+
+export const terminalSettings = z.strictObject({
+  code: z.string().regex(/^[A-Z0-9]{2,12}$/, { message: '终端编号为2-12位大写字母或数字', ...en('invalid_field', 'terminal code: 2-12 capital letters or digits') }),
+  hospital_code: z.string().trim().min(1).max(30),
+  hospital_name: z.string().trim().min(1).max(100),
+});
+
+export const printerSettings = z.strictObject({
+  /** The system printer's name; '' = the default printer. */
+  device_name: z.string().trim().max(200).default(''),
+  dpi: z.number().int().min(72).max(1200).default(203),
+  layout: z.enum(['a5', 'receipt80']).default('a5'),
+  /** Show the slip in a window instead of printing silently. */
+  preview: z.boolean().default(false),
+});
+
+const insurerUrl = z.string().url({ message: '须为完整网址，如 https://ybj.example.cn/desk', ...en('invalid_field', 'must be a full URL') });
+const pinnedKeys = z.array(z.string().trim().min(40).max(200)).min(1).max(2);
+
+export const terminalConfig = z.strictObject({
+  terminal: terminalSettings,
+  lock_after_minutes: z.number().int().min(1).max(240).default(15),
+  /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
+  insurer: z.strictObject({ url: insurerUrl, secret: z.string().min(16).max(200), pinned_keys_spki_base64: pinnedKeys, interval_seconds: z.number().int().min(5).max(3600).default(60) }).optional(),
+  printer: printerSettings.default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
+  /** Where backups go ('' = the data folder's backups/); a second disk or a network share is better. */
+  backup: z.strictObject({ folder: z.string().trim().max(500).default('') }).default({ folder: '' }),
+});
+export type TerminalConfig = z.output<typeof terminalConfig>;
+
+export const DEFAULT_CONFIG: TerminalConfig = {
+  terminal: { code: 'T01', hospital_code: 'H000000000', hospital_name: '演示医院（请在设置中修改）' },
+  lock_after_minutes: 15,
+  printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
+  backup: { folder: '' },
+};
+
+/** The settings screen's request: the insurer's secret may be left empty to keep the stored one. */
+export const settingsInput = z.strictObject({
+  terminal: terminalSettings,
+  lock_after_minutes: z.number().int().min(1).max(240),
+  insurer: z
+    .strictObject({
+      url: insurerUrl,
+      secret: z.string().max(200).refine((s) => s === '' || s.length >= 16, { message: '终端密钥至少16位（留空则保持不变）', ...en('invalid_field', 'the terminal secret has at least 16 characters (empty keeps it)') }),
+      pinned_keys_spki_base64: pinnedKeys,
+      interval_seconds: z.number().int().min(5).max(3600),
+    })
+    .nullable(),
+  printer: printerSettings,
+  backup_folder: z.string().trim().max(500),
+});
+export type SettingsInput = z.input<typeof settingsInput>;
+
+export interface SettingsView {
+  terminal: TerminalConfig['terminal'];
+  lock_after_minutes: number;
+  insurer: { url: string; has_secret: boolean; pinned_keys_spki_base64: string[]; interval_seconds: number } | null;
+  printer: TerminalConfig['printer'];
+  backup_folder: string;
+  /** Where the data is, and why it is not the per-machine folder (null when it is). */
+  data_folder: string;
+  data_folder_note: string | null;
+  /** The backups folder actually used, and its newest files. */
+  backups_in: string;
+  backups: { file: string; bytes: number; modified: string }[];
+  /** Settings read at start (terminal, hospital, insurer) apply after a restart. */
+  restart_pending: boolean;
+}
+
+export interface OperatorListItem {
+  code: string;
+  name: string;
+  role: 'cashier' | 'claims_clerk' | 'supervisor';
+  active: boolean;
+  created_at: string;
+}
+
+/** The settings view of a configuration (the secret stays behind). */
+export function settingsView(config: TerminalConfig): Pick<SettingsView, 'terminal' | 'lock_after_minutes' | 'insurer' | 'printer' | 'backup_folder'> {
+  return {
+    terminal: config.terminal,
+    lock_after_minutes: config.lock_after_minutes,
+    insurer: config.insurer ? { url: config.insurer.url, has_secret: config.insurer.secret.length > 0, pinned_keys_spki_base64: config.insurer.pinned_keys_spki_base64, interval_seconds: config.insurer.interval_seconds } : null,
+    printer: config.printer,
+    backup_folder: config.backup.folder,
+  };
+}
+
+/** The new configuration from the screen's input: an empty secret keeps the stored one; a new insurer needs one. */
+export function applySettings(current: TerminalConfig, request: SettingsInput): { config: TerminalConfig } | { field: string; message: string; message_en: string } {
+  const input = settingsInput.parse(request);
+  let insurer: TerminalConfig['insurer'];
+  if (input.insurer) {
+    const secret = input.insurer.secret || current.insurer?.secret || '';
+    if (!secret) return { field: 'insurer.secret', message: '首次配置医保连接须填写终端密钥', message_en: 'a new insurer connection needs the terminal secret' };
+    insurer = { url: input.insurer.url, secret, pinned_keys_spki_base64: input.insurer.pinned_keys_spki_base64, interval_seconds: input.insurer.interval_seconds };
+  }
+  return {
+    config: {
+      terminal: input.terminal,
+      lock_after_minutes: input.lock_after_minutes,
+      ...(insurer ? { insurer } : {}),
+      printer: input.printer,
+      backup: { folder: input.backup_folder },
+    },
+  };
+}
