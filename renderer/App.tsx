@@ -4,9 +4,11 @@
  * uploads, rule versions in force. F2–F4 switch screens.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { AppStatus, RuleVersionSummary } from '../shared/ipc/contract.js';
-import { ErrorBox, Field, ROLE_NAMES, moveOnEnter, useCall } from './ui.js';
+import { ErrorBox, Field, moveOnEnter, useCall } from './ui.js';
+import { LanguageToggle } from './i18n/LanguageToggle.js';
 import { SettleScreen } from './screens/SettleScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
 import { DayScreen } from './screens/DayScreen.js';
@@ -15,16 +17,17 @@ import { RulesScreen } from './screens/RulesScreen.js';
 import { SyncScreen } from './screens/SyncScreen.js';
 
 type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules' | 'sync';
-const SCREENS: { id: Screen; key: string; label: string }[] = [
-  { id: 'settle', key: 'F2', label: '出院结算' },
-  { id: 'history', key: 'F3', label: '结算查询' },
-  { id: 'day', key: 'F4', label: '日结' },
-  { id: 'claim', key: 'F6', label: '手工报销' },
-  { id: 'rules', key: 'F7', label: '规则' },
-  { id: 'sync', key: 'F10', label: '同步' },
+const SCREENS: { id: Screen; key: string }[] = [
+  { id: 'settle', key: 'F2' },
+  { id: 'history', key: 'F3' },
+  { id: 'day', key: 'F4' },
+  { id: 'claim', key: 'F6' },
+  { id: 'rules', key: 'F7' },
+  { id: 'sync', key: 'F10' },
 ];
 
 export function App() {
+  const { t } = useTranslation();
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [rules, setRules] = useState<RuleVersionSummary[]>([]);
   const [screen, setScreen] = useState<Screen>('settle');
@@ -69,17 +72,17 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  if (!status) return <div className="loading">正在连接本机服务…</div>;
+  if (!status) return <div className="loading">{t('app.loading')}</div>;
   if (!status.operator) return <SignIn status={status} onDone={() => void refresh()} />;
 
   return (
     <div className="app">
       <header className="bar">
-        <h1>出院结算</h1>
-        <nav>
+        <h1>{t('app.title')}</h1>
+        <nav aria-label={t('app.screensLabel')}>
           {SCREENS.map((s) => (
             <button key={s.id} type="button" className={screen === s.id ? 'tab active' : 'tab'} onClick={() => setScreen(s.id)}>
-              {s.label} <kbd>{s.key}</kbd>
+              {t(`tabs.${s.id}`)} <kbd>{s.key}</kbd>
             </button>
           ))}
         </nav>
@@ -98,27 +101,29 @@ export function App() {
 }
 
 function StatusBar({ status, rules, onSignOut }: { status: AppStatus; rules: RuleVersionSummary[]; onSignOut: () => void }) {
+  const { t } = useTranslation();
   const inForce = [...new Map(rules.filter((r) => r.effective_from <= status.today && (r.effective_to === null || r.effective_to >= status.today)).map((r) => [r.region, r])).values()];
   return (
-    <div className="status" aria-label="状态">
-      <span data-testid="operator">
-        {status.operator!.name}（{ROLE_NAMES[status.operator!.role]}）
-      </span>
+    <div className="status" aria-label={t('statusbar.label')}>
+      <span data-testid="operator">{t('common.withNote', { text: status.operator!.name, note: t(`roles.${status.operator!.role}`) })}</span>
       <span data-testid="online" className={status.online ? 'online' : 'offline'}>
-        {status.online ? '● 在线' : '● 离线（脱机结算）'}
+        {status.online ? t('common.online') : t('statusbar.offline')}
       </span>
-      <span data-testid="queued">待上传 {status.queue.queued + status.queue.sending}</span>
-      <span className="rules" title={inForce.map((r) => `${r.region_name} ${r.version}${r.uses_sample_values ? '（样例）' : ''}`).join('\n')}>
-        规则 {inForce.map((r) => `${r.region_name.replace('市', '')}${r.version}`).join(' · ')}
+      <span data-testid="queued">{t('statusbar.queued', { count: status.queue.queued + status.queue.sending })}</span>
+      {/* Region names are the rule packages' data, shown as they are in both languages. */}
+      <span className="rules" title={inForce.map((r) => `${r.region_name} ${r.version}${r.uses_sample_values ? t('statusbar.sample') : ''}`).join('\n')}>
+        {t('statusbar.rules', { list: inForce.map((r) => `${r.region_name.replace('市', '')}${r.version}`).join(' · ') })}
       </span>
+      <LanguageToggle />
       <button type="button" className="link" onClick={onSignOut}>
-        退出
+        {t('statusbar.signOut')}
       </button>
     </div>
   );
 }
 
 function SignIn({ status, onDone }: { status: AppStatus; onDone: () => void }) {
+  const { t } = useTranslation();
   const setup = status.needs_first_operator;
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
@@ -130,23 +135,26 @@ function SignIn({ status, onDone }: { status: AppStatus; onDone: () => void }) {
   };
   return (
     <div className="signin" onKeyDown={moveOnEnter}>
-      <h1>{status.terminal.hospital_name}</h1>
+      <div className="signin-head">
+        <h1>{status.terminal.hospital_name}</h1>
+        <LanguageToggle />
+      </div>
       <p>
-        终端 {status.terminal.code} · {setup ? '首次使用：请创建主管账号' : '请登录'}
+        {t('signin.terminal', { code: status.terminal.code })} · {setup ? t('signin.firstUse') : t('signin.prompt')}
       </p>
-      <Field label="工号">
+      <Field label={t('signin.code')}>
         <input data-field="code" autoFocus value={code} onChange={(e) => setCode(e.target.value)} autoComplete="username" />
       </Field>
       {setup && (
-        <Field label="姓名">
+        <Field label={t('common.name')}>
           <input data-field="name" value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
       )}
-      <Field label="PIN">
+      <Field label={t('signin.pin')}>
         <input data-field="pin" type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} autoComplete="current-password" />
       </Field>
       <button type="button" className="default" disabled={busy} onClick={() => void submit()}>
-        {setup ? '创建并登录' : '登录'}
+        {setup ? t('signin.create') : t('signin.submit')}
       </button>
       <ErrorBox error={error} />
     </div>

@@ -1,12 +1,23 @@
 /** Small pieces every screen uses: calling the services, showing errors, keyboard movement. */
 import { useCallback, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { ChannelName, RequestOf, ResponseOf } from '../shared/ipc/contract.js';
+import type { FundField } from '../shared/rules/schema.js';
+import type { Language } from './i18n/messages.js';
+import { useLanguage } from './i18n/useLanguage.js';
 
+/** An error as the services send it (shared/errors.ts): both languages, so switching the window's language re-words it. */
 export interface UiError {
   code: string;
   field: string;
   message: string;
+  message_en: string;
+}
+
+/** An error the window finds itself (a file it cannot read), worded in both languages like the services' errors. */
+export function windowError(field: string, text: (lng: Language) => string): UiError {
+  return { code: 'invalid_field', field, message: text('zh'), message_en: text('en') };
 }
 
 /** Calls a contract channel, keeping the last error (with its field) for the screen. */
@@ -30,10 +41,13 @@ export function useCall() {
 }
 
 export function ErrorBox({ error }: { error: UiError | null }) {
+  const language = useLanguage();
   if (!error) return null;
+  // The field path stays as it is in both languages: it names the request field, not a label.
+  const message = language === 'en' ? error.message_en || error.message : error.message;
   return (
     <div className="error" role="alert">
-      {error.field && <code>{error.field}</code>} {error.message}
+      {error.field && <code>{error.field}</code>} {message}
     </div>
   );
 }
@@ -68,23 +82,27 @@ export function bind(error: UiError | null, field: string, className = '') {
   return { 'data-field': field, 'aria-invalid': invalid, className: [className, invalid ? 'invalid' : ''].join(' ').trim() || undefined };
 }
 
-export const ROLE_NAMES: Record<string, string> = { cashier: '收费员', claims_clerk: '报销审核员', supervisor: '主管' };
-export const SCHEME_NAMES: Record<string, string> = { employee: '职工医保', resident: '城乡居民医保' };
+/**
+ * A fund's name. In Chinese, the rule package's own (more specific) name; in
+ * English, the generic name of its national field, since packages name funds
+ * in Chinese only.
+ */
+export function useFundName(): (fund: { field: FundField; name: string }) => string {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  return (fund) => (language === 'en' ? t(`funds.${fund.field}`) : fund.name);
+}
 
 export type CostAmounts = { medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string };
-const AMOUNT_LABELS: [keyof CostAmounts, string][] = [
-  ['medfee_sumamt', '医疗费总额'],
-  ['fulamt_ownpay_amt', '全自费'],
-  ['overlmt_selfpay', '超限价自费'],
-  ['preselfpay_amt', '先行自付'],
-];
+const AMOUNT_FIELDS: (keyof CostAmounts)[] = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'];
 
 /** The four national cost fields of one line (a cost line or an invoice), right-aligned, bound to `${path}.<field>`. */
 export function AmountInputs({ error, path, row, onChange }: { error: UiError | null; path: string; row: CostAmounts; onChange: (key: keyof CostAmounts, value: string) => void }) {
+  const { t } = useTranslation();
   return (
     <>
-      {AMOUNT_LABELS.map(([key, label]) => (
-        <Field key={key} label={label}>
+      {AMOUNT_FIELDS.map((key) => (
+        <Field key={key} label={t(`amounts.${key}`)}>
           <input inputMode="decimal" {...bind(error, `${path}.${key}`, 'amount')} value={row[key]} onChange={(e) => onChange(key, e.target.value)} />
         </Field>
       ))}

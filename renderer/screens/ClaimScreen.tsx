@@ -5,10 +5,12 @@
  * Duplicate invoices and claims past the filing limit are refused with the reason.
  */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../i18n/index.js';
 import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
 import { PersonCard, RecordPerson } from './SettleScreen.js';
 import { ResultView } from './ResultView.js';
 
@@ -38,6 +40,7 @@ function readBase64(file: File): Promise<string> {
 }
 
 export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
+  const { t } = useTranslation();
   const { call, error, busy, setError } = useCall();
   const [idNumber, setIdNumber] = useState('');
   const [person, setPerson] = useState<PersonSummary | null>(null);
@@ -65,7 +68,7 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
     const list: Attachment[] = [];
     for (const f of [...(files ?? [])]) {
       if (!['image/jpeg', 'image/png', 'application/pdf'].includes(f.type)) {
-        setError({ code: 'invalid_field', field: 'attachments', message: `${f.name}：只接受 JPG、PNG 或 PDF 扫描件` });
+        setError(windowError('attachments', (lng) => i18next.t('claim.badScan', { lng, file: f.name })));
         return;
       }
       list.push({ file_name: f.name, media_type: f.type as Attachment['media_type'], content_base64: await readBase64(f) });
@@ -97,10 +100,10 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
 
   return (
     <div className="columns">
-      <section className="form" onKeyDown={moveOnEnter} aria-label="手工报销">
+      <section className="form" onKeyDown={moveOnEnter} aria-label={t('claim.formLabel')}>
         <fieldset>
-          <legend>参保人</legend>
-          <Field label="身份证号">
+          <legend>{t('common.insuredPerson')}</legend>
+          <Field label={t('common.idNumber')}>
             <input {...bind(error, 'id_number')} value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
           </Field>
           {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
@@ -108,68 +111,69 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
         {recording && <RecordPerson idNumber={lookedUp} rules={rules} existing={person} today={status.today} onDone={(p) => (setPerson(p), setRecording(false))} />}
         {person && !recording && (
           <fieldset disabled={!!claim}>
-            <legend>就诊医院与发票</legend>
-            <Field label="医院编码">
+            <legend>{t('claim.hospital')}</legend>
+            <Field label={t('claim.hospitalCode')}>
               <input {...bind(error, 'hospital_code')} value={hospital.code} onChange={(e) => setHospital({ ...hospital, code: e.target.value })} />
             </Field>
-            <Field label="医院名称">
+            <Field label={t('claim.hospitalName')}>
               <input {...bind(error, 'hospital_name')} value={hospital.name} onChange={(e) => setHospital({ ...hospital, name: e.target.value })} />
             </Field>
-            <Field label="医院等级">
+            <Field label={t('common.hospitalLevel')}>
               <select {...bind(error, 'hospital_level')} value={hospital.level} onChange={(e) => setHospital({ ...hospital, level: Number(e.target.value) as 1 | 2 | 3 })}>
-                <option value={1}>一级</option>
-                <option value={2}>二级</option>
-                <option value={3}>三级</option>
+                <option value={1}>{t('common.level1')}</option>
+                <option value={2}>{t('common.level2')}</option>
+                <option value={3}>{t('common.level3')}</option>
               </select>
             </Field>
-            <Field label="入院日期">
+            <Field label={t('common.admissionDate')}>
               <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
             </Field>
-            <Field label="出院日期">
+            <Field label={t('common.dischargeDate')}>
               <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
             </Field>
             {invoices.map((inv, i) => (
               <div className="cost" key={i}>
-                <Field label={`发票 ${i + 1} 号码`}>
+                <Field label={t('claim.invoiceNo', { n: i + 1 })}>
                   <input {...bind(error, `invoices[${i}].invoice_no`)} value={inv.invoice_no} onChange={(e) => setInvoice(i, 'invoice_no', e.target.value)} />
                 </Field>
-                <Field label="开票日期">
+                <Field label={t('claim.invoiceDate')}>
                   <input type="date" {...bind(error, `invoices[${i}].invoice_date`)} value={inv.invoice_date} onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)} />
                 </Field>
                 <AmountInputs error={error} path={`invoices[${i}]`} row={inv} onChange={(key, value) => setInvoice(i, key, value)} />
               </div>
             ))}
             <button type="button" className="link" onClick={() => setInvoices([...invoices, emptyInvoice()])}>
-              + 增加发票
+              {t('claim.addInvoice')}
             </button>
-            <Field label="发票扫描件">
+            <Field label={t('claim.scans')}>
               <input type="file" data-field="attachments" multiple accept="image/jpeg,image/png,application/pdf" onChange={(e) => void attach(e.target.files)} />
             </Field>
-            {attachments.length > 0 && <p className="muted">已附 {attachments.map((a) => a.file_name).join('、')}</p>}
+            {attachments.length > 0 && <p className="muted">{t('claim.attached', { files: attachments.map((a) => a.file_name).join(t('common.listSeparator')) })}</p>}
           </fieldset>
         )}
         {person && !recording && (
           <div className="actions">
             <button type="button" className="default" disabled={busy || !!claim} onClick={() => void create()}>
-              计算报销额并保存
+              {t('claim.create')}
             </button>
             <button type="button" disabled={busy || !claim || claim.submitted} onClick={() => void submit()}>
-              提交医保部门
+              {t('claim.submit')}
             </button>
           </div>
         )}
         <ErrorBox error={error} />
       </section>
-      <section className="result" aria-label="报销结果">
+      <section className="result" aria-label={t('claim.resultLabel')}>
         {claim ? (
           <>
             <p className="settled" data-testid="claim-number">
-              报销单 {claim.number} · 预计报销 {claim.expected} 元{claim.submitted ? ' · 已提交，待上传' : ' · 未提交'}
+              {t('claim.number', { number: claim.number, amount: claim.expected })}
+              {claim.submitted ? t('claim.submitted') : t('claim.notSubmitted')}
             </p>
             <ResultView result={claim.result} />
           </>
         ) : (
-          <p className="hint">逐张录入发票，附扫描件，计算后提交</p>
+          <p className="hint">{t('claim.hint')}</p>
         )}
       </section>
     </div>

@@ -1,11 +1,13 @@
 /** Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close and print the report. */
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { AppStatus, ReconciliationView } from '../../shared/ipc/contract.js';
 import type { DayTotals } from '../../shared/store/records.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
 import { SlipView } from './ResultView.js';
 
 export function DayScreen({ status }: { status: AppStatus }) {
+  const { t } = useTranslation();
   const { call, error, busy } = useCall();
   const [operator, setOperator] = useState(status.operator!.code);
   const [date, setDate] = useState(status.today);
@@ -35,57 +37,55 @@ export function DayScreen({ status }: { status: AppStatus }) {
 
   return (
     <div className="columns">
-      <section className="form" onKeyDown={moveOnEnter} aria-label="日结">
+      <section className="form" onKeyDown={moveOnEnter} aria-label={t('day.title')}>
         <fieldset>
-          <legend>日结</legend>
-          <Field label="收费员工号">
+          <legend>{t('day.title')}</legend>
+          <Field label={t('day.operator')}>
             <input {...bind(error, 'operator_code')} value={operator} onChange={(e) => setOperator(e.target.value)} />
           </Field>
-          <Field label="业务日期">
+          <Field label={t('day.date')}>
             <input type="date" {...bind(error, 'business_date')} value={date} onChange={(e) => setDate(e.target.value)} />
           </Field>
           <button type="button" className="default" disabled={busy} onClick={() => void load()}>
-            统计
+            {t('day.load')}
           </button>
         </fieldset>
         <ErrorBox error={error} />
       </section>
-      <section className="result" aria-label="日结结果">
+      <section className="result" aria-label={t('day.resultLabel')}>
         {day && (
           <>
-            <h2 data-testid="day-state">
-              {date} {operator} · {day.closed ? '已日结（只读）' : '未日结'}
-            </h2>
+            <h2 data-testid="day-state">{t('day.state', { date, operator, state: day.closed ? t('day.closed') : t('day.open') })}</h2>
             <table className="funds" data-testid="day-totals">
               <tbody>
                 <tr>
-                  <th>结算笔数</th>
+                  <th>{t('day.settlements')}</th>
                   <td>{day.settlements}</td>
                 </tr>
                 <tr>
-                  <th>冲销笔数</th>
+                  <th>{t('day.reversals')}</th>
                   <td>{day.reversals}</td>
                 </tr>
                 <tr>
-                  <th>脱机结算</th>
+                  <th>{t('day.offline')}</th>
                   <td>{day.offline}</td>
                 </tr>
                 <tr>
-                  <th>医疗费总额</th>
+                  <th>{t('amounts.medfee_sumamt')}</th>
                   <td>{day.medfee_sumamt}</td>
                 </tr>
                 {Object.entries(day.funds).map(([layer, amount]) => (
                   <tr key={layer}>
-                    <th>{layer === 'basic' ? '统筹基金' : layer}</th>
+                    <th>{layer === 'basic' ? t('day.basicFund') : layer}</th>
                     <td data-testid={`day-fund-${layer}`}>{amount}</td>
                   </tr>
                 ))}
                 <tr className="total">
-                  <th>基金支付合计</th>
+                  <th>{t('result.fundTotal')}</th>
                   <td>{day.fund_pay_sumamt}</td>
                 </tr>
                 <tr className="total">
-                  <th>个人现金合计</th>
+                  <th>{t('day.cashTotal')}</th>
                   <td data-testid="day-cash">{day.psn_cash_pay}</td>
                 </tr>
               </tbody>
@@ -93,26 +93,26 @@ export function DayScreen({ status }: { status: AppStatus }) {
             <div className="actions">
               {!day.closed && (
                 <button type="button" className="danger" disabled={busy} onClick={() => void close()}>
-                  日结（主管）
+                  {t('day.close')}
                 </button>
               )}
               <button type="button" disabled={busy} onClick={() => void print()}>
-                打印日结报表
+                {t('day.print')}
               </button>
               <button type="button" disabled={busy} onClick={() => void reconcile()}>
-                与医保对账（主管）
+                {t('day.reconcile')}
               </button>
             </div>
             {recon && (
               <div data-testid="reconciliation">
-                <h2>{recon.result === 'balanced' ? `${recon.business_date} 对账平衡` : `${recon.business_date} 对账不平`}</h2>
+                <h2>{recon.result === 'balanced' ? t('day.balanced', { date: recon.business_date }) : t('day.mismatch', { date: recon.business_date })}</h2>
                 {recon.differences.length > 0 && (
                   <table className="list">
                     <thead>
                       <tr>
-                        <th>项目</th>
-                        <th className="amt">本机</th>
-                        <th className="amt">医保</th>
+                        <th>{t('day.item')}</th>
+                        <th className="amt">{t('day.terminal')}</th>
+                        <th className="amt">{t('day.insurer')}</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -126,10 +126,9 @@ export function DayScreen({ status }: { status: AppStatus }) {
                     </tbody>
                   </table>
                 )}
+                {/* The problem text comes from the reconciliation service in Chinese only. */}
                 {recon.records.map((r) => (
-                  <p key={r.number}>
-                    {r.number}：{r.problem}（本机 {r.terminal ?? '—'}，医保 {r.insurer ?? '—'}）
-                  </p>
+                  <p key={r.number}>{t('day.record', { number: r.number, problem: r.problem, terminal: r.terminal ?? t('common.none'), insurer: r.insurer ?? t('common.none') })}</p>
                 ))}
               </div>
             )}

@@ -1,14 +1,14 @@
 /** Settlement history: search, open with its trace, reprint (补打), reverse (supervisor, reason required). */
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { AppStatus, PrintedSlipInfo } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { SettlementRecord } from '../../shared/store/records.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 
-const STATUS: Record<string, string> = { settled: '已结算', reversed: '已撤销', reversal: '冲销单' };
-
 export function HistoryScreen({ status }: { status: AppStatus }) {
+  const { t } = useTranslation();
   const { call, error, busy } = useCall();
   const [q, setQ] = useState({ number: '', id_number: '', from: status.today, to: status.today, status: '' });
   const [rows, setRows] = useState<SettlementRecord[] | null>(null);
@@ -51,41 +51,41 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
 
   return (
     <div className="columns">
-      <section className="form" onKeyDown={moveOnEnter} aria-label="查询条件">
+      <section className="form" onKeyDown={moveOnEnter} aria-label={t('history.formLabel')}>
         <fieldset>
-          <legend>查询</legend>
-          <Field label="结算单号">
+          <legend>{t('history.search')}</legend>
+          <Field label={t('history.settlementNo')}>
             <input {...bind(error, 'number')} value={q.number} onChange={(e) => setQ({ ...q, number: e.target.value })} />
           </Field>
-          <Field label="身份证号">
+          <Field label={t('common.idNumber')}>
             <input {...bind(error, 'id_number')} value={q.id_number} onChange={(e) => setQ({ ...q, id_number: e.target.value })} />
           </Field>
-          <Field label="起始日期">
+          <Field label={t('history.from')}>
             <input type="date" {...bind(error, 'from')} value={q.from} onChange={(e) => setQ({ ...q, from: e.target.value })} />
           </Field>
-          <Field label="截止日期">
+          <Field label={t('history.to')}>
             <input type="date" {...bind(error, 'to')} value={q.to} onChange={(e) => setQ({ ...q, to: e.target.value })} />
           </Field>
-          <Field label="状态">
+          <Field label={t('common.status')}>
             <select value={q.status} onChange={(e) => setQ({ ...q, status: e.target.value })}>
-              <option value="">全部</option>
-              <option value="settled">已结算</option>
-              <option value="reversed">已撤销</option>
-              <option value="reversal">冲销单</option>
+              <option value="">{t('history.all')}</option>
+              <option value="settled">{t('history.status.settled')}</option>
+              <option value="reversed">{t('history.status.reversed')}</option>
+              <option value="reversal">{t('history.status.reversal')}</option>
             </select>
           </Field>
           <button type="button" className="default" disabled={busy} onClick={() => void search()}>
-            查询
+            {t('history.search')}
           </button>
         </fieldset>
         {rows && (
           <table className="list" data-testid="history">
             <thead>
               <tr>
-                <th>单号</th>
-                <th>姓名</th>
-                <th className="amt">现金</th>
-                <th>状态</th>
+                <th>{t('common.number')}</th>
+                <th>{t('common.name')}</th>
+                <th className="amt">{t('history.cash')}</th>
+                <th>{t('common.status')}</th>
               </tr>
             </thead>
             <tbody>
@@ -95,14 +95,14 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
                   <td>{r.person_name}</td>
                   <td className="amt">{r.psn_cash_pay}</td>
                   <td>
-                    {STATUS[r.status]}
-                    {r.offline && ' · 脱机'}
+                    {t(`history.status.${r.status}`)}
+                    {r.offline && t('history.offline')}
                   </td>
                 </tr>
               ))}
               {rows.length === 0 && (
                 <tr>
-                  <td colSpan={4}>没有符合条件的结算</td>
+                  <td colSpan={4}>{t('history.empty')}</td>
                 </tr>
               )}
             </tbody>
@@ -110,25 +110,26 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
         )}
         <ErrorBox error={error} />
       </section>
-      <section className="result" aria-label="结算详情">
+      <section className="result" aria-label={t('history.detailLabel')}>
         {open ? (
           <>
             <h2 data-testid="open-number">
-              {open.record.number} · {STATUS[open.record.status]}
-              {open.record.reverses && ` · 冲销 ${open.record.reverses}`}
+              {open.record.number} · {t(`history.status.${open.record.status}`)}
+              {open.record.reverses && t('history.reverses', { number: open.record.reverses })}
             </h2>
             <p className="muted">
-              {open.record.person_name} {open.record.id_masked} · 收费员 {open.record.operator_code} · 补打 {open.record.reprints} 次{open.record.reason && ` · 原因：${open.record.reason}`}
+              {t('history.detail', { name: open.record.person_name, id: open.record.id_masked, operator: open.record.operator_code, count: open.record.reprints })}
+              {open.record.reason && t('history.reason', { reason: open.record.reason })}
             </p>
             <div className="actions">
               <button type="button" onClick={() => void reprint()} disabled={busy}>
-                {open.record.kind === 'reversal' ? '打印冲销单' : '补打结算单'}
+                {open.record.kind === 'reversal' ? t('history.printReversal') : t('history.reprint')}
               </button>
               {open.record.status === 'settled' && (
                 <span className="reverse">
-                  <input aria-label="撤销原因" data-field="reason" placeholder="撤销原因（必填）" value={reason} onChange={(e) => setReason(e.target.value)} />
+                  <input aria-label={t('history.reverseReason')} data-field="reason" placeholder={t('history.reverseReasonPlaceholder')} value={reason} onChange={(e) => setReason(e.target.value)} />
                   <button type="button" className="danger" onClick={() => void reverse()} disabled={busy}>
-                    撤销结算（主管）
+                    {t('history.reverse')}
                   </button>
                 </span>
               )}
@@ -137,7 +138,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
             <ResultView result={open.result} />
           </>
         ) : (
-          <p className="hint">选择一笔结算查看计算过程、补打或撤销</p>
+          <p className="hint">{t('history.hint')}</p>
         )}
       </section>
     </div>

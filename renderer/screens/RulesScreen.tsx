@@ -1,20 +1,22 @@
 /** Installed rule versions per region: effective periods, sample vs published values, signature state, install time. */
+import { useTranslation } from 'react-i18next';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
 
 export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
+  const { t } = useTranslation();
   return (
-    <section className="result wide-screen" aria-label="规则版本">
-      <h2>已安装的规则版本</h2>
+    <section className="result wide-screen" aria-label={t('rules.label')}>
+      <h2>{t('rules.title')}</h2>
       <table className="list" data-testid="rules">
         <thead>
           <tr>
-            <th>统筹区</th>
-            <th>版本</th>
-            <th>生效期间</th>
-            <th>依据</th>
-            <th>参数</th>
-            <th>来源 / 签名</th>
-            <th>安装时间</th>
+            <th>{t('rules.region')}</th>
+            <th>{t('rules.version')}</th>
+            <th>{t('rules.period')}</th>
+            <th>{t('rules.basis')}</th>
+            <th>{t('rules.values')}</th>
+            <th>{t('rules.origin')}</th>
+            <th>{t('rules.installed')}</th>
           </tr>
         </thead>
         <tbody>
@@ -22,12 +24,11 @@ export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
             <tr key={`${r.region}-${r.version}`}>
               <td>{r.region_name}</td>
               <td>{r.version}</td>
-              <td>
-                {r.effective_from} 至 {r.effective_to ?? '长期'}
-              </td>
+              <td>{t('rules.range', { from: r.effective_from, to: r.effective_to ?? t('rules.openEnded') })}</td>
+              {/* The policy documents the package cites, as the package names them. */}
               <td>{r.source}</td>
-              <td>{r.uses_sample_values ? '含样例参数' : '医保部门发布'}</td>
-              <td>{r.origin === 'bundled' ? '随程序安装' : r.signature === 'verified' ? '医保部门 · 签名已验证' : '未验证'}</td>
+              <td>{r.uses_sample_values ? t('rules.sampleValues') : t('rules.publishedValues')}</td>
+              <td>{r.origin === 'bundled' ? t('rules.bundled') : r.signature === 'verified' ? t('rules.verified') : t('rules.unverified')}</td>
               <td>{r.installed_at.slice(0, 10)}</td>
             </tr>
           ))}

@@ -5,10 +5,12 @@
  * never from the cashier's memory.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { i18next } from '../i18n/index.js';
 import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { AmountInputs, ErrorBox, Field, SCHEME_NAMES, bind, moveOnEnter, useCall } from '../ui.js';
+import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, windowError } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { importBill } from '../../shared/bill-import.js';
 
@@ -23,6 +25,7 @@ interface CostRow {
 const emptyCost = (date: string): CostRow => ({ date, medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
 
 export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
+  const { t } = useTranslation();
   const { call, error, busy, setError } = useCall();
   const [idNumber, setIdNumber] = useState('');
   const [person, setPerson] = useState<PersonSummary | null>(null);
@@ -109,7 +112,8 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const importFile = async (file: File | undefined) => {
     if (!file) return;
     const outcome = importBill(file.name, await file.text());
-    if (!outcome.ok) return setError({ code: 'invalid_field', field: 'import', message: `${file.name}：${outcome.problem}` });
+    // The problem itself comes from shared/bill-import.ts in Chinese only; English frames it.
+    if (!outcome.ok) return setError(windowError('import', (lng) => i18next.t('settle.importFailed', { lng, file: file.name, problem: outcome.problem })));
     const b = outcome.bill;
     if (b.admission_date) setAdmission(b.admission_date);
     if (b.discharge_date) setDischarge(b.discharge_date);
@@ -123,10 +127,10 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
 
   return (
     <div className="columns">
-      <section className="form" aria-label="结算信息" onKeyDown={moveOnEnter}>
+      <section className="form" aria-label={t('settle.formLabel')} onKeyDown={moveOnEnter}>
         <fieldset>
-          <legend>参保人</legend>
-          <Field label="身份证号">
+          <legend>{t('common.insuredPerson')}</legend>
+          <Field label={t('common.idNumber')}>
             <input {...bind(error, 'id_number')} autoFocus value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
           </Field>
           {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
@@ -146,39 +150,39 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
         {person && !recording && (
           <>
             <fieldset disabled={!!settled}>
-              <legend>住院</legend>
-              <Field label="医院等级">
+              <legend>{t('settle.stay')}</legend>
+              <Field label={t('common.hospitalLevel')}>
                 <select {...bind(error, 'hospital_level')} value={level} onChange={(e) => setLevel(Number(e.target.value) as 1 | 2 | 3)}>
-                  <option value={1}>一级</option>
-                  <option value={2}>二级</option>
-                  <option value={3}>三级</option>
+                  <option value={1}>{t('common.level1')}</option>
+                  <option value={2}>{t('common.level2')}</option>
+                  <option value={3}>{t('common.level3')}</option>
                 </select>
               </Field>
-              <Field label="入院日期">
+              <Field label={t('common.admissionDate')}>
                 <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
               </Field>
-              <Field label="出院日期">
+              <Field label={t('common.dischargeDate')}>
                 <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
               </Field>
-              <Field label="住院号">
+              <Field label={t('settle.inpatientNo')}>
                 <input {...bind(error, 'stay.inpatient_no')} value={stay.inpatient_no} onChange={(e) => setStay({ ...stay, inpatient_no: e.target.value })} />
               </Field>
-              <Field label="病区 / 床号">
+              <Field label={t('settle.wardBed')}>
                 <span className="pair">
                   <input {...bind(error, 'stay.ward')} value={stay.ward} onChange={(e) => setStay({ ...stay, ward: e.target.value })} />
                   <input {...bind(error, 'stay.bed')} value={stay.bed} onChange={(e) => setStay({ ...stay, bed: e.target.value })} />
                 </span>
               </Field>
-              <Field label="诊断">
+              <Field label={t('settle.diagnosis')}>
                 <input {...bind(error, 'stay.diagnosis')} value={stay.diagnosis} onChange={(e) => setStay({ ...stay, diagnosis: e.target.value })} />
               </Field>
             </fieldset>
             <fieldset disabled={!!settled}>
-              <legend>费用（元）</legend>
+              <legend>{t('settle.costs')}</legend>
               {costs.map((c, i) => (
                 <div className="cost" key={i}>
                   {costs.length > 1 && (
-                    <Field label={`第 ${i + 1} 行日期`}>
+                    <Field label={t('settle.lineDate', { line: i + 1 })}>
                       <input type="date" {...bind(error, `costs[${i}].date`)} value={c.date} onChange={(e) => setCost(i, 'date', e.target.value)} />
                     </Field>
                   )}
@@ -186,29 +190,29 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
                 </div>
               ))}
               <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>
-                + 增加费用行（跨年度住院按日期分行）
+                {t('settle.addLine')}
               </button>
-              <Field label="导入账单">
+              <Field label={t('settle.importBill')}>
                 <input type="file" data-field="import" accept=".json,.csv,application/json,text/csv" onChange={(e) => void importFile(e.target.files?.[0])} />
               </Field>
             </fieldset>
             <div className="actions">
               <button type="button" className="default" disabled={busy || !!settled} onClick={() => actions.current.preview()}>
-                试算 F5
+                {t('settle.preview')}
               </button>
               <button type="button" disabled={busy || !!settled || !result} onClick={() => actions.current.settle()}>
-                确认结算 F8
+                {t('settle.settle')}
               </button>
-              <select aria-label="结算单纸张" value={layout} onChange={(e) => setLayout(e.target.value as 'a5' | 'receipt80')}>
-                <option value="a5">A5 结算单</option>
-                <option value="receipt80">80mm 小票</option>
+              <select aria-label={t('settle.paper')} value={layout} onChange={(e) => setLayout(e.target.value as 'a5' | 'receipt80')}>
+                <option value="a5">{t('settle.paperA5')}</option>
+                <option value="receipt80">{t('settle.paperReceipt')}</option>
               </select>
               <button type="button" disabled={busy || !settled} onClick={() => actions.current.print()}>
-                打印 F9
+                {t('settle.print')}
               </button>
               {settled && (
                 <button type="button" className="link" onClick={next}>
-                  下一位
+                  {t('settle.next')}
                 </button>
               )}
             </div>
@@ -216,40 +220,40 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
         )}
         <ErrorBox error={error} />
       </section>
-      <section className="result" aria-label="结算结果">
+      <section className="result" aria-label={t('settle.resultLabel')}>
         {settled && (
           <p className="settled" data-testid="settled-number">
-            已结算 {settled}
-            {!status.online && '（脱机结算，以医保部门确认为准）'}
+            {t('settle.settled', { number: settled })}
+            {!status.online && t('settle.settledOffline')}
           </p>
         )}
         {slip && <SlipView slip={slip} />}
-        {result ? <ResultView result={result} /> : <p className="hint">输入身份证号回车查找参保人，填写费用后按 F5 试算</p>}
+        {result ? <ResultView result={result} /> : <p className="hint">{t('settle.hint')}</p>}
       </section>
     </div>
   );
 }
 
 export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
+  const { t } = useTranslation();
+  const fundName = useFundName();
   const region = rules.find((r) => r.region === person.region);
   const enrolled = (region?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(person.scheme));
   return (
     <div className="person" data-testid="person">
-      <strong>{person.name}</strong> {person.gender === 'F' ? '女' : person.gender === 'M' ? '男' : ''} <code>{person.id_masked}</code>
+      <strong>{person.name}</strong> {person.gender === 'F' ? t('person.female') : person.gender === 'M' ? t('person.male') : ''} <code>{person.id_masked}</code>
       <div>
-        {region?.region_name ?? person.region} · {SCHEME_NAMES[person.scheme]}
-        {person.scheme === 'employee' && (person.retired ? ' · 退休' : ' · 在职')}
-        {person.medical_assistance && ' · 医疗救助对象'}
+        {region?.region_name ?? person.region} · {t(`schemes.${person.scheme}`)}
+        {person.scheme === 'employee' && ` · ${person.retired ? t('person.retired') : t('person.working')}`}
+        {person.medical_assistance && ` · ${t('person.assistance')}`}
       </div>
       {enrolled.map((l) => (
-        <div key={l.id}>
-          {l.name}：{person.enrolled[l.id] ? '已参保' : '未参保/未缴费'}
-        </div>
+        <div key={l.id}>{person.enrolled[l.id] ? t('person.enrolled', { layer: fundName(l) }) : t('person.notEnrolled', { layer: fundName(l) })}</div>
       ))}
       <div className="muted">
-        信息来源：{person.source === 'insurer' ? '医保部门' : '窗口登记'} · 截至 {person.as_of.slice(0, 10)}
+        {t('person.source', { source: person.source === 'insurer' ? t('person.sourceInsurer') : t('person.sourceCashier'), date: person.as_of.slice(0, 10) })}
         <button type="button" className="link" onClick={onEdit}>
-          更新
+          {t('person.update')}
         </button>
       </div>
     </div>
@@ -257,6 +261,8 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
 }
 
 export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
+  const { t } = useTranslation();
+  const fundName = useFundName();
   const { call, error, busy } = useCall();
   const regions = useMemo(() => [...new Map(rules.map((r) => [r.region, r])).values()], [rules]);
   const [name, setName] = useState(existing?.name ?? '');
@@ -291,18 +297,18 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
 
   return (
     <fieldset onKeyDown={moveOnEnter}>
-      <legend>{existing ? '更新参保信息' : '登记参保人（医保部门信息不可用时）'}</legend>
-      <Field label="姓名">
+      <legend>{existing ? t('record.titleUpdate') : t('record.titleNew')}</legend>
+      <Field label={t('common.name')}>
         <input {...bind(error, 'name')} value={name} onChange={(e) => setName(e.target.value)} />
       </Field>
-      <Field label="性别">
+      <Field label={t('record.gender')}>
         <select value={gender} onChange={(e) => setGender(e.target.value as 'M' | 'F' | '')}>
-          <option value="">—</option>
-          <option value="M">男</option>
-          <option value="F">女</option>
+          <option value="">{t('common.none')}</option>
+          <option value="M">{t('person.male')}</option>
+          <option value="F">{t('person.female')}</option>
         </select>
       </Field>
-      <Field label="统筹区">
+      <Field label={t('record.region')}>
         <select {...bind(error, 'region')} value={region} onChange={(e) => {
           setRegion(e.target.value);
           setScheme(regions.find((r) => r.region === e.target.value)?.schemes[0] ?? 'employee');
@@ -314,34 +320,34 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
           ))}
         </select>
       </Field>
-      <Field label="险种">
+      <Field label={t('record.scheme')}>
         <select {...bind(error, 'scheme')} value={scheme} onChange={(e) => setScheme(e.target.value as 'employee' | 'resident')}>
           {(version?.schemes ?? []).map((s) => (
             <option key={s} value={s}>
-              {SCHEME_NAMES[s]}
+              {t(`schemes.${s}`)}
             </option>
           ))}
         </select>
       </Field>
       <label className="check">
-        <input type="checkbox" data-field="retired" disabled={scheme !== 'employee'} checked={retired} onChange={(e) => setRetired(e.target.checked)} /> 退休
+        <input type="checkbox" data-field="retired" disabled={scheme !== 'employee'} checked={retired} onChange={(e) => setRetired(e.target.checked)} /> {t('person.retired')}
       </label>
       <label className="check">
-        <input type="checkbox" data-field="medical_assistance" checked={assistance} onChange={(e) => setAssistance(e.target.checked)} /> 医疗救助对象
+        <input type="checkbox" data-field="medical_assistance" checked={assistance} onChange={(e) => setAssistance(e.target.checked)} /> {t('person.assistance')}
       </label>
       {layers.map((l) => (
         <label className="check" key={l.id} title={l.enrolment ?? ''}>
-          <input type="checkbox" data-field={`enrolled.${l.id}`} checked={enrolled[l.id] === true} onChange={(e) => setEnrolled({ ...enrolled, [l.id]: e.target.checked })} /> {l.name}：已参保/已缴费
+          <input type="checkbox" data-field={`enrolled.${l.id}`} checked={enrolled[l.id] === true} onChange={(e) => setEnrolled({ ...enrolled, [l.id]: e.target.checked })} /> {t('record.enrolledPaid', { layer: fundName(l) })}
         </label>
       ))}
-      <Field label={`${year}年统筹已付`}>
+      <Field label={t('record.paidThisYear', { year })}>
         <input inputMode="decimal" {...bind(error, `accumulators.${year}.basic.paid`, 'amount')} value={paid} onChange={(e) => setPaid(e.target.value)} />
       </Field>
-      <Field label={`${year}年已住院次数`}>
+      <Field label={t('record.admissionsThisYear', { year })}>
         <input inputMode="numeric" {...bind(error, `accumulators.${year}.basic.admissions`, 'amount')} value={admissions} onChange={(e) => setAdmissions(e.target.value)} />
       </Field>
       <button type="button" className="default" disabled={busy} onClick={() => void save()}>
-        保存参保信息
+        {t('record.save')}
       </button>
       <ErrorBox error={error} />
     </fieldset>

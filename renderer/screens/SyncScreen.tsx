@@ -4,16 +4,15 @@
  * whose difference (多退少补) stays open until a supervisor resolves it.
  */
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { SyncStatusView } from '../../shared/ipc/contract.js';
 import { ErrorBox, useCall } from '../ui.js';
 
-/** An instant in China Standard Time, as the window shows times. */
+/** An instant in China Standard Time, as the window shows times (in both languages: dates are not translated). */
 const cst = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 
-const KIND: Record<string, string> = { settlement: '结算', reversal: '冲销', manual_claim: '手工报销' };
-const STATUS: Record<string, string> = { rejected: '被拒绝', adjusted: '医保调整', held: '搁置' };
-
 export function SyncScreen() {
+  const { t } = useTranslation();
   const { call, error, busy } = useCall();
   const [sync, setSync] = useState<SyncStatusView | null>(null);
   const [notes, setNotes] = useState<Record<number, string>>({});
@@ -34,68 +33,70 @@ export function SyncScreen() {
     if (r) setSync(r);
   };
 
-  if (!sync) return <p className="hint wide-screen">读取同步状态…</p>;
+  if (!sync) return <p className="hint wide-screen">{t('sync.loading')}</p>;
   return (
     <div className="columns">
-      <section className="form" aria-label="同步">
+      <section className="form" aria-label={t('sync.label')}>
         <fieldset>
-          <legend>与医保部门同步</legend>
-          {!sync.configured && <p className="sample">未配置医保连接（config.json 的 insurer），结算均为脱机结算并在队列中等待。</p>}
+          <legend>{t('sync.title')}</legend>
+          {!sync.configured && <p className="sample">{t('sync.notConfigured')}</p>}
           <p data-testid="sync-online" className={sync.online ? 'online-text' : 'offline-text'}>
-            {sync.online ? '● 在线' : '● 离线'}
-            {sync.running && ' · 同步中…'}
+            {sync.online ? t('common.online') : t('common.offline')}
+            {sync.running && t('sync.running')}
           </p>
-          <p data-testid="sync-queued">待上传 {sync.queued} 条{sync.held ? ` · 搁置 ${sync.held} 条` : ''}</p>
-          <p className="muted">上次成功同步：{sync.last_success_at ? cst(sync.last_success_at) : '—'}</p>
-          {sync.last_error && <p className="muted">最近错误：{sync.last_error}</p>}
+          <p data-testid="sync-queued">
+            {t('sync.queued', { count: sync.queued })}
+            {sync.held ? t('sync.held', { count: sync.held }) : ''}
+          </p>
+          <p className="muted">{t('sync.lastSuccess', { time: sync.last_success_at ? cst(sync.last_success_at) : t('common.none') })}</p>
+          {/* The last error and the refusal reasons come from the sync service in Chinese only. */}
+          {sync.last_error && <p className="muted">{t('sync.lastError', { error: sync.last_error })}</p>}
           <button type="button" className="default" disabled={busy || !sync.configured} onClick={() => void now()}>
-            {busy ? '同步中…' : '立即同步'}
+            {busy ? t('sync.syncing') : t('sync.now')}
           </button>
         </fieldset>
         {sync.rule_refusals.length > 0 && (
           <fieldset>
-            <legend>未安装的规则包</legend>
+            <legend>{t('sync.refusals')}</legend>
             {sync.rule_refusals.map((r) => (
-              <p key={`${r.region}-${r.version}`}>
-                {r.region} {r.version}：{r.reason}
-              </p>
+              <p key={`${r.region}-${r.version}`}>{t('sync.refusal', { region: r.region, version: r.version, reason: r.reason })}</p>
             ))}
           </fieldset>
         )}
         <ErrorBox error={error} />
       </section>
-      <section className="result" aria-label="待处理">
-        <h2>需要处理的事项</h2>
+      <section className="result" aria-label={t('sync.workLabel')}>
+        <h2>{t('sync.workTitle')}</h2>
         {sync.work.length === 0 ? (
-          <p className="hint">没有被拒绝或被调整的记录</p>
+          <p className="hint">{t('sync.noWork')}</p>
         ) : (
           <table className="list" data-testid="work">
             <thead>
               <tr>
-                <th>单号</th>
-                <th>类型</th>
-                <th>状态</th>
-                <th>说明</th>
-                <th className="amt">基金差额</th>
-                <th className="amt">个人差额</th>
-                <th>处理</th>
+                <th>{t('common.number')}</th>
+                <th>{t('sync.type')}</th>
+                <th>{t('common.status')}</th>
+                <th>{t('sync.message')}</th>
+                <th className="amt">{t('sync.fundDifference')}</th>
+                <th className="amt">{t('sync.cashDifference')}</th>
+                <th>{t('sync.action')}</th>
               </tr>
             </thead>
             <tbody>
               {sync.work.map((w) => (
                 <tr key={w.outbox_id}>
                   <td>{w.number}</td>
-                  <td>{KIND[w.kind]}</td>
-                  <td>{STATUS[w.status]}</td>
+                  <td>{t(`sync.kind.${w.kind}`)}</td>
+                  <td>{t(`sync.status.${w.status}`)}</td>
                   <td>{w.message}</td>
                   <td className="amt">{w.fund_pay_difference ?? ''}</td>
                   <td className="amt">{w.psn_cash_difference ?? ''}</td>
                   <td>
                     {w.adjustment_id !== undefined && (
                       <span className="reverse">
-                        <input aria-label="处理说明" placeholder="多退少补说明" value={notes[w.adjustment_id] ?? ''} onChange={(e) => setNotes({ ...notes, [w.adjustment_id!]: e.target.value })} />
+                        <input aria-label={t('sync.note')} placeholder={t('sync.notePlaceholder')} value={notes[w.adjustment_id] ?? ''} onChange={(e) => setNotes({ ...notes, [w.adjustment_id!]: e.target.value })} />
                         <button type="button" onClick={() => void resolve(w.adjustment_id!)}>
-                          已处理（主管）
+                          {t('sync.resolve')}
                         </button>
                       </span>
                     )}
