@@ -164,7 +164,7 @@ export const en: Messages = {
     printReversal: 'Print reversal slip',
     reprint: 'Reprint slip',
     reverseReason: 'Reason for reversal',
-    reverseReasonPlaceholder: 'Reason for reversal (required)',
+    reverseReasonPlaceholder: 'Reason (required)',
     reverse: 'Reverse settlement (supervisor)',
     hint: 'Select a settlement to see its calculation trace, reprint its slip or reverse it.',
     status: {

@@ -24,12 +24,12 @@ export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
             <tr key={`${r.region}-${r.version}`}>
               <td>{r.region_name}</td>
               <td>{r.version}</td>
-              <td>{t('rules.range', { from: r.effective_from, to: r.effective_to ?? t('rules.openEnded') })}</td>
+              <td className="date">{t('rules.range', { from: r.effective_from, to: r.effective_to ?? t('rules.openEnded') })}</td>
               {/* The policy documents the package cites, as the package names them. */}
               <td>{r.source}</td>
               <td>{r.uses_sample_values ? t('rules.sampleValues') : t('rules.publishedValues')}</td>
               <td>{r.origin === 'bundled' ? t('rules.bundled') : r.signature === 'verified' ? t('rules.verified') : t('rules.unverified')}</td>
-              <td>{r.installed_at.slice(0, 10)}</td>
+              <td className="date">{r.installed_at.slice(0, 10)}</td>
             </tr>
           ))}
         </tbody>
