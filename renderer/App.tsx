@@ -15,16 +15,20 @@ import { DayScreen } from './screens/DayScreen.js';
 import { ClaimScreen } from './screens/ClaimScreen.js';
 import { RulesScreen } from './screens/RulesScreen.js';
 import { SyncScreen } from './screens/SyncScreen.js';
+import { SettingsScreen } from './screens/SettingsScreen.js';
 
-type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules' | 'sync';
-const SCREENS: { id: Screen; key: string }[] = [
+type Screen = 'settle' | 'history' | 'day' | 'claim' | 'rules' | 'sync' | 'settings';
+/** The screens and their keys; settings only for a supervisor (the services check the role too). */
+const SCREENS: { id: Screen; key: string; supervisorOnly?: true }[] = [
   { id: 'settle', key: 'F2' },
   { id: 'history', key: 'F3' },
   { id: 'day', key: 'F4' },
   { id: 'claim', key: 'F6' },
   { id: 'rules', key: 'F7' },
   { id: 'sync', key: 'F10' },
+  { id: 'settings', key: 'F11', supervisorOnly: true },
 ];
+const screensFor = (role: string | undefined) => SCREENS.filter((s) => !s.supervisorOnly || role === 'supervisor');
 
 export function App() {
   const { t } = useTranslation();
@@ -60,9 +64,11 @@ export function App() {
   // after signing in must not fall between two registrations.
   const signedInRef = useRef(signedIn);
   signedInRef.current = signedIn;
+  const roleRef = useRef(status?.operator?.role);
+  roleRef.current = status?.operator?.role;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const target = SCREENS.find((s) => s.key === e.key);
+      const target = screensFor(roleRef.current).find((s) => s.key === e.key);
       if (target && signedInRef.current) {
         e.preventDefault();
         setScreen(target.id);
@@ -80,7 +86,7 @@ export function App() {
       <header className="bar">
         <h1>{t('app.title')}</h1>
         <nav aria-label={t('app.screensLabel')}>
-          {SCREENS.map((s) => (
+          {screensFor(status.operator.role).map((s) => (
             <button key={s.id} type="button" className={screen === s.id ? 'tab active' : 'tab'} onClick={() => setScreen(s.id)}>
               {t(`tabs.${s.id}`)} <kbd>{s.key}</kbd>
             </button>
@@ -95,6 +101,7 @@ export function App() {
         {screen === 'claim' && <ClaimScreen rules={rules} status={status} />}
         {screen === 'rules' && <RulesScreen rules={rules} />}
         {screen === 'sync' && <SyncScreen />}
+        {screen === 'settings' && status.operator.role === 'supervisor' && <SettingsScreen self={status.operator.code} />}
       </main>
     </div>
   );
