@@ -96,7 +96,7 @@ describe('the window in English', () => {
     expect(await text('[data-testid="online"]')).toBe('● Offline (settling offline)');
     expect(await text('[data-testid="queued"]')).toBe('To upload: 0');
     const tabs = await page.locator('nav button.tab').allTextContents();
-    expect(tabs.map((t) => t.replace(/\s*F\d+$/, '').trim())).toEqual(['Discharge settlement', 'Settlement history', 'Day close', 'Out-of-network claims', 'Rules', 'Sync']);
+    expect(tabs.map((t) => t.replace(/\s*F\d+$/, '').trim())).toEqual(['Discharge settlement', 'Settlement history', 'Day close', 'Out-of-network claims', 'Rules', 'Sync', 'Settings']);
     // All English but the rule packages' region names (data) and the toggle, which names 中文 in Chinese.
     const header = await textWithout('header.bar', ['.rules', '[data-testid="lang-toggle"]']);
     expect(header).not.toMatch(CJK);
@@ -205,6 +205,11 @@ describe('the window in English', () => {
     await expect.poll(() => text('main')).toContain('Sync with the insurer');
     expect(await text('[data-testid="sync-queued"]')).toBe('To upload: 1');
     await shot('10-sync');
+
+    await page.keyboard.press('F11');
+    await expect.poll(() => text('main')).toContain('Terminal and hospital');
+    expect(await text('main')).not.toContain('终端与医院');
+    await shot('11-settings');
     await page.keyboard.press('F7');
     expect(await text('[data-testid="rules"]')).toMatch(/\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
     expect(await text('[data-testid="rules"] thead')).toBe(['Pooling region', 'Version', 'In force', 'Policy basis', 'Parameters', 'Source / signature', 'Installed'].join(''));
@@ -218,7 +223,7 @@ describe('the window in English', () => {
     const toggle = page.locator('.status [data-testid="lang-toggle"]');
     expect(await toggle.textContent()).toBe('中文');
     expect(await toggle.getAttribute('lang')).toBe('zh-CN');
-    await shot('11-after-reload');
+    await shot('12-after-reload');
     await toggle.focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => text('nav')).toContain('出院结算');
@@ -241,6 +246,6 @@ describe('the window in English', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => text('[role="alert"]')).toContain('wrong operator code or PIN');
     expect(await text('[role="alert"]')).toContain('pin');
-    await shot('12-signin-error');
+    await shot('13-signin-error');
   });
 });
