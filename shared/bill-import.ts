@@ -20,7 +20,7 @@ export interface ImportedBill {
   costs: { date: string; medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string }[];
 }
 
-export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; problem: string };
+export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; problem: string; problem_en: string };
 
 export const CSV_COLUMNS = ['date', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'] as const;
 
@@ -39,21 +39,22 @@ export function importBill(fileName: string, text: string): ImportOutcome {
     try {
       raw = JSON.parse(body);
     } catch (e) {
-      return { ok: false, problem: `不是有效的 JSON：${e instanceof Error ? e.message : String(e)}` };
+      const why = e instanceof Error ? e.message : String(e);
+      return { ok: false, problem: `不是有效的 JSON：${why}`, problem_en: `not valid JSON: ${why}` };
     }
     const parsed = jsonBill.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return { ok: false, problem: `JSON 字段 ${issue.path.join('.') || '(根)'}：${issue.message}` };
+      return { ok: false, problem: `JSON 字段 ${issue.path.join('.') || '(根)'}：${issue.message}`, problem_en: `JSON field ${issue.path.join('.') || '(root)'}: ${issue.message}` };
     }
     return { ok: true, bill: parsed.data };
   }
   const csv = Papa.parse<Record<string, string>>(body, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
   const first = csv.errors[0];
-  if (first) return { ok: false, problem: `CSV 第 ${(first.row ?? 0) + 2} 行：${first.message}` };
+  if (first) return { ok: false, problem: `CSV 第 ${(first.row ?? 0) + 2} 行：${first.message}`, problem_en: `CSV line ${(first.row ?? 0) + 2}: ${first.message}` };
   const missing = CSV_COLUMNS.filter((c) => !(csv.meta.fields ?? []).includes(c));
-  if (missing.length) return { ok: false, problem: `CSV 缺少列：${missing.join(', ')}（表头应为 ${CSV_COLUMNS.join(',')}）` };
-  if (csv.data.length === 0) return { ok: false, problem: 'CSV 没有费用行' };
+  if (missing.length) return { ok: false, problem: `CSV 缺少列：${missing.join(', ')}（表头应为 ${CSV_COLUMNS.join(',')}）`, problem_en: `CSV is missing columns: ${missing.join(', ')} (the header is ${CSV_COLUMNS.join(',')})` };
+  if (csv.data.length === 0) return { ok: false, problem: 'CSV 没有费用行', problem_en: 'CSV has no cost lines' };
   const costs = csv.data.map((row) => ({
     date: (row['date'] ?? '').trim(),
     medfee_sumamt: (row['medfee_sumamt'] ?? '').trim(),

@@ -26,9 +26,9 @@ describe('importBill', () => {
   });
 
   it('names the problem: a missing column, a ragged line, bad JSON, a JSON field', () => {
-    expect(importBill('a.csv', 'date,medfee_sumamt\n2026-03-20,1.00\n')).toEqual({ ok: false, problem: expect.stringContaining('缺少列：fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt') });
-    expect(importBill('a.csv', 'date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt\n2026-03-20,1.00,0.00\n')).toEqual({ ok: false, problem: expect.stringMatching(/^CSV 第 2 行/) });
-    expect(importBill('a.json', '{"costs": [')).toEqual({ ok: false, problem: expect.stringContaining('不是有效的 JSON') });
-    expect(importBill('a.json', '{"costs": [{"date": "2026-03-20", "medfee_sumamt": 1}]}')).toEqual({ ok: false, problem: expect.stringContaining('costs.0.medfee_sumamt') });
+    expect(importBill('a.csv', 'date,medfee_sumamt\n2026-03-20,1.00\n')).toEqual({ ok: false, problem: expect.stringContaining('缺少列：fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt'), problem_en: expect.stringContaining('missing columns: fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt') });
+    expect(importBill('a.csv', 'date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt\n2026-03-20,1.00,0.00\n')).toEqual({ ok: false, problem: expect.stringMatching(/^CSV 第 2 行/), problem_en: expect.stringMatching(/^CSV line 2:/) });
+    expect(importBill('a.json', '{"costs": [')).toEqual({ ok: false, problem: expect.stringContaining('不是有效的 JSON'), problem_en: expect.stringContaining('not valid JSON') });
+    expect(importBill('a.json', '{"costs": [{"date": "2026-03-20", "medfee_sumamt": 1}]}')).toEqual({ ok: false, problem: expect.stringContaining('costs.0.medfee_sumamt'), problem_en: expect.stringContaining('JSON field costs.0.medfee_sumamt') });
   });
 });

@@ -36,7 +36,7 @@ describe('reconciliation (3201 / 3202)', () => {
     const mismatch = await worker.reconcile(store.supervisor, '2026-03-20');
     expect(mismatch.result).toBe('mismatch');
     expect(mismatch.differences.map((d) => d.field)).toContain('settlements');
-    expect(mismatch.records).toEqual([{ number: late, problem: '医保未收到（尚未上传）', terminal: expect.stringMatching(/^\d+\.\d{2}$/), insurer: null }]);
+    expect(mismatch.records).toEqual([{ number: late, code: 'not_received', problem: '医保未收到（尚未上传）', terminal: expect.stringMatching(/^\d+\.\d{2}$/), insurer: null }]);
     await expect(worker.reconcile(store.cashier, '2026-03-20')).rejects.toMatchObject({ body: { code: 'forbidden' } });
     await worker.stop();
   });

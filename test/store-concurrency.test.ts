@@ -187,7 +187,8 @@ function switches(rows: Row[], key: (r: Row) => number): number {
  */
 const MODES = [
   { name: 'back to back', pauseMs: 0, minSwitches: 0 },
-  { name: 'with a 3 ms pause between settlements', pauseMs: 3, minSwitches: 5 },
+  // Two switches (A…B…A) prove the runs overlapped; more is usual but not certain on a loaded 2-core CI machine.
+  { name: 'with a 3 ms pause between settlements', pauseMs: 3, minSwitches: 2 },
 ] as const;
 
 // One test at a time: makeStore() hashes PINs synchronously, and tests running

@@ -14,7 +14,12 @@ import { startHost, type RunningHost } from './server.js';
 
 const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 const dataDir = resolve(process.env['DESK_DATA'] ?? 'desk-data');
-const port = process.env['DESK_PORT'] ? Number(process.env['DESK_PORT']) : 0;
+/**
+ * A steady port by default, so the page's origin (and with it the language the
+ * cashier chose, kept in localStorage) survives a restart; another one if it is taken.
+ */
+const DEFAULT_PORT = 47613;
+const port = process.env['DESK_PORT'] ? Number(process.env['DESK_PORT']) : DEFAULT_PORT;
 mkdirSync(dataDir, { recursive: true });
 
 let host: RunningHost | null = null;
@@ -32,7 +37,11 @@ const services = await startServices({
   process.stderr.write(`Discharge Desk cannot open its data folder ${dataDir}: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
-host = await startHost({ staticDir, invoke: services.call, port });
+host = await startHost({ staticDir, invoke: services.call, port }).catch((e: unknown) => {
+  if ((e as { code?: string }).code !== 'EADDRINUSE' || process.env['DESK_PORT']) throw e;
+  process.stdout.write(`Port ${DEFAULT_PORT} is taken; using another one.\n`);
+  return startHost({ staticDir, invoke: services.call, port: 0 });
+});
 process.stdout.write(`Discharge Desk (browser host) on 127.0.0.1 only, data in ${dataDir}. Open:\n  ${host.url}\n`);
 const stop = () =>
   void host!

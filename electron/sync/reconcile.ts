@@ -11,6 +11,7 @@ import { ENDPOINTS, MAX_DETAIL_PAGE, type dayTotals } from '../../shared/sync/pr
 import type { z } from 'zod';
 import type { Db } from '../store/db.js';
 import type { InsurerSession } from './session.js';
+import type { ReconciliationView } from '../../shared/ipc/contract.js';
 
 type DayTotalsWire = z.output<typeof dayTotals>;
 
@@ -21,8 +22,11 @@ export interface ReconciliationReport {
   insurer: DayTotalsWire;
   differences: { field: string; terminal: string; insurer: string }[];
   /** Records that differ, from the detail list (empty when balanced). */
-  records: { number: string; problem: string; terminal: string | null; insurer: string | null }[];
+  records: ReconciliationRecord[];
 }
+
+/** One record that differs: a code for the window's language, and the Chinese text for logs and the CLI. */
+export type ReconciliationRecord = ReconciliationView['records'][number];
 
 /** The terminal's day as the protocol carries it (all operators). */
 export function terminalDayTotals(db: Db, businessDate: string): DayTotalsWire {
@@ -49,11 +53,11 @@ export async function reconcileDay(db: Db, session: InsurerSession, businessDate
   const ours = db.prepare('SELECT number, fund_pay_sumamt FROM settlements WHERE business_date = ? ORDER BY number').all(businessDate) as { number: string; fund_pay_sumamt: string }[];
   for (const o of ours) {
     const t = theirs.get(o.number);
-    if (!t) report.records.push({ number: o.number, problem: '医保未收到（尚未上传）', terminal: o.fund_pay_sumamt, insurer: null });
-    else if (t.status === 'rejected') report.records.push({ number: o.number, problem: '医保已拒绝', terminal: o.fund_pay_sumamt, insurer: null });
-    else if (t.fund !== null && !new Decimal(t.fund).equals(o.fund_pay_sumamt)) report.records.push({ number: o.number, problem: '基金金额不一致', terminal: o.fund_pay_sumamt, insurer: t.fund });
+    if (!t) report.records.push({ number: o.number, code: 'not_received', problem: '医保未收到（尚未上传）', terminal: o.fund_pay_sumamt, insurer: null });
+    else if (t.status === 'rejected') report.records.push({ number: o.number, code: 'rejected', problem: '医保已拒绝', terminal: o.fund_pay_sumamt, insurer: null });
+    else if (t.fund !== null && !new Decimal(t.fund).equals(o.fund_pay_sumamt)) report.records.push({ number: o.number, code: 'fund_differs', problem: '基金金额不一致', terminal: o.fund_pay_sumamt, insurer: t.fund });
     theirs.delete(o.number);
   }
-  for (const [number, t] of theirs) report.records.push({ number, problem: '本机无此记录', terminal: null, insurer: t.fund });
+  for (const [number, t] of theirs) report.records.push({ number, code: 'unknown_here', problem: '本机无此记录', terminal: null, insurer: t.fund });
   return report;
 }

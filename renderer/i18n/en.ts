@@ -196,6 +196,12 @@ export const en: Messages = {
     item: 'Item',
     terminal: 'This terminal',
     insurer: 'Insurer',
+    problems: {
+      not_received: 'not received by the insurer (not uploaded yet)',
+      rejected: 'rejected by the insurer',
+      fund_differs: 'fund amounts differ',
+      unknown_here: 'no such record on this terminal',
+    },
     record: '{{number}}: {{problem}} (this terminal {{terminal}}, insurer {{insurer}})',
   },
   claim: {

@@ -211,6 +211,12 @@ export const zh = {
     item: '项目',
     terminal: '本机',
     insurer: '医保',
+    problems: {
+      not_received: '医保未收到（尚未上传）',
+      rejected: '医保已拒绝',
+      fund_differs: '基金金额不一致',
+      unknown_here: '本机无此记录',
+    },
     record: '{{number}}：{{problem}}（本机 {{terminal}}，医保 {{insurer}}）',
   },
   claim: {

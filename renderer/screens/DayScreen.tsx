@@ -126,9 +126,8 @@ export function DayScreen({ status }: { status: AppStatus }) {
                     </tbody>
                   </table>
                 )}
-                {/* The problem text comes from the reconciliation service in Chinese only. */}
                 {recon.records.map((r) => (
-                  <p key={r.number}>{t('day.record', { number: r.number, problem: r.problem, terminal: r.terminal ?? t('common.none'), insurer: r.insurer ?? t('common.none') })}</p>
+                  <p key={r.number}>{t('day.record', { number: r.number, problem: t(`day.problems.${r.code}`), terminal: r.terminal ?? t('common.none'), insurer: r.insurer ?? t('common.none') })}</p>
                 ))}
               </div>
             )}

@@ -112,8 +112,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const importFile = async (file: File | undefined) => {
     if (!file) return;
     const outcome = importBill(file.name, await file.text());
-    // The problem itself comes from shared/bill-import.ts in Chinese only; English frames it.
-    if (!outcome.ok) return setError(windowError('import', (lng) => i18next.t('settle.importFailed', { lng, file: file.name, problem: outcome.problem })));
+    if (!outcome.ok) return setError(windowError('import', (lng) => i18next.t('settle.importFailed', { lng, file: file.name, problem: lng === 'en' ? outcome.problem_en : outcome.problem })));
     const b = outcome.bill;
     if (b.admission_date) setAdmission(b.admission_date);
     if (b.discharge_date) setDischarge(b.discharge_date);

@@ -92,7 +92,8 @@ export interface ReconciliationView {
   business_date: string;
   result: 'balanced' | 'mismatch';
   differences: { field: string; terminal: string; insurer: string }[];
-  records: { number: string; problem: string; terminal: string | null; insurer: string | null }[];
+  /** code: not received by the insurer, rejected by it, fund amounts differ, or a record this terminal does not have. */
+  records: { number: string; code: 'not_received' | 'rejected' | 'fund_differs' | 'unknown_here'; problem: string; terminal: string | null; insurer: string | null }[];
 }
 
 const number = z.string().min(1).max(40);
