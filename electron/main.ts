@@ -77,6 +77,12 @@ app.whenReady().then(async () => {
     ),
     backups: true,
     dataFolderNote: folder.fallback,
+    // Electron asks the OS through a window's webContents; the first window is the app's.
+    listPrinters: async () => {
+      const win = BrowserWindow.getAllWindows()[0];
+      if (!win) return [];
+      return (await win.webContents.getPrintersAsync()).map((p) => ({ name: p.name, display_name: p.displayName }));
+    },
   });
   // A keychain that is not available, a database from a newer version, a broken config.json: said, not crashed.
   const services = await open().catch((e: unknown) => {

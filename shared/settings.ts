@@ -77,6 +77,19 @@ export interface SettingsView {
   restart_pending: boolean;
 }
 
+/** A printer the operating system offers (Electron app); the browser host prints through the browser's dialog instead. */
+export interface PrinterInfo {
+  /** The name printing uses (deviceName). */
+  name: string;
+  display_name: string;
+}
+
+export interface PrinterList {
+  /** False where this process cannot list printers (the browser host). */
+  available: boolean;
+  printers: PrinterInfo[];
+}
+
 export interface OperatorListItem {
   code: string;
   name: string;

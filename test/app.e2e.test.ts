@@ -92,6 +92,7 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="settings-saved"]').count()).toBe(1);
     expect(await page.textContent('[data-testid="restart-pending"]')).toContain('重启');
     expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ terminal: { hospital_name: '达州市中心医院' }, lock_after_minutes: 20 });
+    expect(await page.textContent('[data-testid="printers"]')).toContain('浏览器模式');
     await page.click('button:has-text("立即备份")');
     await expect.poll(() => page.locator('[data-testid="backups"] tbody tr').count()).toBe(1);
     await page.fill('[data-field="code"]', 'cash1');

@@ -28,11 +28,15 @@ const captured = vi.hoisted(() => ({
 
 vi.mock('electron', () => {
   class BrowserWindow {
+    static all: BrowserWindow[] = [];
+    static getAllWindows = () => BrowserWindow.all;
     webContents: any;
     constructor(options: any) {
       const entry: (typeof captured.windows)[number] = { options, handlers: {} };
       captured.windows.push(entry);
+      BrowserWindow.all.push(this);
       this.webContents = {
+        getPrintersAsync: () => Promise.resolve([{ name: 'EPSON_TM_T82', displayName: 'EPSON TM-T82 收费窗口', description: '', options: {} }]),
         setWindowOpenHandler: (h: () => unknown) => (entry.openHandler = h),
         on: (name: string, h: (...a: any[]) => void) => (entry.handlers[name] = h),
       };
@@ -100,6 +104,10 @@ describe('Electron main process', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
     const badPayload = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'auth.login', { code: 'x' });
     expect(badPayload).toMatchObject({ ok: false, error: { code: 'missing_field', field: 'pin' } });
+    // Through the worker and back to main for the OS's printers (the settings screen's list).
+    const window1 = { senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } };
+    expect(await invoke(window1, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' })).toMatchObject({ ok: true });
+    expect(await invoke(window1, 'printers.list', {})).toEqual({ ok: true, value: { available: true, printers: [{ name: 'EPSON_TM_T82', display_name: 'EPSON TM-T82 收费窗口' }] } });
     // The key is kept only encrypted by the OS keychain.
     expect(readFileSync(join(userData, 'data', 'key.bin'), 'utf8').startsWith('enc:')).toBe(true);
     expect(captured.errors).toEqual([]);

@@ -40,6 +40,9 @@ describe('settings', () => {
     expect(view).toMatchObject({ terminal: { code: 'T01' }, insurer: null, data_folder: dataDir, backups_in: join(dataDir, 'backups'), restart_pending: false });
     expect(await call('settings.get', {}, cash)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await call('operators.list', {}, cash)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    // No printer list here (the browser host prints through the browser's dialog); the Electron path is in electron-main.test.ts.
+    expect(await call('printers.list', {})).toEqual({ ok: true, value: { available: false, printers: [] } });
+    expect(await call('printers.list', {}, cash)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   it('saves valid settings to config.json, audits them, keeps the secret from the window', async () => {

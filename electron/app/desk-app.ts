@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
+import type { PrinterInfo } from '../../shared/settings.js';
 import { backupFolder, settingsHandlers, type LiveConfig } from './settings-handlers.js';
 import { DeskError } from '../../shared/errors.js';
 import { SCHEME_IDS } from '../../shared/rules/schema.js';
@@ -36,6 +37,8 @@ export interface DeskAppOptions {
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
   /** Why the data folder is not the per-machine one (shown on the settings screen). */
   dataFolderNote?: string | null;
+  /** The system's printers (Electron); absent in the browser host, which prints through the browser's dialog. */
+  listPrinters?: () => Promise<PrinterInfo[]>;
 }
 
 export interface DeskApp {
@@ -89,7 +92,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   };
 
   const handlers: Handlers = {
-    ...settingsHandlers({ dataDir: options.dataDir, dataFolderNote: options.dataFolderNote ?? null, service, live, current }),
+    ...settingsHandlers({ dataDir: options.dataDir, dataFolderNote: options.dataFolderNote ?? null, service, live, current, ...(options.listPrinters ? { listPrinters: options.listPrinters } : {}) }),
     'app.status': (_req, ctx) => {
       let operator: OperatorInfo | null = null;
       try {

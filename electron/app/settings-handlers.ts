@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError } from '../../shared/errors.js';
-import { applySettings, settingsView, type SettingsView, type TerminalConfig } from '../../shared/settings.js';
+import { applySettings, settingsView, type PrinterInfo, type SettingsView, type TerminalConfig } from '../../shared/settings.js';
 import type { Handlers, CallContext } from '../services/dispatch.js';
 import type { DeskService, Session } from '../store/service.js';
 import { saveConfig } from './config.js';
@@ -23,9 +23,16 @@ export function backupFolder(dataDir: string, config: TerminalConfig): string {
   return config.backup.folder || join(dataDir, 'backups');
 }
 
-type SettingsChannels = 'settings.get' | 'settings.save' | 'backup.now' | 'operators.list' | 'operators.create' | 'operators.set_active';
+type SettingsChannels = 'settings.get' | 'settings.save' | 'backup.now' | 'printers.list' | 'operators.list' | 'operators.create' | 'operators.set_active';
 
-export function settingsHandlers(options: { dataDir: string; dataFolderNote: string | null; service: DeskService; live: LiveConfig; current: (ctx: CallContext) => Session }): Pick<Handlers, SettingsChannels> {
+export function settingsHandlers(options: {
+  dataDir: string;
+  dataFolderNote: string | null;
+  service: DeskService;
+  live: LiveConfig;
+  current: (ctx: CallContext) => Session;
+  listPrinters?: () => Promise<PrinterInfo[]>;
+}): Pick<Handlers, SettingsChannels> {
   const { dataDir, service, live, current } = options;
 
   const supervisor = (ctx: CallContext): Session => {
@@ -76,6 +83,12 @@ export function settingsHandlers(options: { dataDir: string; dataFolderNote: str
     'backup.now': async (_req, ctx) => {
       await service.backup(supervisor(ctx), backupFolder(dataDir, live.current));
       return view();
+    },
+    'printers.list': async (_req, ctx) => {
+      supervisor(ctx);
+      if (!options.listPrinters) return { available: false, printers: [] };
+      const printers = await options.listPrinters();
+      return { available: true, printers: printers.map((p) => ({ name: p.name, display_name: p.display_name || p.name })) };
     },
     'operators.list': (_req, ctx) => service.listOperators(current(ctx)),
     'operators.create': (req, ctx) => {

@@ -7,16 +7,19 @@
 import { Worker } from 'node:worker_threads';
 import type { IpcResult } from '../../shared/ipc/contract.js';
 import type { SlipPrinter } from '../slips/printer.js';
+import type { PrinterInfo } from '../../shared/settings.js';
 import type { CallContext } from './dispatch.js';
 import type { FromWorker, ServicesWorkerData, ToWorker } from './worker-messages.js';
 
-export interface ServicesOptions extends Omit<ServicesWorkerData, 'publishes'> {
+export interface ServicesOptions extends Omit<ServicesWorkerData, 'publishes' | 'listsPrinters'> {
   /** The worker script: the bundled .cjs in the app, services-worker-dev.mjs from source. */
   entry: string | URL;
   /** Renders (and in the app prints) slips; runs in the parent. */
   printer: SlipPrinter;
   /** Makes a printed document fetchable by the page (browser host). */
   publish?: (html: string, pdf: Buffer) => { html_url: string; pdf_url: string };
+  /** The system's printers, for the settings screen (Electron main). */
+  listPrinters?: () => Promise<PrinterInfo[]>;
   log?: (e: unknown) => void;
 }
 
@@ -52,6 +55,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       dataDir: options.dataDir,
       masterKey: options.masterKey,
       publishes: options.publish !== undefined,
+      listsPrinters: options.listPrinters !== undefined,
       backups: options.backups,
       ...(options.sync ? { sync: options.sync } : {}),
       dataFolderNote: options.dataFolderNote ?? null,
@@ -103,6 +107,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
         const r = await options.printer.toPdf(m.html, m.layout);
         const pdf = new Uint8Array(r.pdf);
         reply({ type: 'host-reply', id: m.id, ok: true, value: { pdf, widthMm: r.widthMm, heightMm: r.heightMm } }, [pdf.buffer]);
+      } else if (m.op === 'printers') {
+        if (!options.listPrinters) throw new Error('no printer list here');
+        reply({ type: 'host-reply', id: m.id, ok: true, value: await options.listPrinters() });
       } else {
         if (!options.publish) throw new Error('nothing publishes documents here');
         reply({ type: 'host-reply', id: m.id, ok: true, value: options.publish(m.html, Buffer.from(m.pdf)) });

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDeskApp, type DeskApp } from '../app/desk-app.js';
 import { dispatch } from './dispatch.js';
 import { DeskError } from '../../shared/errors.js';
+import type { PrinterInfo } from '../../shared/settings.js';
 import { dailyBackup } from '../store/backup.js';
 import { systemClock } from '../store/clock.js';
 import type { SlipPrinter, RenderedPdf } from '../slips/printer.js';
@@ -50,6 +51,7 @@ try {
     ...(data.publishes ? { publish: async (html: string, pdf: Buffer) => (await askParent({ op: 'publish', html, pdf: new Uint8Array(pdf) })) as { html_url: string; pdf_url: string } } : {}),
     ...(data.sync ? { sync: data.sync } : {}),
     dataFolderNote: data.dataFolderNote ?? null,
+    ...(data.listsPrinters ? { listPrinters: async () => (await askParent({ op: 'printers' })) as PrinterInfo[] } : {}),
   });
 } catch (e) {
   // A database from a newer version, a broken config.json, a wrong key: the parent shows the reason.

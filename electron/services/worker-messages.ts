@@ -16,6 +16,8 @@ export interface ServicesWorkerData {
   masterKey: Uint8Array;
   /** The parent publishes printed documents for the page (browser host). */
   publishes: boolean;
+  /** The parent can list the system's printers (Electron main). */
+  listsPrinters: boolean;
   /** Daily backup into dataDir/backups, checked every hour. */
   backups: boolean;
   /** Why the data folder is not the per-machine one (settings screen). */
@@ -30,7 +32,7 @@ export type ToWorker =
   | { type: 'host-reply'; id: number; ok: false; message: string }
   | { type: 'close' };
 
-export type HostRequest = { op: 'print'; html: string; layout: SlipLayout } | { op: 'publish'; html: string; pdf: Uint8Array };
+export type HostRequest = { op: 'print'; html: string; layout: SlipLayout } | { op: 'publish'; html: string; pdf: Uint8Array } | { op: 'printers' };
 
 export type FromWorker =
   | { type: 'ready' }

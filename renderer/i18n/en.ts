@@ -296,6 +296,8 @@ export const en: Messages = {
     printer: 'Printer and slips',
     printerName: 'Printer name',
     defaultPrinter: "Empty: the system's default printer",
+    printersFound: '{{count}} printers on this computer: pick one in the name box',
+    printersUnavailable: "Browser mode: slips print through the browser's print dialog, so no printers are listed here",
     dpi: 'Print resolution (dpi)',
     slipSize: 'Slip paper',
     a5: 'A5 portrait',

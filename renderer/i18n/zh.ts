@@ -311,6 +311,8 @@ export const zh = {
     printer: '打印机与结算单',
     printerName: '打印机名称',
     defaultPrinter: '留空使用系统默认打印机',
+    printersFound: '本机有 {{count}} 台打印机，可在名称框中选择',
+    printersUnavailable: '浏览器模式：结算单经浏览器的打印对话框打印，此处不列出打印机',
     dpi: '打印分辨率（dpi）',
     slipSize: '结算单纸张',
     a5: 'A5 纵向',

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OperatorListItem, SettingsView } from '../../shared/settings.js';
+import type { OperatorListItem, PrinterList, SettingsView } from '../../shared/settings.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
 
 interface Form {
@@ -56,6 +56,7 @@ export function SettingsScreen({ self }: { self: string }) {
   const [form, setForm] = useState<Form | null>(null);
   const [saved, setSaved] = useState(false);
   const [operators, setOperators] = useState<OperatorListItem[]>([]);
+  const [printers, setPrinters] = useState<PrinterList | null>(null);
   const [newOp, setNewOp] = useState({ code: '', name: '', role: 'cashier' as OperatorListItem['role'], pin: '' });
 
   useEffect(() => {
@@ -65,6 +66,7 @@ export function SettingsScreen({ self }: { self: string }) {
       setForm(toForm(v));
     });
     void listOperators('operators.list', {}).then((list) => list && setOperators(list));
+    void listOperators('printers.list', {}).then((list) => list && setPrinters(list));
   }, [call, listOperators]);
 
   if (!form || !view) return <div className="wide-screen"><p className="hint">{t('settings.loading')}</p><ErrorBox error={error} /></div>;
@@ -148,8 +150,20 @@ export function SettingsScreen({ self }: { self: string }) {
         <fieldset>
           <legend>{t('settings.printer')}</legend>
           <Field label={t('settings.printerName')} wide>
-            <input {...bind(error, 'printer.device_name')} value={form.device} placeholder={t('settings.defaultPrinter')} onChange={(e) => set('device', e.target.value)} />
+            <input list="desk-printers" {...bind(error, 'printer.device_name')} value={form.device} placeholder={t('settings.defaultPrinter')} onChange={(e) => set('device', e.target.value)} />
           </Field>
+          <datalist id="desk-printers">
+            {printers?.printers.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.display_name}
+              </option>
+            ))}
+          </datalist>
+          {printers && (
+            <p className="muted" data-testid="printers">
+              {printers.available ? t('settings.printersFound', { count: printers.printers.length }) : t('settings.printersUnavailable')}
+            </p>
+          )}
           <Field label={t('settings.dpi')}>
             <input inputMode="numeric" {...bind(error, 'printer.dpi')} value={form.dpi} onChange={(e) => set('dpi', e.target.value)} />
           </Field>

@@ -12,7 +12,7 @@ import type { FundField, SchemeId } from '../rules/schema.js';
 import { closeDayInput, historyQuery, manualClaimInput, recordPersonInput, reverseInput, settleInput } from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
 import { createOperatorInput } from '../store/inputs.js';
-import { settingsInput, type OperatorListItem, type SettingsView } from '../settings.js';
+import { settingsInput, type OperatorListItem, type PrinterList, type SettingsView } from '../settings.js';
 
 /** A channel: its request schema, and its response type carried as a phantom. */
 interface Channel<Req extends z.ZodType, Res> {
@@ -127,6 +127,7 @@ export const contract = {
   'settings.get': channel<SettingsView>()(z.strictObject({})),
   'settings.save': channel<SettingsView>()(settingsInput),
   'backup.now': channel<SettingsView>()(z.strictObject({})),
+  'printers.list': channel<PrinterList>()(z.strictObject({})),
   'operators.list': channel<OperatorListItem[]>()(z.strictObject({})),
   'operators.create': channel<OperatorListItem[]>()(createOperatorInput),
   'operators.set_active': channel<OperatorListItem[]>()(z.strictObject({ code: z.string().min(1).max(20), active: z.boolean() })),
