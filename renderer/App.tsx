@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { AppStatus, RuleVersionSummary } from '../shared/ipc/contract.js';
-import { ErrorBox, Field, moveOnEnter, useCall } from './ui.js';
+import { ErrorBox, Field, moveOnEnter, useCall, useRegionName } from './ui.js';
 import { LanguageToggle } from './i18n/LanguageToggle.js';
 import { SettleScreen } from './screens/SettleScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
@@ -109,6 +109,7 @@ export function App() {
 
 function StatusBar({ status, rules, onSignOut }: { status: AppStatus; rules: RuleVersionSummary[]; onSignOut: () => void }) {
   const { t } = useTranslation();
+  const regionName = useRegionName();
   const inForce = [...new Map(rules.filter((r) => r.effective_from <= status.today && (r.effective_to === null || r.effective_to >= status.today)).map((r) => [r.region, r])).values()];
   return (
     <div className="status" aria-label={t('statusbar.label')}>
@@ -117,9 +118,9 @@ function StatusBar({ status, rules, onSignOut }: { status: AppStatus; rules: Rul
         {status.online ? t('common.online') : t('statusbar.offline')}
       </span>
       <span data-testid="queued">{t('statusbar.queued', { count: status.queue.queued + status.queue.sending })}</span>
-      {/* Region names are the rule packages' data, shown as they are in both languages. */}
-      <span className="rules" title={inForce.map((r) => `${r.region_name} ${r.version}${r.uses_sample_values ? t('statusbar.sample') : ''}`).join('\n')}>
-        {t('statusbar.rules', { list: inForce.map((r) => `${r.region_name.replace('市', '')}${r.version}`).join(' · ') })}
+      {/* Region names come from the rule packages (the English one where the package has it). */}
+      <span className="rules" title={inForce.map((r) => `${regionName(r)} ${r.version}${r.uses_sample_values ? t('statusbar.sample') : ''}`).join('\n')}>
+        {t('statusbar.rules', { list: inForce.map((r) => `${regionName(r).replace(/市$/, '')} ${r.version}`).join(' · ') })}
       </span>
       <LanguageToggle />
       <button type="button" className="link" onClick={onSignOut}>

@@ -93,6 +93,12 @@ export function useFundName(): (fund: { field: FundField; name: string }) => str
   return (fund) => (language === 'en' ? t(`funds.${fund.field}`) : fund.name);
 }
 
+/** A region's name: the package's English name in English when it has one, else its Chinese name (as printed on slips). */
+export function useRegionName(): (region: { region_name: string; region_name_en: string | null }) => string {
+  const language = useLanguage();
+  return (r) => (language === 'en' && r.region_name_en ? r.region_name_en : r.region_name);
+}
+
 export type CostAmounts = { medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string };
 const AMOUNT_FIELDS: (keyof CostAmounts)[] = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'];
 

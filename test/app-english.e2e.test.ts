@@ -97,10 +97,11 @@ describe('the window in English', () => {
     expect(await text('[data-testid="queued"]')).toBe('To upload: 0');
     const tabs = await page.locator('nav button.tab').allTextContents();
     expect(tabs.map((t) => t.replace(/\s*F\d+$/, '').trim())).toEqual(['Discharge settlement', 'Settlement history', 'Day close', 'Out-of-network claims', 'Rules', 'Sync', 'Settings']);
-    // All English but the rule packages' region names (data) and the toggle, which names 中文 in Chinese.
-    const header = await textWithout('header.bar', ['.rules', '[data-testid="lang-toggle"]']);
+    // All English but the toggle, which names 中文 in Chinese; region names are the packages' English ones.
+    const header = await textWithout('header.bar', ['[data-testid="lang-toggle"]']);
     expect(header).not.toMatch(CJK);
     expect(await text('.status .rules')).toMatch(/^Rules: /);
+    expect(await text('.status .rules')).toContain('Dazhou 2023.1');
     expect(await text('.status button.link:last-child')).toBe('Sign out');
   });
 
@@ -212,6 +213,7 @@ describe('the window in English', () => {
     await shot('11-settings');
     await page.keyboard.press('F7');
     expect(await text('[data-testid="rules"]')).toMatch(/\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    expect(await text('[data-testid="rules"] tbody tr:first-child td:first-child')).toMatch(/^[A-Z][a-z]+$/);
     expect(await text('[data-testid="rules"] thead')).toBe(['Pooling region', 'Version', 'In force', 'Policy basis', 'Parameters', 'Source / signature', 'Installed'].join(''));
   });
 

@@ -128,6 +128,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
         return {
           region: row.region,
           region_name: row.region_name,
+          region_name_en: pkg.region.name_en ?? null,
           version: row.version,
           effective_from: row.effective_from,
           effective_to: row.effective_to,

@@ -1,9 +1,11 @@
 /** Installed rule versions per region: effective periods, sample vs published values, signature state, install time. */
 import { useTranslation } from 'react-i18next';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
+import { useRegionName } from '../ui.js';
 
 export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
   const { t } = useTranslation();
+  const regionName = useRegionName();
   return (
     <section className="result wide-screen" aria-label={t('rules.label')}>
       <h2>{t('rules.title')}</h2>
@@ -22,7 +24,7 @@ export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
         <tbody>
           {rules.map((r) => (
             <tr key={`${r.region}-${r.version}`}>
-              <td>{r.region_name}</td>
+              <td>{regionName(r)}</td>
               <td>{r.version}</td>
               <td className="date">{t('rules.range', { from: r.effective_from, to: r.effective_to ?? t('rules.openEnded') })}</td>
               {/* The policy documents the package cites, as the package names them. */}

@@ -10,7 +10,7 @@ import { i18next } from '../i18n/index.js';
 import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, windowError } from '../ui.js';
+import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, useRegionName, windowError } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { importBill } from '../../shared/bill-import.js';
 
@@ -236,13 +236,14 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
 export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
   const { t } = useTranslation();
   const fundName = useFundName();
+  const regionName = useRegionName();
   const region = rules.find((r) => r.region === person.region);
   const enrolled = (region?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(person.scheme));
   return (
     <div className="person" data-testid="person">
       <strong>{person.name}</strong> {person.gender === 'F' ? t('person.female') : person.gender === 'M' ? t('person.male') : ''} <code>{person.id_masked}</code>
       <div>
-        {region?.region_name ?? person.region} · {t(`schemes.${person.scheme}`)}
+        {region ? regionName(region) : person.region} · {t(`schemes.${person.scheme}`)}
         {person.scheme === 'employee' && ` · ${person.retired ? t('person.retired') : t('person.working')}`}
         {person.medical_assistance && ` · ${t('person.assistance')}`}
       </div>
@@ -262,6 +263,7 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
 export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
   const { t } = useTranslation();
   const fundName = useFundName();
+  const regionName = useRegionName();
   const { call, error, busy } = useCall();
   const regions = useMemo(() => [...new Map(rules.map((r) => [r.region, r])).values()], [rules]);
   const [name, setName] = useState(existing?.name ?? '');
@@ -314,7 +316,7 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
         }}>
           {regions.map((r) => (
             <option key={r.region} value={r.region}>
-              {r.region_name}
+              {regionName(r)}
             </option>
           ))}
         </select>

@@ -33,6 +33,8 @@ export interface RuleLayerSummary {
 export interface RuleVersionSummary {
   region: string;
   region_name: string;
+  /** From the package, for the English window; null when the package has none. */
+  region_name_en: string | null;
   version: string;
   effective_from: string;
   effective_to: string | null;

@@ -133,7 +133,8 @@ const layer = z.strictObject({
 export const rulePackageSchema = z
   .strictObject({
     format: z.literal(PACKAGE_FORMAT),
-    region: z.strictObject({ id: layerId, name: text }),
+    /** name_en: the region's name in the window's English (optional; the Chinese name is the one printed). */
+    region: z.strictObject({ id: layerId, name: text, name_en: text.optional() }),
     version: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/),
     effective: z.strictObject({ from: isoDate, to: isoDate.nullable() }),
     source: z.strictObject({ title: text, document: text, url: z.string().max(500).nullable() }),
