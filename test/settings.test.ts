@@ -116,4 +116,15 @@ describe('settings', () => {
     value(await call('operators.set_active', { code: 'cash1', active: true }));
     value(await call('auth.login', { code: 'cash1', pin: '135790' }, cash));
   });
+
+  it('two supervisors cannot disable each other: the second is refused, one stays active', async () => {
+    const sup2 = { clientId: 'sup2' };
+    value(await call('operators.create', { code: 'sup2', name: '陈主管', role: 'supervisor', pin: '864200' }));
+    value(await call('auth.login', { code: 'sup2', pin: '864200' }, sup2));
+    value(await call('operators.set_active', { code: 'sup1', active: false }, sup2));
+    expect(await call('operators.set_active', { code: 'sup2', active: false })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    const active = app.service.db.prepare("SELECT code FROM operators WHERE role = 'supervisor' AND active = 1").pluck().all();
+    expect(active).toEqual(['sup2']);
+    value(await call('operators.set_active', { code: 'sup1', active: true }, sup2));
+  });
 });

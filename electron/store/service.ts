@@ -203,8 +203,12 @@ export class DeskService {
     this.can(session, 'operator.create');
     if (code === session.code && !active) throw new DeskError('forbidden', 'code', '不能停用自己的账号', 'you cannot disable your own account');
     writeTransaction(this.db, () => {
+      // Checked again inside the write lock: two supervisors disabling each other at the same moment must not both succeed.
+      this.can(session, 'operator.create');
       const changed = this.db.prepare('UPDATE operators SET active = ? WHERE code = ?').run(active ? 1 : 0, code).changes;
       if (changed === 0) throw new DeskError('not_found', 'code', `工号 ${code} 不存在`, `no operator ${code}`);
+      const supervisors = this.db.prepare("SELECT count(*) FROM operators WHERE role = 'supervisor' AND active = 1").pluck().get() as number;
+      if (supervisors === 0) throw new DeskError('forbidden', 'code', '至少须保留一名启用的主管', 'at least one supervisor must stay active');
       this.audit(session, active ? 'operator.enable' : 'operator.disable', 'operator', code, {});
     });
   }
