@@ -38,10 +38,15 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.resume();
     return Promise.reject(tooLarge(limit));
   }
+  // A client that gave up (a timeout during an injected delay) leaves a request that never ends: fail it, do not wait.
+  if (req.destroyed && !req.readableEnded) return Promise.reject(new Error('request aborted by the client'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    req.on('close', () => {
+      if (!failed && !req.readableEnded) reject(new Error('request aborted by the client'));
+    });
     req.on('data', (chunk: Buffer) => {
       if (failed) return;
       size += chunk.length;

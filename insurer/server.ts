@@ -167,14 +167,19 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     }
   }
 
+  // Requests still being handled (a delayed one outlives its client's timeout): close() waits for them before closing the database.
+  const inFlight = new Set<Promise<void>>();
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((e: unknown) => {
-      log(`insurer: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      if (!res.headersSent) {
-        const err = new HttpError(500, 'internal', '', '医保中心内部错误', 'internal error');
-        send(res, 500, JSON.stringify(errorBody(err, requestIdOf(req))));
-      } else res.destroy();
-    });
+    const done = handle(req, res)
+      .catch((e: unknown) => {
+        log(`insurer: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        if (!res.headersSent) {
+          const err = new HttpError(500, 'internal', '', '医保中心内部错误', 'internal error');
+          send(res, 500, JSON.stringify(errorBody(err, requestIdOf(req))));
+        } else res.destroy();
+      })
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
   };
   const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(listener);
   const host = options.host ?? '127.0.0.1';
@@ -198,8 +203,10 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          data.close();
-          resolve();
+          void Promise.allSettled([...inFlight]).then(() => {
+            data.close();
+            resolve();
+          });
         });
         server.closeAllConnections();
       }),

@@ -123,7 +123,7 @@ function StatusBar({ status, rules, onSignOut }: { status: AppStatus; rules: Rul
         {t('statusbar.rules', { list: inForce.map((r) => `${regionName(r).replace(/市$/, '')} ${r.version}`).join(' · ') })}
       </span>
       <LanguageToggle />
-      <button type="button" className="link" onClick={onSignOut}>
+      <button type="button" className="link" data-testid="sign-out" onClick={onSignOut}>
         {t('statusbar.signOut')}
       </button>
     </div>

@@ -7,55 +7,30 @@
  * Screenshots go to artifacts/screens/en-*.png for a person to check that the
  * longer English labels still fit.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from '../electron/host/server.js';
-import { openDeskApp, type DeskApp } from '../electron/app/desk-app.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
-import { businessDate } from '../electron/store/clock.js';
+import { describe, expect, it } from 'vitest';
 import { idNumber } from './store-support.js';
+import { CASHIER, SUPERVISOR, livePage, today, useE2E, year } from './e2e/harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-// Its own build folder: the other e2e files build theirs in parallel forks.
-const staticDir = `${root}out/test-renderer-en`;
-const artifacts = `${root}artifacts/screens`;
-const today = businessDate(new Date());
-const year = today.slice(0, 4);
 /** Ideographs and full-width punctuation: none may be left in an English label. */
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/;
 
-let host: RunningHost;
-let app: DeskApp;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir: staticDir, emptyOutDir: true, sourcemap: false } });
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-app-en-'));
-  let published: RunningHost | null = null;
-  app = openDeskApp({ dataDir, keys: new FileKeyProvider(join(dataDir, 'key')), printer: new ChromiumSlipPrinter(), publish: (h, p) => published?.publish(h, p) ?? null });
-  host = await startHost({ staticDir, handlers: app.handlers });
-  published = host;
-  // A Chinese browser: the window starts in Chinese whatever the browser says, until the toggle is used.
-  browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--lang=zh-CN'] });
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
-  page.setDefaultTimeout(15_000);
-  mkdirSync(artifacts, { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await app?.close();
-});
-
-const shot = (name: string) => page.screenshot({ path: `${artifacts}/en-${name}.png`, fullPage: true });
+// A Chinese browser: the window starts in Chinese whatever the browser says, until the toggle is used.
+const e2e = useE2E({ locale: 'zh-CN', shotPrefix: 'en-' });
+const page = livePage(e2e);
+const shot = (name: string) => e2e.shot(name);
+/** The window in English (as the toggle leaves it), on the sign-in card. */
+async function openInEnglish() {
+  await e2e.open();
+  await page.evaluate("localStorage.setItem('desk.lang', 'en')");
+  await page.reload();
+  await expect.poll(() => text('.signin')).toContain('Please sign in');
+}
+/** Supervisor seeded and signed in, the window in English. */
+async function supervisorInEnglish() {
+  e2e.seedOperators(CASHIER);
+  await openInEnglish();
+  await e2e.signIn(SUPERVISOR);
+}
 const text = async (selector: string) => (await page.textContent(selector)) ?? '';
 const htmlLang = () => page.getAttribute('html', 'lang');
 // A string, evaluated in the page: the tests are type-checked without the DOM library.
@@ -69,7 +44,7 @@ async function textWithout(selector: string, leaveOut: string[]): Promise<string
 
 describe('the window in English', () => {
   it('starts in Chinese; the sign-in toggle is reached with the keyboard and switches to English', async () => {
-    await page.goto(host.url);
+    await e2e.open();
     await expect.poll(() => text('.signin')).toContain('首次使用');
     expect(await htmlLang()).toBe('zh-CN');
     expect(await text('[data-testid="lang-toggle"]')).toBe('English');
@@ -88,6 +63,10 @@ describe('the window in English', () => {
   });
 
   it('creates the first supervisor; tabs and status bar are English', async () => {
+    await e2e.open();
+    await page.evaluate("localStorage.setItem('desk.lang', 'en')");
+    await page.reload();
+    await expect.poll(() => text('.signin')).toContain('First use: create the supervisor account');
     await page.fill('[data-field="code"]', 'sup1');
     await page.fill('[data-field="name"]', 'Wang');
     await page.fill('[data-field="pin"]', '246810');
@@ -106,6 +85,7 @@ describe('the window in English', () => {
   });
 
   it('settle screen: records a person, previews with English labels beside the national fields and the Chinese trace', async () => {
+    await supervisorInEnglish();
     const id = idNumber(21);
     await page.fill('[data-field="id_number"]', id);
     await page.keyboard.press('Enter');
@@ -143,6 +123,14 @@ describe('the window in English', () => {
   });
 
   it('shows the services\' English error message with its field path', async () => {
+    e2e.seedOperators();
+    e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
+    await supervisorInEnglish();
+    await page.fill('[data-field="id_number"]', idNumber(21));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('[data-testid="person"]')).toContain('Patient A');
+    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+    await page.fill('[data-field="discharge_date"]', today);
     await page.fill('[data-field="costs[0].medfee_sumamt"]', '180000.005');
     await page.keyboard.press('F5');
     await expect.poll(() => text('[role="alert"]')).toContain('costs[0].medfee_sumamt');
@@ -159,9 +147,19 @@ describe('the window in English', () => {
   });
 
   it('settles offline and prints the slip, in English', async () => {
+    e2e.seedOperators();
+    e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
+    await supervisorInEnglish();
+    await page.fill('[data-field="id_number"]', idNumber(21));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('[data-testid="person"]')).toContain('Patient A');
+    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+    await page.fill('[data-field="discharge_date"]', today);
     await page.fill('[data-field="costs[0].medfee_sumamt"]', '300000.00');
     await page.keyboard.press('F5');
-    await expect.poll(() => page.locator('[role="alert"]').count()).toBe(0);
+    // The preview's own result, which only a finished F5 shows (no alert is also true before F5 answers).
+    await expect.poll(() => page.locator('[data-testid="psn_cash_pay"]').count()).toBe(1);
+    expect(await page.locator('[role="alert"]').count()).toBe(0);
     await page.keyboard.press('F8');
     await expect.poll(() => text('[data-testid="settled-number"]')).toMatch(/^Settled T01-S\d{8}-\d{6} \(settled offline; subject to confirmation by the insurer\)$/);
     await page.keyboard.press('F9');
@@ -173,6 +171,10 @@ describe('the window in English', () => {
   });
 
   it('every other screen is in English (screenshots for the layout)', async () => {
+    e2e.seedOperators();
+    e2e.seedSettlement(SUPERVISOR, e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng' }).person_id, '300000.00');
+    await openInEnglish();
+    await e2e.signIn(SUPERVISOR);
     await page.keyboard.press('F3');
     await page.click('button.default:has-text("Search")');
     await expect.poll(() => page.locator('[data-testid="history"] tbody tr').count()).toBe(1);
@@ -218,6 +220,10 @@ describe('the window in English', () => {
   });
 
   it('keeps English across a reload, then switches back to Chinese', async () => {
+    e2e.seedOperators();
+    e2e.seedSettlement(SUPERVISOR, e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A' }).person_id, '300000.00');
+    await openInEnglish();
+    await e2e.signIn(SUPERVISOR);
     await page.reload();
     await expect.poll(() => text('[data-testid="online"]')).toBe('● Offline (settling offline)');
     expect(await htmlLang()).toBe('en');
@@ -229,7 +235,7 @@ describe('the window in English', () => {
     await toggle.focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => text('nav')).toContain('出院结算');
-    expect(await text('[data-testid="operator"]')).toBe('Wang（主管）');
+    expect(await text('[data-testid="operator"]')).toBe('王主管（主管）');
     expect(await text('[data-testid="online"]')).toBe('● 离线（脱机结算）');
     expect(await text('[data-testid="queued"]')).toBe('待上传 1');
     expect(await htmlLang()).toBe('zh-CN');
@@ -239,12 +245,14 @@ describe('the window in English', () => {
   });
 
   it('signs out in Chinese; a wrong PIN in English shows the English message', async () => {
-    await page.click('button:has-text("退出")');
-    await expect.poll(() => page.locator('[data-field="pin"]').count()).toBe(1);
+    e2e.seedOperators();
+    await e2e.open();
+    await e2e.signIn(SUPERVISOR);
+    await e2e.signOut();
     await page.click('.signin [data-testid="lang-toggle"]');
     await expect.poll(() => text('.signin')).toContain('Please sign in');
-    await page.fill('[data-field="code"]', 'sup1');
-    await page.fill('[data-field="pin"]', '000000');
+    await page.fill('.signin [data-field="code"]', 'sup1');
+    await page.fill('.signin [data-field="pin"]', '000000');
     await page.keyboard.press('Enter');
     await expect.poll(() => text('[role="alert"]')).toContain('wrong operator code or PIN');
     expect(await text('[role="alert"]')).toContain('pin');

@@ -4,34 +4,18 @@
  * 脱机结算, queue grows), the insurer comes back on the same port and the queue
  * drains, each claim counted once by the insurer.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from '../electron/host/server.js';
-import { openDeskApp, type DeskApp } from '../electron/app/desk-app.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
-import { businessDate } from '../electron/store/clock.js';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { DB_FILE } from '../insurer/data-dir.js';
+import { SUPERVISOR, livePage, today, useE2E } from './e2e/harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const staticDir = `${root}out/test-renderer-sync`;
-const artifacts = `${root}artifacts/screens`;
-const today = businessDate(new Date());
 const terminal = { hospital_code: 'H510100001', terminal_code: 'T01', secret: 'e2e-terminal-secret-0123456789' };
 const insurerDir = mkdtempSync(join(tmpdir(), 'desk-insurer-'));
-
 let insurer: RunningInsurer;
-let host: RunningHost;
-let app: DeskApp;
-let browser: Browser;
-let page: Page;
 
 const claimsAtInsurer = () => {
   const db = new Database(join(insurerDir, DB_FILE), { readonly: true });
@@ -43,41 +27,23 @@ const claimsAtInsurer = () => {
 };
 
 beforeAll(async () => {
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir: staticDir, emptyOutDir: true, sourcemap: false } });
   insurer = await startInsurer({ dataDir: insurerDir, port: 0, terminals: [terminal] });
-  const dataDir = mkdtempSync(join(tmpdir(), 'desk-app-sync-'));
-  writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ terminal: { code: 'T01', hospital_code: 'H510100001', hospital_name: '测试市第一人民医院' } }));
-  let published: RunningHost | null = null;
-  app = openDeskApp({
-    dataDir,
-    keys: new FileKeyProvider(join(dataDir, 'key')),
-    printer: new ChromiumSlipPrinter(),
-    publish: (h, p) => published?.publish(h, p) ?? null,
-    sync: { url: insurer.url, secret: terminal.secret, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], intervalMs: 600_000, timeoutMs: 3_000, backoffBaseMs: 100, backoffMaxMs: 500 },
-  });
-  host = await startHost({ staticDir, handlers: app.handlers });
-  published = host;
-  browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  page.setDefaultTimeout(20_000);
-  mkdirSync(artifacts, { recursive: true });
-}, 180_000);
-
+});
 afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await app?.close();
   await insurer?.close();
 });
 
+const e2e = useE2E({
+  config: { terminal: { code: 'T01', hospital_code: 'H510100001', hospital_name: '测试市第一人民医院' } },
+  sync: () => ({ url: insurer.url, secret: terminal.secret, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], intervalMs: 600_000, timeoutMs: 3_000, backoffBaseMs: 100, backoffMaxMs: 500 }),
+});
+const page = livePage(e2e);
+
 describe('offline and back', () => {
   it('settles while the insurer is down and drains the queue when it is back', async () => {
-    await page.goto(host.url);
-    await page.fill('[data-field="code"]', 'sup1');
-    await page.fill('[data-field="name"]', '王主管');
-    await page.fill('[data-field="pin"]', '246810');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('[data-testid="operator"]').count()).toBe(1);
+    e2e.seedOperators();
+    await e2e.open();
+    await e2e.signIn(SUPERVISOR);
 
     await page.keyboard.press('F10');
     await page.click('button:has-text("立即同步")');
@@ -109,7 +75,7 @@ describe('offline and back', () => {
     await page.keyboard.press('F8');
     await expect.poll(() => page.textContent('[data-testid="settled-number"]')).toContain('脱机结算');
     await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 1');
-    await page.screenshot({ path: `${artifacts}/11-offline-settled.png`, fullPage: true });
+    await e2e.shot('11-offline-settled');
 
     insurer = await startInsurer({ dataDir: insurerDir, port, terminals: [terminal] });
     await page.keyboard.press('F10');
@@ -117,9 +83,9 @@ describe('offline and back', () => {
     await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toContain('待上传 0');
     expect(await page.textContent('[data-testid="sync-online"]')).toContain('在线');
     await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
-    expect(app.service.queueCounts()).toMatchObject({ queued: 0, accepted: 1 });
+    expect(e2e.app.service.queueCounts()).toMatchObject({ queued: 0, accepted: 1 });
     expect(claimsAtInsurer()).toBe(1);
-    await page.screenshot({ path: `${artifacts}/12-sync-drained.png`, fullPage: true });
+    await e2e.shot('12-sync-drained');
 
     // The supervisor reconciles the day with the insurer (3201).
     await page.keyboard.press('F4');

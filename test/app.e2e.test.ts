@@ -1,75 +1,35 @@
 /**
- * The app in real Chromium against the browser host, with a fresh data folder:
- * first supervisor, sign-in, settling a bill of each region with the keyboard
- * (numbers on screen equal the engine's), printing the slip, the offline mark
- * and queue count, a cashier refused a reversal and a supervisor allowed,
- * day close with its report. Screenshots of every screen go to
+ * The app in real Chromium against the browser host, a fresh data folder for
+ * every test (test/e2e/harness.ts): first supervisor and settings, sign-in,
+ * settling a bill of each region with the keyboard (numbers on screen equal
+ * the engine's), printing the slip, the offline mark and queue count, a
+ * cashier refused a reversal and a supervisor allowed, day close with its
+ * report, a claim, the rules. Screenshots of every screen go to
  * artifacts/screens for a person to look at.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from '../electron/host/server.js';
-import { openDeskApp, type DeskApp } from '../electron/app/desk-app.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
+import { describe, expect, it } from 'vitest';
 import { settle } from '../shared/engine/settle.js';
 import { bundledRuleSet } from '../shared/rules/bundled.js';
-import { businessDate } from '../electron/store/clock.js';
 import { idNumber } from './store-support.js';
+import { CASHIER, CLERK, SUPERVISOR, livePage, today, useE2E, year } from './e2e/harness.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const staticDir = `${root}out/test-renderer`;
-const artifacts = `${root}artifacts/screens`;
-const today = businessDate(new Date());
-const year = today.slice(0, 4);
-
-let host: RunningHost;
-let dataDir: string;
-let app: DeskApp;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir: staticDir, emptyOutDir: true, sourcemap: false } });
-  dataDir = mkdtempSync(join(tmpdir(), 'desk-app-'));
-  let published: RunningHost | null = null;
-  app = openDeskApp({ dataDir, keys: new FileKeyProvider(join(dataDir, 'key')), printer: new ChromiumSlipPrinter(), publish: (h, p) => published?.publish(h, p) ?? null });
-  host = await startHost({ staticDir, handlers: app.handlers });
-  published = host;
-  browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--lang=zh-CN'] });
-  page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
-  page.setDefaultTimeout(15_000);
-  mkdirSync(artifacts, { recursive: true });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await app?.close();
-});
-
-const shot = (name: string) => page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
-
-async function signIn(code: string, pin: string) {
-  await page.fill('[data-field="code"]', code);
-  await page.fill('[data-field="pin"]', pin);
-  await page.keyboard.press('Enter');
-  await expect.poll(() => page.locator('[data-testid="operator"]').count()).toBe(1);
-}
-
-async function signOut() {
-  await page.click('button:has-text("退出")');
-  await expect.poll(() => page.locator('[data-field="pin"]').count()).toBe(1);
+const e2e = useE2E();
+const page = livePage(e2e);
+const shot = (name: string) => e2e.shot(name);
+const signIn = (op: { code: string; pin: string }) => e2e.signIn(op);
+const signOut = () => e2e.signOut();
+/** Supervisor and cashier seeded; the cashier signed in. */
+async function asCashier() {
+  e2e.seedOperators(CASHIER);
+  await e2e.open();
+  await signIn(CASHIER);
 }
 
 describe('the app in Chromium', () => {
   it('creates the first supervisor, then signs in a cashier', async () => {
-    await page.goto(host.url);
+    await e2e.open();
     await expect.poll(() => page.textContent('.signin')).toContain('首次使用');
     expect(page.url()).not.toContain('token=');
     await shot('01-setup');
@@ -91,7 +51,7 @@ describe('the app in Chromium', () => {
     await page.click('button:has-text("保存设置")');
     await expect.poll(() => page.locator('[data-testid="settings-saved"]').count()).toBe(1);
     expect(await page.textContent('[data-testid="restart-pending"]')).toContain('重启');
-    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'))).toMatchObject({ terminal: { hospital_name: '达州市中心医院' }, lock_after_minutes: 20 });
+    expect(JSON.parse(readFileSync(join(e2e.dataDir, 'config.json'), 'utf8'))).toMatchObject({ terminal: { hospital_name: '达州市中心医院' }, lock_after_minutes: 20 });
     expect(await page.textContent('[data-testid="printers"]')).toContain('浏览器模式');
     await page.click('button:has-text("立即备份")');
     await expect.poll(() => page.locator('[data-testid="backups"] tbody tr').count()).toBe(1);
@@ -103,12 +63,12 @@ describe('the app in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid="operators"]')).toContain('李收费');
     await shot('01b-settings');
     await signOut();
-    await page.fill('[data-field="code"]', 'cash1');
-    await page.fill('[data-field="pin"]', '000000');
+    await page.fill('.signin [data-field="code"]', 'cash1');
+    await page.fill('.signin [data-field="pin"]', '000000');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.textContent('[role="alert"]')).toContain('工号或 PIN 不正确');
     await shot('02-signin-error');
-    await signIn('cash1', '135790');
+    await signIn(CASHIER);
     expect(await page.textContent('[data-testid="online"]')).toContain('离线');
   });
 
@@ -122,8 +82,8 @@ describe('the app in Chromium', () => {
 
   for (const [i, c] of cases.entries()) {
     it(`settles a ${c.name} bill with the keyboard: the screen shows the engine's numbers, then prints the slip`, async () => {
+      await asCashier();
       await page.keyboard.press('F2');
-      if (await page.locator('button:has-text("下一位")').count()) await page.click('button:has-text("下一位")');
       const id = idNumber(10 + i);
       await page.fill('[data-field="id_number"]', id);
       await page.keyboard.press('Enter');
@@ -177,12 +137,15 @@ describe('the app in Chromium', () => {
       expect(await frame.locator('body').textContent()).toContain('脱机结算，以医保部门确认为准');
       expect(await page.getAttribute('[data-testid="pdf-link"]', 'href')).toMatch(/^\/documents\/[0-9a-f]{32}\.pdf$/);
       await shot(`04-settled-${c.region}`);
-      await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe(`待上传 ${i + 1}`);
+      await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 1');
     });
   }
 
   it('imports a bill exported by the hospital system (CSV) into the cost lines', async () => {
-    await page.click('button:has-text("下一位")');
+    e2e.seedOperators(CASHIER);
+    e2e.seedPerson(CASHIER, { seed: 11, name: '患者开封', region: 'kaifeng' });
+    await e2e.open();
+    await signIn(CASHIER);
     await page.fill('[data-field="id_number"]', idNumber(11));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
@@ -196,6 +159,10 @@ describe('the app in Chromium', () => {
   });
 
   it('names the field of a bad amount and marks its input', async () => {
+    e2e.seedOperators(CASHIER);
+    e2e.seedPerson(CASHIER, { seed: 10, name: '患者达州' });
+    await e2e.open();
+    await signIn(CASHIER);
     await page.fill('[data-field="id_number"]', idNumber(10));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
@@ -209,9 +176,13 @@ describe('the app in Chromium', () => {
   });
 
   it('history: a cashier is refused a reversal, a supervisor reverses with a reason', async () => {
+    e2e.seedOperators(CASHIER);
+    for (const seed of [10, 11]) e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
+    await e2e.open();
+    await signIn(CASHIER);
     await page.keyboard.press('F3');
     await page.click('button.default:has-text("查询")');
-    await expect.poll(() => page.locator('[data-testid="history"] tbody tr').count()).toBe(5);
+    await expect.poll(() => page.locator('[data-testid="history"] tbody tr').count()).toBe(2);
     await page.click('[data-testid="history"] tbody tr:last-child');
     await expect.poll(() => page.textContent('[data-testid="open-number"]')).toContain('已结算');
     await shot('06-history');
@@ -219,7 +190,7 @@ describe('the app in Chromium', () => {
     await page.click('button:has-text("撤销结算")');
     await expect.poll(() => page.textContent('[role="alert"]')).toContain('收费员无权执行此操作');
     await signOut();
-    await signIn('sup1', '246810');
+    await signIn(SUPERVISOR);
     await page.keyboard.press('F3');
     await page.click('button.default:has-text("查询")');
     await page.click('[data-testid="history"] tbody tr:last-child');
@@ -232,12 +203,18 @@ describe('the app in Chromium', () => {
   });
 
   it('day close: totals of the cashier\'s day, then read-only, and the report prints', async () => {
+    e2e.seedOperators(CASHIER);
+    for (const seed of [10, 11, 12]) e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
+    const last = e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed: 13, name: '患者13' }).person_id, '5000.00');
+    e2e.app.service.reverse(e2e.as(SUPERVISOR), { number: last.number, reason: '费用录入错误' });
+    await e2e.open();
+    await signIn(SUPERVISOR);
     await page.keyboard.press('F4');
     await page.fill('[data-field="operator_code"]', 'cash1');
     await page.click('button:has-text("统计")');
-    const totals = app.service.dayTotals(app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number, today);
+    const totals = e2e.app.service.dayTotals(e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number, today);
     await expect.poll(() => page.textContent('[data-testid="day-cash"]')).toBe(totals.psn_cash_pay);
-    expect(totals).toMatchObject({ settlements: 5, reversals: 1, offline: 5 });
+    expect(totals).toMatchObject({ settlements: 4, reversals: 1, offline: 4 });
     await page.click('button:has-text("日结（主管）")');
     await expect.poll(() => page.textContent('[data-testid="day-state"]')).toContain('已日结');
     await page.click('button:has-text("打印日结报表")');
@@ -248,12 +225,12 @@ describe('the app in Chromium', () => {
 
 describe('claims clerk and rules', () => {
   it('enters an out-of-network claim with a scan, sees the expected reimbursement, submits it; a duplicate invoice is refused', async () => {
-    const sup = app.service.login({ code: 'sup1', pin: '246810' });
-    app.service.createOperator(sup, { code: 'clerk1', name: '赵审核', role: 'claims_clerk', pin: '112233' });
-    await signOut();
-    await signIn('clerk1', '112233');
+    e2e.seedOperators(CLERK);
+    e2e.seedPerson(CLERK, { seed: 13, name: '患者德阳', region: 'deyang', scheme: 'resident', enrolled: { supplementary: true } });
+    await e2e.open();
+    await signIn(CLERK);
     await page.keyboard.press('F6');
-    await page.fill('[data-field="id_number"]', idNumber(13)); // the 德阳 patient settled above
+    await page.fill('[data-field="id_number"]', idNumber(13));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.textContent('[data-testid="person"]')).toContain('患者德阳');
     await page.fill('[data-field="hospital_code"]', 'H5101009');
@@ -293,6 +270,7 @@ describe('claims clerk and rules', () => {
   });
 
   it('lists the installed rule versions with their periods and sample status', async () => {
+    await asCashier();
     await page.keyboard.press('F7');
     await expect.poll(() => page.locator('[data-testid="rules"] tbody tr').count()).toBe(5);
     expect(await page.textContent('[data-testid="rules"]')).toContain('2023-04-01 至 2028-03-31');
@@ -304,22 +282,22 @@ describe('claims clerk and rules', () => {
 describe('browser host boundary', () => {
   it('refuses calls without the token and unknown channels; validates payloads', async () => {
     const call = (headers: Record<string, string>, channel = 'app.status', body = '{}') =>
-      fetch(`http://127.0.0.1:${host.port}/ipc/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+      fetch(`http://127.0.0.1:${e2e.host.port}/ipc/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
     expect((await call({})).status).toBe(401);
     expect((await call({ Authorization: 'Bearer nope' })).status).toBe(401);
-    const ok = await call({ Authorization: `Bearer ${host.token}` });
+    const ok = await call({ Authorization: `Bearer ${e2e.host.token}` });
     expect(((await ok.json()) as { ok: boolean }).ok).toBe(true);
-    expect(await (await call({ Authorization: `Bearer ${host.token}` }, 'store.dropEverything')).json()).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
-    expect(await (await call({ Authorization: `Bearer ${host.token}` }, 'settlement.reverse', JSON.stringify({ number: 'x', reason: 'y', extra: 1 }))).json()).toMatchObject({
+    expect(await (await call({ Authorization: `Bearer ${e2e.host.token}` }, 'store.dropEverything')).json()).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
+    expect(await (await call({ Authorization: `Bearer ${e2e.host.token}` }, 'settlement.reverse', JSON.stringify({ number: 'x', reason: 'y', extra: 1 }))).json()).toMatchObject({
       ok: false,
       error: { code: 'unknown_field', field: 'extra' },
     });
   });
 
   it('serves pages with a strict CSP, documents only by ticket, nothing outside the renderer folder', async () => {
-    const index = await fetch(`http://127.0.0.1:${host.port}/`);
+    const index = await fetch(`http://127.0.0.1:${e2e.host.port}/`);
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect((await fetch(`http://127.0.0.1:${host.port}/..%2f..%2fpackage.json`)).status).toBe(404);
-    expect((await fetch(`http://127.0.0.1:${host.port}/documents/00000000000000000000000000000000.pdf`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${e2e.host.port}/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${e2e.host.port}/documents/00000000000000000000000000000000.pdf`)).status).toBe(404);
   });
 });

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../electron/store/audit.js';
 import { Decimal, formatAmount, type Money } from '../shared/money.js';
@@ -17,6 +18,12 @@ import { dazhouPerson, makeStore } from './store-support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ITERATIONS = 25;
+/**
+ * The kill delays come from a seeded generator: a failure prints its seed, and
+ * CRASH_SEED=<seed> replays the same delays.
+ */
+const SEED = process.env['CRASH_SEED'] ? Number(process.env['CRASH_SEED']) : Date.now() % 2 ** 31;
+const KILL_DELAYS_MS = fc.sample(fc.integer({ min: 150, max: 900 }), { seed: SEED, numRuns: ITERATIONS });
 const FIRST_DONE_TIMEOUT_MS = 30_000;
 
 interface Worker {
@@ -287,7 +294,7 @@ describe('store under SIGKILL', () => {
         }
         startupMs += Date.now() - spawnedAt;
         const firstDoneAt = Date.now();
-        const delay = 150 + Math.floor(Math.random() * 751);
+        const delay = KILL_DELAYS_MS[i]!;
         delays.push(delay);
         await sleep(delay);
         w.kill();
@@ -320,10 +327,13 @@ describe('store under SIGKILL', () => {
       console.log(
         `store crash test: ${kills} kills, ${seen.settlements} settlements in the database (${reportedDone} reported done, ${unreported} committed but killed before reporting), ` +
           `${person + 1} persons (${continued} runs continued a person's accumulators after a kill), up to ${maxYield} settlements per run, ` +
-          `kill delays ${Math.min(...delays)}–${Math.max(...delays)} ms; ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+          `kill delays ${Math.min(...delays)}–${Math.max(...delays)} ms (seed ${SEED}); ${((Date.now() - started) / 1000).toFixed(1)} s ` +
           `(worker start to first done ${(startupMs / kills).toFixed(0)} ms and check ${(checkMs / kills).toFixed(0)} ms on average)`,
       );
       expect(kills).toBe(ITERATIONS);
+    } catch (e) {
+      if (e instanceof Error) e.message = `kill delays seed ${SEED} (replay: CRASH_SEED=${SEED} npx vitest run test/store-crash.test.ts): ${e.message}`;
+      throw e;
     } finally {
       rmSync(s.dir, { recursive: true, force: true });
     }

@@ -133,7 +133,7 @@ const MATRIX: { name: string; faults: FaultRule[]; timeoutMs?: number; hit: bool
 ];
 
 describe('outbox upload under faults: nothing lost, nothing doubled', () => {
-  it.each(MATRIX)('$name', async ({ faults, timeoutMs, hit, name }) => {
+  it.each(MATRIX)('$name', async ({ faults, timeoutMs, hit }) => {
     let r = 0;
     const insurer = await startInsurer({
       dataDir: mkdtempSync(join(tmpdir(), 'insurer-sync-')),
@@ -144,10 +144,8 @@ describe('outbox upload under faults: nothing lost, nothing doubled', () => {
       // Deterministic "random" faults: this sequence fires on the first draw and now and then after.
       random: () => [0.1, 0.9, 0.5, 0.2, 0.8, 0.95][r++ % 6]!,
     });
-    cleanup.push(async () => {
-      if (name.startsWith('delay')) await new Promise((res) => setTimeout(res, 1600)); // let the delayed request finish before closing
-      await insurer.close();
-    });
+    // close() waits for the delayed request still in the insurer's hands.
+    cleanup.push(() => insurer.close());
     const store = makeStore();
     const numbers = settleBatch(store, 12);
     const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64], timeoutMs ? { timeoutMs } : {}));
@@ -324,7 +322,7 @@ describe('the worker itself', () => {
     const insurer = await insurerFor();
     const up = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64], { intervalMs: 20 }));
     up.start();
-    for (let i = 0; i < 200 && up.status().queued > 0; i++) await new Promise((res) => setTimeout(res, 20));
+    await expect.poll(() => up.status().queued).toBe(0);
     await up.stop();
     expect(up.status()).toMatchObject({ online: true, queued: 0, last_error: null, next_attempt_at: null });
   });

@@ -11,6 +11,7 @@ import { ChromiumSlipPrinter } from '../slips/chromium-printer.js';
 import { startServices } from '../services/services-client.js';
 import { DEV_WORKER_ENTRY } from '../services/dev-worker-entry.js';
 import { startHost, type RunningHost } from './server.js';
+import { missingForPrinting, missingMessage } from './system-check.js';
 
 const staticDir = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 const dataDir = resolve(process.env['DESK_DATA'] ?? 'desk-data');
@@ -21,6 +22,8 @@ const dataDir = resolve(process.env['DESK_DATA'] ?? 'desk-data');
 const DEFAULT_PORT = 47613;
 const port = process.env['DESK_PORT'] ? Number(process.env['DESK_PORT']) : DEFAULT_PORT;
 mkdirSync(dataDir, { recursive: true });
+const missing = missingForPrinting(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium');
+if (missing.length > 0) process.stderr.write(missingMessage(missing));
 
 let host: RunningHost | null = null;
 const services = await startServices({

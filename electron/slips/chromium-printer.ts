@@ -1,5 +1,7 @@
 /** PDF rendering with Debian's Chromium through playwright-core (browser host and tests). */
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { DeskError } from '../../shared/errors.js';
 import { PAGE, type SlipLayout } from '../../shared/slip/slip.js';
 import { receiptHeightMm, type RenderedPdf, type SlipPrinter } from './printer.js';
 
@@ -11,7 +13,18 @@ export class ChromiumSlipPrinter implements SlipPrinter {
   constructor(private readonly executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium') {}
 
   private launch(): Promise<Browser> {
-    this.browser ??= chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS });
+    if (!existsSync(this.executablePath))
+      throw new DeskError(
+        'print_failed',
+        '',
+        `无法打印：本机未安装 Chromium（${this.executablePath}）。请 IT 安装：apt-get install chromium fonts-noto-cjk（或运行 npm run start:fresh）`,
+        `cannot print: Chromium is not installed on this machine (${this.executablePath}); IT can install it with apt-get install chromium fonts-noto-cjk (or run npm run start:fresh)`,
+      );
+    // A failed launch is not kept: the next print tries again.
+    this.browser ??= chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS }).catch((e: unknown) => {
+      this.browser = null;
+      throw e;
+    });
     return this.browser;
   }
 
