@@ -17,6 +17,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DeskError } from '../shared/errors.js';
 import { SCHEME_IDS } from '../shared/rules/schema.js';
+import { enrolmentValue, suspendedYears } from '../shared/engine/insured.js';
 import { amountIn, hospitalCode, idNumber, layerId, regionId, terminalCode } from '../shared/sync/protocol.js';
 import { writeTransaction, type Db } from './db.js';
 import { faultRuleSchema, type FaultSwitches } from './faults.js';
@@ -41,7 +42,8 @@ const adminPerson = z.strictObject({
   scheme: z.enum(SCHEME_IDS),
   retired: z.boolean(),
   medical_assistance: z.boolean(),
-  enrolled: z.record(layerId, z.boolean()),
+  enrolled: z.record(layerId, enrolmentValue),
+  suspended_years: suspendedYears.optional(),
   /** A stay at another hospital: added to the person's accumulators (source other_hospital). */
   other_hospital: z
     .record(z.string().regex(/^\d{4}$/), z.record(layerId, z.strictObject({ paid: amountIn.optional(), base: amountIn.optional(), admissions: z.number().int().min(0).max(9999).optional() })))

@@ -50,6 +50,7 @@ CREATE TABLE persons (
   retired INTEGER NOT NULL,
   medical_assistance INTEGER NOT NULL,
   enrolled TEXT NOT NULL,
+  suspended_years TEXT NOT NULL DEFAULT '[]',
   updated_at TEXT NOT NULL
 );
 CREATE TABLE claims (
@@ -88,7 +89,9 @@ CREATE TABLE accumulator_moves (
 );
 CREATE INDEX accumulator_moves_person ON accumulator_moves (person_id, year);
 `;
-const SCHEMA_VERSION = 1;
+/** Version 2 adds persons.suspended_years (domain.md §3, benefit status per year). */
+const SCHEMA_VERSION = 2;
+const UPGRADES: Record<number, string> = { 1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';" };
 
 export function openInsurerDb(path: string): Db {
   const db = new Database(path);
@@ -101,7 +104,8 @@ export function openInsurerDb(path: string): Db {
     db.pragma('foreign_keys = ON');
     if (version < SCHEMA_VERSION) {
       db.transaction(() => {
-        db.exec(SCHEMA);
+        if (version === 0) db.exec(SCHEMA);
+        else for (let v = version; v < SCHEMA_VERSION; v++) db.exec(UPGRADES[v]!);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }).immediate();
     }

@@ -9,6 +9,7 @@ import { BASIC_LAYER_ID, type SchemeId } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
 import type { PersonSnapshot } from '../shared/sync/protocol.js';
 import type { Db } from './db.js';
+import type { Enrolment } from '../shared/engine/insured.js';
 
 export interface Person {
   id: number;
@@ -19,10 +20,11 @@ export interface Person {
   scheme: SchemeId;
   retired: boolean;
   medical_assistance: boolean;
-  enrolled: Record<string, boolean>;
+  enrolled: Record<string, Enrolment>;
+  suspended_years: string[];
 }
 
-export type PersonInput = Omit<Person, 'id'>;
+export type PersonInput = Omit<Person, 'id' | 'suspended_years'> & { suspended_years?: string[] };
 
 type MoveSource = 'other_hospital' | 'claim' | 'reversal';
 
@@ -36,10 +38,17 @@ interface PersonRow {
   retired: number;
   medical_assistance: number;
   enrolled: string;
+  suspended_years: string;
 }
 
 function fromRow(r: PersonRow): Person {
-  return { ...r, retired: r.retired === 1, medical_assistance: r.medical_assistance === 1, enrolled: JSON.parse(r.enrolled) as Record<string, boolean> };
+  return {
+    ...r,
+    retired: r.retired === 1,
+    medical_assistance: r.medical_assistance === 1,
+    enrolled: JSON.parse(r.enrolled) as Record<string, Enrolment>,
+    suspended_years: JSON.parse(r.suspended_years) as string[],
+  };
 }
 
 export function findPerson(db: Db, idNumber: string): Person | null {
@@ -59,12 +68,12 @@ export function listPersons(db: Db): Person[] {
 export function upsertPerson(db: Db, p: PersonInput, at: string): number {
   const row = db
     .prepare(
-      `INSERT INTO persons (id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO persons (id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, suspended_years, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, gender = excluded.gender, region = excluded.region, scheme = excluded.scheme,
-         retired = excluded.retired, medical_assistance = excluded.medical_assistance, enrolled = excluded.enrolled, updated_at = excluded.updated_at
+         retired = excluded.retired, medical_assistance = excluded.medical_assistance, enrolled = excluded.enrolled, suspended_years = excluded.suspended_years, updated_at = excluded.updated_at
        RETURNING id`,
     )
-    .get(p.id_number, p.name, p.gender, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), at) as { id: number };
+    .get(p.id_number, p.name, p.gender, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), JSON.stringify(p.suspended_years ?? []), at) as { id: number };
   return row.id;
 }
 
@@ -128,6 +137,7 @@ export function snapshot(db: Db, person: Person, years: readonly number[], asOf:
     retired: person.retired,
     medical_assistance: person.medical_assistance,
     enrolled: person.enrolled,
+    suspended_years: person.suspended_years,
     // accumulators() always writes paid (and base or admissions): the protocol's stricter shape.
     accumulators: accumulators(db, person.id, years) as PersonSnapshot['accumulators'],
     as_of: asOf,

@@ -6,7 +6,8 @@
  * hospitals. Where the inputs differ, reasons() names them for the answer.
  */
 import { Decimal } from '../shared/money.js';
-import { yearOf } from '../shared/dates.js';
+import { yearOf, yearsBetween } from '../shared/dates.js';
+import { enrolledIn, enrolmentForYears } from '../shared/engine/insured.js';
 import { settle } from '../shared/engine/settle.js';
 import type { YtdJson } from '../shared/engine/accumulators.js';
 import type { SettlementResult } from '../shared/engine/result.js';
@@ -29,7 +30,10 @@ function regionLayers(rules: RuleSet, region: string): Set<string> {
 export function recompute(person: Person, request: SettlementRequestWire, ytd: YtdJson, rules: RuleSet): SettlementResult {
   // Only flags and accumulators of layers the person's region has: the engine refuses unknown layer ids.
   const layers = regionLayers(rules, person.region);
-  const enrolled = Object.fromEntries(Object.entries(person.enrolled).filter(([id]) => layers.has(id)));
+  const enrolled = enrolmentForYears(
+    Object.fromEntries(Object.entries(person.enrolled).filter(([id]) => layers.has(id))),
+    yearsBetween(request.admission_date, request.discharge_date),
+  );
   const ownYtd: YtdJson = {};
   for (const [year, byLayer] of Object.entries(ytd)) {
     ownYtd[year] = Object.fromEntries(Object.entries(byLayer).filter(([id]) => id === BASIC_LAYER_ID || layers.has(id)));
@@ -37,12 +41,15 @@ export function recompute(person: Person, request: SettlementRequestWire, ytd: Y
   return settle(
     {
       region: person.region,
-      insured: { scheme: person.scheme, retired: person.retired, medical_assistance: person.medical_assistance, enrolled },
+      insured: { scheme: person.scheme, retired: person.retired, medical_assistance: person.medical_assistance, enrolled, suspended_years: person.suspended_years },
       hospital_level: request.hospital_level,
       admission_date: request.admission_date,
       discharge_date: request.discharge_date,
       costs: request.costs,
       ytd: ownYtd,
+      // What the bill says of other schemes and of its filing date is the hospital's, not the person's: taken as sent.
+      ...(request.prior_compensation ? { prior_compensation: request.prior_compensation } : {}),
+      ...(request.claim_filed_on ? { claim_filed_on: request.claim_filed_on } : {}),
     },
     rules,
     { trace: false },
@@ -61,8 +68,9 @@ export function reasons(person: Person, request: SettlementRequestWire, insurerY
   differ('insured.medical_assistance', String(request.insured.medical_assistance), String(person.medical_assistance));
   const flags = request.insured.enrolled ?? {};
   for (const id of [...new Set([...Object.keys(flags), ...Object.keys(person.enrolled)])].sort()) {
-    differ(`insured.enrolled.${id}`, String(flags[id] ?? false), String(person.enrolled[id] ?? false));
+    for (const y of yearsOf(request)) differ(`insured.enrolled.${id}.${y}`, String(enrolledIn(flags[id], y)), String(enrolledIn(person.enrolled[id], y)));
   }
+  differ('insured.suspended_years', [...(request.insured.suspended_years ?? [])].sort().join(','), [...person.suspended_years].sort().join(','));
   for (const [year, layers] of Object.entries(insurerYtd)) {
     const theirs = request.ytd?.[year] ?? {};
     for (const id of [...new Set([...Object.keys(layers), ...Object.keys(theirs)])].sort()) {

@@ -7,17 +7,22 @@
  *  - CSV, UTF-8, one cost line per row, with this header (columns in any order):
  *      date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt
  *    e.g. 2026-03-20,180000.00,6000.00,0.00,4000.00
+ *    and optionally a prior_compensation column: what 公务员医疗补助 or 职工补充医疗保险
+ *    paid on that line, summed per year of the line's date (江阴 二(三)); JSON
+ *    bills carry prior_compensation: {"<year>": "amount"} as the request does.
  * Problems name the line and column. Amounts are kept as the text they are;
  * the settlement validates them like typed ones.
  */
 import Papa from 'papaparse';
 import { z } from 'zod';
+import { Decimal, amountProblem, formatAmount } from './money.js';
 
 export interface ImportedBill {
   admission_date?: string;
   discharge_date?: string;
   hospital_level?: 1 | 2 | 3;
   costs: { date: string; medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string }[];
+  prior_compensation?: Record<string, string>;
 }
 
 export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; problem: string; problem_en: string };
@@ -30,6 +35,7 @@ const jsonBill = z.object({
   discharge_date: z.string().optional(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
   costs: z.array(cost).min(1),
+  prior_compensation: z.record(z.string(), z.string()).optional(),
 });
 
 export function importBill(fileName: string, text: string): ImportOutcome {
@@ -63,5 +69,19 @@ export function importBill(fileName: string, text: string): ImportOutcome {
     preselfpay_amt: (row['preselfpay_amt'] ?? '').trim(),
   }));
   const dates = costs.map((c) => c.date).filter((d) => d !== '').sort();
-  return { ok: true, bill: { costs, ...(dates.length ? { admission_date: dates[0], discharge_date: dates[dates.length - 1] } : {}) } };
+  const prior: Record<string, string> = {};
+  if ((csv.meta.fields ?? []).includes('prior_compensation')) {
+    for (const [i, row] of csv.data.entries()) {
+      const v = (row['prior_compensation'] ?? '').trim();
+      if (v === '') continue;
+      const p = amountProblem(v);
+      if (p) return { ok: false, problem: `CSV 第 ${i + 2} 行 prior_compensation：${p.zh}`, problem_en: `CSV line ${i + 2} prior_compensation: ${p.en}` };
+      const year = (row['date'] ?? '').trim().slice(0, 4);
+      prior[year] = formatAmount(new Decimal(prior[year] ?? '0').plus(v));
+    }
+  }
+  return {
+    ok: true,
+    bill: { costs, ...(dates.length ? { admission_date: dates[0], discharge_date: dates[dates.length - 1] } : {}), ...(Object.keys(prior).length ? { prior_compensation: prior } : {}) },
+  };
 }

@@ -25,3 +25,20 @@ export function yearOf(date: string): number {
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
+
+/** The same day `months` later, clamped to the month's end (2024-02-29 + 12 → 2025-02-28). */
+export function addMonths(date: string, months: number): string {
+  const y = yearOf(date);
+  const m = Number(date.slice(5, 7)) - 1 + months;
+  const year = y + Math.floor(m / 12);
+  const month = (m % 12) + 1;
+  const day = Math.min(Number(date.slice(8, 10)), daysInMonth(year, month));
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** Every calendar year from `from`'s to `to`'s. */
+export function yearsBetween(from: string, to: string): number[] {
+  const out: number[] = [];
+  for (let y = yearOf(from); y <= yearOf(to); y++) out.push(y);
+  return out;
+}

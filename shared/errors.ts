@@ -35,7 +35,8 @@ export type ErrorCode =
   | 'duplicate_invoice'
   | 'filing_limit_exceeded'
   | 'damaged_backup'
-  | 'print_failed';
+  | 'print_failed'
+  | 'benefits_suspended';
 
 export interface ErrorBody {
   code: ErrorCode;
@@ -65,6 +66,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * zod drops params on union issues: a union's message is registered here with
+ * its English, and fromZodError finds the English by the Chinese message.
+ */
+const UNION_ENGLISH = new Map<string, string>();
+export function unionMessage(zh: string, en: string): string {
+  UNION_ENGLISH.set(zh, en);
+  return zh;
+}
+
+/**
  * Turns the first zod issue into a DeskError. Our schemas put the error code in
  * the issue's params where a specific one applies; otherwise the code follows
  * from the kind of issue.
@@ -87,6 +98,9 @@ export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_f
   if (issue.code === 'custom') {
     const params = (issue.params ?? {}) as { code?: ErrorCode; en?: string };
     return new DeskError(params.code ?? fallback, path, issue.message, params.en ?? issue.message);
+  }
+  if (issue.code === 'invalid_union' && UNION_ENGLISH.has(issue.message)) {
+    return new DeskError(fallback, path, issue.message, UNION_ENGLISH.get(issue.message)!);
   }
   if (issue.code === 'invalid_key' && issue.issues[0]) {
     const inner = issue.issues[0] as z.core.$ZodIssue;

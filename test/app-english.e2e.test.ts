@@ -80,7 +80,7 @@ describe('the window in English', () => {
     const header = await textWithout('header.bar', ['[data-testid="lang-toggle"]']);
     expect(header).not.toMatch(CJK);
     expect(await text('.status .rules')).toMatch(/^Rules: /);
-    expect(await text('.status .rules')).toContain('Dazhou 2023.1');
+    expect(await text('.status .rules')).toContain('Dazhou 2023.2');
     expect(await text('.status button.link:last-child')).toBe('Sign out');
   });
 

@@ -13,7 +13,7 @@ import { bundledRuleSet } from '../shared/rules/bundled.js';
 import { settle } from '../shared/engine/settle.js';
 import type { LayerAccumulator } from '../shared/engine/request.js';
 import type { SettlementResult } from '../shared/engine/result.js';
-import { BASIC_LAYER_ID, FUND_FIELDS, SEGMENTS, type RulePackage, type SchemeId } from '../shared/rules/schema.js';
+import { BASIC_LAYER_ID, FUND_FIELDS, SEGMENTS, layerPeriod, type RulePackage, type SchemeId } from '../shared/rules/schema.js';
 
 const rules = bundledRuleSet();
 
@@ -23,6 +23,8 @@ const rules = bundledRuleSet();
 interface RegionInfo {
   id: string;
   schemes: SchemeId[];
+  /** The policy's own layer, whose period (from, to) the stays generated here fall in. */
+  layer: string;
   from: string;
   /** Last day a stay may reach; open-ended packages get a horizon. */
   to: string;
@@ -30,11 +32,11 @@ interface RegionInfo {
 
 const HORIZON = '2032-12-31';
 const REGIONS: readonly RegionInfo[] = [
-  { id: 'dazhou', schemes: ['employee'], from: '2023-04-01', to: '2028-03-31' },
-  { id: 'kaifeng', schemes: ['employee'], from: '2024-01-01', to: HORIZON },
-  { id: 'qingyang', schemes: ['employee'], from: '2021-01-01', to: HORIZON },
-  { id: 'deyang', schemes: ['resident'], from: '2026-01-01', to: '2030-12-31' },
-  { id: 'jiangyin', schemes: ['employee', 'resident'], from: '2020-07-01', to: HORIZON },
+  { id: 'dazhou', schemes: ['employee'], layer: 'large_amount', from: '2023-04-01', to: '2028-03-31' },
+  { id: 'kaifeng', schemes: ['employee'], layer: 'large_amount', from: '2024-01-01', to: HORIZON },
+  { id: 'qingyang', schemes: ['employee'], layer: 'supplementary', from: '2021-01-01', to: HORIZON },
+  { id: 'deyang', schemes: ['resident'], layer: 'supplementary', from: '2026-01-01', to: '2030-12-31' },
+  { id: 'jiangyin', schemes: ['employee', 'resident'], layer: 'major_illness', from: '2020-07-01', to: HORIZON },
 ];
 
 // ---------------------------------------------------------------------------
@@ -459,13 +461,15 @@ describe('engine properties over random valid requests (all five bundled regions
     for (const r of REGIONS) {
       const versions = rules.versions(r.id);
       expect(versions.length).toBeGreaterThan(0);
-      const oldest = versions[versions.length - 1]!;
-      expect(oldest.effective.from).toBe(r.from);
       const newest = versions[0]!;
-      expect(newest.effective.to ?? HORIZON).toBe(r.to);
+      // The policy's layer has the policy's period; the (sample) basic parameters are in force from 2015, open-ended.
+      const period = layerPeriod(newest, newest.layers.find((l) => l.id === r.layer)!);
+      expect(period.from).toBe(r.from);
+      expect(period.to ?? HORIZON).toBe(r.to);
       const covered = Object.keys(newest.schemes).sort();
       expect(covered).toEqual([...r.schemes].sort());
-      expect(rules.versionFor(r.id, isoOf(dayOf(r.from) - 1))).toBeUndefined();
+      expect(rules.versionFor(r.id, '2014-12-31')).toBeUndefined();
+      expect(rules.versionFor(r.id, '2015-01-01')).toBeDefined();
       expect(rules.versionFor(r.id, r.to)).toBeDefined();
     }
     // 开封 第十四条: the combined cap of basic + large amount is in the package (property 4 reads it from there).

@@ -4,6 +4,7 @@
  * Every response is validated with the protocol's own schemas
  * (shared/sync/protocol.ts), as the terminal's sync client will do.
  */
+import type { Enrolment } from '../shared/engine/insured.js';
 import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -115,7 +116,7 @@ interface Insured {
   scheme: 'employee' | 'resident';
   retired: boolean;
   medical_assistance: boolean;
-  enrolled: Record<string, boolean>;
+  enrolled: Record<string, Enrolment>;
 }
 interface Bill {
   level: 1 | 2 | 3;
@@ -270,23 +271,23 @@ describe('rule packages', () => {
 
   it('lists the bundled packages, and only versions newer than the terminal’s', async () => {
     const all = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: null } })).packages;
-    expect(all.map((x) => `${x.region}/${x.version}`).sort()).toEqual(['dazhou/2023.1', 'deyang/2026.1', 'jiangyin/2020.1', 'kaifeng/2024.1', 'qingyang/2021.1']);
-    const none = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: '2023.1' }, { region: 'nowhere', after_version: null }] } })).packages;
+    expect(all.map((x) => `${x.region}/${x.version}`).sort()).toEqual(['dazhou/2023.2', 'deyang/2026.2', 'jiangyin/2020.2', 'kaifeng/2024.2', 'qingyang/2021.2']);
+    const none = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: '2023.2' }, { region: 'nowhere', after_version: null }] } })).packages;
     expect(none).toEqual([]);
     const fresh = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: null }] } })).packages;
-    expect(fresh.map((x) => x.version)).toEqual(['2023.1']);
+    expect(fresh.map((x) => x.version)).toEqual(['2023.2']);
   });
 
   it('serves a package whose signature verifies with node:crypto against the pinned key', async () => {
-    const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('dazhou', '2023.1')));
-    expect(verifyDownload(d, pinned(), new Date(), { region: 'dazhou', version: '2023.1' })).toBe('ok');
+    const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('dazhou', '2023.2')));
+    expect(verifyDownload(d, pinned(), new Date(), { region: 'dazhou', version: '2023.2' })).toBe('ok');
     expect(d.signature.key_id).toBe(insurer.keyId);
     expect(Date.parse(d.signature.valid_until) - Date.now()).toBeGreaterThan(300 * 86_400_000);
   });
 
   it('a tampered package, a stretched validity, an expired signature, an unknown key or another package are refused', async () => {
-    const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('kaifeng', '2024.1')));
-    const wanted = { region: 'kaifeng', version: '2024.1' };
+    const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('kaifeng', '2024.2')));
+    const wanted = { region: 'kaifeng', version: '2024.2' };
     const altered = d.package_json.replace('"0.90"', '"0.95"');
     expect(altered).not.toBe(d.package_json);
     expect(verifyDownload({ ...d, package_json: altered }, pinned(), new Date(), wanted)).toBe('bad signature');
@@ -301,13 +302,13 @@ describe('rule packages', () => {
   });
 
   it('publishes a new version (admin), signed, listed as newer; a clashing one is refused', async () => {
-    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.1.json', 'utf8'));
+    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = '2027.1';
     pkg.effective.from = '2027-01-01';
     expect((await admin('/admin/rule-packages', 'POST', pkg, 'wrong-admin-token')).status).toBe(401);
     const res = await admin('/admin/rule-packages', 'POST', pkg);
     expect(res.status).toBe(201);
-    const newer = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'kaifeng', after_version: '2024.1' }] } })).packages;
+    const newer = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'kaifeng', after_version: '2024.2' }] } })).packages;
     expect(newer.map((x) => x.version)).toEqual(['2027.1']);
     const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('kaifeng', '2027.1')));
     expect(verifyDownload(d, pinned(), new Date(), { region: 'kaifeng', version: '2027.1' })).toBe('ok');
@@ -436,7 +437,7 @@ describe('claim upload', () => {
     const unknown = settlementItem('T01-S20260320-000003', UNKNOWN, person(WANG), { level: 2, medfee: '1000.00' });
     const [r1] = await upload([unknown]);
     expect(p.rejectedAnswer.parse(r1)).toMatchObject({ code: 'person_not_found', field: 'id_number' });
-    const early = settlementItem('T01-S20260320-000004', LIU, person(LIU), { level: 2, medfee: '1000.00', date: '2023-06-01' });
+    const early = settlementItem('T01-S20260320-000004', LIU, person(LIU), { level: 2, medfee: '1000.00', date: '2014-06-01' });
     const [r2] = await upload([early]);
     expect(p.rejectedAnswer.parse(r2)).toMatchObject({ code: 'no_rule_in_force', field: 'costs[0].date' });
     expect((await upload([unknown]))[0]).toEqual({ status: 'duplicate', idempotency_key: unknown.idempotency_key, original: r1 });

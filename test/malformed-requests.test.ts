@@ -18,6 +18,7 @@ interface MalformedCase {
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'invalid_json',
+  'benefits_suspended',
   'invalid_field',
   'unknown_field',
   'missing_field',

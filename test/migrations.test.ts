@@ -48,7 +48,7 @@ describe('migrations', () => {
              INSERT INTO persons (id, id_hash, id_cipher, id_masked, name, created_at) VALUES (1, 'h', x'00', 'm', 'n', 't');
              INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
                admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result)
-             VALUES ('T01-S20260101-000001', 'settlement', 1, 1, '2026-01-01', 't', 'dazhou', '2023.1', 0, 3, '2026-01-01', '2026-01-01', '1.00', '0.00', '1.00', '{}', '{}');`);
+             VALUES ('T01-S20260101-000001', 'settlement', 1, 1, '2026-01-01', 't', 'dazhou', '2023.2', 0, 3, '2026-01-01', '2026-01-01', '1.00', '0.00', '1.00', '{}', '{}');`);
     migrate(db, 1, 2);
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.prepare('SELECT stay FROM settlements').get()).toEqual({ stay: '{}' });

@@ -7,6 +7,8 @@ import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
 import { rulePackageJsonSchema } from '../shared/rules/json-schema.js';
 import { DeskError } from '../shared/errors.js';
 import { request } from './request-builder.js';
+import { RuleStore } from '../electron/store/rule-store.js';
+import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 const mianyang = JSON.parse(readFileSync(new URL('./fixtures/mianyang-2025.1.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const dazhou = bundledPackages.find((p) => (p as { region: { id: string } }).region.id === 'dazhou') as Record<string, unknown>;
@@ -50,7 +52,7 @@ describe('malformed packages are refused with the path of the bad value', () => 
     ['missing region', (p) => delete p.region, 'region'],
     ['unknown field', (p) => (p.layers[0].colour = 'red'), 'layers[0].colour'],
     ['impossible date', (p) => (p.effective.from = '2023-02-30'), 'effective.from'],
-    ['end before start', (p) => (p.effective.to = '2020-01-01'), 'effective.to'],
+    ['end before start', (p) => (p.effective.to = '2014-01-01'), 'effective.to'],
     ['bands out of order', (p) => (p.layers[0].parts[0].bands = [{ to: '3000.00', rate: '0.5' }, { to: null, rate: '0.6' }]), 'layers[0].parts[0].bands[0].to'],
     ['open band not last', (p) => (p.layers[0].parts[0].bands = [{ to: null, rate: '0.5' }, { to: '90000.00', rate: '0.6' }]), 'layers[0].parts[0].bands[0].to'],
     ['two banded parts in one layer', (p) => (p.layers[0].parts[1].kind = 'banded'), 'layers[0].parts'],
@@ -123,7 +125,7 @@ describe('rule selection by cost date', () => {
       rules,
     );
     expect(r.parts.map((p) => [p.year, p.rule_version])).toEqual([
-      [2026, '2023.1'],
+      [2026, '2023.2'],
       [2026, '2026.2'],
     ]);
     // part 1: D 900, basic 17,000 (85%), coinsurance 3,000 (below 4,000). part 2: no deductible, basic 18,000 (90%), coinsurance 2,000:
@@ -132,5 +134,41 @@ describe('rule selection by cost date', () => {
     expect(r.parts[1]!.funds).toEqual({ basic: '18000.00', large_amount: '800.00' });
     expect(r.ytd_after['2026']).toEqual({ basic: { paid: '35000.00', admissions: 1 }, large_amount: { paid: '800.00', base: '5000.00' } });
     expect(r.psn_cash_pay).toBe('5100.00');
+  });
+});
+
+describe('packages before 2026-11-30 (no per-layer periods)', () => {
+  /** dazhou as it was bundled before: one period for everything, the layer's. */
+  const older = () => {
+    const p = structuredClone(dazhou) as { version: string; effective: unknown; layers: Record<string, unknown>[] };
+    p.version = '2023.1';
+    p.effective = { from: '2023-04-01', to: '2028-03-31' };
+    for (const l of p.layers) delete l['effective'];
+    return p;
+  };
+
+  it('still loads: every layer and the basic parameters take the package period', () => {
+    const rules = RuleSet.fromPackages([older()]);
+    const r = settle(request({ region: 'dazhou', costs: [{ date: '2026-03-20', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }] }), rules);
+    expect(r.funds).toEqual({ basic: '143735.00', large_amount: '16023.75' });
+    expect(() => settle(request({ region: 'dazhou', admission_date: '2028-04-01', discharge_date: '2028-04-01', costs: [{ date: '2028-04-01', medfee_sumamt: '1.00', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] }), rules)).toThrow(/2028-04-01/);
+  });
+
+  it('a newer bundled version replaces the older bundled one at start (audited); the insurer would be left alone', () => {
+    const s = makeStore();
+    const db = s.service.db;
+    db.prepare("DELETE FROM rule_packages WHERE region = 'dazhou'").run();
+    const body = JSON.stringify(older());
+    db.prepare("INSERT INTO rule_packages (region, version, effective_from, effective_to, source, signature, body, sha256, installed_at) VALUES ('dazhou', '2023.1', '2023-04-01', '2028-03-31', 'bundled', 'bundled', ?, 'x', '2026-01-01T00:00:00Z')").run(body);
+    new RuleStore(db, s.clock).installBundled();
+    expect(db.prepare("SELECT version FROM rule_packages WHERE region = 'dazhou'").pluck().all()).toEqual(['2023.2']);
+    const audit = db.prepare("SELECT detail FROM audit_log WHERE action = 'rules.install' ORDER BY id DESC LIMIT 1").pluck().get() as string;
+    expect(JSON.parse(audit)).toMatchObject({ replaced: ['2023.1'] });
+    // After 2028-03-31 the basic parameters are still in force: the stay settles without 大额医补.
+    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson(3));
+    s.clock.set('2028-04-10T02:00:00Z');
+    const r = s.service.preview(s.cashier, example1Bill(person_id, { admission_date: '2028-04-01', discharge_date: '2028-04-10', costs: [{ date: '2028-04-10', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }] }));
+    expect(r.parts[0]!.not_paying).toEqual({ large_amount: 'not_in_force' });
+    expect(r.funds['basic']).toBe('143735.00');
   });
 });

@@ -19,7 +19,7 @@ export async function sampleSlip(overrides: Partial<SlipData> = {}): Promise<Sli
     act_pay_dedc: '900.00',
     fund_pay_sumamt: '159758.75',
     psn_cash_pay: '20241.25',
-    rules: { region_name: '达州市', versions: '2023.1', sample: true },
+    rules: { region_name: '达州市', versions: '2023.2', sample: true },
     offline: false,
     cashier: { code: 'cash1', name: '李收费' },
     settled_at: '2026-03-20T02:00:00.000Z',

@@ -56,11 +56,11 @@ describe('rule packages in the store', () => {
   it('installs the bundled packages on first start, once', () => {
     const s = makeStore();
     expect(s.service.rules.list().map((p) => [p.region, p.version, p.source, p.signature])).toEqual([
-      ['dazhou', '2023.1', 'bundled', 'bundled'],
-      ['deyang', '2026.1', 'bundled', 'bundled'],
-      ['jiangyin', '2020.1', 'bundled', 'bundled'],
-      ['kaifeng', '2024.1', 'bundled', 'bundled'],
-      ['qingyang', '2021.1', 'bundled', 'bundled'],
+      ['dazhou', '2023.2', 'bundled', 'bundled'],
+      ['deyang', '2026.2', 'bundled', 'bundled'],
+      ['jiangyin', '2020.2', 'bundled', 'bundled'],
+      ['kaifeng', '2024.2', 'bundled', 'bundled'],
+      ['qingyang', '2021.2', 'bundled', 'bundled'],
     ]);
     s.service.db.close();
     const again = s.reopen();
@@ -146,7 +146,7 @@ describe('settle', () => {
     ]);
     expect(db.prepare('SELECT kind, idempotency_key, status, attempts FROM outbox').all()).toEqual([{ kind: 'settlement', idempotency_key: number, status: 'queued', attempts: 0 }]);
     const record = s.service.record(number);
-    expect(record).toMatchObject({ status: 'settled', offline: true, operator_code: 'cash1', rule_versions: '2023.1', person_name: '张三' });
+    expect(record).toMatchObject({ status: 'settled', offline: true, operator_code: 'cash1', rule_versions: '2023.2', person_name: '张三' });
     expect(record.id_masked).toMatch(/^510102\*{8}\d{3}[\dX]$/);
     expect(s.service.result(s.cashier, number).trace.length).toBeGreaterThan(5);
     expect(s.service.verifyAudit()).toMatchObject({ ok: true });
@@ -262,7 +262,7 @@ describe('out-of-network claims (手工报销)', () => {
     expect(s.service.db.prepare('SELECT kind, idempotency_key FROM outbox').all()).toEqual([{ kind: 'manual_claim', idempotency_key: c.number }]);
   });
 
-  it('refuses a duplicate invoice of the same hospital and a claim past 德阳\'s two-year limit', () => {
+  it('refuses a duplicate invoice of the same hospital; past 德阳\'s two-year limit only the supplementary layer is forfeited (第十四条)', () => {
     const s = makeStore('2026-06-01T02:00:00Z');
     const { person_id } = s.service.recordPerson(s.clerk, deyangPerson(5));
     s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-20', medfee_sumamt: '1000.00' }]));
@@ -270,12 +270,19 @@ describe('out-of-network claims (手工报销)', () => {
     expect(dup).toMatchObject({ code: 'duplicate_invoice', field: 'invoices[0].invoice_no' });
     // The same number from another hospital is another invoice.
     s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }], { hospital_code: 'H888' }));
-    s.clock.set('2028-05-22T02:00:00Z');
-    const late = refusal(() => s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-9', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }])));
-    expect(late).toMatchObject({ code: 'filing_limit_exceeded', field: 'invoices[0].invoice_date' });
-    expect(late.message).toContain('德阳 第十四条');
+    // Filed on the last day (2026-05-21 + 24 months): every layer pays.
     s.clock.set('2028-05-21T02:00:00Z');
-    s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-9', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }]));
+    const onTime = s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-9', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]));
+    expect(onTime.result.parts[0]!.not_paying).toEqual({});
+    expect(onTime.result.funds['supplementary']).not.toBe('0.00');
+    // One day later: the supplementary layer is forfeited, basic and major illness still pay.
+    s.clock.set('2028-05-22T02:00:00Z');
+    const late = s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-10', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]));
+    expect(late.result.parts[0]!.not_paying).toEqual({ supplementary: 'filing_expired' });
+    expect(late.result.funds['supplementary']).toBe('0.00');
+    expect(late.result.funds['basic']).toBe(onTime.result.funds['basic']);
+    expect(late.result.funds['major_illness']).toBe(onTime.result.funds['major_illness']);
+    expect(late.result.trace.find((t) => t.step === 'filing_expired')?.article).toContain('德阳 第十四条');
   });
 });
 

@@ -347,7 +347,7 @@ describe('rule packages from the real insurer', () => {
   it('installs a newly published version, verified against the pinned key', async () => {
     const insurer = await insurerFor();
     const store = makeStore();
-    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.1.json', 'utf8'));
+    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = '2027.1';
     pkg.effective.from = '2027-01-01';
     const res = await fetch(`${insurer.url}/admin/rule-packages`, { method: 'POST', headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(pkg) });
@@ -364,7 +364,7 @@ describe('rule packages from the real insurer', () => {
   it('refuses everything from an insurer whose key is not pinned', async () => {
     const insurer = await insurerFor();
     const store = makeStore();
-    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.1.json', 'utf8'));
+    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = '2027.1';
     pkg.effective.from = '2027-01-01';
     await fetch(`${insurer.url}/admin/rule-packages`, { method: 'POST', headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(pkg) });
@@ -403,7 +403,7 @@ describe('crafted rule packages are refused with a reason; the installed rules s
   const spki = (k: KeyObject) => k.export({ format: 'der', type: 'spki' });
   const keyId = (k: KeyObject) => createHash('sha256').update(spki(k)).digest('hex').slice(0, 16);
   const pkgJson = (version = '2027.1') => {
-    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.1.json', 'utf8'));
+    const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = version;
     pkg.effective.from = '2027-01-01';
     return JSON.stringify(pkg);

@@ -9,7 +9,7 @@ import { loadConfig } from './config.js';
 import type { PrinterInfo } from '../../shared/settings.js';
 import { backupFolder, settingsHandlers, type LiveConfig } from './settings-handlers.js';
 import { DeskError } from '../../shared/errors.js';
-import { SCHEME_IDS } from '../../shared/rules/schema.js';
+import { SCHEME_IDS, layerPeriod } from '../../shared/rules/schema.js';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { OperatorInfo } from '../../shared/store/records.js';
 import { openDatabase } from '../store/db.js';
@@ -137,7 +137,10 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
           signature: row.signature,
           installed_at: row.installed_at,
           schemes: SCHEME_IDS.filter((s) => pkg.schemes[s] !== undefined),
-          layers: pkg.layers.map((l) => ({ id: l.id, name: l.name, field: l.fund.field, schemes: l.schemes, enrolment: l.eligibility?.requires === 'enrolment' ? l.eligibility.condition : null })),
+          layers: pkg.layers.map((l) => {
+            const period = layerPeriod(pkg, l);
+            return { id: l.id, name: l.name, field: l.fund.field, schemes: l.schemes, enrolment: l.eligibility?.requires === 'enrolment' ? l.eligibility.condition : null, effective_from: period.from, effective_to: period.to };
+          }),
           uses_sample_values: row.uses_sample_values,
         };
       });

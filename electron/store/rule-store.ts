@@ -35,12 +35,24 @@ export class RuleStore {
     private readonly clock: Clock,
   ) {}
 
-  /** First start: install the bundled packages that are not there yet. */
+  /**
+   * At start: install the bundled packages that are not there yet. A newer
+   * bundled version replaces the older bundled ones of its region (an app
+   * update: 2023.2 gives the basic parameters and each layer their own periods,
+   * domain.md §3 corrected 2026-11-30; left installed, the older one would win
+   * from its later start date). The insurer's packages are never touched.
+   */
   installBundled(): void {
     writeTransaction(this.db, () => {
       for (const raw of bundledPackages) {
         const pkg = parseRulePackage(raw);
-        if (!this.db.prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?').get(pkg.region.id, pkg.version)) this.insert(pkg, 'bundled', 'bundled');
+        if (this.db.prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?').get(pkg.region.id, pkg.version)) continue;
+        const replaced = this.db.prepare("SELECT version FROM rule_packages WHERE region = ? AND source = 'bundled'").pluck().all(pkg.region.id) as string[];
+        this.db.prepare("DELETE FROM rule_packages WHERE region = ? AND source = 'bundled'").run(pkg.region.id);
+        this.insert(pkg, 'bundled', 'bundled');
+        if (replaced.length > 0) {
+          appendAudit(this.db, { at: this.clock.now().toISOString(), operatorId: null, action: 'rules.install', entity: 'rule_package', entityId: `${pkg.region.id}/${pkg.version}`, detail: { signature: 'bundled', replaced } });
+        }
       }
     });
   }

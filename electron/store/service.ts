@@ -10,7 +10,8 @@ import { mkdirSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, 
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Decimal, ZERO, formatAmount, type Money } from '../../shared/money.js';
-import { yearOf } from '../../shared/dates.js';
+import { addMonths, yearOf, yearsBetween } from '../../shared/dates.js';
+import { enrolmentForYears, type Enrolment } from '../../shared/engine/insured.js';
 import { DeskError, fromZodError } from '../../shared/errors.js';
 import { settle } from '../../shared/engine/settle.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
@@ -270,10 +271,10 @@ export class DeskService {
       }
       this.db
         .prepare(
-          `INSERT INTO person_snapshots (person_id, region, scheme, retired, medical_assistance, enrolled, accumulators, as_of, source, operator_id, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO person_snapshots (person_id, region, scheme, retired, medical_assistance, enrolled, suspended_years, accumulators, as_of, source, operator_id, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(person.id, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), JSON.stringify(p.accumulators), new Date(p.as_of).toISOString(), p.source, session.operatorId, this.nowIso());
+        .run(person.id, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), JSON.stringify([...new Set(p.suspended_years)].sort()), JSON.stringify(p.accumulators), new Date(p.as_of).toISOString(), p.source, session.operatorId, this.nowIso());
       this.audit(session, 'person.record', 'person', String(person.id), { source: p.source, region: p.region, scheme: p.scheme });
       return { person_id: person.id, id_masked: maskIdNumber(id) };
     });
@@ -291,12 +292,13 @@ export class DeskService {
     this.can(session, 'history.search');
     const p = this.db.prepare('SELECT id, name, gender, id_masked FROM persons WHERE id = ?').get(personId) as { id: number; name: string; gender: 'M' | 'F' | null; id_masked: string } | undefined;
     if (!p) throw new DeskError('not_found', 'person_id', '参保人不存在', 'no such person');
-    const snap = this.db.prepare('SELECT region, scheme, retired, medical_assistance, enrolled, source, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1').get(personId) as {
+    const snap = this.db.prepare('SELECT region, scheme, retired, medical_assistance, enrolled, suspended_years, source, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1').get(personId) as {
       region: string;
       scheme: 'employee' | 'resident';
       retired: number;
       medical_assistance: number;
       enrolled: string;
+      suspended_years: string;
       source: 'cashier' | 'insurer';
       as_of: string;
     };
@@ -309,7 +311,8 @@ export class DeskService {
       scheme: snap.scheme,
       retired: snap.retired === 1,
       medical_assistance: snap.medical_assistance === 1,
-      enrolled: JSON.parse(snap.enrolled) as Record<string, boolean>,
+      enrolled: JSON.parse(snap.enrolled) as Record<string, Enrolment>,
+      suspended_years: JSON.parse(snap.suspended_years) as string[],
       source: snap.source,
       as_of: snap.as_of,
     };
@@ -335,8 +338,8 @@ export class DeskService {
 
   private snapshot(personId: number) {
     const row = this.db
-      .prepare('SELECT region, scheme, retired, medical_assistance, enrolled, accumulators, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1')
-      .get(personId) as { region: string; scheme: string; retired: number; medical_assistance: number; enrolled: string; accumulators: string; as_of: string } | undefined;
+      .prepare('SELECT region, scheme, retired, medical_assistance, enrolled, suspended_years, accumulators, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1')
+      .get(personId) as { region: string; scheme: string; retired: number; medical_assistance: number; enrolled: string; suspended_years: string; accumulators: string; as_of: string } | undefined;
     if (!row) throw new DeskError('not_found', 'person_id', '参保人不存在，请先登记参保信息', 'no such person: record the person first');
     return row;
   }
@@ -370,23 +373,35 @@ export class DeskService {
 
   // ── Settlement ───────────────────────────────────────────────────────────
 
-  private buildRequest(input: Pick<z.output<typeof settleInput>, 'person_id' | 'hospital_level' | 'admission_date' | 'discharge_date' | 'costs'>) {
+  private buildRequest(
+    input: Pick<z.output<typeof settleInput>, 'person_id' | 'hospital_level' | 'admission_date' | 'discharge_date' | 'costs'> & { prior_compensation?: Record<string, string>; claim_filed_on?: string },
+  ) {
     const snap = this.snapshot(input.person_id);
     const years = [...new Set(input.costs.map((c) => yearOf(c.date)))].sort();
     const rules = this.rules.ruleSet();
     // Only the flags of layers the region has: a flag recorded under an older package's layer is not an error at the window.
     const layerIds = new Set(rules.versions(snap.region).flatMap((p) => p.layers.map((l) => l.id)));
-    const enrolled = Object.fromEntries(Object.entries(JSON.parse(snap.enrolled) as Record<string, boolean>).filter(([id]) => layerIds.has(id)));
+    // Enrolment per year, limited to the stay's years (the record may hold many years; the request names only the stay's).
+    const recorded = Object.fromEntries(Object.entries(JSON.parse(snap.enrolled) as Record<string, Enrolment>).filter(([id]) => layerIds.has(id)));
+    const enrolled = enrolmentForYears(recorded, yearsBetween(input.admission_date, input.discharge_date));
     const ytd = this.ytd(input.person_id, years);
     for (const layers of Object.values(ytd)) for (const id of Object.keys(layers)) if (id !== BASIC_LAYER_ID && !layerIds.has(id)) delete layers[id];
     return {
       region: snap.region,
-      insured: { scheme: snap.scheme, retired: snap.retired === 1, medical_assistance: snap.medical_assistance === 1, enrolled },
+      insured: {
+        scheme: snap.scheme,
+        retired: snap.retired === 1,
+        medical_assistance: snap.medical_assistance === 1,
+        enrolled,
+        suspended_years: JSON.parse(snap.suspended_years) as string[],
+      },
       hospital_level: input.hospital_level,
       admission_date: input.admission_date,
       discharge_date: input.discharge_date,
       costs: input.costs,
       ytd,
+      ...(input.prior_compensation && Object.keys(input.prior_compensation).length > 0 ? { prior_compensation: input.prior_compensation } : {}),
+      ...(input.claim_filed_on ? { claim_filed_on: input.claim_filed_on } : {}),
     };
   }
 
@@ -640,9 +655,10 @@ export class DeskService {
           | undefined;
         if (dup) throw new DeskError('duplicate_invoice', `invoices[${i}].invoice_no`, `${c.hospital_name} 发票号 ${inv.invoice_no} 已在报销单 ${dup.number} 中报销过`, `invoice ${inv.invoice_no} of ${c.hospital_code} is already in claim ${dup.number}`);
       });
-      const request = this.buildRequest({ person_id: c.person_id, hospital_level: c.hospital_level, admission_date: c.admission_date, discharge_date: c.discharge_date, costs });
+      // Filed today: a layer's filing limit forfeits that layer only, in the engine (德阳 第十四条).
+      const request = this.buildRequest({ person_id: c.person_id, hospital_level: c.hospital_level, admission_date: c.admission_date, discharge_date: c.discharge_date, costs, claim_filed_on: today });
       const rules = this.rules.ruleSet();
-      // Filing limit stated by the rule package in force on each cost date (德阳 第十四条: 2 years).
+      // Packages before 2026-11-30 state one limit for the whole claim: refused as they said.
       c.invoices.forEach((inv, i) => {
         const limit = rules.versionFor(request.region, inv.invoice_date)?.manual_claims;
         if (!limit) return;
@@ -768,15 +784,4 @@ export class DeskService {
   verifyAudit(): AuditVerdict {
     return verifyAudit(this.db);
   }
-}
-
-
-/** The last day on which a claim for a cost on `date` may be filed: date + months (clamped to the month's end). */
-export function addMonths(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const total = y * 12 + (m - 1) + months;
-  const year = Math.floor(total / 12);
-  const month = (total % 12) + 1;
-  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return `${year}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
 }

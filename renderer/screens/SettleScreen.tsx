@@ -13,6 +13,7 @@ import type { PersonSummary } from '../../shared/store/records.js';
 import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, useRegionName, windowError } from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { importBill } from '../../shared/bill-import.js';
+import { enrolledIn, enrolmentYears } from '../../shared/engine/insured.js';
 
 interface CostRow {
   date: string;
@@ -37,6 +38,8 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const [discharge, setDischarge] = useState('');
   const [stay, setStay] = useState({ inpatient_no: '', ward: '', bed: '', diagnosis: '' });
   const [costs, setCosts] = useState<CostRow[]>([emptyCost('')]);
+  /** 江阴 二(三): paid by 公务员医疗补助 / 职工补充医疗保险 for this stay, per year (typed: the discharge year's; imported: per line's year). */
+  const [prior, setPrior] = useState<Record<string, string>>({});
   const [result, setResult] = useState<SettlementResult | null>(null);
   const [settled, setSettled] = useState<string | null>(null);
   const [layout, setLayout] = useState<'a5' | 'receipt80'>('a5');
@@ -49,8 +52,10 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     admission_date: admission,
     discharge_date: discharge,
     costs: costs.map((c) => ({ ...c, date: c.date || discharge })),
+    prior_compensation: Object.fromEntries(Object.entries(prior).filter(([, v]) => v.trim() !== '').map(([y, v]) => [y, v.trim()])),
     stay,
   });
+  const priorYear = (discharge || admission || status.today).slice(0, 4);
 
   const find = async () => {
     const found = await call('person.find', { id_number: idNumber.trim() });
@@ -101,6 +106,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     setRecording(false);
     setCosts([emptyCost('')]);
     setStay({ inpatient_no: '', ward: '', bed: '', diagnosis: '' });
+    setPrior({});
     setAdmission('');
     setDischarge('');
     setResult(null);
@@ -118,6 +124,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     if (b.discharge_date) setDischarge(b.discharge_date);
     if (b.hospital_level) setLevel(b.hospital_level);
     setCosts(b.costs);
+    setPrior(b.prior_compensation ?? {});
     setResult(null);
     setError(null);
   };
@@ -191,6 +198,9 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
               <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>
                 {t('settle.addLine')}
               </button>
+              <Field label={t('settle.priorCompensation', { year: priorYear })}>
+                <input inputMode="decimal" {...bind(error, `prior_compensation.${priorYear}`, 'amount')} data-field="prior_compensation" value={prior[priorYear] ?? ''} placeholder={t('settle.optional')} onChange={(e) => setPrior({ ...prior, [priorYear]: e.target.value })} />
+              </Field>
               <Field label={t('settle.importBill')}>
                 <input type="file" data-field="import" accept=".json,.csv,application/json,text/csv" onChange={(e) => void importFile(e.target.files?.[0])} />
               </Field>
@@ -247,9 +257,24 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
         {person.scheme === 'employee' && ` · ${person.retired ? t('person.retired') : t('person.working')}`}
         {person.medical_assistance && ` · ${t('person.assistance')}`}
       </div>
-      {enrolled.map((l) => (
-        <div key={l.id}>{person.enrolled[l.id] ? t('person.enrolled', { layer: fundName(l) }) : t('person.notEnrolled', { layer: fundName(l) })}</div>
-      ))}
+      {enrolled.flatMap((l) =>
+        enrolmentYears(person.enrolled[l.id]).map(({ year, enrolled: yes }) => (
+          <div key={`${l.id}-${year ?? 'all'}`} data-testid={`enrolment-${l.id}${year ? `-${year}` : ''}`}>
+            {year === null
+              ? yes
+                ? t('person.enrolled', { layer: fundName(l) })
+                : t('person.notEnrolled', { layer: fundName(l) })
+              : yes
+                ? t('person.enrolledIn', { layer: fundName(l), year })
+                : t('person.notEnrolledIn', { layer: fundName(l), year })}
+          </div>
+        )),
+      )}
+      {person.suspended_years.length > 0 && (
+        <div className="warn" data-testid="suspended">
+          {t('person.suspended', { years: person.suspended_years.join(', ') })}
+        </div>
+      )}
       <div className="muted">
         {t('person.source', { source: person.source === 'insurer' ? t('person.sourceInsurer') : t('person.sourceCashier'), date: person.as_of.slice(0, 10) })}
         <button type="button" className="link" onClick={onEdit}>
@@ -273,11 +298,16 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
   const [scheme, setScheme] = useState<'employee' | 'resident'>(existing?.scheme ?? version?.schemes[0] ?? 'employee');
   const [retired, setRetired] = useState(existing?.retired ?? false);
   const [assistance, setAssistance] = useState(existing?.medical_assistance ?? false);
-  const [enrolled, setEnrolled] = useState<Record<string, boolean>>(existing?.enrolled ?? {});
+  const year = today.slice(0, 4);
+  /** Enrolment for this year and last year (a stay over New Year touches both: 开封 第八条). */
+  const years = [String(Number(year) - 1), year];
+  const [enrolled, setEnrolled] = useState<Record<string, Record<string, boolean>>>(() =>
+    Object.fromEntries(Object.entries(existing?.enrolled ?? {}).map(([id, e]) => [id, Object.fromEntries(years.map((y) => [y, enrolledIn(e, Number(y))]))])),
+  );
   const [paid, setPaid] = useState('0.00');
   const [admissions, setAdmissions] = useState('0');
   const layers = (version?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(scheme));
-  const year = today.slice(0, 4);
+  const setEnrolledIn = (id: string, y: string, on: boolean) => setEnrolled({ ...enrolled, [id]: { ...enrolled[id], [y]: on } });
 
   const save = async () => {
     const p = await call('person.record', {
@@ -288,7 +318,7 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
       scheme,
       retired: scheme === 'employee' && retired,
       medical_assistance: assistance,
-      enrolled: Object.fromEntries(layers.map((l) => [l.id, enrolled[l.id] === true])),
+      enrolled: Object.fromEntries(layers.map((l) => [l.id, Object.fromEntries(years.map((y) => [y, enrolled[l.id]?.[y] === true]))])),
       accumulators: { [year]: { basic: { paid: paid.trim(), admissions: Number(admissions) } } },
       as_of: new Date().toISOString(),
       source: 'cashier',
@@ -336,11 +366,15 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
       <label className="check">
         <input type="checkbox" data-field="medical_assistance" checked={assistance} onChange={(e) => setAssistance(e.target.checked)} /> {t('person.assistance')}
       </label>
-      {layers.map((l) => (
-        <label className="check" key={l.id} title={l.enrolment ?? ''}>
-          <input type="checkbox" data-field={`enrolled.${l.id}`} checked={enrolled[l.id] === true} onChange={(e) => setEnrolled({ ...enrolled, [l.id]: e.target.checked })} /> {t('record.enrolledPaid', { layer: fundName(l) })}
-        </label>
-      ))}
+      {layers.flatMap((l) =>
+        [...years].reverse().map((y) => (
+          <label className="check" key={`${l.id}-${y}`} title={l.enrolment ?? ''}>
+            {/* This year's box keeps the plain name: the usual stay is within one year. */}
+            <input type="checkbox" data-field={y === year ? `enrolled.${l.id}` : `enrolled.${l.id}.${y}`} checked={enrolled[l.id]?.[y] === true} onChange={(e) => setEnrolledIn(l.id, y, e.target.checked)} />{' '}
+            {t('record.enrolledPaidYear', { layer: fundName(l), year: y })}
+          </label>
+        )),
+      )}
       <Field label={t('record.paidThisYear', { year })}>
         <input inputMode="decimal" {...bind(error, `accumulators.${year}.basic.paid`, 'amount')} value={paid} onChange={(e) => setPaid(e.target.value)} />
       </Field>

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { amountProblem } from '../money.js';
-import { isRealDate } from '../dates.js';
+import { isRealDate, yearsBetween } from '../dates.js';
+import { enrolmentValue, suspendedYears, type Enrolment } from './insured.js';
 import { DeskError, fromZodError, formatPath, type ErrorCode } from '../errors.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS, BASIC_LAYER_ID, type SchemeId, type HospitalLevel } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
@@ -77,13 +78,20 @@ export const settlementRequestSchema = z.strictObject({
     scheme: z.string(),
     retired: z.boolean(),
     medical_assistance: z.boolean(),
-    enrolled: z.record(layerKey, z.boolean()).optional(),
+    /** Per layer: a boolean for every year of the stay, or year → boolean (domain.md §3, eligibility per year). */
+    enrolled: z.record(layerKey, enrolmentValue).optional(),
+    /** Years in which basic benefits are suspended (达州 第十一条, 庆阳 四, 德阳 第九条). */
+    suspended_years: suspendedYears.optional(),
   }),
   hospital_level: hospitalLevel,
   admission_date: date,
   discharge_date: date,
   costs: z.array(cost),
   ytd: z.record(yearKey, yearAccumulators).optional(),
+  /** Paid for this stay by schemes not modelled here (公务员医疗补助, 职工补充医疗保险), per year (江阴 二(三)). */
+  prior_compensation: z.record(yearKey, amount).optional(),
+  /** Manual claims: the day the claim is filed, for the layers' filing limits (德阳 第十四条). */
+  claim_filed_on: date.optional(),
 });
 
 type RawRequest = z.infer<typeof settlementRequestSchema>;
@@ -104,12 +112,14 @@ export interface LayerAccumulator {
 
 export interface SettlementRequest {
   region: string;
-  insured: { scheme: SchemeId; retired: boolean; medical_assistance: boolean; enrolled: Record<string, boolean> };
+  insured: { scheme: SchemeId; retired: boolean; medical_assistance: boolean; enrolled: Record<string, Enrolment>; suspended_years: string[] };
   hospital_level: HospitalLevel;
   admission_date: string;
   discharge_date: string;
   costs: CostLine[];
   ytd: Record<string, Record<string, LayerAccumulator>>;
+  prior_compensation: Record<string, string>;
+  claim_filed_on: string | null;
 }
 
 function unknownLayer(field: string, id: string, region: string, known: Set<string>): DeskError {
@@ -136,9 +146,14 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
   // A layer id the region does not have is refused, not ignored: a misspelt
   // enrolment flag or accumulator would silently change the money.
   const layerIds = new Set<string>(rules.versions(req.region).flatMap((p) => p.layers.map((l) => l.id)));
-  for (const id of Object.keys(req.insured.enrolled ?? {})) {
+  const stayYears = yearsBetween(req.admission_date, req.discharge_date).map(String);
+  const outsideStay = (field: string, y: string) =>
+    new DeskError('invalid_field', field, `${y} 年不在住院期间（${req.admission_date} 至 ${req.discharge_date}）内`, `year ${y} is outside the stay ${req.admission_date}..${req.discharge_date}`);
+  for (const [id, e] of Object.entries(req.insured.enrolled ?? {})) {
     if (!layerIds.has(id)) throw unknownLayer(`insured.enrolled.${id}`, id, req.region, layerIds);
+    if (typeof e === 'object') for (const y of Object.keys(e)) if (!stayYears.includes(y)) throw outsideStay(`insured.enrolled.${id}.${y}`, y);
   }
+  for (const y of Object.keys(req.prior_compensation ?? {})) if (!stayYears.includes(y)) throw outsideStay(`prior_compensation.${y}`, y);
   for (const [year, layers] of Object.entries(req.ytd ?? {})) {
     for (const id of Object.keys(layers)) {
       if (id !== BASIC_LAYER_ID && !layerIds.has(id)) throw unknownLayer(`ytd.${year}.${id}`, id, req.region, layerIds);
@@ -159,11 +174,19 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
 
   return {
     region: req.region,
-    insured: { scheme: scheme as SchemeId, retired: req.insured.retired, medical_assistance: req.insured.medical_assistance, enrolled: req.insured.enrolled ?? {} },
+    insured: {
+      scheme: scheme as SchemeId,
+      retired: req.insured.retired,
+      medical_assistance: req.insured.medical_assistance,
+      enrolled: req.insured.enrolled ?? {},
+      suspended_years: req.insured.suspended_years ?? [],
+    },
     hospital_level: req.hospital_level,
     admission_date: req.admission_date,
     discharge_date: req.discharge_date,
     costs: req.costs,
     ytd: req.ytd ?? {},
+    prior_compensation: req.prior_compensation ?? {},
+    claim_filed_on: req.claim_filed_on ?? null,
   };
 }

@@ -37,7 +37,11 @@ export interface PartResult {
   act_pay_dedc: string;
   segments: Record<Segment, string>;
   funds: Record<string, string>;
+  /** Layers that paid nothing in this part and why: not in force on its dates, filed past the layer's limit, or not enrolled that year. */
+  not_paying: Record<string, NotPaying>;
 }
+
+export type NotPaying = 'not_in_force' | 'filing_expired' | 'not_enrolled';
 
 /** The national setlinfo fields (domain.md §2). */
 export interface NationalFields {

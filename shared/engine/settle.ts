@@ -9,27 +9,32 @@
  * rounded half-up to the cent and nothing else is.
  */
 import { Decimal, ZERO, toCents, formatAmount as fmt, formatRate, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
-import { yearOf } from '../dates.js';
+import { addMonths, yearOf } from '../dates.js';
 import { DeskError } from '../errors.js';
 import {
   BASIC_LAYER_ID,
   SEGMENT_NAMES,
   SCHEME_NAMES,
+  basicPeriod,
+  inPeriod,
+  layerPeriod,
+  periodText,
   type FundField,
   type LayerRules,
   type RulePackage,
   type Segment,
 } from '../rules/schema.js';
+import { enrolledIn } from './insured.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { compiled, type CompiledLayer, type CompiledPart } from '../rules/compiled.js';
 import { Accumulators } from './accumulators.js';
 import { parseSettlementRequest, type CostLine, type SettlementRequest } from './request.js';
-import type { FundPayment, NationalFields, PartResult, SettlementResult, TraceStep } from './result.js';
+import type { FundPayment, NationalFields, NotPaying, PartResult, SettlementResult, TraceStep } from './result.js';
 
 const LEVEL_NAMES = { 1: '一级', 2: '二级', 3: '三级' } as const;
 const ZERO_TEXT = '0.00';
 const SAMPLE = '〔样例值〕';
-const DECISION_PARTS = 'domain.md §3 决定：按（年度, 规则版本）分段结算';
+const DECISION_PARTS = 'domain.md §3 决定：按（年度, 当日生效的层级）分段结算';
 const DECISION_ONE_DEDUCTIBLE = 'domain.md §3 决定：每次住院只收取一次起付线，在第一段收取';
 
 export interface SettleOptions {
@@ -69,9 +74,14 @@ interface Cost extends CostTotals {
   date: string;
 }
 
+/** Why a layer of the scheme pays nothing for a part, decided per cost date. */
+type LayerStatus = 'pays' | 'not_in_force' | 'filing_expired';
+
 interface Part {
   year: number;
   pkg: RulePackage;
+  /** Every layer of the package for the scheme, in order, with its status on this part's dates. */
+  layers: { layer: LayerRules; status: LayerStatus }[];
   costs: Cost[];
 }
 
@@ -86,17 +96,25 @@ function parseCosts(lines: readonly CostLine[]): Cost[] {
   }));
 }
 
-/** Splits the costs into parts, one per (calendar year, rule version), in date order. */
+/**
+ * Splits the costs into parts, one per (calendar year, rule version, status of
+ * each layer on the cost's date), in date order (domain.md §3, corrected
+ * 2026-11-30). A cost is refused only where no basic parameters are in force
+ * on its date, or where the person's basic benefits are suspended that year.
+ */
 function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: RuleSet): Part[] {
   const order = [...costs].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.index - b.index));
   const parts: Part[] = [];
+  const suspended = new Set(req.insured.suspended_years);
+  let lastKey = '';
   for (const c of order) {
     const pkg = rules.versionFor(req.region, c.date);
-    if (!pkg) {
+    const basic = pkg?.schemes[req.insured.scheme];
+    if (!pkg || (basic && !inPeriod(basicPeriod(pkg, basic), c.date))) {
       const region = rules.versions(req.region)[0]?.region.name ?? req.region;
-      throw new DeskError('no_rule_in_force', `costs[${c.index}].date`, `${region} 在 ${c.date} 没有生效的规则版本`, `no rule version of ${req.region} is in force on ${c.date}`);
+      throw new DeskError('no_rule_in_force', `costs[${c.index}].date`, `${region} 在 ${c.date} 没有生效的基本医保规则`, `no basic rules of ${req.region} are in force on ${c.date}`);
     }
-    if (pkg.schemes[req.insured.scheme] === undefined) {
+    if (basic === undefined) {
       throw new DeskError(
         'scheme_not_covered',
         'insured.scheme',
@@ -105,11 +123,30 @@ function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: R
       );
     }
     const year = yearOf(c.date);
+    if (suspended.has(String(year))) {
+      throw new DeskError(
+        'benefits_suspended',
+        `costs[${c.index}].date`,
+        `参保人 ${year} 年基本医保待遇暂停（等待期或中断缴费），${c.date} 的费用不能按医保结算：请按自费收取，或待遇恢复后办理手工报销`,
+        `the person's basic benefits are suspended in ${year} (waiting period or arrears): the cost of ${c.date} cannot be settled by insurance; take it as self-pay, or file a manual claim once benefits are restored`,
+      );
+    }
+    const layers = pkg.layers.filter((l) => l.schemes.includes(req.insured.scheme)).map((layer) => ({ layer, status: layerStatus(req, pkg, layer, c.date) }));
+    const key = `${year}|${pkg.region.id}/${pkg.version}|${layers.map((l) => l.status).join(',')}`;
     const last = parts[parts.length - 1];
-    if (last && last.year === year && last.pkg === pkg) last.costs.push(c);
-    else parts.push({ year, pkg, costs: [c] });
+    if (last && key === lastKey) last.costs.push(c);
+    else parts.push({ year, pkg, layers, costs: [c] });
+    lastKey = key;
   }
   return parts;
+}
+
+/** Whether a layer pays for a cost of this date: its own period, then (manual claims) its filing limit. */
+function layerStatus(req: SettlementRequest, pkg: RulePackage, layer: LayerRules, date: string): LayerStatus {
+  if (!inPeriod(layerPeriod(pkg, layer), date)) return 'not_in_force';
+  const limit = layer.filing_limit;
+  if (limit && req.claim_filed_on !== null && req.claim_filed_on > addMonths(date, limit.months)) return 'filing_expired';
+  return 'pays';
 }
 
 function totals(costs: readonly CostTotals[]): CostTotals {
@@ -147,7 +184,14 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
   const parts = splitIntoParts(req, costs, rules);
   const acc = Accumulators.fromJson(req.ytd);
   const trace = new Trace(options.trace ?? true);
-  const settled = parts.map((part, index) => settlePart(req, part, index, parts.length, acc, trace));
+  // Prior compensation per year, consumed by the layers that are net of it, across the year's parts (江阴 二(三)).
+  const priors = new Map<number, PriorLeft>();
+  const priorLeft = (year: number): PriorLeft => {
+    let p = priors.get(year);
+    if (!p) priors.set(year, (p = { left: new Decimal(req.prior_compensation[String(year)] ?? '0') }));
+    return p;
+  };
+  const settled = parts.map((part, index) => settlePart(req, part, index, parts.length, acc, trace, priorLeft));
 
   const first = parts[0]!.pkg;
   const all = totals(costs);
@@ -220,7 +264,7 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
   };
 }
 
-function settlePart(req: SettlementRequest, part: Part, index: number, partCount: number, acc: Accumulators, trace: Trace): SettledPart {
+function settlePart(req: SettlementRequest, part: Part, index: number, partCount: number, acc: Accumulators, trace: Trace, priorLeft: (year: number) => PriorLeft): SettledPart {
   const { pkg, year } = part;
   const scheme = req.insured.scheme;
   const level = req.hospital_level;
@@ -234,7 +278,14 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   let usesSample = rules.status === 'sample';
 
   if (partCount > 1) {
-    say('settlement', 'part', () => `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起）`, DECISION_PARTS);
+    say(
+      'settlement',
+      'part',
+      () =>
+        `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起）` +
+        `；本段支付的层级：${['基本医保', ...part.layers.filter((l) => l.status === 'pays').map((l) => l.layer.name)].join('、')}`,
+      DECISION_PARTS,
+    );
   } else {
     say('settlement', 'part', () => `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`, null);
   }
@@ -250,6 +301,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
 
   // Deductible: once per admission, in the first part (domain.md §3).
   const ytd = acc.year(year);
+  const prior = priorLeft(year);
   const sample = rules.status === 'sample' ? SAMPLE : '';
   let D: Money;
   if (index === 0) {
@@ -310,14 +362,33 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     null,
   );
 
-  // Layers, in the package's order.
-  const layers = pkg.layers.filter((l) => l.schemes.includes(scheme));
+  // Layers, in the package's order; a layer not in force (or forfeited) on this part's dates pays nothing and says why.
+  const layers = part.layers.map((l) => l.layer);
   const thisPart = new Map<string, Money>([[BASIC_LAYER_ID, basic]]);
   const baseAdded = new Map<string, Money>();
-  for (const layer of layers) {
-    const outcome = settleLayer(req, layer, compiled(pkg).layers.get(layer)!, year, segments, acc, thisPart, trace.enabled, (step, text, article) =>
-      say(layer.id, step, text, article),
-    );
+  const notPaying: Record<string, NotPaying> = {};
+  for (const { layer, status } of part.layers) {
+    const lsay = (step: string, text: Text, article: string | null) => say(layer.id, step, text, article);
+    if (status === 'not_in_force') {
+      const p = layerPeriod(pkg, layer);
+      lsay('not_in_force', () => `${layer.name}：${firstDate === lastDate ? firstDate : `${firstDate} 至 ${lastDate}`} 不在本层有效期（${periodText(p)}）内，本段不予支付`, p.article ?? null);
+      thisPart.set(layer.id, ZERO);
+      notPaying[layer.id] = 'not_in_force';
+      continue;
+    }
+    if (status === 'filing_expired') {
+      const limit = layer.filing_limit!;
+      lsay(
+        'filing_expired',
+        () => `${layer.name}：费用发生于 ${firstDate}，申请日 ${req.claim_filed_on} 已超过 ${limit.months} 个月的申请期限（截至 ${addMonths(firstDate, limit.months)}），本层视为放弃，其他层级照常支付`,
+        limit.article,
+      );
+      thisPart.set(layer.id, ZERO);
+      notPaying[layer.id] = 'filing_expired';
+      continue;
+    }
+    const outcome = settleLayer(req, layer, compiled(pkg).layers.get(layer)!, year, segments, acc, thisPart, prior, trace.enabled, lsay);
+    if (outcome.notEnrolled) notPaying[layer.id] = 'not_enrolled';
     thisPart.set(layer.id, outcome.pay);
     if (outcome.bandedBase) baseAdded.set(layer.id, outcome.bandedBase);
     usesSample ||= outcome.usesSample;
@@ -331,6 +402,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     for (const layer of [...layers].reverse()) {
       if (excess.isZero()) break;
       const pay = thisPart.get(layer.id)!;
+      if (pay.isZero()) continue;
       const cut = minMoney(pay, excess);
       thisPart.set(layer.id, pay.minus(cut));
       excess = excess.minus(cut);
@@ -342,7 +414,8 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   // Commit this part's movements to the accumulators before the next part.
   ytd.basicPaid = ytd.basicPaid.plus(basic);
   if (index === 0) ytd.admissions += 1;
-  for (const layer of layers) {
+  for (const { layer, status } of part.layers) {
+    if (status !== 'pays') continue;
     const l = acc.layer(year, layer.id);
     l.paid = l.paid.plus(thisPart.get(layer.id)!);
     const added = baseAdded.get(layer.id);
@@ -365,6 +438,7 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     act_pay_dedc: fmt(D),
     segments: { deductible: fmt(segments.deductible), coinsurance: fmt(segments.coinsurance), over_cap: fmt(segments.over_cap) },
     funds,
+    not_paying: notPaying,
   };
   return { result, paid: thisPart, deductible: D };
 }
@@ -376,7 +450,13 @@ interface SettledPart {
   deductible: Money;
 }
 
+/** What is left of a year's prior compensation to take off the bases that are net of it. */
+interface PriorLeft {
+  left: Money;
+}
+
 interface LayerOutcome {
+  notEnrolled?: boolean;
   pay: Money;
   /** The base this claim adds to the layer's cumulative banded base, if it has a banded part. */
   bandedBase: Money | null;
@@ -391,15 +471,17 @@ function settleLayer(
   segments: Record<Segment, Money>,
   acc: Accumulators,
   thisPart: Map<string, Money>,
+  prior: PriorLeft,
   tracing: boolean,
   say: (step: string, text: Text, article: string | null) => void,
 ): LayerOutcome {
-  // Eligibility (开封 第八、九条, 庆阳 六(三), 德阳 第三条): not eligible, no payment, no accumulation.
+  // Eligibility per calendar year (开封 第八、九条, 庆阳 六(三), 德阳 第三、九条): not eligible, no payment, no accumulation.
   const eligibility = layer.eligibility;
-  const eligible = eligibility === null || (eligibility.requires === 'enrolment' ? req.insured.enrolled[layer.id] === true : req.insured.medical_assistance);
+  const eligible = eligibility === null || (eligibility.requires === 'enrolment' ? enrolledIn(req.insured.enrolled[layer.id], year) : req.insured.medical_assistance);
   if (!eligible && eligibility) {
-    say('eligibility', () => `${layer.name}：不符合享受条件（${eligibility.condition}），本层不予支付`, eligibility.article);
-    return { pay: ZERO, bandedBase: null, usesSample: false };
+    const forYear = eligibility.requires === 'enrolment' ? `${year} 年` : '';
+    say('eligibility', () => `${layer.name}：${forYear}不符合享受条件（${eligibility.condition}），本层不予支付`, eligibility.article);
+    return { pay: ZERO, bandedBase: null, usesSample: false, notEnrolled: eligibility.requires === 'enrolment' };
   }
 
   // Modifiers for groups of people (江阴: medical-assistance recipients).
@@ -418,12 +500,23 @@ function settleLayer(
   let raw = ZERO;
   let bandedBase: Money | null = null;
   layer.parts.forEach((part, partIndex) => {
-    usesSample ||= part.status === 'sample';
+    const byYear = part.threshold_by_year?.[String(year)];
+    const status = byYear?.status ?? part.status;
+    usesSample ||= status === 'sample';
     let base = segments[part.base[0]!];
     for (let i = 1; i < part.base.length; i++) base = base.plus(segments[part.base[i]!]);
+    // 江阴 二(三): the base is what is left after the other schemes; never below zero.
+    if (layer.net_of_prior && prior.left.greaterThan(0)) {
+      const taken = minMoney(prior.left, base);
+      const gross = base;
+      base = base.minus(taken);
+      prior.left = prior.left.minus(taken);
+      say('net_of_prior', () => `${layer.name}：基数扣除其他补偿（公务员医疗补助、职工补充医疗保险等）${fmt(taken)}：${fmt(gross)} − ${fmt(taken)} = ${fmt(base)}`, part.article);
+    }
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;
-    const { pay, lines } = applyBands(numbers.parts[partIndex]!, before, base, thresholdFactor, rateAdd, tracing);
+    const compiledPart = numbers.parts[partIndex]!;
+    const { pay, lines } = applyBands(byYear ? { ...compiledPart, threshold: new Decimal(byYear.amount) } : compiledPart, before, base, thresholdFactor, rateAdd, tracing);
     raw = raw.plus(pay);
     say(
       part.kind,
@@ -432,9 +525,10 @@ function settleLayer(
         const where =
           part.kind === 'banded' ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}` : `基数（${baseName}）本次 ${fmt(base)}`;
         const none = base.isZero() ? '基数为 0，不支付' : '未超过起付标准，不支付';
-        return `${layer.name}：${where}；${lines.length > 0 ? lines.join('；') : none}${part.status === 'sample' ? SAMPLE : ''}`;
+        const threshold = byYear ? `${year} 年起付标准 ${fmt(new Decimal(byYear.amount))}${byYear.status === 'published' ? '（公布值）' : ''}；` : '';
+        return `${layer.name}：${threshold}${where}；${lines.length > 0 ? lines.join('；') : none}${status === 'sample' ? SAMPLE : ''}`;
       },
-      part.article,
+      byYear?.article ?? part.article,
     );
   });
   let pay = toCents(raw);

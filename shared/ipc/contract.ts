@@ -28,6 +28,9 @@ export interface RuleLayerSummary {
   schemes: SchemeId[];
   /** Condition text when the layer requires enrolment (shown next to the enrolment box), else null. */
   enrolment: string | null;
+  /** The layer's own period (the package's where it states none): domain.md §3, corrected 2026-11-30. */
+  effective_from: string;
+  effective_to: string | null;
 }
 
 export interface RuleVersionSummary {

@@ -76,6 +76,17 @@ const fund = z.strictObject({
 
 const perLevel = <T extends z.ZodType>(value: T) => z.strictObject({ '1': value, '2': value, '3': value });
 
+/**
+ * When a part of the package is in force (domain.md §3, corrected 2026-11-30):
+ * the basic parameters and each layer have their own period. Absent (packages
+ * before 2026-11-30): the package's own period.
+ */
+const period = z.strictObject({
+  from: isoDate,
+  to: isoDate.nullable(),
+  article: text.optional().describe('the policy article that sets the period'),
+});
+
 const basicRules = z.strictObject({
   fund,
   deductible: perLevel(amount).describe('起付线 per hospital level'),
@@ -85,6 +96,7 @@ const basicRules = z.strictObject({
   annual_cap: amount.describe('统筹基金年度最高支付限额'),
   status: valueStatus,
   article: text,
+  effective: period.optional().describe("when these basic parameters are in force; absent = the package's period"),
 });
 
 const band = z.strictObject({
@@ -96,6 +108,11 @@ const layerPart = z.strictObject({
   kind: z.enum(['banded', 'flat']).describe('banded: bands apply to the cumulative base of the year; flat: to this claim alone'),
   base: z.array(z.enum(SEGMENTS)).min(1).describe('segments summed into the base'),
   threshold: amount.describe('起付标准: where the first band starts'),
+  /** A year whose threshold is set (or published) apart from the default, e.g. 江阴's published 2020 value. */
+  threshold_by_year: z
+    .record(z.string().regex(/^\d{4}$/, { message: '年度须为四位数字' }), z.strictObject({ amount, status: valueStatus, article: text }))
+    .optional()
+    .describe('per calendar year: the threshold and whether it is published; other years use threshold and status'),
   bands: z.array(band).min(1),
   status: valueStatus,
   article: text,
@@ -128,6 +145,13 @@ const layer = z.strictObject({
   annual_cap: cap.nullable(),
   combined_cap: combinedCap.nullable(),
   modifiers: z.array(modifier),
+  effective: period.optional().describe("when this layer is in force; absent = the package's period"),
+  net_of_prior: z.boolean().optional().describe("the base is net of the request's prior_compensation for the year (江阴 二(三))"),
+  filing_limit: z
+    .strictObject({ months: z.number().int().min(1).max(120), article: text })
+    .nullable()
+    .optional()
+    .describe('a manual claim filed later than this many months after a cost date gets nothing from this layer for that cost (德阳 第十四条)'),
 });
 
 export const rulePackageSchema = z
@@ -145,7 +169,7 @@ export const rulePackageSchema = z
       .strictObject({ filing_limit_months: z.number().int().min(1).max(120), article: text })
       .nullable()
       .optional()
-      .describe('out-of-network claims must be filed within this many months of the cost date'),
+      .describe('packages before 2026-11-30 only: a whole claim past this many months is refused; newer packages set filing_limit per layer'),
     notes: z.array(text),
   })
   .superRefine((pkg, ctx) => {
@@ -155,6 +179,11 @@ export const rulePackageSchema = z
     if (pkg.effective.to !== null && pkg.effective.to < pkg.effective.from) {
       problem(['effective', 'to'], '失效日期早于生效日期', 'effective.to is before effective.from');
     }
+    const checkPeriod = (p: z.infer<typeof period> | undefined, path: PropertyKey[]) => {
+      if (p && p.to !== null && p.to < p.from) problem([...path, 'to'], '失效日期早于生效日期', 'effective.to is before effective.from');
+    };
+    for (const s of SCHEME_IDS) checkPeriod(pkg.schemes[s]?.effective, ['schemes', s, 'effective']);
+    pkg.layers.forEach((l, i) => checkPeriod(l.effective, ['layers', i, 'effective']));
     const schemes = SCHEME_IDS.filter((s) => pkg.schemes[s] !== undefined);
     if (schemes.length === 0) problem(['schemes'], '至少需要一个险种', 'at least one scheme is required');
     for (const s of schemes) {
@@ -204,4 +233,23 @@ export type RulePackage = z.infer<typeof rulePackageSchema>;
 export type BasicRules = z.infer<typeof basicRules>;
 export type LayerRules = z.infer<typeof layer>;
 export type LayerPartRules = z.infer<typeof layerPart>;
+export type Period = z.infer<typeof period>;
+
+/** The basic parameters' period (the package's where the package states none). */
+export function basicPeriod(pkg: RulePackage, basic: BasicRules): Period {
+  return basic.effective ?? pkg.effective;
+}
+
+/** A layer's period (the package's where the package states none). */
+export function layerPeriod(pkg: RulePackage, layer: LayerRules): Period {
+  return layer.effective ?? pkg.effective;
+}
+
+export function inPeriod(p: Period, date: string): boolean {
+  return p.from <= date && (p.to === null || date <= p.to);
+}
+
+export function periodText(p: Period): string {
+  return p.to === null ? `${p.from} 起` : `${p.from} 至 ${p.to}`;
+}
 export type HospitalLevel = 1 | 2 | 3;

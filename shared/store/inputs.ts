@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AMOUNT_PATTERN } from '../money.js';
 import { isRealDate } from '../dates.js';
+import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
@@ -37,7 +38,8 @@ export const recordPersonInput = z.strictObject({
   scheme: z.enum(SCHEME_IDS),
   retired: z.boolean(),
   medical_assistance: z.boolean(),
-  enrolled: z.record(layerKey, z.boolean()).default({}),
+  enrolled: z.record(layerKey, enrolmentValue).default({}),
+  suspended_years: suspendedYears.default([]),
   /** The insurer's year-to-date accumulators, as of `as_of` (layer id → values). */
   accumulators: z.record(yearKey, z.record(layerKey, accumulator)).default({}),
   as_of: z.iso.datetime({ offset: true }),
@@ -52,6 +54,8 @@ export const settleInput = z.strictObject({
   admission_date: date,
   discharge_date: date,
   costs: z.array(costLine).min(1).max(400),
+  /** Paid for this stay by schemes not modelled here (公务员医疗补助 …), per year (江阴 二(三)). */
+  prior_compensation: z.record(yearKey, amount).default({}),
   /** Settled while the link to the insurer is down (脱机结算). */
   offline: z.boolean().default(false),
   /** For the slip: inpatient number, ward, bed, diagnosis (from the hospital system). */

@@ -1,4 +1,5 @@
 /** What the store returns to the window: records as the UI and the IPC contract see them. */
+import type { Enrolment } from '../engine/insured.js';
 import type { OperatorRole } from './inputs.js';
 
 export interface OperatorInfo {
@@ -53,7 +54,10 @@ export interface PersonSummary {
   scheme: 'employee' | 'resident';
   retired: boolean;
   medical_assistance: boolean;
-  enrolled: Record<string, boolean>;
+  /** Per layer: every year, or year → enrolled (domain.md §3). */
+  enrolled: Record<string, Enrolment>;
+  /** Years in which basic benefits are suspended. */
+  suspended_years: string[];
   source: 'cashier' | 'insurer';
   as_of: string;
 }

@@ -24,6 +24,7 @@ import { AMOUNT_PATTERN } from '../money.js';
 import { isRealDate } from '../dates.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
 import { isValidIdNumber } from './id-number.js';
+import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 
 // ── Constants ───────────────────────────────────────────────────────────────
 
@@ -222,8 +223,10 @@ export const personSnapshot = z.strictObject({
   scheme: z.enum(SCHEME_IDS),
   retired: z.boolean(),
   medical_assistance: z.boolean(),
-  /** insured.enrolled.<layer id> of the engine's request (domain.md §3, eligibility). */
-  enrolled: z.record(layerId, z.boolean()),
+  /** insured.enrolled.<layer id> of the engine's request: every year, or year → enrolled (domain.md §3, eligibility per year). */
+  enrolled: z.record(layerId, enrolmentValue),
+  /** Years in which the person's basic benefits are suspended (waiting period, arrears); absent from an insurer before 2026-11-30: none. */
+  suspended_years: suspendedYears.default([]),
   /** Every requested year is present; a layer missing from a year is zero. */
   accumulators: ytdOut,
   /** Includes every claim the insurer had received at this time. */
@@ -242,12 +245,20 @@ const accumulatorIn = z.strictObject({ paid: amountIn.optional(), base: amountIn
  */
 export const settlementRequestWire = z.strictObject({
   region: regionId,
-  insured: z.strictObject({ scheme: z.enum(SCHEME_IDS), retired: z.boolean(), medical_assistance: z.boolean(), enrolled: z.record(layerId, z.boolean()).optional() }),
+  insured: z.strictObject({
+    scheme: z.enum(SCHEME_IDS),
+    retired: z.boolean(),
+    medical_assistance: z.boolean(),
+    enrolled: z.record(layerId, enrolmentValue).optional(),
+    suspended_years: suspendedYears.optional(),
+  }),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   admission_date: businessDate,
   discharge_date: businessDate,
   costs: z.array(costLine).min(1).max(400),
   ytd: z.record(yearKey, z.record(layerId, accumulatorIn)).optional(),
+  prior_compensation: z.record(yearKey, amountIn).optional(),
+  claim_filed_on: businessDate.optional(),
 });
 /** The terminal's result, without its trace; kept as sent. The insurer reads these fields. */
 export const terminalResult = z.looseObject({

@@ -3,6 +3,7 @@ import { sql as initial } from './0001-initial.js';
 import { sql as slips } from './0002-slips.js';
 import { sql as historyIndex } from './0003-history-index.js';
 import { sql as sync } from './0004-sync.js';
+import { sql as benefitYears } from './0005-benefit-years.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002-slips', sql: slips },
   { name: '0003-history-index', sql: historyIndex },
   { name: '0004-sync', sql: sync },
+  { name: '0005-benefit-years', sql: benefitYears },
 ];

@@ -1,0 +1,44 @@
+/**
+ * What the request says about the person per calendar year (domain.md §3,
+ * corrected 2026-11-30): enrolment in a conditional layer per year (开封 第八条:
+ * benefits for year Y need Y−1's contribution), years in which basic benefits
+ * are suspended (达州 第十一条, 庆阳 四, 德阳 第九条). One declaration, used by the
+ * engine's request, the person record, the sync protocol and the reference insurer.
+ */
+import { z } from 'zod';
+import { unionMessage } from '../errors.js';
+
+export const YEAR_PATTERN = /^\d{4}$/;
+
+const year = z.string().refine((s) => YEAR_PATTERN.test(s), { message: '年度须为四位数字，如 "2026"', params: { code: 'invalid_field', en: 'year must be four digits such as "2026"' } });
+
+/** true/false for every year the stay touches, or year → enrolled (a year left out is not enrolled). */
+export const enrolmentValue = z.union([z.boolean(), z.record(year, z.boolean())], {
+  error: unionMessage('参保标志须为 true/false，或按年度写成 {"2026": true}', 'enrolment must be true/false, or per year such as {"2026": true}'),
+});
+export type Enrolment = z.infer<typeof enrolmentValue>;
+
+/** Years ("2026") in which basic benefits are suspended: waiting period, arrears. */
+export const suspendedYears = z.array(year).max(200);
+
+export function enrolledIn(e: Enrolment | undefined, y: number): boolean {
+  if (e === undefined) return false;
+  return typeof e === 'boolean' ? e : e[String(y)] === true;
+}
+
+/** The person's enrolment limited to the stay's years (a request may not name a year outside the stay). */
+export function enrolmentForYears(all: Readonly<Record<string, Enrolment>>, years: readonly number[]): Record<string, Enrolment> {
+  const out: Record<string, Enrolment> = {};
+  for (const [layer, e] of Object.entries(all)) {
+    out[layer] = typeof e === 'boolean' ? e : Object.fromEntries(years.filter((y) => String(y) in e).map((y) => [String(y), e[String(y)]!]));
+  }
+  return out;
+}
+
+/** How enrolment reads for a year, for the window and slips: "2025 ✓ · 2026 ✗" or a single flag. */
+export function enrolmentYears(e: Enrolment | undefined): { year: string | null; enrolled: boolean }[] {
+  if (e === undefined || typeof e === 'boolean') return [{ year: null, enrolled: e === true }];
+  return Object.keys(e)
+    .sort()
+    .map((y) => ({ year: y, enrolled: e[y] === true }));
+}
