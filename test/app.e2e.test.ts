@@ -141,6 +141,62 @@ describe('the app in Chromium', () => {
     });
   }
 
+  it('records enrolment per year (开封 第八条): last year paid, this year not; the card and the result say so', async () => {
+    await asCashier();
+    const last = String(Number(year) - 1);
+    await page.fill('[data-field="id_number"]', idNumber(30));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-field="name"]').count()).toBe(1);
+    await page.fill('[data-field="name"]', '患者按年');
+    await page.selectOption('[data-field="region"]', 'kaifeng');
+    await page.check(`[data-field="enrolled.large_amount.${last}"]`);
+    expect(await page.isChecked('[data-field="enrolled.large_amount"]')).toBe(false);
+    await shot('03c-enrolment-per-year');
+    await page.click('button:has-text("保存参保信息")');
+    await expect.poll(() => page.textContent(`[data-testid="enrolment-large_amount-${last}"]`)).toContain(`${last} 年已参保`);
+    expect(await page.textContent(`[data-testid="enrolment-large_amount-${year}"]`)).toContain(`${year} 年未参保/未缴费`);
+    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+    await page.fill('[data-field="discharge_date"]', today);
+    await page.fill('[data-field="costs[0].medfee_sumamt"]', '300000.00');
+    await page.keyboard.press('F5');
+    await expect.poll(() => page.locator('[data-testid="fund-why-large_amount"]').count()).toBe(1);
+    expect(await page.textContent('[data-testid="fund-large_amount"]')).toBe('0.00');
+    expect(await page.textContent('[data-testid="fund-why-large_amount"]')).toBe(`${year} 年：未参保或未缴费，不支付`);
+  });
+
+  it('takes other compensation on the bill (江阴 二(三)): the major-illness base is net of it, as the engine computes', async () => {
+    e2e.seedOperators(CASHIER);
+    const { id_number } = e2e.seedPerson(CASHIER, { seed: 31, name: '患者江阴', region: 'jiangyin', scheme: 'resident' });
+    await e2e.open();
+    await signIn(CASHIER);
+    await page.fill('[data-field="id_number"]', id_number);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[data-testid="person"]')).toContain('患者江阴');
+    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+    await page.fill('[data-field="discharge_date"]', today);
+    await page.fill('[data-field="costs[0].medfee_sumamt"]', '150000.00');
+    await page.fill('[data-field="costs[0].fulamt_ownpay_amt"]', '5000.00');
+    await page.fill('[data-field="costs[0].overlmt_selfpay"]', '1000.00');
+    await page.fill('[data-field="costs[0].preselfpay_amt"]', '4000.00');
+    await page.fill('[data-field="prior_compensation"]', '20000.00');
+    await page.keyboard.press('F5');
+    const expected = settle(
+      {
+        region: 'jiangyin',
+        insured: { scheme: 'resident', retired: false, medical_assistance: false },
+        hospital_level: 3,
+        admission_date: `${year}-01-02`,
+        discharge_date: today,
+        costs: [{ date: today, medfee_sumamt: '150000.00', fulamt_ownpay_amt: '5000.00', overlmt_selfpay: '1000.00', preselfpay_amt: '4000.00' }],
+        prior_compensation: { [year]: '20000.00' },
+      },
+      bundledRuleSet(),
+    );
+    await expect.poll(() => page.textContent('[data-testid="fund-major_illness"]')).toBe(expected.funds['major_illness']);
+    expect(await page.textContent('ol.trace')).toContain('基数扣除其他补偿');
+    await shot('03d-prior-compensation');
+  });
+
   it('imports a bill exported by the hospital system (CSV) into the cost lines', async () => {
     e2e.seedOperators(CASHIER);
     e2e.seedPerson(CASHIER, { seed: 11, name: '患者开封', region: 'kaifeng' });

@@ -91,7 +91,9 @@ describe('one test per article', () => {
     expect(bill().funds['major_illness']).toBe('18990.00');
     const net = bill({ '2026': '20000.00' });
     expect(net.funds['major_illness']).toBe('6990.00');
-    expect(net.trace.find((t) => t.step === 'net_of_prior')!.text).toContain('49650.00 − 20000.00 = 29650.00');
+    const netting = net.trace.find((t) => t.step === 'net_of_prior')!;
+    expect(netting.text).toContain('49650.00 − 20000.00 = 29650.00');
+    expect(netting.article).toContain('江阴 二(三)');
     // More than the base: the base is zero, never negative.
     expect(bill({ '2026': '60000.00' }).funds['major_illness']).toBe('0.00');
     // Thresholds after 2020 are samples until the insurer says otherwise; 2020's is published.

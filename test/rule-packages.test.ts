@@ -149,9 +149,14 @@ describe('packages before 2026-11-30 (no per-layer periods)', () => {
 
   it('still loads: every layer and the basic parameters take the package period', () => {
     const rules = RuleSet.fromPackages([older()]);
-    const r = settle(request({ region: 'dazhou', costs: [{ date: '2026-03-20', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }] }), rules);
+    const r = settle(request({ region: 'dazhou', total: '180000.00', fulamt: '6000.00', preself: '4000.00' }), rules);
     expect(r.funds).toEqual({ basic: '143735.00', large_amount: '16023.75' });
-    expect(() => settle(request({ region: 'dazhou', admission_date: '2028-04-01', discharge_date: '2028-04-01', costs: [{ date: '2028-04-01', medfee_sumamt: '1.00', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] }), rules)).toThrow(/2028-04-01/);
+    try {
+      settle(request({ region: 'dazhou', admission: '2028-04-01', discharge: '2028-04-01', total: '1.00' }), rules);
+      throw new Error('settled after the package ended');
+    } catch (e) {
+      expect((e as DeskError).body).toMatchObject({ code: 'no_rule_in_force', field: 'costs[0].date' });
+    }
   });
 
   it('a newer bundled version replaces the older bundled one at start (audited); the insurer would be left alone', () => {

@@ -44,6 +44,15 @@ export function ResultView({ result }: { result: SettlementResult }) {
             <tr key={f.layer}>
               <th title={f.name}>
                 {fundName(f)} <small>{f.field}</small>
+                {/* Why this fund paid nothing for a part: not in force, filed too late, not enrolled that year. */}
+                {result.parts.flatMap((p, i) => {
+                  const why = p.not_paying[f.layer];
+                  return why ? [
+                    <div key={i} className="why" data-testid={`fund-why-${f.layer}`}>
+                      {t(`result.notPaying.${why}`, { year: p.year })}
+                    </div>,
+                  ] : [];
+                })}
               </th>
               <td data-testid={`fund-${f.layer}`}>{f.amount}</td>
             </tr>

@@ -506,12 +506,13 @@ function settleLayer(
     let base = segments[part.base[0]!];
     for (let i = 1; i < part.base.length; i++) base = base.plus(segments[part.base[i]!]);
     // 江阴 二(三): the base is what is left after the other schemes; never below zero.
-    if (layer.net_of_prior && prior.left.greaterThan(0)) {
+    const netOfPrior = layer.net_of_prior;
+    if (netOfPrior && prior.left.greaterThan(0)) {
       const taken = minMoney(prior.left, base);
       const gross = base;
       base = base.minus(taken);
       prior.left = prior.left.minus(taken);
-      say('net_of_prior', () => `${layer.name}：基数扣除其他补偿（公务员医疗补助、职工补充医疗保险等）${fmt(taken)}：${fmt(gross)} − ${fmt(taken)} = ${fmt(base)}`, part.article);
+      say('net_of_prior', () => `${layer.name}：基数扣除其他补偿（公务员医疗补助、职工补充医疗保险等）${fmt(taken)}：${fmt(gross)} − ${fmt(taken)} = ${fmt(base)}`, netOfPrior.article);
     }
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;

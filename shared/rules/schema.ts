@@ -146,7 +146,11 @@ const layer = z.strictObject({
   combined_cap: combinedCap.nullable(),
   modifiers: z.array(modifier),
   effective: period.optional().describe("when this layer is in force; absent = the package's period"),
-  net_of_prior: z.boolean().optional().describe("the base is net of the request's prior_compensation for the year (江阴 二(三))"),
+  net_of_prior: z
+    .strictObject({ article: text })
+    .nullable()
+    .optional()
+    .describe("set: the layer's base is net of the request's prior_compensation for the year (江阴 二(三)), never below zero"),
   filing_limit: z
     .strictObject({ months: z.number().int().min(1).max(120), article: text })
     .nullable()
