@@ -31,13 +31,26 @@ export default tseslint.config(
             { group: ['electron', 'electron/*'], message: 'shared/ must not import Electron.' },
             { group: ['react', 'react-dom', 'react/*', 'react-dom/*'], message: 'shared/ must not import React.' },
             { group: ['better-sqlite3'], message: 'shared/ must not import native modules.' },
-            { group: ['../electron/*', '../renderer/*', '../../electron/*', '../../renderer/*'], message: 'shared/ must not import from electron/ or renderer/.' },
+            {
+              group: ['../electron/*', '../renderer/*', '../../electron/*', '../../renderer/*'],
+              message: 'shared/ must not import from electron/ or renderer/.',
+            },
           ],
         },
       ],
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'navigator', 'localStorage', 'process', 'Buffer', 'require', '__dirname', 'setImmediate'].map((name) => ({
+        ...[
+          'window',
+          'document',
+          'navigator',
+          'localStorage',
+          'process',
+          'Buffer',
+          'require',
+          '__dirname',
+          'setImmediate',
+        ].map((name) => ({
           name,
           message: 'shared/ runs in both Electron processes: no Node or DOM globals.',
         })),

@@ -40,7 +40,10 @@ const line = (label: string, r: { median: number; slowest: number }) =>
 
 const window = rate((i) => settle(requests[i], rules));
 line('engine: validate + settle + trace', window);
-line('engine: validate + settle, amounts only', rate((i) => settle(requests[i], rules, { trace: false })));
+line(
+  'engine: validate + settle, amounts only',
+  rate((i) => settle(requests[i], rules, { trace: false })),
+);
 const resettle = rate((i) => settleRequest(stored[i]!, rules, { trace: false }));
 line('engine: re-settle stored requests', resettle);
 const seconds = 1e6 / resettle.median;

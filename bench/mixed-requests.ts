@@ -32,7 +32,9 @@ export function mixedRequests(count: number, seed = 42): unknown[] {
       overlmt_selfpay: '0.00',
       preselfpay_amt: '0.00',
     });
-    const costs = crossYear ? [line('2026-12-30', half, new Decimal(0)), line('2027-01-05', total.minus(half), fulamt)] : [line('2026-06-20', total, fulamt)];
+    const costs = crossYear
+      ? [line('2026-12-30', half, new Decimal(0)), line('2027-01-05', total.minus(half), fulamt)]
+      : [line('2026-06-20', total, fulamt)];
     out.push({
       region: p.region,
       insured: { scheme: p.scheme, retired: rand(4) === 0, medical_assistance: rand(8) === 0, enrolled: p.enrolled },

@@ -23,7 +23,10 @@ import type { SlipPrinter } from '../electron/slips/printer.js';
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 2_000);
 const SETTLES = Number(process.env['BENCH_SETTLES'] ?? 400);
 const BURST = 100;
-const noPrinter: SlipPrinter = { toPdf: () => Promise.reject(new Error('no printing in this bench')), close: async () => undefined };
+const noPrinter: SlipPrinter = {
+  toPdf: () => Promise.reject(new Error('no printing in this bench')),
+  close: async () => undefined,
+};
 const key = new Uint8Array(32).fill(3);
 const ctx = { clientId: 'bench' };
 const today = businessDate(new Date());
@@ -49,10 +52,36 @@ async function run(label: string, invoke: Invoke): Promise<void> {
   await ok(invoke, 'auth.setup', { code: 'sup1', name: '基准', pin: '246810' });
   const persons: number[] = [];
   for (let i = 0; i < 50; i++) {
-    const p = (await ok(invoke, 'person.record', { id_number: idNumber(i), name: `患者${i}`, gender: 'M', region: 'dazhou', scheme: 'employee', retired: false, medical_assistance: false, enrolled: {}, accumulators: {}, as_of: '2026-01-01T00:00:00+08:00', source: 'cashier' })) as { person_id: number };
+    const p = (await ok(invoke, 'person.record', {
+      id_number: idNumber(i),
+      name: `患者${i}`,
+      gender: 'M',
+      region: 'dazhou',
+      scheme: 'employee',
+      retired: false,
+      medical_assistance: false,
+      enrolled: {},
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    })) as { person_id: number };
     persons.push(p.person_id);
   }
-  const bill = (i: number) => ({ person_id: persons[i % persons.length]!, hospital_level: 3, admission_date: today, discharge_date: today, costs: [{ date: today, medfee_sumamt: `${1000 + (i % 5000)}.00`, fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] });
+  const bill = (i: number) => ({
+    person_id: persons[i % persons.length]!,
+    hospital_level: 3,
+    admission_date: today,
+    discharge_date: today,
+    costs: [
+      {
+        date: today,
+        medfee_sumamt: `${1000 + (i % 5000)}.00`,
+        fulamt_ownpay_amt: '0.00',
+        overlmt_selfpay: '0.00',
+        preselfpay_amt: '0.00',
+      },
+    ],
+  });
 
   const light: number[] = [];
   for (let i = 0; i < CALLS; i++) {
@@ -85,7 +114,13 @@ async function run(label: string, invoke: Invoke): Promise<void> {
 }
 
 const workerDir = mkdtempSync(join(tmpdir(), 'bench-services-worker-'));
-const services = await startServices({ entry: new URL('./services-worker.cjs', import.meta.url), dataDir: workerDir, masterKey: key, printer: noPrinter, backups: false });
+const services = await startServices({
+  entry: new URL('./services-worker.cjs', import.meta.url),
+  dataDir: workerDir,
+  masterKey: key,
+  printer: noPrinter,
+  backups: false,
+});
 await run('through the services worker (as the app runs):', services.call);
 await services.close();
 

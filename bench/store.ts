@@ -70,7 +70,10 @@ function generator(seed: number): (n: number) => number {
 
 /** A valid, unique 18-digit identity number per seed (< 27 million): birth date from the seed, check digit by GB 11643. */
 function idNumberFor(seed: number): string {
-  const birth = new Date(Date.UTC(1940, 0, 1) + Math.floor(seed / 900) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const birth = new Date(Date.UTC(1940, 0, 1) + Math.floor(seed / 900) * 86_400_000)
+    .toISOString()
+    .slice(0, 10)
+    .replaceAll('-', '');
   const body = `510102${birth}${String(100 + (seed % 900))}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   let sum = 0;
@@ -92,7 +95,9 @@ function personInput(seed: number, rand: (n: number) => number) {
     retired: rand(4) === 0,
     medical_assistance: rand(8) === 0,
     enrolled: p.enrolled,
-    accumulators: { '2026': { basic: { paid: formatAmount(new Decimal(rand(2_000_000)).div(100)), admissions: rand(3) } } },
+    accumulators: {
+      '2026': { basic: { paid: formatAmount(new Decimal(rand(2_000_000)).div(100)), admissions: rand(3) } },
+    },
     as_of: '2026-01-01T00:00:00+08:00',
     source: 'insurer' as const,
   };
@@ -130,7 +135,13 @@ function billInput(personId: number, profile: number, rand: (n: number) => numbe
   const admit = 1 + rand(10);
   const discharge = admit + 3 + rand(15);
   const end = `2026-${d2(month)}-${d2(discharge)}`;
-  return { person_id: personId, hospital_level: level, admission_date: `2026-${d2(month)}-${d2(admit)}`, discharge_date: end, costs: [line(end, total, ...selfPaid(total))] };
+  return {
+    person_id: personId,
+    hospital_level: level,
+    admission_date: `2026-${d2(month)}-${d2(admit)}`,
+    discharge_date: end,
+    costs: [line(end, total, ...selfPaid(total))],
+  };
 }
 
 interface Stats {
@@ -156,7 +167,13 @@ function fileBytes(path: string): number {
 }
 
 function openService(dir: string, dbPath: string, clock: Clock): DeskService {
-  return new DeskService({ db: openDatabase(dbPath), keys: new FileKeyProvider(join(dir, 'key')), dataDir: dir, terminal: TERMINAL, clock });
+  return new DeskService({
+    db: openDatabase(dbPath),
+    keys: new FileKeyProvider(join(dir, 'key')),
+    dataDir: dir,
+    terminal: TERMINAL,
+    clock,
+  });
 }
 
 /** A supervisor and `cashiers` cashiers, all signed in. */
@@ -195,7 +212,10 @@ function benchSettle(dir: string): void {
   const rand = generator(7);
   const persons: { id: number; profile: number }[] = [];
   for (let seed = 0; seed < 300; seed++) {
-    persons.push({ id: service.recordPerson(cashiers[seed % cashiers.length]!, personInput(seed, rand)).person_id, profile: seed % PROFILES.length });
+    persons.push({
+      id: service.recordPerson(cashiers[seed % cashiers.length]!, personInput(seed, rand)).person_id,
+      profile: seed % PROFILES.length,
+    });
   }
   const bills = (count: number, offset: number) =>
     Array.from({ length: count }, (_, i) => {
@@ -225,14 +245,24 @@ function benchSettle(dir: string): void {
   const s = stats(times);
   const c = stats(computing);
   const floor = commitFloor(dir);
-  console.log(`\n1. settle() end to end, durable commits (WAL, synchronous=FULL): ${SETTLE_N} calls after ${WARMUP} warm-up, ${persons.length} persons, 4 cashiers`);
-  console.log(`   p50 ${ms(s.p50)} ms   p95 ${ms(s.p95)} ms   p99 ${ms(s.p99)} ms   max ${ms(s.max)} ms   goal p99 < ${SETTLE_GOAL_MS} ms: ${s.p99 < SETTLE_GOAL_MS ? 'met' : 'NOT met'}`);
+  console.log(
+    `\n1. settle() end to end, durable commits (WAL, synchronous=FULL): ${SETTLE_N} calls after ${WARMUP} warm-up, ${persons.length} persons, 4 cashiers`,
+  );
+  console.log(
+    `   p50 ${ms(s.p50)} ms   p95 ${ms(s.p95)} ms   p99 ${ms(s.p99)} ms   max ${ms(s.max)} ms   goal p99 < ${SETTLE_GOAL_MS} ms: ${s.p99 < SETTLE_GOAL_MS ? 'met' : 'NOT met'}`,
+  );
   for (const [region, t] of perRegion) {
     const r = stats(t);
-    console.log(`   ${region.padEnd(9)} (${String(t.length).padStart(4)})  p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   max ${ms(r.max)}`);
+    console.log(
+      `   ${region.padEnd(9)} (${String(t.length).padStart(4)})  p50 ${ms(r.p50)}   p99 ${ms(r.p99)}   max ${ms(r.max)}`,
+    );
   }
-  console.log(`   for scale, preview() of ${computing.length} of the same bills (read + engine, no write): p50 ${ms(c.p50)} ms   p99 ${ms(c.p99)} ms   max ${ms(c.max)} ms`);
-  console.log(`   for scale, one empty durable commit on this disk: p50 ${ms(floor.p50)} ms   p99 ${ms(floor.p99)} ms   max ${ms(floor.max)} ms`);
+  console.log(
+    `   for scale, preview() of ${computing.length} of the same bills (read + engine, no write): p50 ${ms(c.p50)} ms   p99 ${ms(c.p99)} ms   max ${ms(c.max)} ms`,
+  );
+  console.log(
+    `   for scale, one empty durable commit on this disk: p50 ${ms(floor.p50)} ms   p99 ${ms(floor.p99)} ms   max ${ms(floor.max)} ms`,
+  );
   console.log(`   database after the run: ${mib(fileBytes(dbPath))}`);
 }
 
@@ -294,15 +324,27 @@ function populate(dir: string): Population {
   const realNumbers: string[] = [];
   for (let i = 0; i < 600; i++) {
     const personId = knownIds[i % REAL_PERSONS]!.personId;
-    realNumbers.push(service.settle(cashiers[i % cashiers.length]!, billInput(personId, profileOf.get(personId)!, rand)).number);
+    realNumbers.push(
+      service.settle(cashiers[i % cashiers.length]!, billInput(personId, profileOf.get(personId)!, rand)).number,
+    );
     clock.at += 30_000;
   }
-  for (let i = 0; i < 6; i++) service.reverse(supervisor, { number: realNumbers[i * 97]!, reason: '患者要求更正费用后重新结算' });
+  for (let i = 0; i < 6; i++)
+    service.reverse(supervisor, { number: realNumbers[i * 97]!, reason: '患者要求更正费用后重新结算' });
   const db = service.db;
-  const templates = db.prepare("SELECT * FROM settlements WHERE kind = 'settlement' ORDER BY id").all() as SettlementRow[];
-  const reversalTemplate = db.prepare("SELECT * FROM settlements WHERE kind = 'reversal' ORDER BY id LIMIT 1").get() as SettlementRow;
+  const templates = db
+    .prepare("SELECT * FROM settlements WHERE kind = 'settlement' ORDER BY id")
+    .all() as SettlementRow[];
+  const reversalTemplate = db
+    .prepare("SELECT * FROM settlements WHERE kind = 'reversal' ORDER BY id LIMIT 1")
+    .get() as SettlementRow;
   const byProfile = PROFILES.map((_, p) => templates.filter((t) => profileOf.get(t.person_id) === p));
-  const negated = new Map(templates.map((t) => [t.id, { medfee: negate(t.medfee_sumamt), funds: negate(t.fund_pay_sumamt), cash: negate(t.psn_cash_pay) }]));
+  const negated = new Map(
+    templates.map((t) => [
+      t.id,
+      { medfee: negate(t.medfee_sumamt), funds: negate(t.fund_pay_sumamt), cash: negate(t.psn_cash_pay) },
+    ]),
+  );
   const operatorIds = cashiers.map((c) => c.operatorId);
   const realRows = (db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
   db.close();
@@ -313,17 +355,41 @@ function populate(dir: string): Population {
   loader.pragma('cache_size = -262144');
   const vault = new IdentityVault(new FileKeyProvider(join(dir, 'key')));
   const createdAt = new Date(FIRST_DAY - 30 * DAY_MS).toISOString();
-  const insertPerson = loader.prepare('INSERT INTO persons (id_hash, id_cipher, id_masked, name, gender, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertPerson = loader.prepare(
+    'INSERT INTO persons (id_hash, id_cipher, id_masked, name, gender, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const insertSnapshot = loader.prepare(
     `INSERT INTO person_snapshots (person_id, region, scheme, retired, medical_assistance, enrolled, accumulators, as_of, source, operator_id, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'insurer', NULL, ?)`,
   );
-  const persons: { id: number; profile: number }[] = knownIds.map((k) => ({ id: k.personId, profile: profileOf.get(k.personId)! }));
+  const persons: { id: number; profile: number }[] = knownIds.map((k) => ({
+    id: k.personId,
+    profile: profileOf.get(k.personId)!,
+  }));
   loader.transaction(() => {
     for (let seed = REAL_PERSONS; seed < HISTORY_PERSONS; seed++) {
       const p = personInput(seed, rand);
-      const id = Number(insertPerson.run(vault.lookupHash(p.id_number), vault.encrypt(p.id_number), maskIdNumber(p.id_number), p.name, p.gender, createdAt).lastInsertRowid);
-      insertSnapshot.run(id, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), JSON.stringify(p.accumulators), new Date(p.as_of).toISOString(), createdAt);
+      const id = Number(
+        insertPerson.run(
+          vault.lookupHash(p.id_number),
+          vault.encrypt(p.id_number),
+          maskIdNumber(p.id_number),
+          p.name,
+          p.gender,
+          createdAt,
+        ).lastInsertRowid,
+      );
+      insertSnapshot.run(
+        id,
+        p.region,
+        p.scheme,
+        p.retired ? 1 : 0,
+        p.medical_assistance ? 1 : 0,
+        JSON.stringify(p.enrolled),
+        JSON.stringify(p.accumulators),
+        new Date(p.as_of).toISOString(),
+        createdAt,
+      );
       persons.push({ id, profile: seed % PROFILES.length });
       if (seed % 997 === 0) knownIds.push({ personId: id, idNumber: p.id_number });
     }
@@ -335,7 +401,9 @@ function populate(dir: string): Population {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const sequence = loader.prepare('SELECT value FROM sequences WHERE name = ?').pluck();
-  const setSequence = loader.prepare('INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)');
+  const setSequence = loader.prepare(
+    'INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)',
+  );
   // Rows are spread evenly over the days (a reversal counts as a row of its day), in time order as a window writes them.
   const bulk = HISTORY_ROWS - realRows;
   let inserted = 0;
@@ -357,16 +425,50 @@ function populate(dir: string): Population {
         const at = dayStart + OPEN_MS + Math.floor((Math.min(i, expected) * WORKDAY_MS) / expected) + rand(1000);
         const number = `${TERMINAL.code}-S${compact}-${String(++s).padStart(6, '0')}`;
         const id = insert.run(
-          number, 'settlement', null, person.id, operatorIds[rand(operatorIds.length)], date, new Date(at).toISOString(), t.region, t.rule_versions, t.offline,
-          t.hospital_level, t.admission_date, t.discharge_date, t.medfee_sumamt, t.fund_pay_sumamt, t.psn_cash_pay, t.request, t.result, null,
+          number,
+          'settlement',
+          null,
+          person.id,
+          operatorIds[rand(operatorIds.length)],
+          date,
+          new Date(at).toISOString(),
+          t.region,
+          t.rule_versions,
+          t.offline,
+          t.hospital_level,
+          t.admission_date,
+          t.discharge_date,
+          t.medfee_sumamt,
+          t.fund_pay_sumamt,
+          t.psn_cash_pay,
+          t.request,
+          t.result,
+          null,
         ).lastInsertRowid;
         inserted++;
         if (rand(100) === 0 && inserted < target) {
           const n = negated.get(t.id)!;
           const reversal = `${TERMINAL.code}-R${compact}-${String(++r).padStart(6, '0')}`;
           insert.run(
-            reversal, 'reversal', id, person.id, supervisor.operatorId, date, new Date(at + 1).toISOString(), t.region, t.rule_versions, 0, t.hospital_level,
-            t.admission_date, t.discharge_date, n.medfee, n.funds, n.cash, t.request, JSON.stringify({ reverses: number }), reversalTemplate.reason,
+            reversal,
+            'reversal',
+            id,
+            person.id,
+            supervisor.operatorId,
+            date,
+            new Date(at + 1).toISOString(),
+            t.region,
+            t.rule_versions,
+            0,
+            t.hospital_level,
+            t.admission_date,
+            t.discharge_date,
+            n.medfee,
+            n.funds,
+            n.cash,
+            t.request,
+            JSON.stringify({ reverses: number }),
+            reversalTemplate.reason,
           );
           inserted++;
         }
@@ -400,12 +502,21 @@ function queryKinds(db: Db, knownIds: Population['knownIds']): QueryKind[] {
   return [
     { label: 'by number', inputs: many(() => ({ number: numberAt.get(1 + rand(maxId)) as string })) },
     { label: 'by id_number', inputs: many(() => ({ id_number: knownIds[rand(knownIds.length)]!.idNumber })) },
-    { label: 'by person_id + 6 months', inputs: many(() => ({ person_id: personWithRows.get(1 + rand(maxId)) as number, from: day(60), to: day(240) })) },
-    { label: 'by id_number + 6 months', inputs: many(() => ({ id_number: knownIds[rand(knownIds.length)]!.idNumber, from: day(60), to: day(240) })) },
+    {
+      label: 'by person_id + 6 months',
+      inputs: many(() => ({ person_id: personWithRows.get(1 + rand(maxId)) as number, from: day(60), to: day(240) })),
+    },
+    {
+      label: 'by id_number + 6 months',
+      inputs: many(() => ({ id_number: knownIds[rand(knownIds.length)]!.idNumber, from: day(60), to: day(240) })),
+    },
     { label: '30 days, status=settled, 50', inputs: many(() => ({ ...month(), status: 'settled', limit: 50 })) },
     { label: '30 days, status=reversed, 50', inputs: many(() => ({ ...month(), status: 'reversed', limit: 50 })) },
     { label: '30 days, status=reversal, 50', inputs: many(() => ({ ...month(), status: 'reversal', limit: 50 })) },
-    { label: '1 day, any status, 50', inputs: many(() => ({ ...((d) => ({ from: d, to: d }))(day(rand(DAYS))), limit: 50 })) },
+    {
+      label: '1 day, any status, 50',
+      inputs: many(() => ({ ...((d) => ({ from: d, to: d }))(day(rand(DAYS))), limit: 50 })),
+    },
     { label: 'newest first, page 1', inputs: many(() => ({ limit: 50 })) },
     { label: 'newest first, page 20', inputs: many(() => ({ limit: 50, offset: 950 })) },
   ];
@@ -444,7 +555,12 @@ function dropFromPageCache(path: string): boolean {
  * SQL and arguments it ran, for EXPLAIN QUERY PLAN; cold: the file is dropped
  * from the page cache before each kind (its first search reads from disk).
  */
-function measureHistory(service: DeskService, session: Session, kinds: QueryKind[], coldFile: string | null): Measured[] {
+function measureHistory(
+  service: DeskService,
+  session: Session,
+  kinds: QueryKind[],
+  coldFile: string | null,
+): Measured[] {
   const out: Measured[] = [];
   for (const kind of kinds) {
     if (coldFile) dropFromPageCache(coldFile);
@@ -482,7 +598,9 @@ function explain(service: DeskService, session: Session, input: Record<string, u
   }
   const c = captured as { sql: string; args: unknown[] } | null;
   if (!c) return ['(no query captured)'];
-  return (db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...c.args) as { id: number; parent: number; detail: string }[]).map((r) => r.detail);
+  return (
+    db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...c.args) as { id: number; parent: number; detail: string }[]
+  ).map((r) => r.detail);
 }
 
 /** A line per kind; under it how settlements are reached (when `access`), or the whole plan when the goal is not met. */
@@ -493,7 +611,8 @@ function printHistory(title: string, results: Measured[], access: boolean): void
     console.log(
       `   ${r.label.padEnd(30)} first ${ms(r.first)}   p50 ${ms(r.stats.p50)}   p99 ${ms(r.stats.p99)}   max ${ms(r.stats.max)} ms   ${String(Math.round(r.rows)).padStart(3)} rows   goal p99 < ${HISTORY_GOAL_MS} ms: ${met ? 'met' : 'NOT met'}`,
     );
-    for (const line of met ? (access ? r.plan.filter((l) => / s /.test(l)) : []) : r.plan) console.log(`        plan: ${line}`);
+    for (const line of met ? (access ? r.plan.filter((l) => / s /.test(l)) : []) : r.plan)
+      console.log(`        plan: ${line}`);
   }
 }
 
@@ -502,10 +621,18 @@ function searches(heading: string, service: DeskService, dbPath: string, kinds: 
   const session = service.login({ code: 'cash1', pin: '135790' });
   if (heading) console.log(heading);
   const warm = measureHistory(service, session, kinds, null);
-  printHistory(`   warm (the file in the page cache), ${REPEAT} searches each through service.history(), cashier's session; how settlements are reached (the whole plan when slow):`, warm, true);
+  printHistory(
+    `   warm (the file in the page cache), ${REPEAT} searches each through service.history(), cashier's session; how settlements are reached (the whole plan when slow):`,
+    warm,
+    true,
+  );
   if (dropFromPageCache(dbPath)) {
     const cold = measureHistory(service, session, kinds, dbPath).map((r, i) => ({ ...r, plan: warm[i]!.plan }));
-    printHistory(`   cold (the file dropped from the page cache before each kind, as after a restart; "first" read from disk):`, cold, false);
+    printHistory(
+      `   cold (the file dropped from the page cache before each kind, as after a restart; "first" read from disk):`,
+      cold,
+      false,
+    );
   } else {
     console.log('   cold pass skipped: dropping a file from the page cache needs GNU dd (Linux)');
   }
@@ -515,14 +642,22 @@ function benchHistory(dir: string): void {
   const population = populate(dir);
   const clock = new BenchClock(FIRST_DAY + DAYS * DAY_MS + 9 * 3_600_000);
   const service = openService(dir, population.dbPath, clock);
-  const counts = service.db.prepare("SELECT count(*) AS total, sum(kind = 'reversal') AS reversals, count(DISTINCT person_id) AS persons, count(DISTINCT business_date) AS days FROM settlements").get() as {
+  const counts = service.db
+    .prepare(
+      "SELECT count(*) AS total, sum(kind = 'reversal') AS reversals, count(DISTINCT person_id) AS persons, count(DISTINCT business_date) AS days FROM settlements",
+    )
+    .get() as {
     total: number;
     reversals: number;
     persons: number;
     days: number;
   };
-  console.log(`\n2. history() over ${counts.total.toLocaleString('en')} settlements (${counts.reversals.toLocaleString('en')} reversals), ${counts.persons.toLocaleString('en')} persons, ${counts.days} business dates`);
-  console.log(`   population: ${population.realSettled} settled through the service, the rest bulk-inserted copies: ${population.seconds.toFixed(1)} s; database file ${mib(fileBytes(population.dbPath))}`);
+  console.log(
+    `\n2. history() over ${counts.total.toLocaleString('en')} settlements (${counts.reversals.toLocaleString('en')} reversals), ${counts.persons.toLocaleString('en')} persons, ${counts.days} business dates`,
+  );
+  console.log(
+    `   population: ${population.realSettled} settled through the service, the rest bulk-inserted copies: ${population.seconds.toFixed(1)} s; database file ${mib(fileBytes(population.dbPath))}`,
+  );
   const kinds = queryKinds(service.db, population.knownIds);
   searches('', service, population.dbPath, kinds);
   service.db.close();
@@ -536,7 +671,12 @@ function benchHistory(dir: string): void {
     const built = elapsedMs(start) / 1000;
     db.close();
     const copy = openService(dir, scratch, clock);
-    searches(`\n   SCRATCH COPY with ${TRY_INDEX} (built in ${built.toFixed(1)} s; file ${mib(fileBytes(scratch))}), the same searches:`, copy, scratch, kinds);
+    searches(
+      `\n   SCRATCH COPY with ${TRY_INDEX} (built in ${built.toFixed(1)} s; file ${mib(fileBytes(scratch))}), the same searches:`,
+      copy,
+      scratch,
+      kinds,
+    );
     copy.db.close();
   }
 }

@@ -27,10 +27,25 @@ const WEEK = 7 * 400;
 const TERMINAL = { code: 'T01', hospital_code: 'H510100001', hospital_name: '基准测试医院' };
 const CREDENTIAL = { hospital_code: 'H510100001', terminal_code: 'T01', secret: 'bench-secret-T01-0123456789' };
 /** Seeded persons without insurer-side extra accumulators: their claims are accepted. */
-const PLAIN = ['511702197509210021', '410202197001050037', '410202198812300049', '621002196204180055', '621002197907070068', '510603199002140078', '320281198305270096', '320281195808090106'];
+const PLAIN = [
+  '511702197509210021',
+  '410202197001050037',
+  '410202198812300049',
+  '621002196204180055',
+  '621002197907070068',
+  '510603199002140078',
+  '320281198305270096',
+  '320281195808090106',
+];
 
 const root = mkdtempSync(join(tmpdir(), 'bench-sync-'));
-const open = (dir: string) => new DeskService({ db: openDatabase(join(dir, 'desk.sqlite')), keys: new FileKeyProvider(join(root, 'key')), dataDir: dir, terminal: TERMINAL });
+const open = (dir: string) =>
+  new DeskService({
+    db: openDatabase(join(dir, 'desk.sqlite')),
+    keys: new FileKeyProvider(join(root, 'key')),
+    dataDir: dir,
+    terminal: TERMINAL,
+  });
 
 function fill(dir: string): void {
   const service = open(dir);
@@ -39,7 +54,19 @@ function fill(dir: string): void {
   const persons = PLAIN.map((id) => {
     const s = SEED_PERSONS.find((x) => x.id_number === id)!;
     const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-    return service.recordPerson(op, { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, accumulators: {}, as_of: '2026-01-01T00:00:00+08:00', source: 'cashier' }).person_id;
+    return service.recordPerson(op, {
+      id_number,
+      name,
+      gender,
+      region,
+      scheme,
+      retired,
+      medical_assistance,
+      enrolled,
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    }).person_id;
   });
   const started = performance.now();
   for (let i = 0; i < N; i++) {
@@ -49,20 +76,41 @@ function fill(dir: string): void {
       hospital_level: 2,
       admission_date: '2026-03-10',
       discharge_date: '2026-03-15',
-      costs: [{ date: '2026-03-15', medfee_sumamt: `${800 + (i % 400)}.${cents}`, fulamt_ownpay_amt: '50.00', overlmt_selfpay: '0.00', preselfpay_amt: '20.00' }],
+      costs: [
+        {
+          date: '2026-03-15',
+          medfee_sumamt: `${800 + (i % 400)}.${cents}`,
+          fulamt_ownpay_amt: '50.00',
+          overlmt_selfpay: '0.00',
+          preselfpay_amt: '20.00',
+        },
+      ],
       offline: true,
     });
   }
-  process.stdout.write(`queued ${N} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `queued ${N} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   service.db.pragma('wal_checkpoint(TRUNCATE)');
   service.db.close();
 }
 
 async function drain(dir: string, faults: FaultRule[]): Promise<{ seconds: number; runs: number; attempts: number }> {
-  const insurer = await startInsurer({ dataDir: join(dir, 'insurer'), port: 0, terminals: [CREDENTIAL], faults, log: () => {} });
+  const insurer = await startInsurer({
+    dataDir: join(dir, 'insurer'),
+    port: 0,
+    terminals: [CREDENTIAL],
+    faults,
+    log: () => {},
+  });
   const service = open(dir);
   try {
-    const worker = new SyncWorker(service, { url: insurer.url, ...CREDENTIAL, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], timeoutMs: 30_000 });
+    const worker = new SyncWorker(service, {
+      url: insurer.url,
+      ...CREDENTIAL,
+      pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64],
+      timeoutMs: 30_000,
+    });
     await worker.pullRules(); // sign-in and the rule check out of the timing
     const started = performance.now();
     let runs = 0;
@@ -94,7 +142,9 @@ try {
   mkdirSync(a);
   mkdirSync(b);
   fill(a);
-  for (const suffix of ['', '-wal']) if (existsSync(join(a, `desk.sqlite${suffix}`))) copyFileSync(join(a, `desk.sqlite${suffix}`), join(b, `desk.sqlite${suffix}`));
+  for (const suffix of ['', '-wal'])
+    if (existsSync(join(a, `desk.sqlite${suffix}`)))
+      copyFileSync(join(a, `desk.sqlite${suffix}`), join(b, `desk.sqlite${suffix}`));
   report('clean loopback', await drain(a, []));
   report(`with faults: ${FAULT}`, await drain(b, FAULT.split(';').map(parseFaultSpec)));
 } finally {

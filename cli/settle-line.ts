@@ -12,7 +12,17 @@ export function settleLine(text: string, rules: RuleSet): LineOutcome {
     input = JSON.parse(text);
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
-    return { ok: false, output: { error: { code: 'invalid_json', field: '', message: `不是有效的 JSON：${detail}`, message_en: `not valid JSON: ${detail}` } } };
+    return {
+      ok: false,
+      output: {
+        error: {
+          code: 'invalid_json',
+          field: '',
+          message: `不是有效的 JSON：${detail}`,
+          message_en: `not valid JSON: ${detail}`,
+        },
+      },
+    };
   }
   try {
     return { ok: true, output: settle(input, rules) };

@@ -75,7 +75,10 @@ function loadRules(files: string[]): RuleSet | null {
     const extra = files.map((f) => parseRulePackage(JSON.parse(readFileSync(f, 'utf8')) as unknown, f));
     return RuleSet.fromPackages([...bundledPackages, ...extra]);
   } catch (e) {
-    const body = e instanceof DeskError ? e.body : { code: 'invalid_rule_package', field: '', message: String(e instanceof Error ? e.message : e) };
+    const body =
+      e instanceof DeskError
+        ? e.body
+        : { code: 'invalid_rule_package', field: '', message: String(e instanceof Error ? e.message : e) };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
     return null;
   }
@@ -91,7 +94,14 @@ function loadStoreRules(path: string): RuleSet | null {
       db.close();
     }
   } catch (e) {
-    const body = e instanceof DeskError ? e.body : { code: 'invalid_field', field: '--db', message: `无法打开数据库：${e instanceof Error ? e.message : String(e)}` };
+    const body =
+      e instanceof DeskError
+        ? e.body
+        : {
+            code: 'invalid_field',
+            field: '--db',
+            message: `无法打开数据库：${e instanceof Error ? e.message : String(e)}`,
+          };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
     return null;
   }

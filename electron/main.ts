@@ -5,7 +5,17 @@
  * requests are denied; every IPC call is checked for its sender frame and
  * validated against the contract before it reaches a service.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, net, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  net,
+  safeStorage,
+  session,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
@@ -20,7 +30,9 @@ import { INVOKE_CHANNEL } from './ipc-channel.js';
 const APP_ORIGIN = 'app://desk';
 const rendererDir = join(__dirname, '..', 'renderer');
 
-protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } },
+]);
 
 function isOurFrame(event: IpcMainInvokeEvent): boolean {
   const url = event.senderFrame?.url ?? '';
@@ -64,29 +76,32 @@ app.whenReady().then(async () => {
   const bundled = join(__dirname, 'services-worker.cjs');
   const open = async () =>
     startServices({
-    entry: existsSync(bundled) ? bundled : join(__dirname, 'services', 'services-worker-dev.mjs'),
-    dataDir,
-    masterKey: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')).masterKey(),
-    printer: new ElectronSlipPrinter(
-      (options) => new BrowserWindow(options),
-      () => {
-        // Read at each print, so a change on the settings screen applies to the next slip.
-        const printer = loadConfig(dataDir).printer;
-        return { deviceName: printer.device_name, dpi: printer.dpi, preview: printer.preview };
+      entry: existsSync(bundled) ? bundled : join(__dirname, 'services', 'services-worker-dev.mjs'),
+      dataDir,
+      masterKey: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')).masterKey(),
+      printer: new ElectronSlipPrinter(
+        (options) => new BrowserWindow(options),
+        () => {
+          // Read at each print, so a change on the settings screen applies to the next slip.
+          const printer = loadConfig(dataDir).printer;
+          return { deviceName: printer.device_name, dpi: printer.dpi, preview: printer.preview };
+        },
+      ),
+      backups: true,
+      dataFolderNote: folder.fallback,
+      // Electron asks the OS through a window's webContents; the first window is the app's.
+      listPrinters: async () => {
+        const win = BrowserWindow.getAllWindows()[0];
+        if (!win) return [];
+        return (await win.webContents.getPrintersAsync()).map((p) => ({ name: p.name, display_name: p.displayName }));
       },
-    ),
-    backups: true,
-    dataFolderNote: folder.fallback,
-    // Electron asks the OS through a window's webContents; the first window is the app's.
-    listPrinters: async () => {
-      const win = BrowserWindow.getAllWindows()[0];
-      if (!win) return [];
-      return (await win.webContents.getPrintersAsync()).map((p) => ({ name: p.name, display_name: p.displayName }));
-    },
-  });
+    });
   // A keychain that is not available, a database from a newer version, a broken config.json: said, not crashed.
   const services = await open().catch((e: unknown) => {
-    dialog.showErrorBox('出院结算无法启动 Discharge Desk cannot start', `数据目录 ${dataDir}\n${e instanceof Error ? e.message : String(e)}`);
+    dialog.showErrorBox(
+      '出院结算无法启动 Discharge Desk cannot start',
+      `数据目录 ${dataDir}\n${e instanceof Error ? e.message : String(e)}`,
+    );
     app.exit(1);
     return null;
   });
@@ -98,7 +113,10 @@ app.whenReady().then(async () => {
   const invoke = validatingInvoke(services.call);
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) => {
     if (!isOurFrame(event)) {
-      return { ok: false, error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' } };
+      return {
+        ok: false,
+        error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' },
+      };
     }
     return invoke(typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
   });

@@ -14,9 +14,13 @@ const run = (cmd: string, args: string[]) => {
 run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
 
 function electronBinary(): { path: string } | { why: string } {
-  if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY']) return { why: 'no display (DISPLAY is not set)' };
+  if (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY'])
+    return { why: 'no display (DISPLAY is not set)' };
   // Resolving the electron package fetches the binary when it is missing; give that a bounded time.
-  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], { encoding: 'utf8', timeout: 180_000 });
+  const probe = spawnSync(process.execPath, ['-e', "process.stdout.write(require('electron'))"], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   if (probe.status === 0 && probe.stdout) return { path: probe.stdout };
   const lines = (probe.stderr || probe.error?.message || '').split('\n').map((l) => l.trim());
   const reason = lines.find((l) => /^(\w*Error|fetch failed)/.test(l)) ?? lines.find((l) => l !== '') ?? 'no output';
@@ -26,9 +30,13 @@ function electronBinary(): { path: string } | { why: string } {
 const electron = process.env['DESK_BROWSER_HOST'] ? { why: 'DESK_BROWSER_HOST is set' } : electronBinary();
 if ('path' in electron) {
   run(process.execPath, ['--import', 'tsx', 'electron/build.ts']);
-  const child = spawn(electron.path, [createRequire(import.meta.url).resolve('../out/electron/main.cjs')], { stdio: 'inherit' });
+  const child = spawn(electron.path, [createRequire(import.meta.url).resolve('../out/electron/main.cjs')], {
+    stdio: 'inherit',
+  });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  process.stdout.write(`Not starting Electron: ${electron.why}.\nStarting the browser host instead (same renderer, same contract).\n`);
+  process.stdout.write(
+    `Not starting Electron: ${electron.why}.\nStarting the browser host instead (same renderer, same contract).\n`,
+  );
   await import('./host/main.js');
 }

@@ -46,10 +46,24 @@ const adminPerson = z.strictObject({
   suspended_years: suspendedYears.optional(),
   /** A stay at another hospital: added to the person's accumulators (source other_hospital). */
   other_hospital: z
-    .record(z.string().regex(/^\d{4}$/), z.record(layerId, z.strictObject({ paid: amountIn.optional(), base: amountIn.optional(), admissions: z.number().int().min(0).max(9999).optional() })))
+    .record(
+      z.string().regex(/^\d{4}$/),
+      z.record(
+        layerId,
+        z.strictObject({
+          paid: amountIn.optional(),
+          base: amountIn.optional(),
+          admissions: z.number().int().min(0).max(9999).optional(),
+        }),
+      ),
+    )
     .optional(),
 });
-const adminTerminal = z.strictObject({ hospital_code: hospitalCode, terminal_code: terminalCode, terminal_secret: z.string().min(16).max(200) });
+const adminTerminal = z.strictObject({
+  hospital_code: hospitalCode,
+  terminal_code: terminalCode,
+  terminal_secret: z.string().min(16).max(200),
+});
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -57,7 +71,9 @@ function requireAdmin(ctx: AdminContext, req: IncomingMessage): void {
   const token = bearer(req);
   // Compared as digests: equal length, constant time, whatever the caller sends.
   if (!token || !timingSafeEqual(digest(token), digest(ctx.adminToken))) {
-    throw new HttpError(401, 'unauthenticated', '', '需要管理令牌', 'admin token required', { 'WWW-Authenticate': 'Bearer' });
+    throw new HttpError(401, 'unauthenticated', '', '需要管理令牌', 'admin token required', {
+      'WWW-Authenticate': 'Bearer',
+    });
   }
 }
 
@@ -70,7 +86,9 @@ export function handleAdmin(ctx: AdminContext, req: IncomingMessage, path: strin
     case 'GET /admin/faults':
       return { status: 200, body: { faults: ctx.faults.list() } };
     case 'PUT /admin/faults':
-      ctx.faults.set(validate(z.strictObject({ faults: z.array(faultRuleSchema).max(50) }), parseJson(req, rawBody)).faults);
+      ctx.faults.set(
+        validate(z.strictObject({ faults: z.array(faultRuleSchema).max(50) }), parseJson(req, rawBody)).faults,
+      );
       return { status: 200, body: { faults: ctx.faults.list() } };
     case 'POST /admin/faults':
       ctx.faults.add(validate(faultRuleSchema, parseJson(req, rawBody)));
@@ -87,7 +105,14 @@ export function handleAdmin(ctx: AdminContext, req: IncomingMessage, path: strin
       }
     case 'POST /admin/persons': {
       const p = validate(adminPerson, parseJson(req, rawBody));
-      if (!ctx.packages.ruleSet().hasRegion(p.region)) throw new HttpError(400, 'unknown_region', 'region', `未发布统筹区 ${p.region} 的规则`, `no rules published for region ${p.region}`);
+      if (!ctx.packages.ruleSet().hasRegion(p.region))
+        throw new HttpError(
+          400,
+          'unknown_region',
+          'region',
+          `未发布统筹区 ${p.region} 的规则`,
+          `no rules published for region ${p.region}`,
+        );
       const { other_hospital: stays = {}, ...person } = p;
       const id = writeTransaction(ctx.db, () => {
         const personId = upsertPerson(ctx.db, person, at);
@@ -95,7 +120,10 @@ export function handleAdmin(ctx: AdminContext, req: IncomingMessage, path: strin
         return personId;
       });
       const years = Object.keys(stays).map(Number);
-      return { status: 200, body: { id_number: p.id_number, accumulators: years.length > 0 ? accumulators(ctx.db, id, years) : {} } };
+      return {
+        status: 200,
+        body: { id_number: p.id_number, accumulators: years.length > 0 ? accumulators(ctx.db, id, years) : {} },
+      };
     }
     case 'POST /admin/terminals': {
       const t = validate(adminTerminal, parseJson(req, rawBody));

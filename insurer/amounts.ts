@@ -12,7 +12,12 @@ export function signed(x: Money): string {
 }
 
 /** The four figures of a settlement result (the engine's or the terminal's). */
-export function amountsOf(r: { medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string; funds: Record<string, string> }): Amounts {
+export function amountsOf(r: {
+  medfee_sumamt: string;
+  fund_pay_sumamt: string;
+  psn_cash_pay: string;
+  funds: Record<string, string>;
+}): Amounts {
   const funds: Record<string, string> = {};
   for (const id of Object.keys(r.funds).sort()) funds[id] = formatAmount(new Decimal(r.funds[id]!));
   return {
@@ -40,7 +45,12 @@ export function subtract(a: SignedAmounts, b: SignedAmounts): SignedAmounts {
 }
 
 export function negate(a: SignedAmounts): SignedAmounts {
-  const zero = { medfee_sumamt: '0.00', fund_pay_sumamt: '0.00', psn_cash_pay: '0.00', funds: Object.fromEntries(Object.keys(a.funds).map((id) => [id, '0.00'])) };
+  const zero = {
+    medfee_sumamt: '0.00',
+    fund_pay_sumamt: '0.00',
+    psn_cash_pay: '0.00',
+    funds: Object.fromEntries(Object.keys(a.funds).map((id) => [id, '0.00'])),
+  };
   return subtract(zero, a);
 }
 
@@ -69,7 +79,9 @@ export class AmountTotals {
       medfee_sumamt: signed(this.medfee),
       fund_pay_sumamt: signed(this.fundPay),
       psn_cash_pay: signed(this.cash),
-      funds: Object.fromEntries([...this.funds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => [id, signed(v)])),
+      funds: Object.fromEntries(
+        [...this.funds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, v]) => [id, signed(v)]),
+      ),
     };
   }
 }

@@ -26,7 +26,8 @@ export interface ClaimRow {
 }
 
 export function findClaim(db: Db, terminalId: number, key: string): ClaimRow | undefined {
-  return db.prepare('SELECT * FROM claims WHERE terminal_id = ? AND idempotency_key = ?').get(terminalId, key) as ClaimRow | undefined;
+  return db.prepare('SELECT * FROM claims WHERE terminal_id = ? AND idempotency_key = ?').get(terminalId, key) as
+    ClaimRow | undefined;
 }
 
 export interface NewClaim {
@@ -53,8 +54,20 @@ export function insertClaim(db: Db, c: NewClaim): number {
         `INSERT INTO claims (terminal_id, idempotency_key, kind, business_date, item_sha256, item, person_id, status, terminal_amounts, insurer_amounts, reverses_id, answer, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`,
       )
-      .run(c.terminal_id, c.idempotency_key, c.kind, c.business_date, c.item_sha256, JSON.stringify(c.item), c.person_id, c.status, json(c.terminal_amounts), json(c.insurer_amounts), c.reverses_id, c.received_at)
-      .lastInsertRowid,
+      .run(
+        c.terminal_id,
+        c.idempotency_key,
+        c.kind,
+        c.business_date,
+        c.item_sha256,
+        JSON.stringify(c.item),
+        c.person_id,
+        c.status,
+        json(c.terminal_amounts),
+        json(c.insurer_amounts),
+        c.reverses_id,
+        c.received_at,
+      ).lastInsertRowid,
   );
 }
 
@@ -68,8 +81,12 @@ export function claimIdOf(rowId: number): string {
 }
 
 /** Same key seen before: the original answer when the body is the same, a conflict when it is not. */
-export function replayOrConflict<T>(seen: ClaimRow, itemSha256: string): { status: 'duplicate'; idempotency_key: string; original: T } | ConflictAnswerJson {
-  if (seen.item_sha256 === itemSha256) return { status: 'duplicate', idempotency_key: seen.idempotency_key, original: JSON.parse(seen.answer) as T };
+export function replayOrConflict<T>(
+  seen: ClaimRow,
+  itemSha256: string,
+): { status: 'duplicate'; idempotency_key: string; original: T } | ConflictAnswerJson {
+  if (seen.item_sha256 === itemSha256)
+    return { status: 'duplicate', idempotency_key: seen.idempotency_key, original: JSON.parse(seen.answer) as T };
   return {
     status: 'conflict',
     idempotency_key: seen.idempotency_key,

@@ -36,10 +36,30 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
   if (seen) return replayOrConflict<ClaimOutcome>(seen, hash);
 
   const at = ctx.now().toISOString();
-  const base = { terminal_id: terminal.id, idempotency_key: key, kind: item.kind, business_date: item.business_date, item_sha256: hash, item, reverses_id: null, received_at: at };
+  const base = {
+    terminal_id: terminal.id,
+    idempotency_key: key,
+    kind: item.kind,
+    business_date: item.business_date,
+    item_sha256: hash,
+    item,
+    reverses_id: null,
+    received_at: at,
+  };
   const terminalAmounts = amountsOf(item.body.result);
-  const store = (status: ClaimOutcome['status'], personId: number | null, insurerAmounts: unknown, answer: (id: number) => ClaimOutcome) => {
-    const id = insertClaim(ctx.db, { ...base, person_id: personId, status, terminal_amounts: terminalAmounts, insurer_amounts: insurerAmounts });
+  const store = (
+    status: ClaimOutcome['status'],
+    personId: number | null,
+    insurerAmounts: unknown,
+    answer: (id: number) => ClaimOutcome,
+  ) => {
+    const id = insertClaim(ctx.db, {
+      ...base,
+      person_id: personId,
+      status,
+      terminal_amounts: terminalAmounts,
+      insurer_amounts: insurerAmounts,
+    });
     const a = answer(id);
     setAnswer(ctx.db, id, a);
     return { id, answer: a };
@@ -47,7 +67,15 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
 
   const person = findPerson(ctx.db, item.id_number);
   if (!person) {
-    return store('rejected', null, null, () => rejected(key, 'person_not_found', 'id_number', '医保中心没有该身份证号的参保记录（no insured person with this identity number）', at)).answer;
+    return store('rejected', null, null, () =>
+      rejected(
+        key,
+        'person_not_found',
+        'id_number',
+        '医保中心没有该身份证号的参保记录（no insured person with this identity number）',
+        at,
+      ),
+    ).answer;
   }
   const rules = ctx.rules();
   const before = accumulators(ctx.db, person.id, yearsOf(item.body.request));
@@ -56,13 +84,20 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
     result = recompute(person, item.body.request, before, rules);
   } catch (e) {
     if (!(e instanceof DeskError)) throw e;
-    return store('rejected', person.id, null, () => rejected(key, e.body.code, e.body.field, e.body.message, at)).answer;
+    return store('rejected', person.id, null, () => rejected(key, e.body.code, e.body.field, e.body.message, at))
+      .answer;
   }
 
   const insurer = amountsOf(result);
   let stored;
   if (sameAmounts(insurer, terminalAmounts)) {
-    stored = store('accepted', person.id, insurer, (id) => ({ status: 'accepted', idempotency_key: key, claim_id: claimIdOf(id), insurer, answered_at: at }));
+    stored = store('accepted', person.id, insurer, (id) => ({
+      status: 'accepted',
+      idempotency_key: key,
+      claim_id: claimIdOf(id),
+      insurer,
+      answered_at: at,
+    }));
   } else {
     const difference = subtract(insurer, terminalAmounts);
     const message =

@@ -49,7 +49,12 @@ export function openDataDir(options: DataDirOptions): InsurerData {
   const db = openInsurerDb(join(options.dataDir, DB_FILE));
   try {
     const signer = loadOrCreateSigner(options.dataDir);
-    const packages = new PackageStore(db, signer, { validityDays: options.signing?.validityDays ?? 365, renewBeforeDays: options.signing?.renewBeforeDays ?? 30 }, now);
+    const packages = new PackageStore(
+      db,
+      signer,
+      { validityDays: options.signing?.validityDays ?? 365, renewBeforeDays: options.signing?.renewBeforeDays ?? 30 },
+      now,
+    );
     // All or none: a start interrupted half-way publishes them all next time.
     writeTransaction(db, () => {
       if (packages.isEmpty()) for (const raw of bundledPackages) packages.publish(raw);
@@ -76,7 +81,11 @@ function demoCredential(db: Db, dataDir: string, at: string): TerminalCredential
   const path = join(dataDir, DEMO_TERMINAL_FILE);
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as TerminalCredential;
   if (hasTerminals(db)) return null;
-  const demo: TerminalCredential = { hospital_code: 'H510100001', terminal_code: 'T01', secret: randomBytes(18).toString('base64url') };
+  const demo: TerminalCredential = {
+    hospital_code: 'H510100001',
+    terminal_code: 'T01',
+    secret: randomBytes(18).toString('base64url'),
+  };
   writeTransaction(db, () => upsertTerminal(db, demo.hospital_code, demo.terminal_code, demo.secret, at));
   writeFileSync(path, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   return demo;

@@ -91,14 +91,19 @@ CREATE INDEX accumulator_moves_person ON accumulator_moves (person_id, year);
 `;
 /** Version 2 adds persons.suspended_years (domain.md §3, benefit status per year). */
 const SCHEMA_VERSION = 2;
-const UPGRADES: Record<number, string> = { 1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';" };
+const UPGRADES: Record<number, string> = {
+  1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';",
+};
 
 export function openInsurerDb(path: string): Db {
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 10000');
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`insurer database ${path} has schema ${version}; this service knows up to ${SCHEMA_VERSION}. Left untouched.`);
+    if (version > SCHEMA_VERSION)
+      throw new Error(
+        `insurer database ${path} has schema ${version}; this service knows up to ${SCHEMA_VERSION}. Left untouched.`,
+      );
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

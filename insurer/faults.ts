@@ -21,7 +21,14 @@
  */
 import { z } from 'zod';
 
-export const OUTCOME_FAULTS = ['error_500_before_commit', 'drop_after_commit', 'error_500_after_commit', 'malformed_body', 'oversized_body', 'replay_previous'] as const;
+export const OUTCOME_FAULTS = [
+  'error_500_before_commit',
+  'drop_after_commit',
+  'error_500_after_commit',
+  'malformed_body',
+  'oversized_body',
+  'replay_previous',
+] as const;
 export const FAULT_NAMES = ['delay', ...OUTCOME_FAULTS] as const;
 export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
 
@@ -31,13 +38,24 @@ export const faultRuleSchema = z
     probability: z.number().min(0).max(1).optional(),
     count: z.number().int().min(1).max(1_000_000).optional(),
     delay_ms: z.number().int().min(1).max(600_000).optional(),
-    path: z.string().regex(/^\/v1\//).max(200).optional(),
+    path: z
+      .string()
+      .regex(/^\/v1\//)
+      .max(200)
+      .optional(),
     style: z.enum(['invalid_json', 'wrong_shape']).optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.probability !== undefined && r.count !== undefined) ctx.addIssue({ code: 'custom', path: ['count'], message: 'give a probability or a count, not both' });
-    if ((r.fault === 'delay') !== (r.delay_ms !== undefined)) ctx.addIssue({ code: 'custom', path: ['delay_ms'], message: 'delay_ms goes with the delay fault, and only with it' });
-    if (r.style !== undefined && r.fault !== 'malformed_body') ctx.addIssue({ code: 'custom', path: ['style'], message: 'style goes with malformed_body only' });
+    if (r.probability !== undefined && r.count !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['count'], message: 'give a probability or a count, not both' });
+    if ((r.fault === 'delay') !== (r.delay_ms !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['delay_ms'],
+        message: 'delay_ms goes with the delay fault, and only with it',
+      });
+    if (r.style !== undefined && r.fault !== 'malformed_body')
+      ctx.addIssue({ code: 'custom', path: ['style'], message: 'style goes with malformed_body only' });
   });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
@@ -127,6 +145,9 @@ export function parseFaultSpec(spec: string): FaultRule {
     rule[key] = ['probability', 'count', 'delay_ms'].includes(key) ? Number(v) : v;
   }
   const parsed = faultRuleSchema.safeParse(rule);
-  if (!parsed.success) throw new Error(`fault "${spec}": ${parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `fault "${spec}": ${parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }

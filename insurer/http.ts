@@ -68,13 +68,22 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'body_too_large', '', `请求体超过 ${limit} 字节`, `request body exceeds ${limit} bytes`, { Connection: 'close' });
+  return new HttpError(413, 'body_too_large', '', `请求体超过 ${limit} 字节`, `request body exceeds ${limit} bytes`, {
+    Connection: 'close',
+  });
 }
 
 /** application/json only (415 otherwise); 400 invalid_json for a body that does not parse. */
 export function parseJson(req: IncomingMessage, body: Buffer): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', '', '请求须为 application/json', 'the request body must be application/json');
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      '',
+      '请求须为 application/json',
+      'the request body must be application/json',
+    );
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {

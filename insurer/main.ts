@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     const data = openDataDir({ dataDir, signing });
     try {
       const p = data.packages.publish(JSON.parse(readFileSync(file, 'utf8')) as unknown);
-      process.stdout.write(`published ${p.region}/${p.version} (${p.region_name}, from ${p.effective_from}) sha256 ${p.sha256}, signed by key ${data.signer.keyId}\n`);
+      process.stdout.write(
+        `published ${p.region}/${p.version} (${p.region_name}, from ${p.effective_from}) sha256 ${p.sha256}, signed by key ${data.signer.keyId}\n`,
+      );
     } finally {
       data.close();
     }
@@ -98,8 +100,13 @@ async function main(): Promise<void> {
   }
   if (command !== 'serve') throw new Error(`unknown command "${command}" (serve or publish)`);
 
-  const terminals = [...(values.terminal ?? []), ...(env.INSURER_TERMINALS ?? '').split(';').filter((s) => s.trim())].map(parseTerminal);
-  const faults = [...(values.fault ?? []), ...(env.INSURER_FAULTS ?? '').split(';').filter((s) => s.trim())].map(parseFaultSpec);
+  const terminals = [
+    ...(values.terminal ?? []),
+    ...(env.INSURER_TERMINALS ?? '').split(';').filter((s) => s.trim()),
+  ].map(parseTerminal);
+  const faults = [...(values.fault ?? []), ...(env.INSURER_FAULTS ?? '').split(';').filter((s) => s.trim())].map(
+    parseFaultSpec,
+  );
   const certFile = values['tls-cert'];
   const keyFile = values['tls-key'];
   if (!!certFile !== !!keyFile) throw new Error('--tls-cert and --tls-key go together');
@@ -124,31 +131,50 @@ async function main(): Promise<void> {
     `  data         ${dataDir}`,
     `  signing key  ${insurer.keyId} (Ed25519). Pin this public key in the terminals (SPKI DER, base64):`,
     `               ${insurer.publicKeySpkiBase64}`,
-    ...insurer.publicKeyPem.trim().split('\n').map((l) => `               ${l}`),
+    ...insurer.publicKeyPem
+      .trim()
+      .split('\n')
+      .map((l) => `               ${l}`),
     `  admin token  ${insurer.adminToken}`,
   ];
-  if (insurer.demoTerminal) out.push(`  terminal     ${insurer.demoTerminal.hospital_code}/${insurer.demoTerminal.terminal_code} secret ${insurer.demoTerminal.secret} (demo)`);
+  if (insurer.demoTerminal)
+    out.push(
+      `  terminal     ${insurer.demoTerminal.hospital_code}/${insurer.demoTerminal.terminal_code} secret ${insurer.demoTerminal.secret} (demo)`,
+    );
   for (const t of terminals) out.push(`  terminal     ${t.hospital_code}/${t.terminal_code}`);
   if (faults.length > 0) out.push(`  faults       ${faults.map((f) => JSON.stringify(f)).join(' ')}`);
-  if (!host.startsWith('127.') && host !== 'localhost' && host !== '::1' && !certFile) out.push(`  WARNING      listening on ${host} over plain HTTP: use --tls-cert/--tls-key or a TLS proxy beyond a trial`);
+  if (!host.startsWith('127.') && host !== 'localhost' && host !== '::1' && !certFile)
+    out.push(
+      `  WARNING      listening on ${host} over plain HTTP: use --tls-cert/--tls-key or a TLS proxy beyond a trial`,
+    );
   out.push('  persons (identity number, name, region, scheme):');
   const notes = new Map(SEED_PERSONS.map((p) => [p.id_number, p.note]));
   for (const p of insurer.persons()) {
     const flags = `${p.retired ? ' retired' : ''}${p.medical_assistance ? ' assistance' : ''}`;
     const ytd = Object.keys(p.accumulators).length > 0 ? `  ytd ${JSON.stringify(p.accumulators)}` : '';
-    out.push(`    ${p.id_number}  ${p.name}  ${p.region}  ${p.scheme}${flags}${ytd}${notes.has(p.id_number) ? `  (${notes.get(p.id_number)})` : ''}`);
+    out.push(
+      `    ${p.id_number}  ${p.name}  ${p.region}  ${p.scheme}${flags}${ytd}${notes.has(p.id_number) ? `  (${notes.get(p.id_number)})` : ''}`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 
   const stop = () => {
-    insurer.close().then(() => process.exit(0), () => process.exit(1));
+    insurer.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {
-  const message = e instanceof DeskError ? `${e.body.field ? `${e.body.field}: ` : ''}${e.body.message_en}` : e instanceof Error ? e.message : String(e);
+  const message =
+    e instanceof DeskError
+      ? `${e.body.field ? `${e.body.field}: ` : ''}${e.body.message_en}`
+      : e instanceof Error
+        ? e.message
+        : String(e);
   process.stderr.write(`insurer: ${message}\n`);
   process.exit(1);
 });

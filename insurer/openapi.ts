@@ -72,16 +72,22 @@ const DESCRIPTIONS: Record<string, string> = {
   SettlementRequest: "The engine's settlement request v1 (shared/engine/request.ts) as the terminal settled it.",
   TerminalResult: "The terminal's settlement result without its trace; kept as sent (other fields allowed).",
   ClaimBatchRequest: `Up to ${p.MAX_BATCH_ITEMS} items, processed in order in one transaction. For every item body.number must equal idempotency_key.`,
-  ClaimAnswer: 'One per item, same order and key. accepted | adjusted | rejected are stored and final; duplicate repeats the stored answer; conflict changes nothing.',
+  ClaimAnswer:
+    'One per item, same order and key. accepted | adjusted | rejected are stored and final; duplicate repeats the stored answer; conflict changes nothing.',
   ReversalItem: 'Like 2305. reverses: the idempotency key of a settlement uploaded earlier by the same terminal.',
-  TotalsRequest: "Like 3201: the terminal's totals for a business date (window settlements and reversals, all operators; reversals negative).",
+  TotalsRequest:
+    "Like 3201: the terminal's totals for a business date (window settlements and reversals, all operators; reversals negative).",
   DetailsRequest: 'Like 3202: what the insurer holds for the terminal and date, paged by idempotency key.',
 };
 
 function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input', unrepresentable: 'any' }) as { schemas: Record<string, Record<string, unknown>> };
+  const { schemas } = z.toJSONSchema(registry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    io: 'input',
+    unrepresentable: 'any',
+  }) as { schemas: Record<string, Record<string, unknown>> };
   const out: Record<string, unknown> = {};
   for (const [id] of COMPONENTS) {
     // $schema and $id are the registry's; in OpenAPI 3.1 the component's place is its identity.
@@ -93,7 +99,8 @@ function componentSchemas(): Record<string, unknown> {
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (id: string) => ({ content: { 'application/json': { schema: ref(id) } } });
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 
 interface Operation {
   id: string;
@@ -106,16 +113,31 @@ interface Operation {
 }
 
 const OPERATIONS: Record<keyof typeof p.ENDPOINTS, Operation> = {
-  signIn: { id: 'signIn', summary: 'Sign in (9001)', description: 'Returns a bearer token for the other calls, its expiry and the server time.', request: 'SignInRequest', response: 'SignInResponse', errors: [400, 401, 413, 415, 500] },
+  signIn: {
+    id: 'signIn',
+    summary: 'Sign in (9001)',
+    description: 'Returns a bearer token for the other calls, its expiry and the server time.',
+    request: 'SignInRequest',
+    response: 'SignInResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
   signingKeys: {
     id: 'signingKeys',
     summary: 'Signing keys (diagnostics)',
-    description: 'The public keys the insurer signs with. Terminals pin keys out of band (installer, configuration), never from this answer.',
+    description:
+      'The public keys the insurer signs with. Terminals pin keys out of band (installer, configuration), never from this answer.',
     request: null,
     response: 'SigningKeysResponse',
     errors: [400, 500],
   },
-  ruleQuery: { id: 'queryRulePackages', summary: 'List rule package versions newer than the terminal’s', description: 'Per region, versions whose effective_from is later than that of after_version.', request: 'RuleQueryRequest', response: 'RuleQueryResponse', errors: [400, 401, 413, 415, 500] },
+  ruleQuery: {
+    id: 'queryRulePackages',
+    summary: 'List rule package versions newer than the terminal’s',
+    description: 'Per region, versions whose effective_from is later than that of after_version.',
+    request: 'RuleQueryRequest',
+    response: 'RuleQueryResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
   ruleDownload: {
     id: 'downloadRulePackage',
     summary: 'Download a signed rule package',
@@ -128,11 +150,47 @@ const OPERATIONS: Record<keyof typeof p.ENDPOINTS, Operation> = {
       { name: 'version', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,40}$' } },
     ],
   },
-  personLookup: { id: 'lookupPerson', summary: 'Person snapshot (1101)', description: 'Enrolment, status and accumulators per requested year. POST so that the identity number stays out of URLs and logs.', request: 'PersonLookupRequest', response: 'PersonLookupResponse', errors: [400, 401, 404, 413, 415, 500] },
-  claims: { id: 'uploadClaims', summary: 'Upload claims (settlements, manual claims)', description: 'Idempotent per item key; see ClaimAnswer.', request: 'ClaimBatchRequest', response: 'ClaimBatchResponse', errors: [400, 401, 413, 415, 500] },
-  reversals: { id: 'uploadReversals', summary: 'Upload reversals (2305)', description: 'Idempotent per item key; a reversal undoes the original’s effect on the insurer’s accumulators.', request: 'ReversalBatchRequest', response: 'ReversalBatchResponse', errors: [400, 401, 413, 415, 500] },
-  totals: { id: 'reconcileTotals', summary: 'Daily totals reconciliation (3201)', description: 'Compares the terminal’s totals with the insurer’s for the business date.', request: 'TotalsRequest', response: 'TotalsResponse', errors: [400, 401, 413, 415, 500] },
-  details: { id: 'reconcileDetails', summary: 'Detail reconciliation (3202)', description: 'The records the insurer holds for the terminal and date.', request: 'DetailsRequest', response: 'DetailsResponse', errors: [400, 401, 413, 415, 500] },
+  personLookup: {
+    id: 'lookupPerson',
+    summary: 'Person snapshot (1101)',
+    description:
+      'Enrolment, status and accumulators per requested year. POST so that the identity number stays out of URLs and logs.',
+    request: 'PersonLookupRequest',
+    response: 'PersonLookupResponse',
+    errors: [400, 401, 404, 413, 415, 500],
+  },
+  claims: {
+    id: 'uploadClaims',
+    summary: 'Upload claims (settlements, manual claims)',
+    description: 'Idempotent per item key; see ClaimAnswer.',
+    request: 'ClaimBatchRequest',
+    response: 'ClaimBatchResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
+  reversals: {
+    id: 'uploadReversals',
+    summary: 'Upload reversals (2305)',
+    description: 'Idempotent per item key; a reversal undoes the original’s effect on the insurer’s accumulators.',
+    request: 'ReversalBatchRequest',
+    response: 'ReversalBatchResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
+  totals: {
+    id: 'reconcileTotals',
+    summary: 'Daily totals reconciliation (3201)',
+    description: 'Compares the terminal’s totals with the insurer’s for the business date.',
+    request: 'TotalsRequest',
+    response: 'TotalsResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
+  details: {
+    id: 'reconcileDetails',
+    summary: 'Detail reconciliation (3202)',
+    description: 'The records the insurer holds for the terminal and date.',
+    request: 'DetailsRequest',
+    response: 'DetailsResponse',
+    errors: [400, 401, 413, 415, 500],
+  },
 };
 
 const ERROR_TEXT: Record<number, string> = {
@@ -154,7 +212,13 @@ export function openApiDocument(): Record<string, unknown> {
       description: op.description,
       parameters: [{ $ref: '#/components/parameters/RequestId' }, ...(op.parameters ?? [])],
       ...(op.request ? { requestBody: { required: true, ...json(op.request) } } : {}),
-      responses: { '200': { description: 'OK. Validate against the schema and check request_id before acting on it.', ...json(op.response) }, ...errors(...op.errors) },
+      responses: {
+        '200': {
+          description: 'OK. Validate against the schema and check request_id before acting on it.',
+          ...json(op.response),
+        },
+        ...errors(...op.errors),
+      },
       security: e.auth ? [{ terminalToken: [] }] : [],
     };
     (paths[e.path] ??= {})[e.method.toLowerCase()] = operation;
@@ -175,17 +239,22 @@ export function openApiDocument(): Record<string, unknown> {
     ],
     paths,
     components: {
-      securitySchemes: { terminalToken: { type: 'http', scheme: 'bearer', description: 'The token from POST /v1/sign-in.' } },
+      securitySchemes: {
+        terminalToken: { type: 'http', scheme: 'bearer', description: 'The token from POST /v1/sign-in.' },
+      },
       parameters: {
         RequestId: {
           name: p.REQUEST_ID_HEADER,
           in: 'header',
           required: true,
-          description: 'Chosen by the client per request (a retry gets a new one); echoed as request_id in the response body.',
+          description:
+            'Chosen by the client per request (a retry gets a new one); echoed as request_id in the response body.',
           schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,64}$' },
         },
       },
-      responses: Object.fromEntries(Object.entries(ERROR_TEXT).map(([code, description]) => [`E${code}`, { description, ...json('Error') }])),
+      responses: Object.fromEntries(
+        Object.entries(ERROR_TEXT).map(([code, description]) => [`E${code}`, { description, ...json('Error') }]),
+      ),
       schemas: componentSchemas(),
     },
   };

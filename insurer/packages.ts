@@ -52,7 +52,11 @@ export class PackageStore {
 
   private signature(packageJson: string): { signed_at: string; valid_until: string; value: string } {
     const at = this.now();
-    const s = this.signer.sign(packageJson, at.toISOString(), new Date(at.getTime() + this.policy.validityDays * DAY_MS).toISOString());
+    const s = this.signer.sign(
+      packageJson,
+      at.toISOString(),
+      new Date(at.getTime() + this.policy.validityDays * DAY_MS).toISOString(),
+    );
     return { signed_at: s.signed_at, valid_until: s.valid_until, value: s.value };
   }
 
@@ -63,8 +67,16 @@ export class PackageStore {
       RuleSet.fromValidated([...this.packages(), pkg]);
       const json = JSON.stringify(pkg);
       // The download (package as a JSON string inside the envelope) must fit the protocol's body limit.
-      if (Buffer.byteLength(json) > MAX_BODY_BYTES / 2 || Buffer.byteLength(JSON.stringify(json)) > MAX_BODY_BYTES - 4096) {
-        throw new DeskError('invalid_rule_package', '', `规则包过大（超过 ${MAX_BODY_BYTES / 2} 字节）`, `the rule package is too large (over ${MAX_BODY_BYTES / 2} bytes)`);
+      if (
+        Buffer.byteLength(json) > MAX_BODY_BYTES / 2 ||
+        Buffer.byteLength(JSON.stringify(json)) > MAX_BODY_BYTES - 4096
+      ) {
+        throw new DeskError(
+          'invalid_rule_package',
+          '',
+          `规则包过大（超过 ${MAX_BODY_BYTES / 2} 字节）`,
+          `the rule package is too large (over ${MAX_BODY_BYTES / 2} bytes)`,
+        );
       }
       const sig = this.signature(json);
       this.db
@@ -72,7 +84,20 @@ export class PackageStore {
           `INSERT INTO rule_packages (region, region_name, version, effective_from, effective_to, package_json, sha256, published_at, key_id, signed_at, valid_until, signature)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(pkg.region.id, pkg.region.name, pkg.version, pkg.effective.from, pkg.effective.to, json, sha256(json), this.now().toISOString(), this.signer.keyId, sig.signed_at, sig.valid_until, sig.value);
+        .run(
+          pkg.region.id,
+          pkg.region.name,
+          pkg.version,
+          pkg.effective.from,
+          pkg.effective.to,
+          json,
+          sha256(json),
+          this.now().toISOString(),
+          this.signer.keyId,
+          sig.signed_at,
+          sig.valid_until,
+          sig.value,
+        );
       return summary(this.row(pkg.region.id, pkg.version)!);
     });
   }
@@ -82,9 +107,9 @@ export class PackageStore {
   }
 
   private packages(): RulePackage[] {
-    return (this.db.prepare('SELECT region, version, package_json FROM rule_packages ORDER BY id').all() as PackageRow[]).map((r) =>
-      parseRulePackage(JSON.parse(r.package_json) as unknown, `${r.region}/${r.version}`),
-    );
+    return (
+      this.db.prepare('SELECT region, version, package_json FROM rule_packages ORDER BY id').all() as PackageRow[]
+    ).map((r) => parseRulePackage(JSON.parse(r.package_json) as unknown, `${r.region}/${r.version}`));
   }
 
   /** The insurer's rules: every published version. Rebuilt when another connection (the publish CLI) has published. */
@@ -98,7 +123,8 @@ export class PackageStore {
   }
 
   private row(region: string, version: string): PackageRow | undefined {
-    return this.db.prepare('SELECT * FROM rule_packages WHERE region = ? AND version = ?').get(region, version) as PackageRow | undefined;
+    return this.db.prepare('SELECT * FROM rule_packages WHERE region = ? AND version = ?').get(region, version) as
+      PackageRow | undefined;
   }
 
   /** Per region, the versions that start later than the terminal's `after_version` (all when it is null or unknown here). */
@@ -115,14 +141,25 @@ export class PackageStore {
   }
 
   /** The package with a signature valid for at least renewBeforeDays more (renewed here otherwise). */
-  download(region: string, version: string): { region: string; version: string; package_json: string; sha256: string; signature: ReturnType<Signer['sign']> } | null {
+  download(
+    region: string,
+    version: string,
+  ): {
+    region: string;
+    version: string;
+    package_json: string;
+    sha256: string;
+    signature: ReturnType<Signer['sign']>;
+  } | null {
     let r = this.row(region, version);
     if (!r) return null;
     const left = Date.parse(r.valid_until) - this.now().getTime();
     if (r.key_id !== this.signer.keyId || left < this.policy.renewBeforeDays * DAY_MS) {
       const sig = this.signature(r.package_json);
       writeTransaction(this.db, () =>
-        this.db.prepare('UPDATE rule_packages SET key_id = ?, signed_at = ?, valid_until = ?, signature = ? WHERE id = ?').run(this.signer.keyId, sig.signed_at, sig.valid_until, sig.value, r!.id),
+        this.db
+          .prepare('UPDATE rule_packages SET key_id = ?, signed_at = ?, valid_until = ?, signature = ? WHERE id = ?')
+          .run(this.signer.keyId, sig.signed_at, sig.valid_until, sig.value, r!.id),
       );
       r = this.row(region, version)!;
     }
@@ -131,7 +168,13 @@ export class PackageStore {
       version: r.version,
       package_json: r.package_json,
       sha256: r.sha256,
-      signature: { algorithm: 'Ed25519', key_id: r.key_id, signed_at: r.signed_at, valid_until: r.valid_until, value: r.signature },
+      signature: {
+        algorithm: 'Ed25519',
+        key_id: r.key_id,
+        signed_at: r.signed_at,
+        valid_until: r.valid_until,
+        value: r.signature,
+      },
     };
   }
 }

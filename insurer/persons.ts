@@ -73,19 +73,55 @@ export function upsertPerson(db: Db, p: PersonInput, at: string): number {
          retired = excluded.retired, medical_assistance = excluded.medical_assistance, enrolled = excluded.enrolled, suspended_years = excluded.suspended_years, updated_at = excluded.updated_at
        RETURNING id`,
     )
-    .get(p.id_number, p.name, p.gender, p.region, p.scheme, p.retired ? 1 : 0, p.medical_assistance ? 1 : 0, JSON.stringify(p.enrolled), JSON.stringify(p.suspended_years ?? []), at) as { id: number };
+    .get(
+      p.id_number,
+      p.name,
+      p.gender,
+      p.region,
+      p.scheme,
+      p.retired ? 1 : 0,
+      p.medical_assistance ? 1 : 0,
+      JSON.stringify(p.enrolled),
+      JSON.stringify(p.suspended_years ?? []),
+      at,
+    ) as { id: number };
   return row.id;
 }
 
 /** Records the movements between two ytd states (after − before), per year and layer. */
-export function recordMoves(db: Db, personId: number, before: YtdJson, after: YtdJson, source: MoveSource, claimId: number | null, at: string): void {
-  const insert = db.prepare('INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const m of movements(before, after)) insert.run(personId, m.year, m.layer, formatAmount(m.paid), formatAmount(m.base), m.admissions, source, claimId, at);
+export function recordMoves(
+  db: Db,
+  personId: number,
+  before: YtdJson,
+  after: YtdJson,
+  source: MoveSource,
+  claimId: number | null,
+  at: string,
+): void {
+  const insert = db.prepare(
+    'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const m of movements(before, after))
+    insert.run(
+      personId,
+      m.year,
+      m.layer,
+      formatAmount(m.paid),
+      formatAmount(m.base),
+      m.admissions,
+      source,
+      claimId,
+      at,
+    );
 }
 
 /** Undoes a claim's movements (a reversal): the same rows, negated, linked to the reversal. */
 export function negateMoves(db: Db, claimId: number, reversalId: number, at: string): void {
-  const moves = db.prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_moves WHERE claim_id = ? AND source = ?').all(claimId, 'claim') as {
+  const moves = db
+    .prepare(
+      'SELECT person_id, year, layer, paid, base, admissions FROM accumulator_moves WHERE claim_id = ? AND source = ?',
+    )
+    .all(claimId, 'claim') as {
     person_id: number;
     year: number;
     layer: string;
@@ -93,9 +129,12 @@ export function negateMoves(db: Db, claimId: number, reversalId: number, at: str
     base: string;
     admissions: number;
   }[];
-  const insert = db.prepare('INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const neg = (s: string) => formatAmount(new Decimal(s).isZero() ? ZERO : new Decimal(s).negated());
-  for (const m of moves) insert.run(m.person_id, m.year, m.layer, neg(m.paid), neg(m.base), -m.admissions, 'reversal', reversalId, at);
+  for (const m of moves)
+    insert.run(m.person_id, m.year, m.layer, neg(m.paid), neg(m.base), -m.admissions, 'reversal', reversalId, at);
 }
 
 /**
@@ -104,17 +143,35 @@ export function negateMoves(db: Db, claimId: number, reversalId: number, at: str
  * as {paid, base}. Sums with decimal.js (SQLite would add TEXT as floats).
  */
 export function accumulators(db: Db, personId: number, years: readonly number[]): YtdJson {
-  const rows = db.prepare('SELECT layer, paid, base, admissions FROM accumulator_moves WHERE person_id = ? AND year = ? ORDER BY id');
+  const rows = db.prepare(
+    'SELECT layer, paid, base, admissions FROM accumulator_moves WHERE person_id = ? AND year = ? ORDER BY id',
+  );
   const out: YtdJson = {};
   for (const year of [...new Set(years)].sort((a, b) => a - b)) {
-    const sums = new Map<string, { paid: Money; base: Money; admissions: number }>([[BASIC_LAYER_ID, { paid: ZERO, base: ZERO, admissions: 0 }]]);
-    for (const m of rows.iterate(personId, year) as IterableIterator<{ layer: string; paid: string; base: string; admissions: number }>) {
+    const sums = new Map<string, { paid: Money; base: Money; admissions: number }>([
+      [BASIC_LAYER_ID, { paid: ZERO, base: ZERO, admissions: 0 }],
+    ]);
+    for (const m of rows.iterate(personId, year) as IterableIterator<{
+      layer: string;
+      paid: string;
+      base: string;
+      admissions: number;
+    }>) {
       const s = sums.get(m.layer) ?? { paid: ZERO, base: ZERO, admissions: 0 };
-      sums.set(m.layer, { paid: s.paid.plus(m.paid), base: s.base.plus(m.base), admissions: s.admissions + m.admissions });
+      sums.set(m.layer, {
+        paid: s.paid.plus(m.paid),
+        base: s.base.plus(m.base),
+        admissions: s.admissions + m.admissions,
+      });
     }
     const layers: YtdJson[string] = {};
-    for (const [layer, s] of [...sums.entries()].sort(([a], [b]) => (a === BASIC_LAYER_ID ? -1 : b === BASIC_LAYER_ID ? 1 : a < b ? -1 : 1))) {
-      layers[layer] = layer === BASIC_LAYER_ID ? { paid: formatAmount(s.paid), admissions: s.admissions } : { paid: formatAmount(s.paid), base: formatAmount(s.base) };
+    for (const [layer, s] of [...sums.entries()].sort(([a], [b]) =>
+      a === BASIC_LAYER_ID ? -1 : b === BASIC_LAYER_ID ? 1 : a < b ? -1 : 1,
+    )) {
+      layers[layer] =
+        layer === BASIC_LAYER_ID
+          ? { paid: formatAmount(s.paid), admissions: s.admissions }
+          : { paid: formatAmount(s.paid), base: formatAmount(s.base) };
     }
     out[String(year)] = layers;
   }
@@ -123,7 +180,11 @@ export function accumulators(db: Db, personId: number, years: readonly number[])
 
 /** Every year the person has movements in, with its accumulators (for the start-up listing). */
 export function allAccumulators(db: Db, personId: number): YtdJson {
-  const years = (db.prepare('SELECT DISTINCT year FROM accumulator_moves WHERE person_id = ? ORDER BY year').all(personId) as { year: number }[]).map((r) => r.year);
+  const years = (
+    db.prepare('SELECT DISTINCT year FROM accumulator_moves WHERE person_id = ? ORDER BY year').all(personId) as {
+      year: number;
+    }[]
+  ).map((r) => r.year);
   return accumulators(db, personId, years);
 }
 

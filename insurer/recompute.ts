@@ -27,7 +27,12 @@ function regionLayers(rules: RuleSet, region: string): Set<string> {
 }
 
 /** Settles the terminal's bill with the insurer's person and accumulators. Throws DeskError when the engine refuses. */
-export function recompute(person: Person, request: SettlementRequestWire, ytd: YtdJson, rules: RuleSet): SettlementResult {
+export function recompute(
+  person: Person,
+  request: SettlementRequestWire,
+  ytd: YtdJson,
+  rules: RuleSet,
+): SettlementResult {
   // Only flags and accumulators of layers the person's region has: the engine refuses unknown layer ids.
   const layers = regionLayers(rules, person.region);
   const enrolled = enrolmentForYears(
@@ -36,12 +41,20 @@ export function recompute(person: Person, request: SettlementRequestWire, ytd: Y
   );
   const ownYtd: YtdJson = {};
   for (const [year, byLayer] of Object.entries(ytd)) {
-    ownYtd[year] = Object.fromEntries(Object.entries(byLayer).filter(([id]) => id === BASIC_LAYER_ID || layers.has(id)));
+    ownYtd[year] = Object.fromEntries(
+      Object.entries(byLayer).filter(([id]) => id === BASIC_LAYER_ID || layers.has(id)),
+    );
   }
   return settle(
     {
       region: person.region,
-      insured: { scheme: person.scheme, retired: person.retired, medical_assistance: person.medical_assistance, enrolled, suspended_years: person.suspended_years },
+      insured: {
+        scheme: person.scheme,
+        retired: person.retired,
+        medical_assistance: person.medical_assistance,
+        enrolled,
+        suspended_years: person.suspended_years,
+      },
       hospital_level: request.hospital_level,
       admission_date: request.admission_date,
       discharge_date: request.discharge_date,
@@ -57,7 +70,13 @@ export function recompute(person: Person, request: SettlementRequestWire, ytd: Y
 }
 
 /** The inputs where the terminal's request differs from the insurer's data, for the adjusted answer. */
-export function reasons(person: Person, request: SettlementRequestWire, insurerYtd: YtdJson, terminalResult: Record<string, unknown>, insurerResult: SettlementResult): AdjustmentReason[] {
+export function reasons(
+  person: Person,
+  request: SettlementRequestWire,
+  insurerYtd: YtdJson,
+  terminalResult: Record<string, unknown>,
+  insurerResult: SettlementResult,
+): AdjustmentReason[] {
   const out: AdjustmentReason[] = [];
   const differ = (field: string, terminal: string, insurer: string) => {
     if (terminal !== insurer && out.length < MAX_REASONS) out.push({ field, terminal, insurer });
@@ -68,9 +87,18 @@ export function reasons(person: Person, request: SettlementRequestWire, insurerY
   differ('insured.medical_assistance', String(request.insured.medical_assistance), String(person.medical_assistance));
   const flags = request.insured.enrolled ?? {};
   for (const id of [...new Set([...Object.keys(flags), ...Object.keys(person.enrolled)])].sort()) {
-    for (const y of yearsOf(request)) differ(`insured.enrolled.${id}.${y}`, String(enrolledIn(flags[id], y)), String(enrolledIn(person.enrolled[id], y)));
+    for (const y of yearsOf(request))
+      differ(
+        `insured.enrolled.${id}.${y}`,
+        String(enrolledIn(flags[id], y)),
+        String(enrolledIn(person.enrolled[id], y)),
+      );
   }
-  differ('insured.suspended_years', [...(request.insured.suspended_years ?? [])].sort().join(','), [...person.suspended_years].sort().join(','));
+  differ(
+    'insured.suspended_years',
+    [...(request.insured.suspended_years ?? [])].sort().join(','),
+    [...person.suspended_years].sort().join(','),
+  );
   for (const [year, layers] of Object.entries(insurerYtd)) {
     const theirs = request.ytd?.[year] ?? {};
     for (const id of [...new Set([...Object.keys(layers), ...Object.keys(theirs)])].sort()) {
@@ -85,7 +113,9 @@ export function reasons(person: Person, request: SettlementRequestWire, insurerY
     }
   }
   // A terminal settling with an older rule version than the insurer's shows up here.
-  const versions = (parts: unknown) => (Array.isArray(parts) ? parts.map((p) => String((p as { rule_version?: unknown }).rule_version)).join(',') : '');
-  if (Array.isArray(terminalResult.parts)) differ('rule_versions', versions(terminalResult.parts), versions(insurerResult.parts));
+  const versions = (parts: unknown) =>
+    Array.isArray(parts) ? parts.map((p) => String((p as { rule_version?: unknown }).rule_version)).join(',') : '';
+  if (Array.isArray(terminalResult.parts))
+    differ('rule_versions', versions(terminalResult.parts), versions(insurerResult.parts));
   return out;
 }

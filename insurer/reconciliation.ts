@@ -9,17 +9,28 @@
  * totals, not in them: they are a separate 多退少补 track (domain.md §1).
  */
 import { Decimal, ZERO } from '../shared/money.js';
-import type { DayTotalsWire, DetailItem, DetailsRequest, SignedAmounts, TotalsRequest } from '../shared/sync/protocol.js';
+import type {
+  DayTotalsWire,
+  DetailItem,
+  DetailsRequest,
+  SignedAmounts,
+  TotalsRequest,
+} from '../shared/sync/protocol.js';
 import { AmountTotals, signed } from './amounts.js';
 import type { ClaimRow } from './claim-records.js';
 import type { Db } from './db.js';
 import type { Terminal } from './terminals.js';
 
-function insurerTotals(db: Db, terminalId: number, date: string): { totals: DayTotalsWire; adjustments: { count: number; fund_pay_difference: string } } {
-  const rows = db.prepare('SELECT kind, status, terminal_amounts, insurer_amounts FROM claims WHERE terminal_id = ? AND business_date = ? ORDER BY id').all(terminalId, date) as Pick<
-    ClaimRow,
-    'kind' | 'status' | 'terminal_amounts' | 'insurer_amounts'
-  >[];
+function insurerTotals(
+  db: Db,
+  terminalId: number,
+  date: string,
+): { totals: DayTotalsWire; adjustments: { count: number; fund_pay_difference: string } } {
+  const rows = db
+    .prepare(
+      'SELECT kind, status, terminal_amounts, insurer_amounts FROM claims WHERE terminal_id = ? AND business_date = ? ORDER BY id',
+    )
+    .all(terminalId, date) as Pick<ClaimRow, 'kind' | 'status' | 'terminal_amounts' | 'insurer_amounts'>[];
   const sums = new AmountTotals();
   let settlements = 0;
   let reversals = 0;
@@ -30,7 +41,9 @@ function insurerTotals(db: Db, terminalId: number, date: string): { totals: DayT
     const terminal = JSON.parse(r.terminal_amounts!) as SignedAmounts;
     if (r.status === 'adjusted') {
       adjusted++;
-      adjustment = adjustment.plus(new Decimal((JSON.parse(r.insurer_amounts!) as SignedAmounts).fund_pay_sumamt).minus(terminal.fund_pay_sumamt));
+      adjustment = adjustment.plus(
+        new Decimal((JSON.parse(r.insurer_amounts!) as SignedAmounts).fund_pay_sumamt).minus(terminal.fund_pay_sumamt),
+      );
     }
     if (r.kind === 'manual_claim') continue;
     if (r.kind === 'settlement') settlements++;
@@ -39,7 +52,14 @@ function insurerTotals(db: Db, terminalId: number, date: string): { totals: DayT
   }
   const a = sums.toJson();
   return {
-    totals: { settlements, reversals, medfee_sumamt: a.medfee_sumamt, fund_pay_sumamt: a.fund_pay_sumamt, psn_cash_pay: a.psn_cash_pay, funds: a.funds },
+    totals: {
+      settlements,
+      reversals,
+      medfee_sumamt: a.medfee_sumamt,
+      fund_pay_sumamt: a.fund_pay_sumamt,
+      psn_cash_pay: a.psn_cash_pay,
+      funds: a.funds,
+    },
     adjustments: { count: adjusted, fund_pay_difference: signed(adjustment) },
   };
 }
@@ -77,7 +97,10 @@ export function reconcileDetails(db: Db, terminal: Terminal, req: DetailsRequest
        FROM claims c LEFT JOIN claims o ON o.id = c.reverses_id LEFT JOIN claims r ON r.id = c.reversed_by_id
        WHERE c.terminal_id = ? AND c.business_date = ? AND c.idempotency_key > ? ORDER BY c.idempotency_key LIMIT ?`,
     )
-    .all(terminal.id, req.business_date, req.after ?? '', req.limit + 1) as (Pick<ClaimRow, 'idempotency_key' | 'kind' | 'status' | 'terminal_amounts' | 'insurer_amounts' | 'received_at'> & {
+    .all(terminal.id, req.business_date, req.after ?? '', req.limit + 1) as (Pick<
+    ClaimRow,
+    'idempotency_key' | 'kind' | 'status' | 'terminal_amounts' | 'insurer_amounts' | 'received_at'
+  > & {
     reverses: string | null;
     reversed_by: string | null;
   })[];
@@ -92,5 +115,10 @@ export function reconcileDetails(db: Db, terminal: Terminal, req: DetailsRequest
     insurer: r.insurer_amounts === null ? null : (JSON.parse(r.insurer_amounts) as SignedAmounts),
     received_at: r.received_at,
   }));
-  return { terminal_code: terminal.terminal_code, business_date: req.business_date, items, next_after: rows.length > req.limit ? page[page.length - 1]!.idempotency_key : null };
+  return {
+    terminal_code: terminal.terminal_code,
+    business_date: req.business_date,
+    items,
+    next_after: rows.length > req.limit ? page[page.length - 1]!.idempotency_key : null,
+  };
 }

@@ -48,12 +48,24 @@ const ROUTES: Route[] = (Object.entries(ENDPOINTS) as [RouteName, Endpoint][]).m
 /** The route for a path, or 404 / 405 (with Allow). */
 export function matchRoute(method: string, path: string): { route: Route; params: string[] } {
   const matching = ROUTES.filter((r) => r.pattern.test(path));
-  if (matching.length === 0) throw new HttpError(404, 'not_found', '', `没有此接口 ${path}`, `no such endpoint ${path}`);
+  if (matching.length === 0)
+    throw new HttpError(404, 'not_found', '', `没有此接口 ${path}`, `no such endpoint ${path}`);
   const route = matching.find((r) => r.endpoint.method === method);
-  if (!route) throw new HttpError(405, 'method_not_allowed', '', `${path} 不支持 ${method}`, `${method} is not allowed on ${path}`, { Allow: matching.map((r) => r.endpoint.method).join(', ') });
+  if (!route)
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      '',
+      `${path} 不支持 ${method}`,
+      `${method} is not allowed on ${path}`,
+      { Allow: matching.map((r) => r.endpoint.method).join(', ') },
+    );
   let params: string[];
   try {
-    params = route.pattern.exec(path)!.slice(1).map((p) => decodeURIComponent(p));
+    params = route.pattern
+      .exec(path)!
+      .slice(1)
+      .map((p) => decodeURIComponent(p));
   } catch {
     throw new HttpError(404, 'not_found', '', `没有此接口 ${path}`, `no such endpoint ${path}`);
   }
@@ -69,7 +81,15 @@ export function requestIdOf(req: IncomingMessage): string | null {
 function requireTerminal(ctx: ProtocolContext, req: IncomingMessage): Terminal {
   const token = bearer(req);
   const terminal = token ? authenticate(ctx.db, token, ctx.now()) : null;
-  if (!terminal) throw new HttpError(401, 'unauthenticated', '', '未签到或会话已过期，请重新签到', 'sign in first (no session, or it expired)', { 'WWW-Authenticate': 'Bearer' });
+  if (!terminal)
+    throw new HttpError(
+      401,
+      'unauthenticated',
+      '',
+      '未签到或会话已过期，请重新签到',
+      'sign in first (no session, or it expired)',
+      { 'WWW-Authenticate': 'Bearer' },
+    );
   return terminal;
 }
 
@@ -77,10 +97,22 @@ function requireTerminal(ctx: ProtocolContext, req: IncomingMessage): Terminal {
 function checkOwnership(terminal: Terminal, items: readonly ClaimItem[]): void {
   items.forEach((item, i) => {
     if (item.body.terminal !== terminal.terminal_code) {
-      throw new HttpError(400, 'terminal_mismatch', `items[${i}].body.terminal`, `记录属于终端 ${item.body.terminal}，不是已签到的 ${terminal.terminal_code}`, `the record belongs to terminal ${item.body.terminal}, not the signed-in ${terminal.terminal_code}`);
+      throw new HttpError(
+        400,
+        'terminal_mismatch',
+        `items[${i}].body.terminal`,
+        `记录属于终端 ${item.body.terminal}，不是已签到的 ${terminal.terminal_code}`,
+        `the record belongs to terminal ${item.body.terminal}, not the signed-in ${terminal.terminal_code}`,
+      );
     }
     if (item.kind === 'settlement' && item.body.hospital_code !== terminal.hospital_code) {
-      throw new HttpError(400, 'terminal_mismatch', `items[${i}].body.hospital_code`, `结算的医疗机构 ${item.body.hospital_code} 不是已签到终端的 ${terminal.hospital_code}`, `hospital ${item.body.hospital_code} is not the signed-in terminal's ${terminal.hospital_code}`);
+      throw new HttpError(
+        400,
+        'terminal_mismatch',
+        `items[${i}].body.hospital_code`,
+        `结算的医疗机构 ${item.body.hospital_code} 不是已签到终端的 ${terminal.hospital_code}`,
+        `hospital ${item.body.hospital_code} is not the signed-in terminal's ${terminal.hospital_code}`,
+      );
     }
   });
 }
@@ -89,33 +121,75 @@ function checkOwnership(terminal: Terminal, items: readonly ClaimItem[]): void {
 export function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, path: string, rawBody: Buffer): Reply {
   const { route, params } = matchRoute(req.method ?? 'GET', path);
   const id = requestIdOf(req);
-  if (id === null) throw new HttpError(400, 'missing_field', REQUEST_ID_HEADER, `缺少或无效的请求头 ${REQUEST_ID_HEADER}（8-64 位字母、数字或 ._:-）`, `missing or invalid ${REQUEST_ID_HEADER} header (8-64 of A-Z a-z 0-9 . _ : -)`);
+  if (id === null)
+    throw new HttpError(
+      400,
+      'missing_field',
+      REQUEST_ID_HEADER,
+      `缺少或无效的请求头 ${REQUEST_ID_HEADER}（8-64 位字母、数字或 ._:-）`,
+      `missing or invalid ${REQUEST_ID_HEADER} header (8-64 of A-Z a-z 0-9 . _ : -)`,
+    );
   const terminal = route.endpoint.auth ? requireTerminal(ctx, req) : null;
   const input = route.endpoint.request ? parseJson(req, rawBody) : undefined;
-  const ok = (body: Record<string, unknown>): Reply => ({ status: 200, body: { protocol: PROTOCOL, request_id: id, ...body } });
+  const ok = (body: Record<string, unknown>): Reply => ({
+    status: 200,
+    body: { protocol: PROTOCOL, request_id: id, ...body },
+  });
   const now = ctx.now();
 
   switch (route.name) {
     case 'signIn': {
       const b = validate(ENDPOINTS.signIn.request, input);
       const session = signIn(ctx.db, b.hospital_code, b.terminal_code, b.terminal_secret, now, ctx.tokenTtlMs);
-      if (!session) throw new HttpError(401, 'invalid_credentials', '', '终端编号、医疗机构编码或密钥不正确', 'wrong terminal code, hospital code or secret');
-      return ok({ token: session.token, token_type: 'Bearer', expires_at: session.expiresAt, server_time: now.toISOString(), terminal_code: b.terminal_code, hospital_code: b.hospital_code });
+      if (!session)
+        throw new HttpError(
+          401,
+          'invalid_credentials',
+          '',
+          '终端编号、医疗机构编码或密钥不正确',
+          'wrong terminal code, hospital code or secret',
+        );
+      return ok({
+        token: session.token,
+        token_type: 'Bearer',
+        expires_at: session.expiresAt,
+        server_time: now.toISOString(),
+        terminal_code: b.terminal_code,
+        hospital_code: b.hospital_code,
+      });
     }
     case 'signingKeys':
-      return ok({ keys: [{ key_id: ctx.signer.keyId, algorithm: 'Ed25519', public_key_spki_base64: ctx.signer.publicKeySpkiBase64 }] });
+      return ok({
+        keys: [
+          { key_id: ctx.signer.keyId, algorithm: 'Ed25519', public_key_spki_base64: ctx.signer.publicKeySpkiBase64 },
+        ],
+      });
     case 'ruleQuery':
       return ok({ packages: ctx.packages.query(validate(ENDPOINTS.ruleQuery.request, input)) });
     case 'ruleDownload': {
       const [region, version] = params as [string, string];
       const pkg = ctx.packages.download(region, version);
-      if (!pkg) throw new HttpError(404, 'not_found', 'version', `没有规则包 ${region}/${version}`, `no rule package ${region}/${version}`);
+      if (!pkg)
+        throw new HttpError(
+          404,
+          'not_found',
+          'version',
+          `没有规则包 ${region}/${version}`,
+          `no rule package ${region}/${version}`,
+        );
       return ok(pkg);
     }
     case 'personLookup': {
       const b = validate(ENDPOINTS.personLookup.request, input);
       const person = findPerson(ctx.db, b.id_number);
-      if (!person) throw new HttpError(404, 'person_not_found', 'id_number', '医保中心没有该身份证号的参保记录', 'no insured person with this identity number');
+      if (!person)
+        throw new HttpError(
+          404,
+          'person_not_found',
+          'id_number',
+          '医保中心没有该身份证号的参保记录',
+          'no insured person with this identity number',
+        );
       return ok({ person: snapshot(ctx.db, person, b.years, now.toISOString()) });
     }
     case 'claims': {

@@ -52,11 +52,20 @@ export interface RunningInsurer {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function errorBody(e: HttpError, requestId: string | null): ErrorResponse {
-  return { protocol: PROTOCOL, request_id: requestId, error: { code: e.code, field: e.field, message: e.zh, message_en: e.en } };
+  return {
+    protocol: PROTOCOL,
+    request_id: requestId,
+    error: { code: e.code, field: e.field, message: e.zh, message_en: e.en },
+  };
 }
 
 function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'Content-Type': JSON_TYPE,
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -95,21 +104,38 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
   const data = openDataDir(options);
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const faults = new FaultSwitches(options.faults ?? [], options.random);
-  const ctx: ProtocolContext = { db: data.db, packages: data.packages, signer: data.signer, now: data.now, tokenTtlMs: (options.tokenTtlMinutes ?? 480) * 60_000 };
+  const ctx: ProtocolContext = {
+    db: data.db,
+    packages: data.packages,
+    signer: data.signer,
+    now: data.now,
+    tokenTtlMs: (options.tokenTtlMinutes ?? 480) * 60_000,
+  };
   /** The last 2xx body each endpoint produced per session (no other terminal's data), for replay_previous. */
   const previous = new Map<string, string>();
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://insurer.invalid').pathname;
-    if (path === '/health' && req.method === 'GET') return send(res, 200, JSON.stringify({ status: 'ok', protocol: PROTOCOL }));
+    if (path === '/health' && req.method === 'GET')
+      return send(res, 200, JSON.stringify({ status: 'ok', protocol: PROTOCOL }));
     if (path.startsWith('/admin/')) {
       let reply: Reply;
       try {
-        reply = handleAdmin({ db: data.db, packages: data.packages, faults, adminToken, now: data.now }, req, path, await readBody(req));
+        reply = handleAdmin(
+          { db: data.db, packages: data.packages, faults, adminToken, now: data.now },
+          req,
+          path,
+          await readBody(req),
+        );
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
-        return send(res, e.status, JSON.stringify({ error: { code: e.code, field: e.field, message: e.zh, message_en: e.en } }), e.headers);
+        return send(
+          res,
+          e.status,
+          JSON.stringify({ error: { code: e.code, field: e.field, message: e.zh, message_en: e.en } }),
+          e.headers,
+        );
       }
       return send(res, reply.status, JSON.stringify(reply.body), reply.headers);
     }
@@ -122,7 +148,9 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     } catch {
       // An unknown path or method: the handler below answers 404/405; no faults for it.
     }
-    const draw: FaultDraw = routeKey ? faults.draw(path, previous.has(routeKey)) : { delayMs: 0, outcome: null, style: 'invalid_json' };
+    const draw: FaultDraw = routeKey
+      ? faults.draw(path, previous.has(routeKey))
+      : { delayMs: 0, outcome: null, style: 'invalid_json' };
     if (draw.delayMs > 0) await new Promise((r) => setTimeout(r, draw.delayMs));
 
     let status: number;
@@ -131,7 +159,13 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     try {
       const body = await readBody(req);
       if (draw.outcome === 'error_500_before_commit') {
-        const e = new HttpError(500, 'internal', '', '医保中心内部错误（注入故障，未处理）', 'internal error (injected fault, nothing processed)');
+        const e = new HttpError(
+          500,
+          'internal',
+          '',
+          '医保中心内部错误（注入故障，未处理）',
+          'internal error (injected fault, nothing processed)',
+        );
         return send(res, 500, JSON.stringify(errorBody(e, requestId)), headers);
       }
       const reply = handleProtocol(ctx, req, path, body);
@@ -153,11 +187,22 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
         req.socket.destroy();
         return;
       case 'error_500_after_commit': {
-        const e = new HttpError(500, 'internal', '', '医保中心内部错误（注入故障，已处理）', 'internal error (injected fault, after processing)');
+        const e = new HttpError(
+          500,
+          'internal',
+          '',
+          '医保中心内部错误（注入故障，已处理）',
+          'internal error (injected fault, after processing)',
+        );
         return send(res, 500, JSON.stringify(errorBody(e, requestId)), headers);
       }
       case 'malformed_body':
-        return send(res, 200, draw.style === 'wrong_shape' ? wrongShape(text) : text.slice(0, Math.max(1, Math.floor(text.length / 2))), headers);
+        return send(
+          res,
+          200,
+          draw.style === 'wrong_shape' ? wrongShape(text) : text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+          headers,
+        );
       case 'oversized_body':
         return sendOversized(res, requestId);
       case 'replay_previous':
@@ -181,7 +226,9 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
       .finally(() => inFlight.delete(done));
     inFlight.add(done);
   };
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(listener);
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : createHttpServer(listener);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

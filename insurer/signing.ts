@@ -23,7 +23,10 @@ export interface Signer {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function loadOrCreateSigner(dataDir: string): Signer {
@@ -53,9 +56,18 @@ export function loadOrCreateSigner(dataDir: string): Signer {
     publicKeyPem,
     publicKeySpkiBase64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
     sign(packageJson, signedAt, validUntil) {
-      const bytes = Buffer.from(signedText({ key_id: keyId, signed_at: signedAt, valid_until: validUntil, package_json: packageJson }), 'utf8');
+      const bytes = Buffer.from(
+        signedText({ key_id: keyId, signed_at: signedAt, valid_until: validUntil, package_json: packageJson }),
+        'utf8',
+      );
       // Ed25519 takes no digest name: the algorithm is fixed by the key (RFC 8032, pure).
-      return { algorithm: SIGNATURE_ALGORITHM, key_id: keyId, signed_at: signedAt, valid_until: validUntil, value: sign(null, bytes, privateKey).toString('base64') };
+      return {
+        algorithm: SIGNATURE_ALGORITHM,
+        key_id: keyId,
+        signed_at: signedAt,
+        valid_until: validUntil,
+        value: sign(null, bytes, privateKey).toString('base64'),
+      };
     },
   };
 }

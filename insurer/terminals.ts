@@ -45,25 +45,45 @@ export function hasTerminals(db: Db): boolean {
 }
 
 /** A new session token for the terminal, or null when the credential is wrong. */
-export function signIn(db: Db, hospitalCode: string, terminalCode: string, secret: string, now: Date, ttlMs: number): { token: string; expiresAt: string; terminal: Terminal } | null {
-  const row = db.prepare('SELECT id, hospital_code, terminal_code, secret_hash FROM terminals WHERE hospital_code = ? AND terminal_code = ?').get(hospitalCode, terminalCode) as
-    | (Terminal & { secret_hash: string })
-    | undefined;
+export function signIn(
+  db: Db,
+  hospitalCode: string,
+  terminalCode: string,
+  secret: string,
+  now: Date,
+  ttlMs: number,
+): { token: string; expiresAt: string; terminal: Terminal } | null {
+  const row = db
+    .prepare(
+      'SELECT id, hospital_code, terminal_code, secret_hash FROM terminals WHERE hospital_code = ? AND terminal_code = ?',
+    )
+    .get(hospitalCode, terminalCode) as (Terminal & { secret_hash: string }) | undefined;
   const ok = verifySecret(secret, row?.secret_hash ?? DUMMY_HASH);
   if (!row || !ok) return null;
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   db.transaction(() => {
     db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now.toISOString());
-    db.prepare('INSERT INTO sessions (token_sha256, terminal_id, issued_at, expires_at) VALUES (?, ?, ?, ?)').run(sha256(token), row.id, now.toISOString(), expiresAt);
+    db.prepare('INSERT INTO sessions (token_sha256, terminal_id, issued_at, expires_at) VALUES (?, ?, ?, ?)').run(
+      sha256(token),
+      row.id,
+      now.toISOString(),
+      expiresAt,
+    );
   }).immediate();
-  return { token, expiresAt, terminal: { id: row.id, hospital_code: row.hospital_code, terminal_code: row.terminal_code } };
+  return {
+    token,
+    expiresAt,
+    terminal: { id: row.id, hospital_code: row.hospital_code, terminal_code: row.terminal_code },
+  };
 }
 
 /** The terminal a bearer token belongs to, or null when it is unknown or expired. */
 export function authenticate(db: Db, token: string, now: Date): Terminal | null {
   const row = db
-    .prepare('SELECT t.id, t.hospital_code, t.terminal_code, s.expires_at FROM sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.token_sha256 = ?')
+    .prepare(
+      'SELECT t.id, t.hospital_code, t.terminal_code, s.expires_at FROM sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.token_sha256 = ?',
+    )
     .get(sha256(token)) as (Terminal & { expires_at: string }) | undefined;
   if (!row || row.expires_at <= now.toISOString()) return null;
   return { id: row.id, hospital_code: row.hospital_code, terminal_code: row.terminal_code };

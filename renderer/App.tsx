@@ -87,12 +87,21 @@ export function App() {
         <h1>{t('app.title')}</h1>
         <nav aria-label={t('app.screensLabel')}>
           {screensFor(status.operator.role).map((s) => (
-            <button key={s.id} type="button" className={screen === s.id ? 'tab active' : 'tab'} onClick={() => setScreen(s.id)}>
+            <button
+              key={s.id}
+              type="button"
+              className={screen === s.id ? 'tab active' : 'tab'}
+              onClick={() => setScreen(s.id)}
+            >
               {t(`tabs.${s.id}`)} <kbd>{s.key}</kbd>
             </button>
           ))}
         </nav>
-        <StatusBar status={status} rules={rules} onSignOut={() => void bridge.invoke('auth.logout', {}).then(() => refresh())} />
+        <StatusBar
+          status={status}
+          rules={rules}
+          onSignOut={() => void bridge.invoke('auth.logout', {}).then(() => refresh())}
+        />
       </header>
       <main>
         {screen === 'settle' && <SettleScreen rules={rules} status={status} />}
@@ -101,26 +110,51 @@ export function App() {
         {screen === 'claim' && <ClaimScreen rules={rules} status={status} />}
         {screen === 'rules' && <RulesScreen rules={rules} />}
         {screen === 'sync' && <SyncScreen />}
-        {screen === 'settings' && status.operator.role === 'supervisor' && <SettingsScreen self={status.operator.code} />}
+        {screen === 'settings' && status.operator.role === 'supervisor' && (
+          <SettingsScreen self={status.operator.code} />
+        )}
       </main>
     </div>
   );
 }
 
-function StatusBar({ status, rules, onSignOut }: { status: AppStatus; rules: RuleVersionSummary[]; onSignOut: () => void }) {
+function StatusBar({
+  status,
+  rules,
+  onSignOut,
+}: {
+  status: AppStatus;
+  rules: RuleVersionSummary[];
+  onSignOut: () => void;
+}) {
   const { t } = useTranslation();
   const regionName = useRegionName();
-  const inForce = [...new Map(rules.filter((r) => r.effective_from <= status.today && (r.effective_to === null || r.effective_to >= status.today)).map((r) => [r.region, r])).values()];
+  const inForce = [
+    ...new Map(
+      rules
+        .filter((r) => r.effective_from <= status.today && (r.effective_to === null || r.effective_to >= status.today))
+        .map((r) => [r.region, r]),
+    ).values(),
+  ];
   return (
     <div className="status" aria-label={t('statusbar.label')}>
-      <span data-testid="operator">{t('common.withNote', { text: status.operator!.name, note: t(`roles.${status.operator!.role}`) })}</span>
+      <span data-testid="operator">
+        {t('common.withNote', { text: status.operator!.name, note: t(`roles.${status.operator!.role}`) })}
+      </span>
       <span data-testid="online" className={status.online ? 'online' : 'offline'}>
         {status.online ? t('common.online') : t('statusbar.offline')}
       </span>
       <span data-testid="queued">{t('statusbar.queued', { count: status.queue.queued + status.queue.sending })}</span>
       {/* Region names come from the rule packages (the English one where the package has it). */}
-      <span className="rules" title={inForce.map((r) => `${regionName(r)} ${r.version}${r.uses_sample_values ? t('statusbar.sample') : ''}`).join('\n')}>
-        {t('statusbar.rules', { list: inForce.map((r) => `${regionName(r).replace(/市$/, '')} ${r.version}`).join(' · ') })}
+      <span
+        className="rules"
+        title={inForce
+          .map((r) => `${regionName(r)} ${r.version}${r.uses_sample_values ? t('statusbar.sample') : ''}`)
+          .join('\n')}
+      >
+        {t('statusbar.rules', {
+          list: inForce.map((r) => `${regionName(r).replace(/市$/, '')} ${r.version}`).join(' · '),
+        })}
       </span>
       <LanguageToggle />
       <button type="button" className="link" data-testid="sign-out" onClick={onSignOut}>
@@ -151,7 +185,13 @@ function SignIn({ status, onDone }: { status: AppStatus; onDone: () => void }) {
         {t('signin.terminal', { code: status.terminal.code })} · {setup ? t('signin.firstUse') : t('signin.prompt')}
       </p>
       <Field label={t('signin.code')}>
-        <input data-field="code" autoFocus value={code} onChange={(e) => setCode(e.target.value)} autoComplete="username" />
+        <input
+          data-field="code"
+          autoFocus
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          autoComplete="username"
+        />
       </Field>
       {setup && (
         <Field label={t('common.name')}>
@@ -159,7 +199,14 @@ function SignIn({ status, onDone }: { status: AppStatus; onDone: () => void }) {
         </Field>
       )}
       <Field label={t('signin.pin')}>
-        <input data-field="pin" type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} autoComplete="current-password" />
+        <input
+          data-field="pin"
+          type="password"
+          inputMode="numeric"
+          value={pin}
+          onChange={(e) => setPin(e.target.value)}
+          autoComplete="current-password"
+        />
       </Field>
       <button type="button" className="default" disabled={busy} onClick={() => void submit()}>
         {setup ? t('signin.create') : t('signin.submit')}

@@ -25,7 +25,9 @@ function takeToken(): string | null {
 function isIpcResult(x: unknown): x is IpcResult<unknown> {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
-  return r.ok === true ? 'value' in r : r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string';
+  return r.ok === true
+    ? 'value' in r
+    : r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string';
 }
 
 function httpBridge(): DeskBridge {
@@ -40,11 +42,27 @@ function httpBridge(): DeskBridge {
           body: JSON.stringify(request),
         });
       } catch {
-        return { ok: false, error: { code: 'internal', field: '', message: '无法连接本机服务', message_en: 'cannot reach the local host process' } };
+        return {
+          ok: false,
+          error: {
+            code: 'internal',
+            field: '',
+            message: '无法连接本机服务',
+            message_en: 'cannot reach the local host process',
+          },
+        };
       }
       const body: unknown = await response.json().catch(() => null);
       if (!isIpcResult(body)) {
-        return { ok: false, error: { code: 'internal', field: '', message: '本机服务返回了无效数据', message_en: 'invalid response from the host process' } };
+        return {
+          ok: false,
+          error: {
+            code: 'internal',
+            field: '',
+            message: '本机服务返回了无效数据',
+            message_en: 'invalid response from the host process',
+          },
+        };
       }
       return body as IpcResult<ResponseOf<C>>;
     },

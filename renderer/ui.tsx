@@ -24,19 +24,22 @@ export function windowError(field: string, text: (lng: Language) => string): UiE
 export function useCall() {
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const call = useCallback(async <C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C> | undefined> => {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await bridge.invoke(channel, request);
-      if (r.ok) return r.value;
-      setError(r.error);
-      if (r.error.code === 'unauthenticated') window.dispatchEvent(new Event('desk:signed-out'));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  }, []);
+  const call = useCallback(
+    async <C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C> | undefined> => {
+      setBusy(true);
+      setError(null);
+      try {
+        const r = await bridge.invoke(channel, request);
+        if (r.ok) return r.value;
+        setError(r.error);
+        if (r.error.code === 'unauthenticated') window.dispatchEvent(new Event('desk:signed-out'));
+        return undefined;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [],
+  );
   return { call, error, setError, busy };
 }
 
@@ -79,7 +82,11 @@ export function Field({ label, children, wide }: { label: string; children: Reac
 /** Props for an input bound to a request field: marks it when the last error names that field. */
 export function bind(error: UiError | null, field: string, className = '') {
   const invalid = error?.field === field;
-  return { 'data-field': field, 'aria-invalid': invalid, className: [className, invalid ? 'invalid' : ''].join(' ').trim() || undefined };
+  return {
+    'data-field': field,
+    'aria-invalid': invalid,
+    className: [className, invalid ? 'invalid' : ''].join(' ').trim() || undefined,
+  };
 }
 
 /**
@@ -99,17 +106,42 @@ export function useRegionName(): (region: { region_name: string; region_name_en:
   return (r) => (language === 'en' && r.region_name_en ? r.region_name_en : r.region_name);
 }
 
-export type CostAmounts = { medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string };
-const AMOUNT_FIELDS: (keyof CostAmounts)[] = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'];
+export type CostAmounts = {
+  medfee_sumamt: string;
+  fulamt_ownpay_amt: string;
+  overlmt_selfpay: string;
+  preselfpay_amt: string;
+};
+const AMOUNT_FIELDS: (keyof CostAmounts)[] = [
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'overlmt_selfpay',
+  'preselfpay_amt',
+];
 
 /** The four national cost fields of one line (a cost line or an invoice), right-aligned, bound to `${path}.<field>`. */
-export function AmountInputs({ error, path, row, onChange }: { error: UiError | null; path: string; row: CostAmounts; onChange: (key: keyof CostAmounts, value: string) => void }) {
+export function AmountInputs({
+  error,
+  path,
+  row,
+  onChange,
+}: {
+  error: UiError | null;
+  path: string;
+  row: CostAmounts;
+  onChange: (key: keyof CostAmounts, value: string) => void;
+}) {
   const { t } = useTranslation();
   return (
     <>
       {AMOUNT_FIELDS.map((key) => (
         <Field key={key} label={t(`amounts.${key}`)}>
-          <input inputMode="decimal" {...bind(error, `${path}.${key}`, 'amount')} value={row[key]} onChange={(e) => onChange(key, e.target.value)} />
+          <input
+            inputMode="decimal"
+            {...bind(error, `${path}.${key}`, 'amount')}
+            value={row[key]}
+            onChange={(e) => onChange(key, e.target.value)}
+          />
         </Field>
       ))}
     </>

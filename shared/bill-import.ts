@@ -21,7 +21,13 @@ export interface ImportedBill {
   admission_date?: string;
   discharge_date?: string;
   hospital_level?: 1 | 2 | 3;
-  costs: { date: string; medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string }[];
+  costs: {
+    date: string;
+    medfee_sumamt: string;
+    fulamt_ownpay_amt: string;
+    overlmt_selfpay: string;
+    preselfpay_amt: string;
+  }[];
   prior_compensation?: Record<string, string>;
 }
 
@@ -29,7 +35,13 @@ export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; prob
 
 export const CSV_COLUMNS = ['date', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'] as const;
 
-const cost = z.object({ date: z.string(), medfee_sumamt: z.string(), fulamt_ownpay_amt: z.string(), overlmt_selfpay: z.string(), preselfpay_amt: z.string() });
+const cost = z.object({
+  date: z.string(),
+  medfee_sumamt: z.string(),
+  fulamt_ownpay_amt: z.string(),
+  overlmt_selfpay: z.string(),
+  preselfpay_amt: z.string(),
+});
 const jsonBill = z.object({
   admission_date: z.string().optional(),
   discharge_date: z.string().optional(),
@@ -51,15 +63,33 @@ export function importBill(fileName: string, text: string): ImportOutcome {
     const parsed = jsonBill.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return { ok: false, problem: `JSON 字段 ${issue.path.join('.') || '(根)'}：${issue.message}`, problem_en: `JSON field ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+      return {
+        ok: false,
+        problem: `JSON 字段 ${issue.path.join('.') || '(根)'}：${issue.message}`,
+        problem_en: `JSON field ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      };
     }
     return { ok: true, bill: parsed.data };
   }
-  const csv = Papa.parse<Record<string, string>>(body, { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() });
+  const csv = Papa.parse<Record<string, string>>(body, {
+    header: true,
+    skipEmptyLines: 'greedy',
+    transformHeader: (h) => h.trim(),
+  });
   const first = csv.errors[0];
-  if (first) return { ok: false, problem: `CSV 第 ${(first.row ?? 0) + 2} 行：${first.message}`, problem_en: `CSV line ${(first.row ?? 0) + 2}: ${first.message}` };
+  if (first)
+    return {
+      ok: false,
+      problem: `CSV 第 ${(first.row ?? 0) + 2} 行：${first.message}`,
+      problem_en: `CSV line ${(first.row ?? 0) + 2}: ${first.message}`,
+    };
   const missing = CSV_COLUMNS.filter((c) => !(csv.meta.fields ?? []).includes(c));
-  if (missing.length) return { ok: false, problem: `CSV 缺少列：${missing.join(', ')}（表头应为 ${CSV_COLUMNS.join(',')}）`, problem_en: `CSV is missing columns: ${missing.join(', ')} (the header is ${CSV_COLUMNS.join(',')})` };
+  if (missing.length)
+    return {
+      ok: false,
+      problem: `CSV 缺少列：${missing.join(', ')}（表头应为 ${CSV_COLUMNS.join(',')}）`,
+      problem_en: `CSV is missing columns: ${missing.join(', ')} (the header is ${CSV_COLUMNS.join(',')})`,
+    };
   if (csv.data.length === 0) return { ok: false, problem: 'CSV 没有费用行', problem_en: 'CSV has no cost lines' };
   const costs = csv.data.map((row) => ({
     date: (row['date'] ?? '').trim(),
@@ -68,20 +98,32 @@ export function importBill(fileName: string, text: string): ImportOutcome {
     overlmt_selfpay: (row['overlmt_selfpay'] ?? '').trim(),
     preselfpay_amt: (row['preselfpay_amt'] ?? '').trim(),
   }));
-  const dates = costs.map((c) => c.date).filter((d) => d !== '').sort();
+  const dates = costs
+    .map((c) => c.date)
+    .filter((d) => d !== '')
+    .sort();
   const prior: Record<string, string> = {};
   if ((csv.meta.fields ?? []).includes('prior_compensation')) {
     for (const [i, row] of csv.data.entries()) {
       const v = (row['prior_compensation'] ?? '').trim();
       if (v === '') continue;
       const p = amountProblem(v);
-      if (p) return { ok: false, problem: `CSV 第 ${i + 2} 行 prior_compensation：${p.zh}`, problem_en: `CSV line ${i + 2} prior_compensation: ${p.en}` };
+      if (p)
+        return {
+          ok: false,
+          problem: `CSV 第 ${i + 2} 行 prior_compensation：${p.zh}`,
+          problem_en: `CSV line ${i + 2} prior_compensation: ${p.en}`,
+        };
       const year = (row['date'] ?? '').trim().slice(0, 4);
       prior[year] = formatAmount(new Decimal(prior[year] ?? '0').plus(v));
     }
   }
   return {
     ok: true,
-    bill: { costs, ...(dates.length ? { admission_date: dates[0], discharge_date: dates[dates.length - 1] } : {}), ...(Object.keys(prior).length ? { prior_compensation: prior } : {}) },
+    bill: {
+      costs,
+      ...(dates.length ? { admission_date: dates[0], discharge_date: dates[dates.length - 1] } : {}),
+      ...(Object.keys(prior).length ? { prior_compensation: prior } : {}),
+    },
   };
 }

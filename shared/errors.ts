@@ -89,11 +89,21 @@ export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_f
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     path = path ? `${path}.${key}` : key;
-    return new DeskError(fallback === 'invalid_field' ? 'unknown_field' : fallback, path, `不认识的字段 "${key}"`, `unknown field "${key}"`);
+    return new DeskError(
+      fallback === 'invalid_field' ? 'unknown_field' : fallback,
+      path,
+      `不认识的字段 "${key}"`,
+      `unknown field "${key}"`,
+    );
   }
   // Parsed with { reportInput: true }: JSON has no undefined, so an undefined input is a missing key.
   if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
-    return new DeskError(fallback === 'invalid_field' ? 'missing_field' : fallback, path, '缺少必填字段', 'required field is missing');
+    return new DeskError(
+      fallback === 'invalid_field' ? 'missing_field' : fallback,
+      path,
+      '缺少必填字段',
+      'required field is missing',
+    );
   }
   if (issue.code === 'custom') {
     const params = (issue.params ?? {}) as { code?: ErrorCode; en?: string };
@@ -104,13 +114,20 @@ export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_f
   }
   if (issue.code === 'invalid_key' && issue.issues[0]) {
     const inner = issue.issues[0] as z.core.$ZodIssue;
-    const params = (inner.code === 'custom' ? inner.params ?? {} : {}) as { code?: ErrorCode; en?: string };
+    const params = (inner.code === 'custom' ? (inner.params ?? {}) : {}) as { code?: ErrorCode; en?: string };
     return new DeskError(params.code ?? fallback, path, zhMessage(inner), `invalid key: ${params.en ?? inner.message}`);
   }
   return new DeskError(fallback, path, zhMessage(issue), issue.message);
 }
 
-const TYPE_NAMES: Record<string, string> = { string: '字符串', number: '数字', boolean: '布尔值（true/false）', object: '对象', array: '数组', int: '整数' };
+const TYPE_NAMES: Record<string, string> = {
+  string: '字符串',
+  number: '数字',
+  boolean: '布尔值（true/false）',
+  object: '对象',
+  array: '数组',
+  int: '整数',
+};
 
 /** A Chinese message for zod's built-in issues; our own checks write theirs directly. */
 function zhMessage(issue: z.core.$ZodIssue): string {

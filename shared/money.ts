@@ -27,7 +27,8 @@ export const DECIMAL_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,12})?$/;
 export function amountProblem(s: string): { zh: string; en: string } | null {
   if (AMOUNT_PATTERN.test(s)) return null;
   if (/^-/.test(s.trim())) return { zh: '金额不能为负数', en: 'amount must not be negative' };
-  if (/^(0|[1-9]\d*)\.\d{3,}$/.test(s)) return { zh: '金额最多保留两位小数（到分）', en: 'amount has more than two decimals' };
+  if (/^(0|[1-9]\d*)\.\d{3,}$/.test(s))
+    return { zh: '金额最多保留两位小数（到分）', en: 'amount has more than two decimals' };
   if (/^(0|[1-9]\d*)(\.\d+)?$/.test(s)) return { zh: '金额超出允许范围', en: 'amount is too large' };
   return { zh: '不是有效的金额（应为如 "1234.50" 的十进制字符串）', en: 'not a decimal amount such as "1234.50"' };
 }

@@ -9,7 +9,10 @@ import { z } from 'zod';
 const en = (code: string, english: string) => ({ params: { code, en: english } });
 
 export const terminalSettings = z.strictObject({
-  code: z.string().regex(/^[A-Z0-9]{2,12}$/, { message: '终端编号为2-12位大写字母或数字', ...en('invalid_field', 'terminal code: 2-12 capital letters or digits') }),
+  code: z.string().regex(/^[A-Z0-9]{2,12}$/, {
+    message: '终端编号为2-12位大写字母或数字',
+    ...en('invalid_field', 'terminal code: 2-12 capital letters or digits'),
+  }),
   hospital_code: z.string().trim().min(1).max(30),
   hospital_name: z.string().trim().min(1).max(100),
 });
@@ -23,14 +26,23 @@ export const printerSettings = z.strictObject({
   preview: z.boolean().default(false),
 });
 
-const insurerUrl = z.string().url({ message: '须为完整网址，如 https://ybj.example.cn/desk', ...en('invalid_field', 'must be a full URL') });
+const insurerUrl = z
+  .string()
+  .url({ message: '须为完整网址，如 https://ybj.example.cn/desk', ...en('invalid_field', 'must be a full URL') });
 const pinnedKeys = z.array(z.string().trim().min(40).max(200)).min(1).max(2);
 
 export const terminalConfig = z.strictObject({
   terminal: terminalSettings,
   lock_after_minutes: z.number().int().min(1).max(240).default(15),
   /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
-  insurer: z.strictObject({ url: insurerUrl, secret: z.string().min(16).max(200), pinned_keys_spki_base64: pinnedKeys, interval_seconds: z.number().int().min(5).max(3600).default(60) }).optional(),
+  insurer: z
+    .strictObject({
+      url: insurerUrl,
+      secret: z.string().min(16).max(200),
+      pinned_keys_spki_base64: pinnedKeys,
+      interval_seconds: z.number().int().min(5).max(3600).default(60),
+    })
+    .optional(),
   printer: printerSettings.default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
   /** Where backups go ('' = the data folder's backups/); a second disk or a network share is better. */
   backup: z.strictObject({ folder: z.string().trim().max(500).default('') }).default({ folder: '' }),
@@ -51,7 +63,13 @@ export const settingsInput = z.strictObject({
   insurer: z
     .strictObject({
       url: insurerUrl,
-      secret: z.string().max(200).refine((s) => s === '' || s.length >= 16, { message: '终端密钥至少16位（留空则保持不变）', ...en('invalid_field', 'the terminal secret has at least 16 characters (empty keeps it)') }),
+      secret: z
+        .string()
+        .max(200)
+        .refine((s) => s === '' || s.length >= 16, {
+          message: '终端密钥至少16位（留空则保持不变）',
+          ...en('invalid_field', 'the terminal secret has at least 16 characters (empty keeps it)'),
+        }),
       pinned_keys_spki_base64: pinnedKeys,
       interval_seconds: z.number().int().min(5).max(3600),
     })
@@ -99,24 +117,46 @@ export interface OperatorListItem {
 }
 
 /** The settings view of a configuration (the secret stays behind). */
-export function settingsView(config: TerminalConfig): Pick<SettingsView, 'terminal' | 'lock_after_minutes' | 'insurer' | 'printer' | 'backup_folder'> {
+export function settingsView(
+  config: TerminalConfig,
+): Pick<SettingsView, 'terminal' | 'lock_after_minutes' | 'insurer' | 'printer' | 'backup_folder'> {
   return {
     terminal: config.terminal,
     lock_after_minutes: config.lock_after_minutes,
-    insurer: config.insurer ? { url: config.insurer.url, has_secret: config.insurer.secret.length > 0, pinned_keys_spki_base64: config.insurer.pinned_keys_spki_base64, interval_seconds: config.insurer.interval_seconds } : null,
+    insurer: config.insurer
+      ? {
+          url: config.insurer.url,
+          has_secret: config.insurer.secret.length > 0,
+          pinned_keys_spki_base64: config.insurer.pinned_keys_spki_base64,
+          interval_seconds: config.insurer.interval_seconds,
+        }
+      : null,
     printer: config.printer,
     backup_folder: config.backup.folder,
   };
 }
 
 /** The new configuration from the screen's input: an empty secret keeps the stored one; a new insurer needs one. */
-export function applySettings(current: TerminalConfig, request: SettingsInput): { config: TerminalConfig } | { field: string; message: string; message_en: string } {
+export function applySettings(
+  current: TerminalConfig,
+  request: SettingsInput,
+): { config: TerminalConfig } | { field: string; message: string; message_en: string } {
   const input = settingsInput.parse(request);
   let insurer: TerminalConfig['insurer'];
   if (input.insurer) {
     const secret = input.insurer.secret || current.insurer?.secret || '';
-    if (!secret) return { field: 'insurer.secret', message: '首次配置医保连接须填写终端密钥', message_en: 'a new insurer connection needs the terminal secret' };
-    insurer = { url: input.insurer.url, secret, pinned_keys_spki_base64: input.insurer.pinned_keys_spki_base64, interval_seconds: input.insurer.interval_seconds };
+    if (!secret)
+      return {
+        field: 'insurer.secret',
+        message: '首次配置医保连接须填写终端密钥',
+        message_en: 'a new insurer connection needs the terminal secret',
+      };
+    insurer = {
+      url: input.insurer.url,
+      secret,
+      pinned_keys_spki_base64: input.insurer.pinned_keys_spki_base64,
+      interval_seconds: input.insurer.interval_seconds,
+    };
   }
   return {
     config: {

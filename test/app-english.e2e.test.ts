@@ -38,7 +38,8 @@ const savedLang = () => page.evaluate<string | null>("localStorage.getItem('desk
 /** The text of `selector` without the text of the parts named in `leaveOut`. */
 async function textWithout(selector: string, leaveOut: string[]): Promise<string> {
   let all = await text(selector);
-  for (const part of leaveOut) for (const piece of await page.locator(`${selector} ${part}`).allTextContents()) all = all.replace(piece, '');
+  for (const part of leaveOut)
+    for (const piece of await page.locator(`${selector} ${part}`).allTextContents()) all = all.replace(piece, '');
   return all;
 }
 
@@ -75,7 +76,15 @@ describe('the window in English', () => {
     expect(await text('[data-testid="online"]')).toBe('● Offline (settling offline)');
     expect(await text('[data-testid="queued"]')).toBe('To upload: 0');
     const tabs = await page.locator('nav button.tab').allTextContents();
-    expect(tabs.map((t) => t.replace(/\s*F\d+$/, '').trim())).toEqual(['Discharge settlement', 'Settlement history', 'Day close', 'Out-of-network claims', 'Rules', 'Sync', 'Settings']);
+    expect(tabs.map((t) => t.replace(/\s*F\d+$/, '').trim())).toEqual([
+      'Discharge settlement',
+      'Settlement history',
+      'Day close',
+      'Out-of-network claims',
+      'Rules',
+      'Sync',
+      'Settings',
+    ]);
     // All English but the toggle, which names 中文 in Chinese; region names are the packages' English ones.
     const header = await textWithout('header.bar', ['[data-testid="lang-toggle"]']);
     expect(header).not.toMatch(CJK);
@@ -122,7 +131,7 @@ describe('the window in English', () => {
     await shot('03-preview');
   });
 
-  it('shows the services\' English error message with its field path', async () => {
+  it("shows the services' English error message with its field path", async () => {
     e2e.seedOperators();
     e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
     await supervisorInEnglish();
@@ -161,7 +170,9 @@ describe('the window in English', () => {
     await expect.poll(() => page.locator('[data-testid="psn_cash_pay"]').count()).toBe(1);
     expect(await page.locator('[role="alert"]').count()).toBe(0);
     await page.keyboard.press('F8');
-    await expect.poll(() => text('[data-testid="settled-number"]')).toMatch(/^Settled T01-S\d{8}-\d{6} \(settled offline; subject to confirmation by the insurer\)$/);
+    await expect
+      .poll(() => text('[data-testid="settled-number"]'))
+      .toMatch(/^Settled T01-S\d{8}-\d{6} \(settled offline; subject to confirmation by the insurer\)$/);
     await page.keyboard.press('F9');
     await expect.poll(() => page.locator('[data-testid="slip-frame"]').count()).toBe(1);
     expect(await text('.slip .actions')).toContain('Settlement slip (PDF archived)');
@@ -172,7 +183,11 @@ describe('the window in English', () => {
 
   it('every other screen is in English (screenshots for the layout)', async () => {
     e2e.seedOperators();
-    e2e.seedSettlement(SUPERVISOR, e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng' }).person_id, '300000.00');
+    e2e.seedSettlement(
+      SUPERVISOR,
+      e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng' }).person_id,
+      '300000.00',
+    );
     await openInEnglish();
     await e2e.signIn(SUPERVISOR);
     await page.keyboard.press('F3');
@@ -216,7 +231,11 @@ describe('the window in English', () => {
     await page.keyboard.press('F7');
     expect(await text('[data-testid="rules"]')).toMatch(/\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
     expect(await text('[data-testid="rules"] tbody tr:first-child td:first-child')).toMatch(/^[A-Z][a-z]+$/);
-    expect(await text('[data-testid="rules"] thead')).toBe(['Pooling region', 'Version', 'In force', 'Policy basis', 'Parameters', 'Source / signature', 'Installed'].join(''));
+    expect(await text('[data-testid="rules"] thead')).toBe(
+      ['Pooling region', 'Version', 'In force', 'Policy basis', 'Parameters', 'Source / signature', 'Installed'].join(
+        '',
+      ),
+    );
   });
 
   it('keeps English across a reload, then switches back to Chinese', async () => {

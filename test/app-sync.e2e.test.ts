@@ -35,7 +35,15 @@ afterAll(async () => {
 
 const e2e = useE2E({
   config: { terminal: { code: 'T01', hospital_code: 'H510100001', hospital_name: '测试市第一人民医院' } },
-  sync: () => ({ url: insurer.url, secret: terminal.secret, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], intervalMs: 600_000, timeoutMs: 3_000, backoffBaseMs: 100, backoffMaxMs: 500 }),
+  sync: () => ({
+    url: insurer.url,
+    secret: terminal.secret,
+    pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64],
+    intervalMs: 600_000,
+    timeoutMs: 3_000,
+    backoffBaseMs: 100,
+    backoffMaxMs: 500,
+  }),
 });
 const page = livePage(e2e);
 

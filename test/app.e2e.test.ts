@@ -51,7 +51,10 @@ describe('the app in Chromium', () => {
     await page.click('button:has-text("保存设置")');
     await expect.poll(() => page.locator('[data-testid="settings-saved"]').count()).toBe(1);
     expect(await page.textContent('[data-testid="restart-pending"]')).toContain('重启');
-    expect(JSON.parse(readFileSync(join(e2e.dataDir, 'config.json'), 'utf8'))).toMatchObject({ terminal: { hospital_name: '达州市中心医院' }, lock_after_minutes: 20 });
+    expect(JSON.parse(readFileSync(join(e2e.dataDir, 'config.json'), 'utf8'))).toMatchObject({
+      terminal: { hospital_name: '达州市中心医院' },
+      lock_after_minutes: 20,
+    });
     expect(await page.textContent('[data-testid="printers"]')).toContain('浏览器模式');
     await page.click('button:has-text("立即备份")');
     await expect.poll(() => page.locator('[data-testid="backups"] tbody tr').count()).toBe(1);
@@ -73,11 +76,56 @@ describe('the app in Chromium', () => {
   });
 
   const cases = [
-    { region: 'dazhou', name: '达州', scheme: 'employee', enrol: [], level: '3', total: '180000.00', fulamt: '6000.00', preself: '4000.00' },
-    { region: 'kaifeng', name: '开封', scheme: 'employee', enrol: ['large_amount'], level: '3', total: '300000.00', fulamt: '0.00', preself: '0.00' },
-    { region: 'qingyang', name: '庆阳', scheme: 'employee', enrol: ['supplementary'], level: '2', total: '100500.00', fulamt: '0.00', preself: '0.00' },
-    { region: 'deyang', name: '德阳', scheme: 'resident', enrol: ['supplementary'], level: '3', total: '50650.00', fulamt: '0.00', preself: '0.00' },
-    { region: 'jiangyin', name: '江阴', scheme: 'resident', enrol: [], level: '3', total: '150000.00', fulamt: '5000.00', preself: '4000.00' },
+    {
+      region: 'dazhou',
+      name: '达州',
+      scheme: 'employee',
+      enrol: [],
+      level: '3',
+      total: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+    },
+    {
+      region: 'kaifeng',
+      name: '开封',
+      scheme: 'employee',
+      enrol: ['large_amount'],
+      level: '3',
+      total: '300000.00',
+      fulamt: '0.00',
+      preself: '0.00',
+    },
+    {
+      region: 'qingyang',
+      name: '庆阳',
+      scheme: 'employee',
+      enrol: ['supplementary'],
+      level: '2',
+      total: '100500.00',
+      fulamt: '0.00',
+      preself: '0.00',
+    },
+    {
+      region: 'deyang',
+      name: '德阳',
+      scheme: 'resident',
+      enrol: ['supplementary'],
+      level: '3',
+      total: '50650.00',
+      fulamt: '0.00',
+      preself: '0.00',
+    },
+    {
+      region: 'jiangyin',
+      name: '江阴',
+      scheme: 'resident',
+      enrol: [],
+      level: '3',
+      total: '150000.00',
+      fulamt: '5000.00',
+      preself: '4000.00',
+    },
   ] as const;
 
   for (const [i, c] of cases.entries()) {
@@ -115,22 +163,38 @@ describe('the app in Chromium', () => {
       const expected = settle(
         {
           region: c.region,
-          insured: { scheme: c.scheme, retired: false, medical_assistance: false, enrolled: Object.fromEntries(c.enrol.map((l) => [l, true])) },
+          insured: {
+            scheme: c.scheme,
+            retired: false,
+            medical_assistance: false,
+            enrolled: Object.fromEntries(c.enrol.map((l) => [l, true])),
+          },
           hospital_level: Number(c.level),
           admission_date: `${year}-01-02`,
           discharge_date: today,
-          costs: [{ date: today, medfee_sumamt: c.total, fulamt_ownpay_amt: c.fulamt, overlmt_selfpay: '0.00', preselfpay_amt: c.preself }],
+          costs: [
+            {
+              date: today,
+              medfee_sumamt: c.total,
+              fulamt_ownpay_amt: c.fulamt,
+              overlmt_selfpay: '0.00',
+              preselfpay_amt: c.preself,
+            },
+          ],
           ytd: { [year]: { basic: { paid: '0.00', admissions: 0 } } },
         },
         bundledRuleSet(),
       );
       await expect.poll(() => page.textContent('[data-testid="psn_cash_pay"]')).toBe(expected.psn_cash_pay);
-      for (const f of expected.fund_details) expect(await page.textContent(`[data-testid="fund-${f.layer}"]`)).toBe(f.amount);
+      for (const f of expected.fund_details)
+        expect(await page.textContent(`[data-testid="fund-${f.layer}"]`)).toBe(f.amount);
       expect(await page.locator('ol.trace li').count()).toBe(expected.trace.length);
       await shot(`03-preview-${c.region}`);
 
       await page.keyboard.press('F8');
-      await expect.poll(() => page.textContent('[data-testid="settled-number"]')).toMatch(/已结算 T01-S\d{8}-\d{6}（脱机结算/);
+      await expect
+        .poll(() => page.textContent('[data-testid="settled-number"]'))
+        .toMatch(/已结算 T01-S\d{8}-\d{6}（脱机结算/);
       await page.keyboard.press('F9');
       const frame = page.frameLocator('[data-testid="slip-frame"]');
       await expect.poll(() => frame.locator('body').textContent()).toContain(expected.psn_cash_pay);
@@ -153,8 +217,12 @@ describe('the app in Chromium', () => {
     expect(await page.isChecked('[data-field="enrolled.large_amount"]')).toBe(false);
     await shot('03c-enrolment-per-year');
     await page.click('button:has-text("保存参保信息")');
-    await expect.poll(() => page.textContent(`[data-testid="enrolment-large_amount-${last}"]`)).toContain(`${last} 年已参保`);
-    expect(await page.textContent(`[data-testid="enrolment-large_amount-${year}"]`)).toContain(`${year} 年未参保/未缴费`);
+    await expect
+      .poll(() => page.textContent(`[data-testid="enrolment-large_amount-${last}"]`))
+      .toContain(`${last} 年已参保`);
+    expect(await page.textContent(`[data-testid="enrolment-large_amount-${year}"]`)).toContain(
+      `${year} 年未参保/未缴费`,
+    );
     await page.fill('[data-field="admission_date"]', `${year}-01-02`);
     await page.fill('[data-field="discharge_date"]', today);
     await page.fill('[data-field="costs[0].medfee_sumamt"]', '300000.00');
@@ -166,7 +234,12 @@ describe('the app in Chromium', () => {
 
   it('takes other compensation on the bill (江阴 二(三)): the major-illness base is net of it, as the engine computes', async () => {
     e2e.seedOperators(CASHIER);
-    const { id_number } = e2e.seedPerson(CASHIER, { seed: 31, name: '患者江阴', region: 'jiangyin', scheme: 'resident' });
+    const { id_number } = e2e.seedPerson(CASHIER, {
+      seed: 31,
+      name: '患者江阴',
+      region: 'jiangyin',
+      scheme: 'resident',
+    });
     await e2e.open();
     await signIn(CASHIER);
     await page.fill('[data-field="id_number"]', id_number);
@@ -187,12 +260,22 @@ describe('the app in Chromium', () => {
         hospital_level: 3,
         admission_date: `${year}-01-02`,
         discharge_date: today,
-        costs: [{ date: today, medfee_sumamt: '150000.00', fulamt_ownpay_amt: '5000.00', overlmt_selfpay: '1000.00', preselfpay_amt: '4000.00' }],
+        costs: [
+          {
+            date: today,
+            medfee_sumamt: '150000.00',
+            fulamt_ownpay_amt: '5000.00',
+            overlmt_selfpay: '1000.00',
+            preselfpay_amt: '4000.00',
+          },
+        ],
         prior_compensation: { [year]: '20000.00' },
       },
       bundledRuleSet(),
     );
-    await expect.poll(() => page.textContent('[data-testid="fund-major_illness"]')).toBe(expected.funds['major_illness']);
+    await expect
+      .poll(() => page.textContent('[data-testid="fund-major_illness"]'))
+      .toBe(expected.funds['major_illness']);
     expect(await page.textContent('ol.trace')).toContain('基数扣除其他补偿');
     await shot('03d-prior-compensation');
   });
@@ -206,11 +289,19 @@ describe('the app in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
     const csv = `date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt\n${year}-01-05,1000.00,100.00,0.00,0.00\n${today},2000.00,0.00,0.00,50.00\n`;
-    await page.setInputFiles('[data-field="import"]', { name: 'his-bill.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.setInputFiles('[data-field="import"]', {
+      name: 'his-bill.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
     await expect.poll(() => page.inputValue('[data-field="costs[1].medfee_sumamt"]')).toBe('2000.00');
     expect(await page.inputValue('[data-field="admission_date"]')).toBe(`${year}-01-05`);
     expect(await page.inputValue('[data-field="costs[1].preselfpay_amt"]')).toBe('50.00');
-    await page.setInputFiles('[data-field="import"]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('date,medfee_sumamt\n') });
+    await page.setInputFiles('[data-field="import"]', {
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('date,medfee_sumamt\n'),
+    });
     await expect.poll(() => page.textContent('[role="alert"]')).toContain('缺少列');
   });
 
@@ -233,7 +324,8 @@ describe('the app in Chromium', () => {
 
   it('history: a cashier is refused a reversal, a supervisor reverses with a reason', async () => {
     e2e.seedOperators(CASHIER);
-    for (const seed of [10, 11]) e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
+    for (const seed of [10, 11])
+      e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
     await e2e.open();
     await signIn(CASHIER);
     await page.keyboard.press('F3');
@@ -254,27 +346,39 @@ describe('the app in Chromium', () => {
     await page.click('button:has-text("撤销结算")');
     await expect.poll(() => page.textContent('[data-testid="open-number"]')).toContain('冲销单');
     await page.click('button:has-text("打印冲销单")');
-    await expect.poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent()).toContain('冲销原结算单');
+    await expect
+      .poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent())
+      .toContain('冲销原结算单');
     await shot('07-reversal');
   });
 
-  it('day close: totals of the cashier\'s day, then read-only, and the report prints', async () => {
+  it("day close: totals of the cashier's day, then read-only, and the report prints", async () => {
     e2e.seedOperators(CASHIER);
-    for (const seed of [10, 11, 12]) e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
-    const last = e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed: 13, name: '患者13' }).person_id, '5000.00');
+    for (const seed of [10, 11, 12])
+      e2e.seedSettlement(CASHIER, e2e.seedPerson(CASHIER, { seed, name: `患者${seed}` }).person_id, '20000.00');
+    const last = e2e.seedSettlement(
+      CASHIER,
+      e2e.seedPerson(CASHIER, { seed: 13, name: '患者13' }).person_id,
+      '5000.00',
+    );
     e2e.app.service.reverse(e2e.as(SUPERVISOR), { number: last.number, reason: '费用录入错误' });
     await e2e.open();
     await signIn(SUPERVISOR);
     await page.keyboard.press('F4');
     await page.fill('[data-field="operator_code"]', 'cash1');
     await page.click('button:has-text("统计")');
-    const totals = e2e.app.service.dayTotals(e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number, today);
+    const totals = e2e.app.service.dayTotals(
+      e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number,
+      today,
+    );
     await expect.poll(() => page.textContent('[data-testid="day-cash"]')).toBe(totals.psn_cash_pay);
     expect(totals).toMatchObject({ settlements: 4, reversals: 1, offline: 4 });
     await page.click('button:has-text("日结（主管）")');
     await expect.poll(() => page.textContent('[data-testid="day-state"]')).toContain('已日结');
     await page.click('button:has-text("打印日结报表")');
-    await expect.poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent()).toContain('收费员日结报表');
+    await expect
+      .poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent())
+      .toContain('收费员日结报表');
     await shot('08-day-close');
   });
 });
@@ -282,7 +386,13 @@ describe('the app in Chromium', () => {
 describe('claims clerk and rules', () => {
   it('enters an out-of-network claim with a scan, sees the expected reimbursement, submits it; a duplicate invoice is refused', async () => {
     e2e.seedOperators(CLERK);
-    e2e.seedPerson(CLERK, { seed: 13, name: '患者德阳', region: 'deyang', scheme: 'resident', enrolled: { supplementary: true } });
+    e2e.seedPerson(CLERK, {
+      seed: 13,
+      name: '患者德阳',
+      region: 'deyang',
+      scheme: 'resident',
+      enrolled: { supplementary: true },
+    });
     await e2e.open();
     await signIn(CLERK);
     await page.keyboard.press('F6');
@@ -297,11 +407,17 @@ describe('claims clerk and rules', () => {
     await page.fill('[data-field="invoices[0].invoice_no"]', 'FP-0001');
     await page.fill('[data-field="invoices[0].invoice_date"]', `${year}-01-20`);
     await page.fill('[data-field="invoices[0].medfee_sumamt"]', '20000.00');
-    await page.setInputFiles('[data-field="attachments"]', { name: '发票.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a', 'hex') });
+    await page.setInputFiles('[data-field="attachments"]', {
+      name: '发票.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('89504e470d0a1a0a', 'hex'),
+    });
     await expect.poll(() => page.textContent('.muted:has-text("已附")')).toContain('发票.png');
     const before = Number((await page.textContent('[data-testid="queued"]'))!.replace(/\D/g, ''));
     await page.click('button:has-text("计算报销额并保存")');
-    await expect.poll(() => page.textContent('[data-testid="claim-number"]')).toMatch(/报销单 T01-M\d{8}-000001 · 预计报销 \d+\.\d{2} 元/);
+    await expect
+      .poll(() => page.textContent('[data-testid="claim-number"]'))
+      .toMatch(/报销单 T01-M\d{8}-000001 · 预计报销 \d+\.\d{2} 元/);
     const expected = (await page.textContent('[data-testid="fund_pay_sumamt"]'))!;
     expect(await page.textContent('[data-testid="claim-number"]')).toContain(`预计报销 ${expected} 元`);
     await page.click('button:has-text("提交医保部门")');
@@ -338,13 +454,27 @@ describe('claims clerk and rules', () => {
 describe('browser host boundary', () => {
   it('refuses calls without the token and unknown channels; validates payloads', async () => {
     const call = (headers: Record<string, string>, channel = 'app.status', body = '{}') =>
-      fetch(`http://127.0.0.1:${e2e.host.port}/ipc/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+      fetch(`http://127.0.0.1:${e2e.host.port}/ipc/${channel}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body,
+      });
     expect((await call({})).status).toBe(401);
     expect((await call({ Authorization: 'Bearer nope' })).status).toBe(401);
     const ok = await call({ Authorization: `Bearer ${e2e.host.token}` });
     expect(((await ok.json()) as { ok: boolean }).ok).toBe(true);
-    expect(await (await call({ Authorization: `Bearer ${e2e.host.token}` }, 'store.dropEverything')).json()).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
-    expect(await (await call({ Authorization: `Bearer ${e2e.host.token}` }, 'settlement.reverse', JSON.stringify({ number: 'x', reason: 'y', extra: 1 }))).json()).toMatchObject({
+    expect(
+      await (await call({ Authorization: `Bearer ${e2e.host.token}` }, 'store.dropEverything')).json(),
+    ).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
+    expect(
+      await (
+        await call(
+          { Authorization: `Bearer ${e2e.host.token}` },
+          'settlement.reverse',
+          JSON.stringify({ number: 'x', reason: 'y', extra: 1 }),
+        )
+      ).json(),
+    ).toMatchObject({
       ok: false,
       error: { code: 'unknown_field', field: 'extra' },
     });
@@ -354,6 +484,8 @@ describe('browser host boundary', () => {
     const index = await fetch(`http://127.0.0.1:${e2e.host.port}/`);
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await fetch(`http://127.0.0.1:${e2e.host.port}/..%2f..%2fpackage.json`)).status).toBe(404);
-    expect((await fetch(`http://127.0.0.1:${e2e.host.port}/documents/00000000000000000000000000000000.pdf`)).status).toBe(404);
+    expect(
+      (await fetch(`http://127.0.0.1:${e2e.host.port}/documents/00000000000000000000000000000000.pdf`)).status,
+    ).toBe(404);
   });
 });

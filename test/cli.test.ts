@@ -24,7 +24,10 @@ interface Run {
 /** Runs the CLI to completion; the tests run concurrently, each in its own process. */
 function cli(args: string[], stdin = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/settle.ts', ...args], { cwd: ROOT, timeout: 30_000 });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/settle.ts', ...args], {
+      cwd: ROOT,
+      timeout: 30_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -105,7 +108,11 @@ describe.concurrent('settle CLI, one request', () => {
 });
 
 describe.concurrent('settle CLI, --batch', () => {
-  const goodJiangyin = line({ region: 'jiangyin', insured: { scheme: 'resident', retired: false, medical_assistance: false }, ytd: {} });
+  const goodJiangyin = line({
+    region: 'jiangyin',
+    insured: { scheme: 'resident', retired: false, medical_assistance: false },
+    ytd: {},
+  });
 
   it('answers one line per non-blank input line, in order; exit 2 when any is refused', async () => {
     const input = [

@@ -16,7 +16,12 @@ const userData = mkdtempSync(join(tmpdir(), 'desk-electron-'));
 // The machine's data folder would be /var/lib/discharge-desk here: the test names its own.
 process.env['DESK_DATA'] = join(userData, 'data');
 const captured = vi.hoisted(() => ({
-  windows: [] as { options: any; handlers: Record<string, (...a: any[]) => void>; openHandler?: () => unknown; loaded?: string }[],
+  windows: [] as {
+    options: any;
+    handlers: Record<string, (...a: any[]) => void>;
+    openHandler?: () => unknown;
+    loaded?: string;
+  }[],
   ipc: new Map<string, (...a: any[]) => unknown>(),
   permission: undefined as undefined | ((wc: unknown, p: string, cb: (ok: boolean) => void) => void),
   appEvents: new Map<string, (...a: any[]) => void>(),
@@ -36,7 +41,10 @@ vi.mock('electron', () => {
       captured.windows.push(entry);
       BrowserWindow.all.push(this);
       this.webContents = {
-        getPrintersAsync: () => Promise.resolve([{ name: 'EPSON_TM_T82', displayName: 'EPSON TM-T82 收费窗口', description: '', options: {} }]),
+        getPrintersAsync: () =>
+          Promise.resolve([
+            { name: 'EPSON_TM_T82', displayName: 'EPSON TM-T82 收费窗口', description: '', options: {} },
+          ]),
         setWindowOpenHandler: (h: () => unknown) => (entry.openHandler = h),
         on: (name: string, h: (...a: any[]) => void) => (entry.handlers[name] = h),
       };
@@ -78,7 +86,12 @@ describe('Electron main process', () => {
     await captured.ready;
     await expect.poll(() => captured.windows.length).toBe(1);
     const win = captured.windows[0]!;
-    expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(win.options.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
     expect(win.options.webPreferences.preload).toMatch(/preload\.cjs$/);
     expect(win.loaded).toBe('app://desk/index.html');
     expect(win.openHandler?.()).toEqual({ action: 'deny' });
@@ -91,23 +104,43 @@ describe('Electron main process', () => {
 
     const webview = { preventDefault: vi.fn() };
     const contentsHandlers: Record<string, (e: unknown) => void> = {};
-    captured.appEvents.get('web-contents-created')!({}, { on: (n: string, h: (e: unknown) => void) => (contentsHandlers[n] = h) });
+    captured.appEvents.get('web-contents-created')!(
+      {},
+      { on: (n: string, h: (e: unknown) => void) => (contentsHandlers[n] = h) },
+    );
     contentsHandlers['will-attach-webview']!(webview);
     expect(webview.preventDefault).toHaveBeenCalled();
 
     const invoke = captured.ipc.get('desk:invoke')!;
-    const foreign = await invoke({ senderFrame: { url: 'https://evil.example/' }, sender: { id: 1 } }, 'app.status', {});
+    const foreign = await invoke(
+      { senderFrame: { url: 'https://evil.example/' }, sender: { id: 1 } },
+      'app.status',
+      {},
+    );
     expect(foreign).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const ours = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'app.status', {});
     expect(ours).toMatchObject({ ok: true, value: { needs_first_operator: true } });
-    const unknown = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'fs.readFile', {});
+    const unknown = await invoke(
+      { senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } },
+      'fs.readFile',
+      {},
+    );
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
-    const badPayload = await invoke({ senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } }, 'auth.login', { code: 'x' });
+    const badPayload = await invoke(
+      { senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } },
+      'auth.login',
+      { code: 'x' },
+    );
     expect(badPayload).toMatchObject({ ok: false, error: { code: 'missing_field', field: 'pin' } });
     // Through the worker and back to main for the OS's printers (the settings screen's list).
     const window1 = { senderFrame: { url: 'app://desk/index.html' }, sender: { id: 1 } };
-    expect(await invoke(window1, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' })).toMatchObject({ ok: true });
-    expect(await invoke(window1, 'printers.list', {})).toEqual({ ok: true, value: { available: true, printers: [{ name: 'EPSON_TM_T82', display_name: 'EPSON TM-T82 收费窗口' }] } });
+    expect(await invoke(window1, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' })).toMatchObject({
+      ok: true,
+    });
+    expect(await invoke(window1, 'printers.list', {})).toEqual({
+      ok: true,
+      value: { available: true, printers: [{ name: 'EPSON_TM_T82', display_name: 'EPSON TM-T82 收费窗口' }] },
+    });
     // The key is kept only encrypted by the OS keychain.
     expect(readFileSync(join(userData, 'data', 'key.bin'), 'utf8').startsWith('enc:')).toBe(true);
     expect(captured.errors).toEqual([]);
@@ -129,7 +162,13 @@ describe('Electron main process', () => {
 
   it('the packaged app flips the security fuses and unpacks better-sqlite3', () => {
     const config = parse(readFileSync(fileURLToPath(new URL('../electron-builder.yml', import.meta.url)), 'utf8'));
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true });
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
     expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3/**');
     expect(config.win.target).toBe('nsis');
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
@@ -137,7 +176,11 @@ describe('Electron main process', () => {
     const icon = readFileSync(fileURLToPath(new URL(`../${config.icon}`, import.meta.url)));
     expect(icon.subarray(1, 4).toString()).toBe('PNG');
     expect(icon.readUInt32BE(16)).toBeGreaterThanOrEqual(256);
-    expect(readFileSync(fileURLToPath(new URL(`../${config.nsis.include}`, import.meta.url)), 'utf8')).toContain('DischargeDesk');
-    expect(readFileSync(fileURLToPath(new URL(`../${config.deb.afterInstall}`, import.meta.url)), 'utf8')).toContain('/var/lib/discharge-desk');
+    expect(readFileSync(fileURLToPath(new URL(`../${config.nsis.include}`, import.meta.url)), 'utf8')).toContain(
+      'DischargeDesk',
+    );
+    expect(readFileSync(fileURLToPath(new URL(`../${config.deb.afterInstall}`, import.meta.url)), 'utf8')).toContain(
+      '/var/lib/discharge-desk',
+    );
   });
 });

@@ -13,7 +13,14 @@ import { bundledRuleSet } from '../shared/rules/bundled.js';
 import { settle } from '../shared/engine/settle.js';
 import type { LayerAccumulator } from '../shared/engine/request.js';
 import type { SettlementResult } from '../shared/engine/result.js';
-import { BASIC_LAYER_ID, FUND_FIELDS, SEGMENTS, layerPeriod, type RulePackage, type SchemeId } from '../shared/rules/schema.js';
+import {
+  BASIC_LAYER_ID,
+  FUND_FIELDS,
+  SEGMENTS,
+  layerPeriod,
+  type RulePackage,
+  type SchemeId,
+} from '../shared/rules/schema.js';
 
 const rules = bundledRuleSet();
 
@@ -58,7 +65,8 @@ const sum = (xs: Iterable<string | Money>): Money => {
   return t;
 };
 /** floor(total × permille / 1000), to the cent. */
-const share = (total: Money, permille: number): Money => total.times(permille).div(1000).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+const share = (total: Money, permille: number): Money =>
+  total.times(permille).div(1000).toDecimalPlaces(2, Decimal.ROUND_DOWN);
 const AMOUNT_2DP = /^-?\d+(\.\d{1,2})?$/;
 
 // ---------------------------------------------------------------------------
@@ -103,7 +111,11 @@ const medfeeCentsArb = fc.oneof(
   fc.integer({ min: 0, max: 80_000_000 }), // ≤ 800,000.00
 );
 /** Share (‰) of what is left that goes to one self-pay field; often none. */
-const selfPayPermilleArb = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 1000 }));
+const selfPayPermilleArb = fc.oneof(
+  fc.constant(0),
+  fc.integer({ min: 0, max: 300 }),
+  fc.integer({ min: 0, max: 1000 }),
+);
 
 const lineRawArb: fc.Arbitrary<LineRaw> = fc.record({
   dayPick: fc.nat(10_000),
@@ -121,11 +133,22 @@ interface LineRaw {
 }
 
 const stayRawArb: fc.Arbitrary<StayRaw> = fc.oneof(
-  fc.record({ kind: fc.constant('normal' as const), startPick: fc.nat(1_000_000), len: fc.oneof(fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 90 })) }),
+  fc.record({
+    kind: fc.constant('normal' as const),
+    startPick: fc.nat(1_000_000),
+    len: fc.oneof(fc.integer({ min: 0, max: 14 }), fc.integer({ min: 0, max: 90 })),
+  }),
   // Crossing a year end: admitted `before` days before 1 January, discharged `after` days after it (e.g. Dec 20 → Jan 10).
-  fc.record({ kind: fc.constant('year_end' as const), yearPick: fc.nat(1000), before: fc.integer({ min: 1, max: 25 }), after: fc.integer({ min: 0, max: 25 }) }),
+  fc.record({
+    kind: fc.constant('year_end' as const),
+    yearPick: fc.nat(1000),
+    before: fc.integer({ min: 1, max: 25 }),
+    after: fc.integer({ min: 0, max: 25 }),
+  }),
 );
-type StayRaw = { kind: 'normal'; startPick: number; len: number } | { kind: 'year_end'; yearPick: number; before: number; after: number };
+type StayRaw =
+  | { kind: 'normal'; startPick: number; len: number }
+  | { kind: 'year_end'; yearPick: number; before: number; after: number };
 
 const basicPermilleArb = fc.oneof(
   fc.constant(0),
@@ -142,12 +165,22 @@ const yearAccRawArb: fc.Arbitrary<YearAccRaw> = fc.record({
     fc.record({
       present: fc.boolean(),
       paidPermille: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 900, max: 1200 })),
-      baseCents: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 40_000_000 })),
+      baseCents: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 0, max: 40_000_000 }),
+      ),
     }),
     { minLength: 3, maxLength: 3 },
   ),
 });
-type YearAccRaw = { present: boolean; basicPermille: number; extraCents: number; admissions: number; layers: { present: boolean; paidPermille: number; baseCents: number }[] };
+type YearAccRaw = {
+  present: boolean;
+  basicPermille: number;
+  extraCents: number;
+  admissions: number;
+  layers: { present: boolean; paidPermille: number; baseCents: number }[];
+};
 
 const personRawArb: fc.Arbitrary<PersonRaw> = fc.record({
   regionIndex: fc.nat(REGIONS.length - 1),
@@ -157,7 +190,14 @@ const personRawArb: fc.Arbitrary<PersonRaw> = fc.record({
   enrolledBits: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
   level: fc.constantFrom(1 as const, 2 as const, 3 as const),
 });
-type PersonRaw = { regionIndex: number; schemePick: number; retired: boolean; medical_assistance: boolean; enrolledBits: boolean[]; level: 1 | 2 | 3 };
+type PersonRaw = {
+  regionIndex: number;
+  schemePick: number;
+  retired: boolean;
+  medical_assistance: boolean;
+  enrolledBits: boolean[];
+  level: 1 | 2 | 3;
+};
 
 interface StayWindow {
   from: number;
@@ -227,12 +267,17 @@ function buildYtd(raws: YearAccRaw[], years: number[], region: string, scheme: S
   years.forEach((year, i) => {
     const raw = raws[i];
     if (!raw?.present) return;
-    const pkg = rules.versionFor(region, `${year}-06-30`) ?? rules.versionFor(region, `${year}-01-01`) ?? rules.versions(region)[0]!;
+    const pkg =
+      rules.versionFor(region, `${year}-06-30`) ??
+      rules.versionFor(region, `${year}-01-01`) ??
+      rules.versions(region)[0]!;
     const basicRules = pkg.schemes[scheme]!;
     const basicCap = d(basicRules.annual_cap);
     let basicPaid = share(basicCap, raw.basicPermille).plus(new Decimal(raw.extraCents).div(100));
     if (withinCaps) basicPaid = Decimal.min(basicPaid, basicCap);
-    const accs: Record<string, LayerAccumulator> = { [BASIC_LAYER_ID]: { paid: basicPaid.toFixed(2), admissions: raw.admissions } };
+    const accs: Record<string, LayerAccumulator> = {
+      [BASIC_LAYER_ID]: { paid: basicPaid.toFixed(2), admissions: raw.admissions },
+    };
     const paid = new Map<string, Money>([[BASIC_LAYER_ID, basicPaid]]);
     pkg.layers.forEach((layer, li) => {
       const lr = raw.layers[li];
@@ -323,14 +368,24 @@ const claimSequenceArb = fc
     claims: fc.array(
       fc.record({
         stay: fc.oneof(
-          { weight: 4, arbitrary: fc.record({ kind: fc.constant('normal' as const), startPick: fc.nat(1_000_000), len: fc.integer({ min: 0, max: 30 }) }) },
+          {
+            weight: 4,
+            arbitrary: fc.record({
+              kind: fc.constant('normal' as const),
+              startPick: fc.nat(1_000_000),
+              len: fc.integer({ min: 0, max: 30 }),
+            }),
+          },
           { weight: 1, arbitrary: stayRawArb },
         ),
         lines: fc.array(
           fc.record({
             dayPick: fc.nat(10_000),
             // Big bills, so that the caps are reached within a few claims.
-            medfeeCents: fc.oneof(fc.integer({ min: 0, max: 80_000_000 }), fc.integer({ min: 20_000_000, max: 80_000_000 })),
+            medfeeCents: fc.oneof(
+              fc.integer({ min: 0, max: 80_000_000 }),
+              fc.integer({ min: 20_000_000, max: 80_000_000 }),
+            ),
             fulamt: selfPayPermilleArb,
             overlmt: selfPayPermilleArb,
             preself: selfPayPermilleArb,
@@ -346,11 +401,22 @@ const claimSequenceArb = fc
     const first = yearOfIso(info.from);
     const last = yearOfIso(info.to);
     const year = first + (yearPick % (last - first + 1));
-    const w = { from: Math.max(dayOf(info.from), dayOf(`${year}-01-01`)), to: Math.min(dayOf(info.to), dayOf(`${year}-12-31`)) };
+    const w = {
+      from: Math.max(dayOf(info.from), dayOf(`${year}-01-01`)),
+      to: Math.min(dayOf(info.to), dayOf(`${year}-12-31`)),
+    };
     const yearEndWindow = { from: w.from, to: Math.min(dayOf(info.to), dayOf(`${year + 1}-01-31`)) };
     const initialYtd = buildYtd(ytd, [year, year + 1], info.id, insured.scheme, true);
     const requests = claims.map((c) =>
-      buildRequest(insured, info.id, person.level, c.stay, c.lines, c.stay.kind === 'year_end' ? yearEndWindow : w, () => ({})),
+      buildRequest(
+        insured,
+        info.id,
+        person.level,
+        c.stay,
+        c.lines,
+        c.stay.kind === 'year_end' ? yearEndWindow : w,
+        () => ({}),
+      ),
     );
     return { region: info.id, scheme: insured.scheme, initialYtd, requests };
   });
@@ -359,7 +425,11 @@ const claimSequenceArb = fc
 const increaseArb = fc.record({
   req: requestArb(false),
   linePick: fc.nat(3),
-  addCents: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 30_000_000 })),
+  addCents: fc.oneof(
+    fc.integer({ min: 1, max: 100 }),
+    fc.integer({ min: 1, max: 1_000_000 }),
+    fc.integer({ min: 1, max: 30_000_000 }),
+  ),
 });
 
 // ---------------------------------------------------------------------------
@@ -385,7 +455,15 @@ function amountsOf(r: SettlementResult): [string, string][] {
   for (const [id, v] of Object.entries(r.funds)) out.push([`funds.${id}`, v]);
   for (const f of r.fund_details) out.push([`fund_details.${f.layer}`, f.amount]);
   r.parts.forEach((p, i) => {
-    for (const k of ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc'] as const) out.push([`parts[${i}].${k}`, p[k]]);
+    for (const k of [
+      'medfee_sumamt',
+      'fulamt_ownpay_amt',
+      'overlmt_selfpay',
+      'preselfpay_amt',
+      'inscp_scp_amt',
+      'act_pay_dedc',
+    ] as const)
+      out.push([`parts[${i}].${k}`, p[k]]);
     for (const s of SEGMENTS) out.push([`parts[${i}].segments.${s}`, p.segments[s]]);
     for (const [id, v] of Object.entries(p.funds)) out.push([`parts[${i}].funds.${id}`, v]);
   });
@@ -401,14 +479,21 @@ function amountsOf(r: SettlementResult): [string, string][] {
 const paidOf = (ytd: YtdJson, year: string | number, id: string): Money => d(ytd[String(year)]?.[id]?.paid ?? '0');
 
 /** Checks every cap of the packages on the accumulators of `years`. Returns a description of each violation. */
-function capViolations(region: string, scheme: SchemeId, ytd: YtdJson, before: YtdJson, yearPkg: Map<number, RulePackage>): string[] {
+function capViolations(
+  region: string,
+  scheme: SchemeId,
+  ytd: YtdJson,
+  before: YtdJson,
+  yearPkg: Map<number, RulePackage>,
+): string[] {
   const problems: string[] = [];
   for (const [yearKey] of Object.entries(ytd)) {
     const pkg = yearPkg.get(Number(yearKey));
     if (!pkg) continue; // a year no claim touched: unchanged from the (within-caps) history
     const basicCap = d(pkg.schemes[scheme]!.annual_cap);
     const basicPaid = paidOf(ytd, yearKey, BASIC_LAYER_ID);
-    if (basicPaid.greaterThan(basicCap)) problems.push(`${yearKey} basic paid ${basicPaid.toFixed(2)} > annual cap ${basicCap.toFixed(2)}`);
+    if (basicPaid.greaterThan(basicCap))
+      problems.push(`${yearKey} basic paid ${basicPaid.toFixed(2)} > annual cap ${basicCap.toFixed(2)}`);
     for (const layer of pkg.layers.filter((l) => l.schemes.includes(scheme))) {
       const paid = paidOf(ytd, yearKey, layer.id);
       if (layer.annual_cap && paid.greaterThan(layer.annual_cap.amount)) {
@@ -417,7 +502,9 @@ function capViolations(region: string, scheme: SchemeId, ytd: YtdJson, before: Y
       if (layer.combined_cap) {
         const together = sum(layer.combined_cap.with.map((id) => paidOf(ytd, yearKey, id)));
         if (together.greaterThan(layer.combined_cap.amount)) {
-          problems.push(`${yearKey} ${layer.combined_cap.with.join('+')} paid ${together.toFixed(2)} > combined cap ${layer.combined_cap.amount}`);
+          problems.push(
+            `${yearKey} ${layer.combined_cap.with.join('+')} paid ${together.toFixed(2)} > combined cap ${layer.combined_cap.amount}`,
+          );
         }
       }
     }
@@ -448,7 +535,8 @@ function observe(req: RequestJson, r: SettlementResult): void {
   seen.schemes.add(`${req.region}/${req.insured.scheme}`);
   if (r.trace.some((t) => t.step === 'in_policy_ceiling')) seen.ceilingCut++;
   if (r.parts.some((p) => d(p.segments.over_cap).greaterThan(0))) seen.basicCapped++;
-  for (const [id, v] of Object.entries(r.funds)) if (id !== BASIC_LAYER_ID && d(v).greaterThan(0)) seen.layerPaid.add(`${req.region}/${id}`);
+  for (const [id, v] of Object.entries(r.funds))
+    if (id !== BASIC_LAYER_ID && d(v).greaterThan(0)) seen.layerPaid.add(`${req.region}/${id}`);
 }
 
 const NUM_RUNS = 1000;
@@ -463,7 +551,10 @@ describe('engine properties over random valid requests (all five bundled regions
       expect(versions.length).toBeGreaterThan(0);
       const newest = versions[0]!;
       // The policy's layer has the policy's period; the (sample) basic parameters are in force from 2015, open-ended.
-      const period = layerPeriod(newest, newest.layers.find((l) => l.id === r.layer)!);
+      const period = layerPeriod(
+        newest,
+        newest.layers.find((l) => l.id === r.layer)!,
+      );
       expect(period.from).toBe(r.from);
       expect(period.to ?? HORIZON).toBe(r.to);
       const covered = Object.keys(newest.schemes).sort();
@@ -495,13 +586,18 @@ describe('engine properties over random valid requests (all five bundled regions
         // Each national field is the sum of the funds reported in it.
         for (const field of FUND_FIELDS) {
           const expected = sum(r.fund_details.filter((f) => f.field === field).map((f) => f.amount));
-          expect(d(r[field]).equals(expected), `${field} = ${r[field]}, fund_details give ${expected.toFixed(2)}`).toBe(true);
+          expect(d(r[field]).equals(expected), `${field} = ${r[field]}, fund_details give ${expected.toFixed(2)}`).toBe(
+            true,
+          );
         }
         expect(sum(FUND_FIELDS.map((f) => r[f])).equals(r.fund_pay_sumamt)).toBe(true);
         // The whole is the sum of its parts.
         const ids = new Set([...Object.keys(r.funds), ...r.parts.flatMap((p) => Object.keys(p.funds))]);
         for (const id of ids) {
-          expect(d(r.funds[id] ?? '0').equals(sum(r.parts.map((p) => p.funds[id] ?? '0'))), `funds.${id} vs parts`).toBe(true);
+          expect(
+            d(r.funds[id] ?? '0').equals(sum(r.parts.map((p) => p.funds[id] ?? '0'))),
+            `funds.${id} vs parts`,
+          ).toBe(true);
         }
         expect(sum(r.parts.map((p) => p.medfee_sumamt)).equals(r.medfee_sumamt)).toBe(true);
       }),
@@ -514,15 +610,28 @@ describe('engine properties over random valid requests (all five bundled regions
       fc.property(requestArb(false), (req) => {
         const r = settle(req, rules);
         observe(req, r);
-        const inPolicy = sum(req.costs.map((c) => d(c.medfee_sumamt).minus(c.fulamt_ownpay_amt).minus(c.overlmt_selfpay).minus(c.preselfpay_amt)));
+        const inPolicy = sum(
+          req.costs.map((c) =>
+            d(c.medfee_sumamt).minus(c.fulamt_ownpay_amt).minus(c.overlmt_selfpay).minus(c.preselfpay_amt),
+          ),
+        );
         expect(d(r.inscp_scp_amt).equals(inPolicy)).toBe(true);
         for (const [i, p] of r.parts.entries()) {
-          const expectedP = d(p.medfee_sumamt).minus(p.fulamt_ownpay_amt).minus(p.overlmt_selfpay).minus(p.preselfpay_amt);
+          const expectedP = d(p.medfee_sumamt)
+            .minus(p.fulamt_ownpay_amt)
+            .minus(p.overlmt_selfpay)
+            .minus(p.preselfpay_amt);
           expect(d(p.inscp_scp_amt).equals(expectedP)).toBe(true);
           const partFunds = sum(Object.values(p.funds));
-          expect(partFunds.lessThanOrEqualTo(p.inscp_scp_amt), `part ${i}: funds ${partFunds.toFixed(2)} > in-policy ${p.inscp_scp_amt}`).toBe(true);
+          expect(
+            partFunds.lessThanOrEqualTo(p.inscp_scp_amt),
+            `part ${i}: funds ${partFunds.toFixed(2)} > in-policy ${p.inscp_scp_amt}`,
+          ).toBe(true);
         }
-        expect(d(r.fund_pay_sumamt).lessThanOrEqualTo(r.inscp_scp_amt), `fund_pay_sumamt ${r.fund_pay_sumamt} > inscp_scp_amt ${r.inscp_scp_amt}`).toBe(true);
+        expect(
+          d(r.fund_pay_sumamt).lessThanOrEqualTo(r.inscp_scp_amt),
+          `fund_pay_sumamt ${r.fund_pay_sumamt} > inscp_scp_amt ${r.inscp_scp_amt}`,
+        ).toBe(true);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -549,10 +658,15 @@ describe('engine properties over random valid requests (all five bundled regions
             [`parts[${i}].act_pay_dedc`, p.act_pay_dedc] as [string, string],
           ]),
         ];
-        for (const [where, v] of nonNegative) expect(d(v).isNegative() && !d(v).isZero(), `${where} = ${v} is negative`).toBe(false);
+        for (const [where, v] of nonNegative)
+          expect(d(v).isNegative() && !d(v).isZero(), `${where} = ${v} is negative`).toBe(false);
         // The segments partition the in-policy amount left after the basic fund.
         for (const p of r.parts) {
-          expect(sum(SEGMENTS.map((s) => p.segments[s])).plus(p.funds[BASIC_LAYER_ID]!).equals(p.inscp_scp_amt)).toBe(true);
+          expect(
+            sum(SEGMENTS.map((s) => p.segments[s]))
+              .plus(p.funds[BASIC_LAYER_ID]!)
+              .equals(p.inscp_scp_amt),
+          ).toBe(true);
         }
       }),
       { numRuns: NUM_RUNS },
@@ -579,7 +693,11 @@ describe('engine properties over random valid requests (all five bundled regions
           if (paidOf(ytd, year, BASIC_LAYER_ID).equals(pkg.schemes[scheme]!.annual_cap)) capSeen.basicAtCap++;
           for (const l of pkg.layers.filter((x) => x.schemes.includes(scheme))) {
             if (l.annual_cap && paidOf(ytd, year, l.id).equals(l.annual_cap.amount)) capSeen.layerAtCap++;
-            if (l.combined_cap && sum(l.combined_cap.with.map((id) => paidOf(ytd, year, id))).equals(l.combined_cap.amount)) capSeen.combinedAtCap++;
+            if (
+              l.combined_cap &&
+              sum(l.combined_cap.with.map((id) => paidOf(ytd, year, id))).equals(l.combined_cap.amount)
+            )
+              capSeen.combinedAtCap++;
           }
         }
       }),
@@ -594,7 +712,9 @@ describe('engine properties over random valid requests (all five bundled regions
         const line = req.costs[i]!;
         const bigger: RequestJson = {
           ...req,
-          costs: req.costs.map((c, j) => (j === i ? { ...c, medfee_sumamt: d(c.medfee_sumamt).plus(new Decimal(addCents).div(100)).toFixed(2) } : c)),
+          costs: req.costs.map((c, j) =>
+            j === i ? { ...c, medfee_sumamt: d(c.medfee_sumamt).plus(new Decimal(addCents).div(100)).toFixed(2) } : c,
+          ),
         };
         const before = settle(req, rules);
         const after = settle(bigger, rules);
@@ -624,14 +744,28 @@ describe('engine properties over random valid requests (all five bundled regions
         expect(Object.keys(r.ytd_after).sort()).toEqual([...years].sort());
         for (const year of years) {
           const inYear = r.parts.filter((p) => String(p.year) === year);
-          const hifp = sum(inYear.flatMap((p) => Object.entries(p.funds).filter(([id]) => basicIds.has(id)).map(([, v]) => v)));
+          const hifp = sum(
+            inYear.flatMap((p) =>
+              Object.entries(p.funds)
+                .filter(([id]) => basicIds.has(id))
+                .map(([, v]) => v),
+            ),
+          );
           const after = r.ytd_after[year]![BASIC_LAYER_ID]!;
           const expected = paidOf(req.ytd, year, BASIC_LAYER_ID).plus(hifp);
-          expect(d(after.paid ?? '0').equals(expected), `${year}: basic paid ${after.paid}, expected ${expected.toFixed(2)}`).toBe(true);
+          expect(
+            d(after.paid ?? '0').equals(expected),
+            `${year}: basic paid ${after.paid}, expected ${expected.toFixed(2)}`,
+          ).toBe(true);
           const admissionsBefore = req.ytd[year]?.[BASIC_LAYER_ID]?.admissions ?? 0;
-          expect(after.admissions, `${year} admissions`).toBe(admissionsBefore + (Number(year) === firstCostYear ? 1 : 0));
+          expect(after.admissions, `${year} admissions`).toBe(
+            admissionsBefore + (Number(year) === firstCostYear ? 1 : 0),
+          );
           // Layers: paid moves by exactly what the layer paid in that year's parts.
-          const layerIds = new Set([...Object.keys(req.ytd[year] ?? {}), ...inYear.flatMap((p) => Object.keys(p.funds))]);
+          const layerIds = new Set([
+            ...Object.keys(req.ytd[year] ?? {}),
+            ...inYear.flatMap((p) => Object.keys(p.funds)),
+          ]);
           layerIds.delete(BASIC_LAYER_ID);
           for (const id of layerIds) {
             const expectedLayer = paidOf(req.ytd, year, id).plus(sum(inYear.map((p) => p.funds[id] ?? '0')));
@@ -650,7 +784,13 @@ describe('engine properties over random valid requests (all five bundled regions
     expect(seen.basicCapped / seen.runs).toBeGreaterThan(0.1);
     expect(seen.ceilingCut).toBeGreaterThan(0);
     // Every layer of every package paid something in some run.
-    const layers = REGIONS.flatMap((r) => rules.versions(r.id).flatMap((pkg) => pkg.layers.filter((l) => l.schemes.some((s) => r.schemes.includes(s))).map((l) => `${r.id}/${l.id}`)));
+    const layers = REGIONS.flatMap((r) =>
+      rules
+        .versions(r.id)
+        .flatMap((pkg) =>
+          pkg.layers.filter((l) => l.schemes.some((s) => r.schemes.includes(s))).map((l) => `${r.id}/${l.id}`),
+        ),
+    );
     expect([...seen.layerPaid].sort()).toEqual([...new Set(layers)].sort());
     expect(capSeen.basicAtCap / capSeen.sequences).toBeGreaterThan(0.2);
     expect(capSeen.layerAtCap).toBeGreaterThan(0);

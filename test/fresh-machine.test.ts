@@ -43,13 +43,30 @@ describe('scripts/fresh-machine.sh', () => {
     expect(r.stderr).toContain('missing: chromium fonts-noto-cjk\n');
   });
 
-  it.runIf(isRoot && spawnSync('bash', ['-c', 'command -v runuser']).status === 0)('as a user who is not root: says so and stops, even where apt-get exists', () => {
-    const r = spawnSync('runuser', ['-u', 'nobody', '--', 'env', `PATH=${process.env['PATH']}`, 'CHROMIUM_PATH=/nonexistent/chromium', 'bash', SCRIPT, 'test'], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('chromium');
-    expect(r.stderr).toContain('not root');
-    expect(r.stderr).toContain('sudo sh -c');
-  });
+  it.runIf(isRoot && spawnSync('bash', ['-c', 'command -v runuser']).status === 0)(
+    'as a user who is not root: says so and stops, even where apt-get exists',
+    () => {
+      const r = spawnSync(
+        'runuser',
+        [
+          '-u',
+          'nobody',
+          '--',
+          'env',
+          `PATH=${process.env['PATH']}`,
+          'CHROMIUM_PATH=/nonexistent/chromium',
+          'bash',
+          SCRIPT,
+          'test',
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('chromium');
+      expect(r.stderr).toContain('not root');
+      expect(r.stderr).toContain('sudo sh -c');
+    },
+  );
 
   it('refuses an unknown mode', () => {
     const r = spawnSync('bash', [SCRIPT, 'deploy'], { encoding: 'utf8' });

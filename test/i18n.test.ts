@@ -67,7 +67,11 @@ describe('the window dictionaries', () => {
     broken.delete('tabs.day');
     broken.set('tabs.extra', 'Extra');
     broken.set('statusbar.queued', 'To upload: {{n}}');
-    expect(compare(zhTexts, broken)).toEqual(['missing: tabs.day', 'extra: tabs.extra', 'placeholders of statusbar.queued: {count} vs {n}']);
+    expect(compare(zhTexts, broken)).toEqual([
+      'missing: tabs.day',
+      'extra: tabs.extra',
+      'placeholders of statusbar.queued: {count} vs {n}',
+    ]);
   });
 
   it('no English text contains Chinese, except the deliberate ones', () => {
@@ -78,7 +82,10 @@ describe('the window dictionaries', () => {
   });
 
   it('no text is empty or only spaces', () => {
-    for (const [lang, texts] of [['zh', zhTexts], ['en', enTexts]] as const) {
+    for (const [lang, texts] of [
+      ['zh', zhTexts],
+      ['en', enTexts],
+    ] as const) {
       const empty = [...texts].filter(([, text]) => text.trim() === '').map(([key]) => `${lang}:${key}`);
       expect(empty).toEqual([]);
     }
@@ -94,8 +101,14 @@ describe('the window dictionaries', () => {
 describe('i18next with these dictionaries', () => {
   const make = async (lng: 'zh' | 'en') => {
     const i18n = i18next.createInstance();
-    await i18n.init({ resources: { zh: { translation: zh }, en: { translation: en } }, lng, fallbackLng: 'zh', interpolation: { escapeValue: false } });
-    return (key: string, options?: Record<string, unknown>) => i18n.t(key as never, options as never) as unknown as string;
+    await i18n.init({
+      resources: { zh: { translation: zh }, en: { translation: en } },
+      lng,
+      fallbackLng: 'zh',
+      interpolation: { escapeValue: false },
+    });
+    return (key: string, options?: Record<string, unknown>) =>
+      i18n.t(key as never, options as never) as unknown as string;
   };
 
   it('fills counts without plural keys, as the e2e tests read them', async () => {
@@ -105,6 +118,8 @@ describe('i18next with these dictionaries', () => {
   });
 
   it('does not HTML-escape values (React does)', async () => {
-    expect((await make('en'))('settle.importFailed', { file: 'a&b.csv', problem: '"x"' })).toBe('Could not import a&b.csv: "x"');
+    expect((await make('en'))('settle.importFailed', { file: 'a&b.csv', problem: '"x"' })).toBe(
+      'Could not import a&b.csv: "x"',
+    );
   });
 });

@@ -75,7 +75,18 @@ async function readLimited(res: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function call(path: string, options: { method?: string; body?: unknown; raw?: string; token?: string | null; requestId?: string | null; contentType?: string; base?: string } = {}): Promise<Answer> {
+async function call(
+  path: string,
+  options: {
+    method?: string;
+    body?: unknown;
+    raw?: string;
+    token?: string | null;
+    requestId?: string | null;
+    contentType?: string;
+    base?: string;
+  } = {},
+): Promise<Answer> {
   const requestId = options.requestId === undefined ? newRequestId() : options.requestId;
   const headers: Record<string, string> = {};
   if (requestId !== null) headers[p.REQUEST_ID_HEADER] = requestId;
@@ -83,7 +94,11 @@ async function call(path: string, options: { method?: string; body?: unknown; ra
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
-  const res = await fetch(`${options.base ?? insurer.url}${path}`, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  const res = await fetch(`${options.base ?? insurer.url}${path}`, {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+  });
   return { status: res.status, text: await readLimited(res), requestId: requestId ?? '', headers: res.headers };
 }
 
@@ -103,10 +118,20 @@ function refused(a: Answer, status: number, code: string): p.ErrorResponse['erro
 }
 
 const admin = (path: string, method: string, body?: unknown, adminToken: string = insurer.adminToken) =>
-  fetch(`${insurer.url}${path}`, { method, headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${insurer.url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 async function signIn(t: { hospital_code: string; terminal_code: string; secret: string }): Promise<string> {
-  return ok(p.signInResponse, await call('/v1/sign-in', { token: null, body: { terminal_code: t.terminal_code, hospital_code: t.hospital_code, terminal_secret: t.secret } })).token;
+  return ok(
+    p.signInResponse,
+    await call('/v1/sign-in', {
+      token: null,
+      body: { terminal_code: t.terminal_code, hospital_code: t.hospital_code, terminal_secret: t.secret },
+    }),
+  ).token;
 }
 
 // ── The terminal's side: outbox payloads as electron/store/service.ts writes them ──
@@ -132,11 +157,24 @@ function settlementItem(key: string, idNumber: string, insured: Insured, bill: B
   const date = bill.date ?? '2026-03-15';
   const request = {
     region: insured.region,
-    insured: { scheme: insured.scheme, retired: insured.retired, medical_assistance: insured.medical_assistance, enrolled: insured.enrolled },
+    insured: {
+      scheme: insured.scheme,
+      retired: insured.retired,
+      medical_assistance: insured.medical_assistance,
+      enrolled: insured.enrolled,
+    },
     hospital_level: bill.level,
     admission_date: date,
     discharge_date: date,
-    costs: [{ date, medfee_sumamt: bill.medfee, fulamt_ownpay_amt: bill.fulamt ?? '0.00', overlmt_selfpay: bill.overlmt ?? '0.00', preselfpay_amt: bill.preself ?? '0.00' }],
+    costs: [
+      {
+        date,
+        medfee_sumamt: bill.medfee,
+        fulamt_ownpay_amt: bill.fulamt ?? '0.00',
+        overlmt_selfpay: bill.overlmt ?? '0.00',
+        preselfpay_amt: bill.preself ?? '0.00',
+      },
+    ],
     ytd: { [date.slice(0, 4)]: { basic: { paid: '0.00', admissions: 0 } } },
   };
   let result: unknown;
@@ -144,15 +182,42 @@ function settlementItem(key: string, idNumber: string, insured: Insured, bill: B
     result = JSON.parse(JSON.stringify({ ...settle(request, bundledRuleSet()), trace: undefined }));
   } catch {
     // A bill the engine refuses (no rule in force) still makes a well-formed upload for the refusal test.
-    result = { region: insured.region, scheme: insured.scheme, medfee_sumamt: bill.medfee, fund_pay_sumamt: '0.00', psn_cash_pay: bill.medfee, funds: {} };
+    result = {
+      region: insured.region,
+      scheme: insured.scheme,
+      medfee_sumamt: bill.medfee,
+      fund_pay_sumamt: '0.00',
+      psn_cash_pay: bill.medfee,
+      funds: {},
+    };
   }
-  const body = { number: key, terminal: TERMINAL.terminal_code, hospital_code: TERMINAL.hospital_code, person_id: 7, offline: true, request, result };
-  return p.claimItem.parse({ idempotency_key: key, kind: 'settlement', business_date: businessDate, id_number: idNumber, body });
+  const body = {
+    number: key,
+    terminal: TERMINAL.terminal_code,
+    hospital_code: TERMINAL.hospital_code,
+    person_id: 7,
+    offline: true,
+    request,
+    result,
+  };
+  return p.claimItem.parse({
+    idempotency_key: key,
+    kind: 'settlement',
+    business_date: businessDate,
+    id_number: idNumber,
+    body,
+  });
 }
 
 const person = (id: string): Insured => {
   const s = SEED_PERSONS.find((x) => x.id_number === id)!;
-  return { region: s.region, scheme: s.scheme, retired: s.retired, medical_assistance: s.medical_assistance, enrolled: s.enrolled };
+  return {
+    region: s.region,
+    scheme: s.scheme,
+    retired: s.retired,
+    medical_assistance: s.medical_assistance,
+    enrolled: s.enrolled,
+  };
 };
 
 async function upload(items: p.ClaimItem[]): Promise<p.ClaimAnswer[]> {
@@ -175,7 +240,14 @@ async function lookup(idNumber: string, years = [2026]): Promise<p.PersonSnapsho
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'insurer-'));
-  insurer = await startInsurer({ dataDir, port: 0, terminals: [TERMINAL, OTHER], adminToken: 'admin-token-for-tests-0123456789', now: () => clock.at ?? new Date(), log: () => {} });
+  insurer = await startInsurer({
+    dataDir,
+    port: 0,
+    terminals: [TERMINAL, OTHER],
+    adminToken: 'admin-token-for-tests-0123456789',
+    now: () => clock.at ?? new Date(),
+    log: () => {},
+  });
   token = await signIn(TERMINAL);
 });
 
@@ -186,15 +258,35 @@ afterAll(async () => {
 describe('sign-in and request checks', () => {
   it('signs a terminal in and answers with a token, its expiry and the server time', async () => {
     const before = Date.now();
-    const body = ok(p.signInResponse, await call('/v1/sign-in', { token: null, body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: TERMINAL.secret } }));
+    const body = ok(
+      p.signInResponse,
+      await call('/v1/sign-in', {
+        token: null,
+        body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: TERMINAL.secret },
+      }),
+    );
     expect(body.token_type).toBe('Bearer');
     expect(Date.parse(body.expires_at) - before).toBeGreaterThan(7 * 3600_000);
     expect(Math.abs(Date.parse(body.server_time) - Date.now())).toBeLessThan(5000);
   });
 
   it('refuses a wrong secret and an unknown terminal alike (401 invalid_credentials)', async () => {
-    refused(await call('/v1/sign-in', { token: null, body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: 'not-the-secret-0000' } }), 401, 'invalid_credentials');
-    refused(await call('/v1/sign-in', { token: null, body: { terminal_code: 'T77', hospital_code: 'H510100001', terminal_secret: TERMINAL.secret } }), 401, 'invalid_credentials');
+    refused(
+      await call('/v1/sign-in', {
+        token: null,
+        body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: 'not-the-secret-0000' },
+      }),
+      401,
+      'invalid_credentials',
+    );
+    refused(
+      await call('/v1/sign-in', {
+        token: null,
+        body: { terminal_code: 'T77', hospital_code: 'H510100001', terminal_secret: TERMINAL.secret },
+      }),
+      401,
+      'invalid_credentials',
+    );
   });
 
   it('requires a session: 401 without a token, with a bad one, and after expiry', async () => {
@@ -202,7 +294,11 @@ describe('sign-in and request checks', () => {
     const none = await call('/v1/claims', { token: null, body: { items: [item] } });
     refused(none, 401, 'unauthenticated');
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    refused(await call('/v1/persons/lookup', { token: 'x'.repeat(43), body: { id_number: WANG, years: [2026] } }), 401, 'unauthenticated');
+    refused(
+      await call('/v1/persons/lookup', { token: 'x'.repeat(43), body: { id_number: WANG, years: [2026] } }),
+      401,
+      'unauthenticated',
+    );
     clock.at = new Date(Date.now() + 9 * 3600_000);
     try {
       refused(await call('/v1/persons/lookup', { body: { id_number: WANG, years: [2026] } }), 401, 'unauthenticated');
@@ -210,7 +306,10 @@ describe('sign-in and request checks', () => {
       clock.at = null;
     }
     // Nothing of the refused upload was stored.
-    const details = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: DAY, after: null, limit: 500 } }));
+    const details = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: DAY, after: null, limit: 500 } }),
+    );
     expect(details.items.map((i) => i.idempotency_key)).not.toContain('T01-S-AUTH-1');
   });
 
@@ -220,20 +319,36 @@ describe('sign-in and request checks', () => {
     expect(p.errorResponse.parse(JSON.parse(missing.text)).request_id).toBeNull();
     const a = await call('/v1/signing-keys');
     expect(a.headers.get(p.REQUEST_ID_HEADER)).toBe(a.requestId);
-    expect(ok(p.signingKeysResponse, a).keys).toEqual([{ key_id: insurer.keyId, algorithm: 'Ed25519', public_key_spki_base64: insurer.publicKeySpkiBase64 }]);
+    expect(ok(p.signingKeysResponse, a).keys).toEqual([
+      { key_id: insurer.keyId, algorithm: 'Ed25519', public_key_spki_base64: insurer.publicKeySpkiBase64 },
+    ]);
   });
 
   it('validates every request body: 400 naming the field, 413, 415, 404, 405', async () => {
     const item = settlementItem('T01-S-BAD-1', WANG, person(WANG), { level: 2, medfee: '1000.00' }) as any;
     item.body.request.costs[0].medfee_sumamt = '1000.005';
-    expect(refused(await call('/v1/claims', { body: { items: [item] } }), 400, 'invalid_field').field).toBe('items[0].body.request.costs[0].medfee_sumamt');
+    expect(refused(await call('/v1/claims', { body: { items: [item] } }), 400, 'invalid_field').field).toBe(
+      'items[0].body.request.costs[0].medfee_sumamt',
+    );
     const stray = { ...settlementItem('T01-S-BAD-2', WANG, person(WANG), { level: 2, medfee: '1000.00' }), extra: 1 };
-    expect(refused(await call('/v1/claims', { body: { items: [stray] } }), 400, 'unknown_field').field).toBe('items[0].extra');
+    expect(refused(await call('/v1/claims', { body: { items: [stray] } }), 400, 'unknown_field').field).toBe(
+      'items[0].extra',
+    );
     const wrongKey = settlementItem('T01-S-BAD-3', WANG, person(WANG), { level: 2, medfee: '1000.00' }) as any;
     wrongKey.body.number = 'T01-S-OTHER';
-    expect(refused(await call('/v1/claims', { body: { items: [wrongKey] } }), 400, 'invalid_field').field).toBe('items[0].body.number');
-    expect(refused(await call('/v1/persons/lookup', { body: { id_number: '511702196803120015', years: [2026] } }), 400, 'invalid_field').field).toBe('id_number');
-    expect(refused(await call('/v1/persons/lookup', { body: { years: [2026] } }), 400, 'missing_field').field).toBe('id_number');
+    expect(refused(await call('/v1/claims', { body: { items: [wrongKey] } }), 400, 'invalid_field').field).toBe(
+      'items[0].body.number',
+    );
+    expect(
+      refused(
+        await call('/v1/persons/lookup', { body: { id_number: '511702196803120015', years: [2026] } }),
+        400,
+        'invalid_field',
+      ).field,
+    ).toBe('id_number');
+    expect(refused(await call('/v1/persons/lookup', { body: { years: [2026] } }), 400, 'missing_field').field).toBe(
+      'id_number',
+    );
     refused(await call('/v1/persons/lookup', { raw: '{"id_number":' }), 400, 'invalid_json');
     refused(await call('/v1/persons/lookup', { raw: '{}', contentType: 'text/plain' }), 415, 'unsupported_media_type');
     refused(await call('/v1/claims', { raw: `{"items":"${'x'.repeat(p.MAX_BODY_BYTES)}"}` }), 413, 'body_too_large');
@@ -246,17 +361,32 @@ describe('sign-in and request checks', () => {
   it('lets a terminal upload only its own records', async () => {
     const other = await signIn(OTHER);
     const item = settlementItem('T01-S-MINE-1', WANG, person(WANG), { level: 2, medfee: '1000.00' });
-    expect(refused(await call('/v1/claims', { token: other, body: { items: [item] } }), 400, 'terminal_mismatch').field).toBe('items[0].body.terminal');
+    expect(
+      refused(await call('/v1/claims', { token: other, body: { items: [item] } }), 400, 'terminal_mismatch').field,
+    ).toBe('items[0].body.terminal');
   });
 });
 
 // ── Rule packages ───────────────────────────────────────────────────────────
 
 /** What the terminal does with a download (docs/sync.md): pinned key, signature, validity, hash, content. */
-function verifyDownload(d: p.RuleDownloadResponse, pinned: Map<string, KeyObject>, now: Date, wanted: { region: string; version: string }): string {
+function verifyDownload(
+  d: p.RuleDownloadResponse,
+  pinned: Map<string, KeyObject>,
+  now: Date,
+  wanted: { region: string; version: string },
+): string {
   const key = pinned.get(d.signature.key_id);
   if (!key) return 'unknown key';
-  const signed = Buffer.from(p.signedText({ key_id: d.signature.key_id, signed_at: d.signature.signed_at, valid_until: d.signature.valid_until, package_json: d.package_json }), 'utf8');
+  const signed = Buffer.from(
+    p.signedText({
+      key_id: d.signature.key_id,
+      signed_at: d.signature.signed_at,
+      valid_until: d.signature.valid_until,
+      package_json: d.package_json,
+    }),
+    'utf8',
+  );
   if (!verify(null, signed, key, Buffer.from(d.signature.value, 'base64'))) return 'bad signature';
   if (Date.parse(d.signature.signed_at) > now.getTime() + 5 * 60_000) return 'signed in the future';
   if (now.getTime() >= Date.parse(d.signature.valid_until)) return 'signature expired';
@@ -267,14 +397,39 @@ function verifyDownload(d: p.RuleDownloadResponse, pinned: Map<string, KeyObject
 }
 
 describe('rule packages', () => {
-  const pinned = () => new Map([[insurer.keyId, createPublicKey({ key: Buffer.from(insurer.publicKeySpkiBase64, 'base64'), format: 'der', type: 'spki' })]]);
+  const pinned = () =>
+    new Map([
+      [
+        insurer.keyId,
+        createPublicKey({ key: Buffer.from(insurer.publicKeySpkiBase64, 'base64'), format: 'der', type: 'spki' }),
+      ],
+    ]);
 
   it('lists the bundled packages, and only versions newer than the terminal’s', async () => {
     const all = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: null } })).packages;
-    expect(all.map((x) => `${x.region}/${x.version}`).sort()).toEqual(['dazhou/2023.2', 'deyang/2026.2', 'jiangyin/2020.2', 'kaifeng/2024.2', 'qingyang/2021.2']);
-    const none = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: '2023.2' }, { region: 'nowhere', after_version: null }] } })).packages;
+    expect(all.map((x) => `${x.region}/${x.version}`).sort()).toEqual([
+      'dazhou/2023.2',
+      'deyang/2026.2',
+      'jiangyin/2020.2',
+      'kaifeng/2024.2',
+      'qingyang/2021.2',
+    ]);
+    const none = ok(
+      p.ruleQueryResponse,
+      await call('/v1/rule-packages/query', {
+        body: {
+          regions: [
+            { region: 'dazhou', after_version: '2023.2' },
+            { region: 'nowhere', after_version: null },
+          ],
+        },
+      }),
+    ).packages;
     expect(none).toEqual([]);
-    const fresh = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: null }] } })).packages;
+    const fresh = ok(
+      p.ruleQueryResponse,
+      await call('/v1/rule-packages/query', { body: { regions: [{ region: 'dazhou', after_version: null }] } }),
+    ).packages;
     expect(fresh.map((x) => x.version)).toEqual(['2023.2']);
   });
 
@@ -292,12 +447,20 @@ describe('rule packages', () => {
     expect(altered).not.toBe(d.package_json);
     expect(verifyDownload({ ...d, package_json: altered }, pinned(), new Date(), wanted)).toBe('bad signature');
     const later = new Date(Date.parse(d.signature.valid_until) + 365 * 86_400_000).toISOString();
-    expect(verifyDownload({ ...d, signature: { ...d.signature, valid_until: later } }, pinned(), new Date(), wanted)).toBe('bad signature');
-    expect(verifyDownload(d, pinned(), new Date(Date.parse(d.signature.valid_until) + 1), wanted)).toBe('signature expired');
+    expect(
+      verifyDownload({ ...d, signature: { ...d.signature, valid_until: later } }, pinned(), new Date(), wanted),
+    ).toBe('bad signature');
+    expect(verifyDownload(d, pinned(), new Date(Date.parse(d.signature.valid_until) + 1), wanted)).toBe(
+      'signature expired',
+    );
     expect(verifyDownload(d, new Map(), new Date(), wanted)).toBe('unknown key');
-    expect(verifyDownload(d, pinned(), new Date(), { region: 'kaifeng', version: '2027.1' })).toBe('not the package asked for');
+    expect(verifyDownload(d, pinned(), new Date(), { region: 'kaifeng', version: '2027.1' })).toBe(
+      'not the package asked for',
+    );
     // Unsigned: not a valid response at all.
-    expect(p.ruleDownloadResponse.safeParse({ ...JSON.parse(JSON.stringify(d)), signature: undefined }).success).toBe(false);
+    expect(p.ruleDownloadResponse.safeParse({ ...JSON.parse(JSON.stringify(d)), signature: undefined }).success).toBe(
+      false,
+    );
     refused(await call(p.ruleDownloadPath('kaifeng', '1999.1')), 404, 'not_found');
   });
 
@@ -308,7 +471,10 @@ describe('rule packages', () => {
     expect((await admin('/admin/rule-packages', 'POST', pkg, 'wrong-admin-token')).status).toBe(401);
     const res = await admin('/admin/rule-packages', 'POST', pkg);
     expect(res.status).toBe(201);
-    const newer = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { body: { regions: [{ region: 'kaifeng', after_version: '2024.2' }] } })).packages;
+    const newer = ok(
+      p.ruleQueryResponse,
+      await call('/v1/rule-packages/query', { body: { regions: [{ region: 'kaifeng', after_version: '2024.2' }] } }),
+    ).packages;
     expect(newer.map((x) => x.version)).toEqual(['2027.1']);
     const d = ok(p.ruleDownloadResponse, await call(p.ruleDownloadPath('kaifeng', '2027.1')));
     expect(verifyDownload(d, pinned(), new Date(), { region: 'kaifeng', version: '2027.1' })).toBe('ok');
@@ -324,14 +490,29 @@ describe('rule packages', () => {
 describe('person snapshot', () => {
   it('answers enrolment, status and the insurer’s accumulators in the engine’s ytd shape', async () => {
     const zhang = await lookup(ZHANG, [2025, 2026]);
-    expect(zhang).toMatchObject({ id_number: ZHANG, name: '张建国', gender: 'M', region: 'dazhou', scheme: 'employee', retired: false, medical_assistance: false, enrolled: {} });
+    expect(zhang).toMatchObject({
+      id_number: ZHANG,
+      name: '张建国',
+      gender: 'M',
+      region: 'dazhou',
+      scheme: 'employee',
+      retired: false,
+      medical_assistance: false,
+      enrolled: {},
+    });
     expect(zhang.accumulators).toEqual({
       '2025': { basic: { paid: '0.00', admissions: 0 } },
       '2026': { basic: { paid: '50000.00', admissions: 1 }, large_amount: { paid: '0.00', base: '3000.00' } },
     });
     expect(Math.abs(Date.parse(zhang.as_of) - Date.now())).toBeLessThan(5000);
     expect((await lookup(LIU)).enrolled).toEqual({ large_amount: false });
-    expect(refused(await call('/v1/persons/lookup', { body: { id_number: UNKNOWN, years: [2026] } }), 404, 'person_not_found').field).toBe('id_number');
+    expect(
+      refused(
+        await call('/v1/persons/lookup', { body: { id_number: UNKNOWN, years: [2026] } }),
+        404,
+        'person_not_found',
+      ).field,
+    ).toBe('id_number');
   });
 
   it('seeds valid identity numbers (GB 11643 check digit, gender digit) in every bundled region', () => {
@@ -346,13 +527,24 @@ describe('person snapshot', () => {
 // ── Claims ──────────────────────────────────────────────────────────────────
 
 describe('claim upload', () => {
-  const wangItem = () => settlementItem('T01-S20260320-000001', WANG, person(WANG), { level: 2, medfee: '50000.00', fulamt: '2000.00', preself: '1000.00' });
+  const wangItem = () =>
+    settlementItem('T01-S20260320-000001', WANG, person(WANG), {
+      level: 2,
+      medfee: '50000.00',
+      fulamt: '2000.00',
+      preself: '1000.00',
+    });
 
   it('accepts a claim the insurer computes the same; the accumulators move', async () => {
     const [a] = await upload([wangItem()]);
     expect(a!.status).toBe('accepted');
     const accepted = p.acceptedAnswer.parse(a);
-    expect(accepted.insurer).toEqual({ medfee_sumamt: '50000.00', fund_pay_sumamt: '40920.00', psn_cash_pay: '9080.00', funds: { basic: '40920.00', large_amount: '0.00' } });
+    expect(accepted.insurer).toEqual({
+      medfee_sumamt: '50000.00',
+      fund_pay_sumamt: '40920.00',
+      psn_cash_pay: '9080.00',
+      funds: { basic: '40920.00', large_amount: '0.00' },
+    });
     // large_amount paid nothing and has no banded base: a layer missing from a year is zero.
     expect((await lookup(WANG)).accumulators['2026']).toEqual({ basic: { paid: '40920.00', admissions: 1 } });
   });
@@ -365,7 +557,15 @@ describe('claim upload', () => {
     expect(again).toEqual(original);
     // Key order and whitespace are not part of "the same body".
     const reversedKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reversedKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversedKeys(x)])) : v;
+      Array.isArray(v)
+        ? v.map(reversedKeys)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reversedKeys(x)]),
+            )
+          : v;
     const reordered = reversedKeys(wangItem()) as p.ClaimItem;
     expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(wangItem()));
     expect((await upload([reordered]))[0]!.status).toBe('duplicate');
@@ -373,21 +573,43 @@ describe('claim upload', () => {
   });
 
   it('same key, different body: conflict, and nothing is overwritten', async () => {
-    const changed = settlementItem('T01-S20260320-000001', WANG, person(WANG), { level: 2, medfee: '60000.00', fulamt: '2000.00', preself: '1000.00' });
+    const changed = settlementItem('T01-S20260320-000001', WANG, person(WANG), {
+      level: 2,
+      medfee: '60000.00',
+      fulamt: '2000.00',
+      preself: '1000.00',
+    });
     const [c] = await upload([changed]);
     expect(p.conflictAnswer.parse(c).code).toBe('idempotency_conflict');
     const [d] = await upload([wangItem()]);
-    expect(p.claimDuplicate.parse(d).original).toMatchObject({ status: 'accepted', insurer: { medfee_sumamt: '50000.00' } });
-    const details = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: DAY, after: null, limit: 500 } }));
-    expect(details.items.find((i) => i.idempotency_key === 'T01-S20260320-000001')!.terminal!.medfee_sumamt).toBe('50000.00');
+    expect(p.claimDuplicate.parse(d).original).toMatchObject({
+      status: 'accepted',
+      insurer: { medfee_sumamt: '50000.00' },
+    });
+    const details = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: DAY, after: null, limit: 500 } }),
+    );
+    expect(details.items.find((i) => i.idempotency_key === 'T01-S20260320-000001')!.terminal!.medfee_sumamt).toBe(
+      '50000.00',
+    );
     expect((await lookup(WANG)).accumulators['2026']!.basic).toEqual({ paid: '40920.00', admissions: 1 });
   });
 
   it('adjusts a claim settled without the stay at another hospital, with the difference per fund and in total', async () => {
     // domain.md §3 worked example 1 at the window (empty accumulators)…
-    const item = settlementItem('T01-S20260320-000002', ZHANG, person(ZHANG), { level: 3, medfee: '180000.00', fulamt: '6000.00', preself: '4000.00' });
+    const item = settlementItem('T01-S20260320-000002', ZHANG, person(ZHANG), {
+      level: 3,
+      medfee: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+    });
     if (item.kind !== 'settlement') throw new Error('settlement expected');
-    expect(item.body.result).toMatchObject({ fund_pay_sumamt: '159758.75', psn_cash_pay: '20241.25', funds: { basic: '143735.00', large_amount: '16023.75' } });
+    expect(item.body.result).toMatchObject({
+      fund_pay_sumamt: '159758.75',
+      psn_cash_pay: '20241.25',
+      funds: { basic: '143735.00', large_amount: '16023.75' },
+    });
 
     // …and by hand, as the insurer must: 2026 so far basic paid 50,000.00 in 1 admission, large_amount base 3,000.00.
     const d = (s: string | number) => new Decimal(s);
@@ -408,8 +630,18 @@ describe('claim upload', () => {
 
     const [a] = await upload([item]);
     const adjusted = p.adjustedAnswer.parse(a);
-    expect(adjusted.terminal).toEqual({ medfee_sumamt: '180000.00', fund_pay_sumamt: '159758.75', psn_cash_pay: '20241.25', funds: { basic: '143735.00', large_amount: '16023.75' } });
-    expect(adjusted.insurer).toEqual({ medfee_sumamt: '180000.00', fund_pay_sumamt: f(fund), psn_cash_pay: f(d('180000').minus(fund)), funds: { basic: f(basic), large_amount: f(large) } });
+    expect(adjusted.terminal).toEqual({
+      medfee_sumamt: '180000.00',
+      fund_pay_sumamt: '159758.75',
+      psn_cash_pay: '20241.25',
+      funds: { basic: '143735.00', large_amount: '16023.75' },
+    });
+    expect(adjusted.insurer).toEqual({
+      medfee_sumamt: '180000.00',
+      fund_pay_sumamt: f(fund),
+      psn_cash_pay: f(d('180000').minus(fund)),
+      funds: { basic: f(basic), large_amount: f(large) },
+    });
     expect(adjusted.difference).toEqual({
       medfee_sumamt: '0.00',
       fund_pay_sumamt: f(fund.minus('159758.75')),
@@ -430,61 +662,131 @@ describe('claim upload', () => {
       basic: { paid: '150000.00', admissions: 2 },
       large_amount: { paid: f(large), base: f(d('3000').plus(coinsurance)) },
     });
-    expect((await upload([item]))[0]).toEqual({ status: 'duplicate', idempotency_key: item.idempotency_key, original: a });
+    expect((await upload([item]))[0]).toEqual({
+      status: 'duplicate',
+      idempotency_key: item.idempotency_key,
+      original: a,
+    });
   });
 
   it('rejects an unknown person and a bill the engine refuses, finally', async () => {
     const unknown = settlementItem('T01-S20260320-000003', UNKNOWN, person(WANG), { level: 2, medfee: '1000.00' });
     const [r1] = await upload([unknown]);
     expect(p.rejectedAnswer.parse(r1)).toMatchObject({ code: 'person_not_found', field: 'id_number' });
-    const early = settlementItem('T01-S20260320-000004', LIU, person(LIU), { level: 2, medfee: '1000.00', date: '2014-06-01' });
+    const early = settlementItem('T01-S20260320-000004', LIU, person(LIU), {
+      level: 2,
+      medfee: '1000.00',
+      date: '2014-06-01',
+    });
     const [r2] = await upload([early]);
     expect(p.rejectedAnswer.parse(r2)).toMatchObject({ code: 'no_rule_in_force', field: 'costs[0].date' });
-    expect((await upload([unknown]))[0]).toEqual({ status: 'duplicate', idempotency_key: unknown.idempotency_key, original: r1 });
+    expect((await upload([unknown]))[0]).toEqual({
+      status: 'duplicate',
+      idempotency_key: unknown.idempotency_key,
+      original: r1,
+    });
     expect((await lookup(LIU)).accumulators['2026']!.basic).toEqual({ paid: '0.00', admissions: 0 });
   });
 });
 
 describe('reversal upload', () => {
   it('takes manual claims (out-of-network) the same way; they cannot be reversed at the window', async () => {
-    const base = settlementItem('T01-M20260322-000001', WU, person(WU), { level: 2, medfee: '12000.00', date: '2026-02-10' }, '2026-03-22');
+    const base = settlementItem(
+      'T01-M20260322-000001',
+      WU,
+      person(WU),
+      { level: 2, medfee: '12000.00', date: '2026-02-10' },
+      '2026-03-22',
+    );
     const { number, terminal, person_id, request, result } = base.body;
     // electron/store/service.ts submitManualClaim: the hospital is the one the patient paid at.
-    const body = { number, terminal, person_id, hospital_code: 'H330100099', hospital_name: '杭州市某医院', request, result };
+    const body = {
+      number,
+      terminal,
+      person_id,
+      hospital_code: 'H330100099',
+      hospital_name: '杭州市某医院',
+      request,
+      result,
+    };
     const item = p.claimItem.parse({ ...base, kind: 'manual_claim', body });
     const [a] = await upload([item]);
     expect(a!.status).toBe('accepted');
-    const [r] = await reverse([{ idempotency_key: 'T01-R20260322-000001', business_date: '2026-03-22', reverses: item.idempotency_key, reason: '误操作' }]);
+    const [r] = await reverse([
+      {
+        idempotency_key: 'T01-R20260322-000001',
+        business_date: '2026-03-22',
+        reverses: item.idempotency_key,
+        reason: '误操作',
+      },
+    ]);
     expect(p.rejectedAnswer.parse(r).code).toBe('not_reversible');
-    const details = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: '2026-03-22', after: null, limit: 10 } }));
+    const details = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: '2026-03-22', after: null, limit: 10 } }),
+    );
     expect(details.items.map((i) => [i.idempotency_key, i.kind, i.status])).toEqual([
       ['T01-M20260322-000001', 'manual_claim', 'accepted'],
       ['T01-R20260322-000001', 'reversal', 'rejected'],
     ]);
   });
 
-
   it('reverses the adjusted claim: the insurer’s amounts come back negated and the accumulators return', async () => {
-    const item = { idempotency_key: 'T01-R20260320-000001', business_date: DAY, reverses: 'T01-S20260320-000002', reason: '费用录入错误' };
+    const item = {
+      idempotency_key: 'T01-R20260320-000001',
+      business_date: DAY,
+      reverses: 'T01-S20260320-000002',
+      reason: '费用录入错误',
+    };
     const [a] = await reverse([item]);
     const r = p.reversalAccepted.parse(a);
     expect(r.reverses).toBe('T01-S20260320-000002');
-    expect(r.insurer).toEqual({ medfee_sumamt: '-180000.00', fund_pay_sumamt: '-156602.79', psn_cash_pay: '-23397.21', funds: { basic: '-100000.00', large_amount: '-56602.79' } });
-    expect((await lookup(ZHANG)).accumulators['2026']).toEqual({ basic: { paid: '50000.00', admissions: 1 }, large_amount: { paid: '0.00', base: '3000.00' } });
-    expect((await reverse([item]))[0]).toEqual({ status: 'duplicate', idempotency_key: item.idempotency_key, original: a });
+    expect(r.insurer).toEqual({
+      medfee_sumamt: '-180000.00',
+      fund_pay_sumamt: '-156602.79',
+      psn_cash_pay: '-23397.21',
+      funds: { basic: '-100000.00', large_amount: '-56602.79' },
+    });
+    expect((await lookup(ZHANG)).accumulators['2026']).toEqual({
+      basic: { paid: '50000.00', admissions: 1 },
+      large_amount: { paid: '0.00', base: '3000.00' },
+    });
+    expect((await reverse([item]))[0]).toEqual({
+      status: 'duplicate',
+      idempotency_key: item.idempotency_key,
+      original: a,
+    });
     expect((await reverse([{ ...item, reason: '另一个原因' }]))[0]!.status).toBe('conflict');
   });
 
   it('refuses a second reversal, an unknown original, a rejected original', async () => {
     const [twice, unknown, ofRejected] = await reverse([
       { idempotency_key: 'T01-R20260320-000002', business_date: DAY, reverses: 'T01-S20260320-000002', reason: '重复' },
-      { idempotency_key: 'T01-R20260320-000003', business_date: DAY, reverses: 'T01-S20260320-999999', reason: '无原单' },
-      { idempotency_key: 'T01-R20260320-000004', business_date: DAY, reverses: 'T01-S20260320-000003', reason: '原单被拒' },
+      {
+        idempotency_key: 'T01-R20260320-000003',
+        business_date: DAY,
+        reverses: 'T01-S20260320-999999',
+        reason: '无原单',
+      },
+      {
+        idempotency_key: 'T01-R20260320-000004',
+        business_date: DAY,
+        reverses: 'T01-S20260320-000003',
+        reason: '原单被拒',
+      },
     ]);
     expect(p.rejectedAnswer.parse(twice).code).toBe('already_reversed');
     expect(p.rejectedAnswer.parse(unknown).code).toBe('original_not_found');
     expect(p.rejectedAnswer.parse(ofRejected).code).toBe('original_rejected');
-    expect(refused(await call('/v1/reversals', { body: { items: [{ idempotency_key: 'T01-R-SELF', business_date: DAY, reverses: 'T01-R-SELF', reason: 'x' }] } }), 400, 'invalid_field').field).toBe('items[0].reverses');
+    expect(
+      refused(
+        await call('/v1/reversals', {
+          body: { items: [{ idempotency_key: 'T01-R-SELF', business_date: DAY, reverses: 'T01-R-SELF', reason: 'x' }] },
+        }),
+        400,
+        'invalid_field',
+      ).field,
+    ).toBe('items[0].reverses');
   });
 });
 
@@ -495,19 +797,47 @@ describe('reconciliation', () => {
   let terminalTotals: p.DayTotalsWire;
 
   beforeAll(async () => {
-    const li = settlementItem('T01-S20260402-000001', LI, person(LI), { level: 2, medfee: '30000.00', fulamt: '500.00', date: '2026-04-01' }, day);
-    const huang = settlementItem('T01-S20260402-000002', HUANG, person(HUANG), { level: 2, medfee: '80000.00', fulamt: '1000.00', preself: '2000.00', date: '2026-04-01' }, day);
-    const chen = settlementItem('T01-S20260402-000003', CHEN, person(CHEN), { level: 1, medfee: '8000.00', date: '2026-04-01' }, day);
-    const rejectedOne = settlementItem('T01-S20260402-000004', UNKNOWN, person(LI), { level: 1, medfee: '500.00', date: '2026-04-01' }, day);
+    const li = settlementItem(
+      'T01-S20260402-000001',
+      LI,
+      person(LI),
+      { level: 2, medfee: '30000.00', fulamt: '500.00', date: '2026-04-01' },
+      day,
+    );
+    const huang = settlementItem(
+      'T01-S20260402-000002',
+      HUANG,
+      person(HUANG),
+      { level: 2, medfee: '80000.00', fulamt: '1000.00', preself: '2000.00', date: '2026-04-01' },
+      day,
+    );
+    const chen = settlementItem(
+      'T01-S20260402-000003',
+      CHEN,
+      person(CHEN),
+      { level: 1, medfee: '8000.00', date: '2026-04-01' },
+      day,
+    );
+    const rejectedOne = settlementItem(
+      'T01-S20260402-000004',
+      UNKNOWN,
+      person(LI),
+      { level: 1, medfee: '500.00', date: '2026-04-01' },
+      day,
+    );
     const answers = await upload([li, huang, chen, rejectedOne]);
     expect(answers.map((a) => a.status)).toEqual(['accepted', 'adjusted', 'accepted', 'rejected']);
-    await reverse([{ idempotency_key: 'T01-R20260402-000001', business_date: day, reverses: 'T01-S20260402-000003', reason: '撤销' }]);
+    await reverse([
+      { idempotency_key: 'T01-R20260402-000001', business_date: day, reverses: 'T01-S20260402-000003', reason: '撤销' },
+    ]);
     // The terminal's DayTotals for the day: the three settlements and the reversal (negative), as it computed them.
     const res = [li, huang, chen].map((i) => i.body.result);
-    const sum = (pick: (r: (typeof res)[number]) => string, minus: string) => formatAmount(res.reduce((s, r) => s.plus(pick(r)), new Decimal(0)).minus(minus));
+    const sum = (pick: (r: (typeof res)[number]) => string, minus: string) =>
+      formatAmount(res.reduce((s, r) => s.plus(pick(r)), new Decimal(0)).minus(minus));
     const chenResult = chen.body.result;
     const funds: Record<string, string> = {};
-    for (const r of res) for (const [id, v] of Object.entries(r.funds)) funds[id] = formatAmount(new Decimal(funds[id] ?? '0').plus(v));
+    for (const r of res)
+      for (const [id, v] of Object.entries(r.funds)) funds[id] = formatAmount(new Decimal(funds[id] ?? '0').plus(v));
     for (const [id, v] of Object.entries(chenResult.funds)) funds[id] = formatAmount(new Decimal(funds[id]!).minus(v));
     terminalTotals = {
       settlements: 3,
@@ -520,33 +850,77 @@ describe('reconciliation', () => {
   });
 
   it('balances the daily totals (3201) and reports the day’s adjustments beside them', async () => {
-    const body = ok(p.totalsResponse, await call('/v1/reconciliation/totals', { body: { business_date: day, totals: terminalTotals } }));
+    const body = ok(
+      p.totalsResponse,
+      await call('/v1/reconciliation/totals', { body: { business_date: day, totals: terminalTotals } }),
+    );
     expect(body.result).toBe('balanced');
     expect(body.differences).toEqual([]);
     expect(body.insurer.settlements).toBe(3);
     expect(body.insurer.reversals).toBe(1);
     expect(body.insurer.fund_pay_sumamt).toBe(terminalTotals.fund_pay_sumamt);
-    const details = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: day, after: null, limit: 500 } }));
+    const details = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: day, after: null, limit: 500 } }),
+    );
     const huang = details.items.find((i) => i.idempotency_key === 'T01-S20260402-000002')!;
-    expect(body.adjustments).toEqual({ count: 1, fund_pay_difference: formatAmount(new Decimal(huang.insurer!.fund_pay_sumamt).minus(huang.terminal!.fund_pay_sumamt)) });
+    expect(body.adjustments).toEqual({
+      count: 1,
+      fund_pay_difference: formatAmount(
+        new Decimal(huang.insurer!.fund_pay_sumamt).minus(huang.terminal!.fund_pay_sumamt),
+      ),
+    });
   });
 
   it('reports a mismatch field by field', async () => {
-    const body = ok(p.totalsResponse, await call('/v1/reconciliation/totals', { body: { business_date: day, totals: { ...terminalTotals, settlements: 4, funds: { ...terminalTotals.funds, basic: '1.00' } } } }));
+    const body = ok(
+      p.totalsResponse,
+      await call('/v1/reconciliation/totals', {
+        body: {
+          business_date: day,
+          totals: { ...terminalTotals, settlements: 4, funds: { ...terminalTotals.funds, basic: '1.00' } },
+        },
+      }),
+    );
     expect(body.result).toBe('mismatch');
     expect(body.differences).toEqual([
       { field: 'settlements', terminal: '4', insurer: '3' },
       { field: 'funds.basic', terminal: '1.00', insurer: terminalTotals.funds.basic },
     ]);
-    const empty = ok(p.totalsResponse, await call('/v1/reconciliation/totals', { body: { business_date: '2026-01-01', totals: { settlements: 0, reversals: 0, medfee_sumamt: '0.00', fund_pay_sumamt: '0.00', psn_cash_pay: '0.00', funds: {} } } }));
+    const empty = ok(
+      p.totalsResponse,
+      await call('/v1/reconciliation/totals', {
+        body: {
+          business_date: '2026-01-01',
+          totals: {
+            settlements: 0,
+            reversals: 0,
+            medfee_sumamt: '0.00',
+            fund_pay_sumamt: '0.00',
+            psn_cash_pay: '0.00',
+            funds: {},
+          },
+        },
+      }),
+    );
     expect(empty.result).toBe('balanced');
   });
 
   it('lists the details (3202), paged by key, with status and links', async () => {
-    const first = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: day, after: null, limit: 3 } }));
-    expect(first.items.map((i) => i.idempotency_key)).toEqual(['T01-R20260402-000001', 'T01-S20260402-000001', 'T01-S20260402-000002']);
+    const first = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: day, after: null, limit: 3 } }),
+    );
+    expect(first.items.map((i) => i.idempotency_key)).toEqual([
+      'T01-R20260402-000001',
+      'T01-S20260402-000001',
+      'T01-S20260402-000002',
+    ]);
     expect(first.next_after).toBe('T01-S20260402-000002');
-    const second = ok(p.detailsResponse, await call('/v1/reconciliation/details', { body: { business_date: day, after: first.next_after, limit: 3 } }));
+    const second = ok(
+      p.detailsResponse,
+      await call('/v1/reconciliation/details', { body: { business_date: day, after: first.next_after, limit: 3 } }),
+    );
     expect(second.items.map((i) => [i.idempotency_key, i.status, i.reverses, i.reversed_by])).toEqual([
       ['T01-S20260402-000003', 'accepted', null, 'T01-R20260402-000001'],
       ['T01-S20260402-000004', 'rejected', null, null],
@@ -645,7 +1019,11 @@ describe('fault switches', () => {
     for (let i = 0; i < 3; i++) ok(p.signingKeysResponse, await call('/v1/signing-keys'));
     await disarm();
     expect(parseFaultSpec('delay:ms=500,p=0.5')).toEqual({ fault: 'delay', delay_ms: 500, probability: 0.5 });
-    expect(parseFaultSpec('error_500_after_commit:n=2,path=/v1/claims')).toEqual({ fault: 'error_500_after_commit', count: 2, path: '/v1/claims' });
+    expect(parseFaultSpec('error_500_after_commit:n=2,path=/v1/claims')).toEqual({
+      fault: 'error_500_after_commit',
+      count: 2,
+      path: '/v1/claims',
+    });
     expect(() => parseFaultSpec('explode:n=1')).toThrow();
     expect(() => parseFaultSpec('drop_after_commit:n=1,p=0.5')).toThrow(/not both/);
   });
@@ -656,8 +1034,20 @@ describe('fault switches', () => {
 describe('service as a whole', () => {
   it('keeps its answers across a restart (a retry after the insurer crashed is still a duplicate)', async () => {
     await insurer.close();
-    insurer = await startInsurer({ dataDir, port: 0, terminals: [TERMINAL, OTHER], adminToken: 'admin-token-for-tests-0123456789', now: () => clock.at ?? new Date(), log: () => {} });
-    const item = settlementItem('T01-S20260320-000001', WANG, person(WANG), { level: 2, medfee: '50000.00', fulamt: '2000.00', preself: '1000.00' });
+    insurer = await startInsurer({
+      dataDir,
+      port: 0,
+      terminals: [TERMINAL, OTHER],
+      adminToken: 'admin-token-for-tests-0123456789',
+      now: () => clock.at ?? new Date(),
+      log: () => {},
+    });
+    const item = settlementItem('T01-S20260320-000001', WANG, person(WANG), {
+      level: 2,
+      medfee: '50000.00',
+      fulamt: '2000.00',
+      preself: '1000.00',
+    });
     expect(p.claimDuplicate.parse((await upload([item]))[0]).original.status).toBe('accepted');
   });
 
@@ -669,7 +1059,11 @@ describe('service as a whole', () => {
     const dir = mkdtempSync(join(tmpdir(), 'insurer-cli-'));
     const tsx = join('node_modules', '.bin', 'tsx');
     await promisify(execFile)(tsx, ['insurer/main.ts', 'publish', '--data', dir, 'test/fixtures/mianyang-2025.1.json']);
-    const child = spawn(tsx, ['insurer/main.ts', '--port', '0', '--data', dir, '--fault', 'error_500_before_commit:n=1,path=/v1/signing-keys'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      tsx,
+      ['insurer/main.ts', '--port', '0', '--data', dir, '--fault', 'error_500_before_commit:n=1,path=/v1/signing-keys'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       let out = '';
       await new Promise<void>((resolve, reject) => {
@@ -685,8 +1079,22 @@ describe('service as a whole', () => {
       refused(await call('/v1/signing-keys', { base: url }), 500, 'internal'); // the --fault, once
       const keys = ok(p.signingKeysResponse, await call('/v1/signing-keys', { base: url }));
       expect(out).toContain(keys.keys[0]!.public_key_spki_base64);
-      const t = ok(p.signInResponse, await call('/v1/sign-in', { base: url, token: null, body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: secret } })).token;
-      const listed = ok(p.ruleQueryResponse, await call('/v1/rule-packages/query', { base: url, token: t, body: { regions: [{ region: 'mianyang', after_version: null }] } })).packages;
+      const t = ok(
+        p.signInResponse,
+        await call('/v1/sign-in', {
+          base: url,
+          token: null,
+          body: { terminal_code: 'T01', hospital_code: 'H510100001', terminal_secret: secret },
+        }),
+      ).token;
+      const listed = ok(
+        p.ruleQueryResponse,
+        await call('/v1/rule-packages/query', {
+          base: url,
+          token: t,
+          body: { regions: [{ region: 'mianyang', after_version: null }] },
+        }),
+      ).packages;
       expect(listed.map((x) => x.version)).toEqual(['2025.1']);
     } finally {
       child.kill('SIGTERM');

@@ -47,6 +47,8 @@ describe('key providers', () => {
 
   it('safeStorage provider refuses to work without an OS keychain', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-key-')), 'key.bin');
-    expect(() => new SafeStorageKeyProvider(fakeKeychain(false), path).masterKey()).toThrow(/keychain is not available/);
+    expect(() => new SafeStorageKeyProvider(fakeKeychain(false), path).masterKey()).toThrow(
+      /keychain is not available/,
+    );
   });
 });

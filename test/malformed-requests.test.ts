@@ -40,7 +40,9 @@ const ERROR_CODES: readonly ErrorCode[] = [
 const HAN = /\p{Script=Han}/u;
 
 const cases = JSON.parse(readFileSync(new URL('./corpus/malformed.json', import.meta.url), 'utf8')) as MalformedCase[];
-const example: unknown = JSON.parse(readFileSync(new URL('../examples/dazhou-example-1.json', import.meta.url), 'utf8'));
+const example: unknown = JSON.parse(
+  readFileSync(new URL('../examples/dazhou-example-1.json', import.meta.url), 'utf8'),
+);
 
 /** The DeskError body settle() refuses the request with; fails when it settles or throws anything else. */
 function refusal(request: unknown): ErrorBody {

@@ -7,11 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, SCHEMA_VERSION } from '../electron/store/db.js';
 import { MIGRATIONS } from '../electron/store/migrations/index.js';
 
-const names = (db: Database.Database, type: string) => (db.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as { name: string }[]).map((r) => r.name);
+const names = (db: Database.Database, type: string) =>
+  (db.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as { name: string }[]).map(
+    (r) => r.name,
+  );
 
 describe('migrations', () => {
   it('are numbered in order and the schema version is their count', () => {
-    expect(MIGRATIONS.map((m) => m.name)).toEqual(MIGRATIONS.map((_, i) => `${String(i + 1).padStart(4, '0')}-${MIGRATIONS[i]!.name.slice(5)}`));
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(
+      MIGRATIONS.map((_, i) => `${String(i + 1).padStart(4, '0')}-${MIGRATIONS[i]!.name.slice(5)}`),
+    );
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
@@ -20,7 +25,24 @@ describe('migrations', () => {
     migrate(db, 0, 1);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(names(db, 'table')).toEqual(
-      ['attachments', 'audit_log', 'day_closes', 'ledger', 'manual_claim_invoices', 'manual_claims', 'operators', 'outbox', 'person_snapshots', 'persons', 'reprints', 'rule_packages', 'sequences', 'settlement_funds', 'settlements', 'terminal'].sort(),
+      [
+        'attachments',
+        'audit_log',
+        'day_closes',
+        'ledger',
+        'manual_claim_invoices',
+        'manual_claims',
+        'operators',
+        'outbox',
+        'person_snapshots',
+        'persons',
+        'reprints',
+        'rule_packages',
+        'sequences',
+        'settlement_funds',
+        'settlements',
+        'terminal',
+      ].sort(),
     );
     expect(names(db, 'trigger')).toEqual(
       [
@@ -37,7 +59,13 @@ describe('migrations', () => {
       ].sort(),
     );
     // Amount columns are TEXT so SQLite never turns them into binary floats.
-    const amountTypes = (db.prepare("SELECT type FROM pragma_table_info('settlements') WHERE name IN ('medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay')").all() as { type: string }[]).map((r) => r.type);
+    const amountTypes = (
+      db
+        .prepare(
+          "SELECT type FROM pragma_table_info('settlements') WHERE name IN ('medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay')",
+        )
+        .all() as { type: string }[]
+    ).map((r) => r.type);
     expect(amountTypes).toEqual(['TEXT', 'TEXT', 'TEXT']);
   });
 
@@ -53,15 +81,31 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.prepare('SELECT stay FROM settlements').get()).toEqual({ stay: '{}' });
     expect(names(db, 'table')).toContain('slip_prints');
-    db.prepare("INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'original', 'a5', 'p', ?, 1, 't')").run('0'.repeat(64));
+    db.prepare(
+      "INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'original', 'a5', 'p', ?, 1, 't')",
+    ).run('0'.repeat(64));
     expect(() => db.prepare('DELETE FROM slip_prints').run()).toThrow(/never deleted/);
-    expect(() => db.prepare("INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'copy', 'a5', 'p', ?, 1, 't')").run('0'.repeat(64))).toThrow(/CHECK/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO slip_prints (settlement_id, kind, layout, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (1, 'copy', 'a5', 'p', ?, 1, 't')",
+        )
+        .run('0'.repeat(64)),
+    ).toThrow(/CHECK/);
   });
 
   it('0003-history-index gives date-range searches by status an index', () => {
     const db = new Database(':memory:');
     migrate(db, 0, 3);
-    const plan = (db.prepare("EXPLAIN QUERY PLAN SELECT s.id FROM settlements s WHERE s.kind = 'reversal' AND s.settled_at >= ? AND s.settled_at < ?").all('a', 'b') as { detail: string }[]).map((r) => r.detail).join(' ');
+    const plan = (
+      db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT s.id FROM settlements s WHERE s.kind = 'reversal' AND s.settled_at >= ? AND s.settled_at < ?",
+        )
+        .all('a', 'b') as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join(' ');
     expect(plan).toContain('settlements_kind_settled_at_cover');
   });
 
@@ -72,10 +116,19 @@ describe('migrations', () => {
              INSERT INTO outbox (id, kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (1, 'settlement', 1, 'T01-S20260320-000001', '{}', 't', 't');`);
     migrate(db, 3, 4);
     expect(db.pragma('user_version', { simple: true })).toBe(4);
-    expect(names(db, 'table')).toEqual(expect.arrayContaining(['outbox_answers', 'adjustments', 'rule_refusals', 'sync_state']));
+    expect(names(db, 'table')).toEqual(
+      expect.arrayContaining(['outbox_answers', 'adjustments', 'rule_refusals', 'sync_state']),
+    );
     expect(db.prepare('SELECT held_reason FROM outbox').get()).toEqual({ held_reason: null });
-    expect(db.prepare('SELECT failures, last_success_at FROM sync_state').get()).toEqual({ failures: 0, last_success_at: null });
-    const amountTypes = (db.prepare("SELECT type FROM pragma_table_info('adjustments') WHERE name LIKE '%difference%'").all() as { type: string }[]).map((r) => r.type);
+    expect(db.prepare('SELECT failures, last_success_at FROM sync_state').get()).toEqual({
+      failures: 0,
+      last_success_at: null,
+    });
+    const amountTypes = (
+      db.prepare("SELECT type FROM pragma_table_info('adjustments') WHERE name LIKE '%difference%'").all() as {
+        type: string;
+      }[]
+    ).map((r) => r.type);
     expect(amountTypes).toEqual(['TEXT', 'TEXT', 'TEXT', 'TEXT']);
     db.exec(`INSERT INTO outbox_answers (outbox_id, status, claim_id, answer, answered_at, recorded_at) VALUES (1, 'adjusted', 'C1', '{}', 't', 't');
              INSERT INTO adjustments (outbox_id, kind, number, claim_id, terminal_amounts, insurer_amounts, medfee_difference, fund_pay_difference, psn_cash_difference, fund_differences, reasons, message, created_at)
@@ -84,7 +137,9 @@ describe('migrations', () => {
     expect(() => db.prepare('DELETE FROM outbox_answers').run()).toThrow(/never deleted/);
     expect(() => db.prepare("UPDATE adjustments SET fund_pay_difference = '0.00'").run()).toThrow(/open to resolved/);
     expect(() => db.prepare("UPDATE adjustments SET status = 'resolved'").run()).toThrow(/CHECK/);
-    db.prepare("UPDATE adjustments SET status = 'resolved', resolved_by = 1, resolved_at = 't2', note = '已补收'").run();
+    db.prepare(
+      "UPDATE adjustments SET status = 'resolved', resolved_by = 1, resolved_at = 't2', note = '已补收'",
+    ).run();
     expect(() => db.prepare("UPDATE adjustments SET note = 'changed'").run()).toThrow(/open to resolved/);
     expect(() => db.prepare('DELETE FROM adjustments').run()).toThrow(/never deleted/);
   });
@@ -101,7 +156,10 @@ describe('migrations', () => {
   it('a failing migration leaves the database at the version before it', () => {
     const db = new Database(':memory:');
     migrate(db, 0, 1);
-    const broken = [MIGRATIONS[0]!, { name: '0002-broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' }];
+    const broken = [
+      MIGRATIONS[0]!,
+      { name: '0002-broken', sql: 'CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);' },
+    ];
     expect(() => migrate(db, 1, 2, broken)).toThrow(/no such table: nowhere/);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(names(db, 'table')).not.toContain('extra');

@@ -16,7 +16,13 @@ import { Decimal } from '../shared/money.js';
 import { importBill } from '../shared/bill-import.js';
 
 const rules = bundledRuleSet();
-const line = (date: string, medfee: string, fulamt = '0.00') => ({ date, medfee_sumamt: medfee, fulamt_ownpay_amt: fulamt, overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
+const line = (date: string, medfee: string, fulamt = '0.00') => ({
+  date,
+  medfee_sumamt: medfee,
+  fulamt_ownpay_amt: fulamt,
+  overlmt_selfpay: '0.00',
+  preselfpay_amt: '0.00',
+});
 const refusal = (f: () => unknown): DeskError => {
   try {
     f();
@@ -57,7 +63,12 @@ describe('one test per article', () => {
       settle(
         {
           region: 'kaifeng',
-          insured: { scheme: 'employee', retired: false, medical_assistance: false, enrolled: { large_amount: enrolled } },
+          insured: {
+            scheme: 'employee',
+            retired: false,
+            medical_assistance: false,
+            enrolled: { large_amount: enrolled },
+          },
           hospital_level: 3,
           admission_date: '2024-12-10',
           discharge_date: '2025-01-15',
@@ -83,7 +94,15 @@ describe('one test per article', () => {
           hospital_level: 3,
           admission_date: '2026-03-01',
           discharge_date: '2026-03-20',
-          costs: [{ date: '2026-03-20', medfee_sumamt: '150000.00', fulamt_ownpay_amt: '5000.00', overlmt_selfpay: '1000.00', preselfpay_amt: '4000.00' }],
+          costs: [
+            {
+              date: '2026-03-20',
+              medfee_sumamt: '150000.00',
+              fulamt_ownpay_amt: '5000.00',
+              overlmt_selfpay: '1000.00',
+              preselfpay_amt: '4000.00',
+            },
+          ],
           ...(prior ? { prior_compensation: prior } : {}),
         },
         rules,
@@ -138,7 +157,9 @@ describe('one test per article', () => {
     expect(late.funds).toEqual({ ...onTime.funds, supplementary: '0.00' });
     expect(late.fund_pay_sumamt).toBe('63018.00');
     expect(late.parts[0]!.not_paying).toEqual({ supplementary: 'filing_expired' });
-    expect(late.trace.find((t) => t.step === 'filing_expired')!.text).toContain('已超过 24 个月的申请期限（截至 2028-03-20）');
+    expect(late.trace.find((t) => t.step === 'filing_expired')!.text).toContain(
+      '已超过 24 个月的申请期限（截至 2028-03-20）',
+    );
   });
 
   it('达州 第十一条: a cost in a suspended year is refused, naming the year in both languages', () => {
@@ -177,7 +198,8 @@ describe('one test per article', () => {
   });
 
   it('the HIS import sums a prior_compensation column per year of the line', () => {
-    const csv = 'date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,prior_compensation\n2025-12-30,1000.00,0,0,0,100.50\n2026-01-02,1000.00,0,0,0,\n2026-01-03,1000.00,0,0,0,200.00\n2026-01-04,1000.00,0,0,0,1.00\n';
+    const csv =
+      'date,medfee_sumamt,fulamt_ownpay_amt,overlmt_selfpay,preselfpay_amt,prior_compensation\n2025-12-30,1000.00,0,0,0,100.50\n2026-01-02,1000.00,0,0,0,\n2026-01-03,1000.00,0,0,0,200.00\n2026-01-04,1000.00,0,0,0,1.00\n';
     const out = importBill('his.csv', csv);
     expect(out.ok && out.bill.prior_compensation).toEqual({ '2025': '100.50', '2026': '201.00' });
     const bad = importBill('his.csv', csv.replace('200.00', '-5'));
@@ -188,29 +210,47 @@ describe('one test per article', () => {
 // ── Properties, one per change ────────────────────────────────────────────
 
 const amountArb = fc.integer({ min: 0, max: 40_000_000 }).map((c) => (c / 100).toFixed(2));
-const dayIn = (from: string, days: number) => new Date(Date.parse(`${from}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const dayIn = (from: string, days: number) =>
+  new Date(Date.parse(`${from}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 /** A 德阳 or 开封 stay of up to 60 days starting within a window around a layer's start. */
 const stayArb = (region: 'deyang' | 'kaifeng', around: string) =>
-  fc.record({ start: fc.integer({ min: -40, max: 40 }), len: fc.integer({ min: 0, max: 60 }), a: amountArb, b: amountArb }).map(({ start, len, a, b }) => {
-    const admission = dayIn(around, start);
-    const discharge = dayIn(admission, len);
-    return {
-      region,
-      insured: { scheme: region === 'deyang' ? ('resident' as const) : ('employee' as const), retired: false, medical_assistance: false },
-      hospital_level: 3 as const,
-      admission_date: admission,
-      discharge_date: discharge,
-      costs: [line(admission, a), line(discharge, b)],
-    };
-  });
+  fc
+    .record({
+      start: fc.integer({ min: -40, max: 40 }),
+      len: fc.integer({ min: 0, max: 60 }),
+      a: amountArb,
+      b: amountArb,
+    })
+    .map(({ start, len, a, b }) => {
+      const admission = dayIn(around, start);
+      const discharge = dayIn(admission, len);
+      return {
+        region,
+        insured: {
+          scheme: region === 'deyang' ? ('resident' as const) : ('employee' as const),
+          retired: false,
+          medical_assistance: false,
+        },
+        hospital_level: 3 as const,
+        admission_date: admission,
+        discharge_date: discharge,
+        costs: [line(admission, a), line(discharge, b)],
+      };
+    });
 const layerOf = { deyang: 'supplementary', kaifeng: 'large_amount' } as const;
 
 describe('properties', () => {
   it('layers with their own periods: funds + cash = total; a layer pays nothing in a part outside its period', () => {
     fc.assert(
       fc.property(stayArb('deyang', '2026-01-01'), (req) => {
-        const r = settle({ ...req, insured: { ...req.insured, enrolled: { supplementary: true } } }, rules, { trace: false });
-        expect(new Decimal(r.fund_pay_sumamt).plus(r.psn_cash_pay).equals(new Decimal(req.costs[0]!.medfee_sumamt).plus(req.costs[1]!.medfee_sumamt))).toBe(true);
+        const r = settle({ ...req, insured: { ...req.insured, enrolled: { supplementary: true } } }, rules, {
+          trace: false,
+        });
+        expect(
+          new Decimal(r.fund_pay_sumamt)
+            .plus(r.psn_cash_pay)
+            .equals(new Decimal(req.costs[0]!.medfee_sumamt).plus(req.costs[1]!.medfee_sumamt)),
+        ).toBe(true);
         for (const p of r.parts) if (p.last_date < '2026-01-01') expect(p.funds['supplementary']).toBe('0.00');
         expect(r.parts.reduce((n, p) => n + (p.act_pay_dedc === '0.00' ? 0 : 1), 0)).toBeLessThanOrEqual(1);
       }),
@@ -220,21 +260,27 @@ describe('properties', () => {
 
   it('enrolment per year: true is every year of the stay enrolled, false is none; a year enrolled pays what true pays in it', () => {
     fc.assert(
-      fc.property(fc.constantFrom('deyang' as const, 'kaifeng' as const), fc.boolean(), fc.boolean(), (region, first, second) => {
-        const req = fc.sample(stayArb(region, region === 'deyang' ? '2027-01-01' : '2025-01-01'), 1)[0]!;
-        const layer = layerOf[region];
-        const years = [...new Set([req.admission_date.slice(0, 4), req.discharge_date.slice(0, 4)])];
-        const as = (e: unknown) => settle({ ...req, insured: { ...req.insured, enrolled: { [layer]: e } } }, rules, { trace: false });
-        const all = as(true);
-        expect(as(Object.fromEntries(years.map((y) => [y, true]))).funds).toEqual(all.funds);
-        expect(as({}).funds).toEqual(as(false).funds);
-        const flags = Object.fromEntries(years.map((y, i) => [y, i === 0 ? first : second]));
-        const mixed = as(flags);
-        mixed.parts.forEach((p, i) => {
-          if (flags[String(p.year)]) expect(p.funds[layer]).toBe(all.parts[i]!.funds[layer]);
-          else expect(p.funds[layer]).toBe('0.00');
-        });
-      }),
+      fc.property(
+        fc.constantFrom('deyang' as const, 'kaifeng' as const),
+        fc.boolean(),
+        fc.boolean(),
+        (region, first, second) => {
+          const req = fc.sample(stayArb(region, region === 'deyang' ? '2027-01-01' : '2025-01-01'), 1)[0]!;
+          const layer = layerOf[region];
+          const years = [...new Set([req.admission_date.slice(0, 4), req.discharge_date.slice(0, 4)])];
+          const as = (e: unknown) =>
+            settle({ ...req, insured: { ...req.insured, enrolled: { [layer]: e } } }, rules, { trace: false });
+          const all = as(true);
+          expect(as(Object.fromEntries(years.map((y) => [y, true]))).funds).toEqual(all.funds);
+          expect(as({}).funds).toEqual(as(false).funds);
+          const flags = Object.fromEntries(years.map((y, i) => [y, i === 0 ? first : second]));
+          const mixed = as(flags);
+          mixed.parts.forEach((p, i) => {
+            if (flags[String(p.year)]) expect(p.funds[layer]).toBe(all.parts[i]!.funds[layer]);
+            else expect(p.funds[layer]).toBe('0.00');
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -242,8 +288,19 @@ describe('properties', () => {
   it('prior compensation: never raises the major-illness payment, never below zero, and zero is no prior at all', () => {
     fc.assert(
       fc.property(amountArb, amountArb, amountArb, (medfee, p1, p2) => {
-        const req = { region: 'jiangyin', insured: { scheme: 'resident' as const, retired: false, medical_assistance: false }, hospital_level: 3 as const, admission_date: '2026-05-01', discharge_date: '2026-05-10', costs: [line('2026-05-10', medfee)] };
-        const mi = (prior?: string) => new Decimal(settle({ ...req, ...(prior ? { prior_compensation: { '2026': prior } } : {}) }, rules, { trace: false }).funds['major_illness']!);
+        const req = {
+          region: 'jiangyin',
+          insured: { scheme: 'resident' as const, retired: false, medical_assistance: false },
+          hospital_level: 3 as const,
+          admission_date: '2026-05-01',
+          discharge_date: '2026-05-10',
+          costs: [line('2026-05-10', medfee)],
+        };
+        const mi = (prior?: string) =>
+          new Decimal(
+            settle({ ...req, ...(prior ? { prior_compensation: { '2026': prior } } : {}) }, rules, { trace: false })
+              .funds['major_illness']!,
+          );
         const [lo, hi] = new Decimal(p1).lessThan(p2) ? [p1, p2] : [p2, p1];
         expect(mi('0.00').equals(mi())).toBe(true);
         expect(mi(lo).lessThanOrEqualTo(mi())).toBe(true);
@@ -279,7 +336,8 @@ describe('properties', () => {
       fc.property(stayArb('kaifeng', '2025-01-01'), fc.integer({ min: 2015, max: 2040 }), (req, year) => {
         const y = String(year);
         const touched = [req.admission_date, req.discharge_date].some((d) => d.startsWith(y));
-        const run = () => settle({ ...req, insured: { ...req.insured, suspended_years: [y] } }, rules, { trace: false });
+        const run = () =>
+          settle({ ...req, insured: { ...req.insured, suspended_years: [y] } }, rules, { trace: false });
         if (touched) expect(refusal(run).body.code).toBe('benefits_suspended');
         else expect(run().funds).toEqual(settle(req, rules, { trace: false }).funds);
       }),

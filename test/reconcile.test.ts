@@ -9,19 +9,61 @@ import { SyncWorker } from '../electron/sync/worker.js';
 import { terminalDayTotals } from '../electron/sync/reconcile.js';
 import { makeStore, TERMINAL } from './store-support.js';
 
-const CREDENTIAL = { hospital_code: TERMINAL.hospital_code, terminal_code: TERMINAL.code, secret: 'reconcile-secret-0123456789' };
+const CREDENTIAL = {
+  hospital_code: TERMINAL.hospital_code,
+  terminal_code: TERMINAL.code,
+  secret: 'reconcile-secret-0123456789',
+};
 let insurer: RunningInsurer;
 afterAll(() => insurer?.close());
 
 describe('reconciliation (3201 / 3202)', () => {
   it('balances after the outbox is uploaded and names the record the insurer has not received', async () => {
-    insurer = await startInsurer({ dataDir: mkdtempSync(join(tmpdir(), 'insurer-rec-')), port: 0, terminals: [CREDENTIAL], log: () => {} });
+    insurer = await startInsurer({
+      dataDir: mkdtempSync(join(tmpdir(), 'insurer-rec-')),
+      port: 0,
+      terminals: [CREDENTIAL],
+      log: () => {},
+    });
     const store = makeStore();
-    const worker = new SyncWorker(store.service, { url: insurer.url, terminal_code: CREDENTIAL.terminal_code, hospital_code: CREDENTIAL.hospital_code, secret: CREDENTIAL.secret, pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64], timeoutMs: 5000 });
+    const worker = new SyncWorker(store.service, {
+      url: insurer.url,
+      terminal_code: CREDENTIAL.terminal_code,
+      hospital_code: CREDENTIAL.hospital_code,
+      secret: CREDENTIAL.secret,
+      pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64],
+      timeoutMs: 5000,
+    });
     const seeded = SEED_PERSONS.find((p) => p.id_number === '410202197001050037')!;
     const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = seeded;
-    const { person_id } = store.service.recordPerson(store.cashier, { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, accumulators: {}, as_of: '2026-01-01T00:00:00+08:00', source: 'cashier' });
-    const bill = (total: string) => ({ person_id, hospital_level: 2, admission_date: '2026-03-10', discharge_date: '2026-03-15', costs: [{ date: '2026-03-15', medfee_sumamt: total, fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] });
+    const { person_id } = store.service.recordPerson(store.cashier, {
+      id_number,
+      name,
+      gender,
+      region,
+      scheme,
+      retired,
+      medical_assistance,
+      enrolled,
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    });
+    const bill = (total: string) => ({
+      person_id,
+      hospital_level: 2,
+      admission_date: '2026-03-10',
+      discharge_date: '2026-03-15',
+      costs: [
+        {
+          date: '2026-03-15',
+          medfee_sumamt: total,
+          fulamt_ownpay_amt: '0.00',
+          overlmt_selfpay: '0.00',
+          preselfpay_amt: '0.00',
+        },
+      ],
+    });
     const first = store.service.settle(store.cashier, bill('1200.00')).number;
     store.service.settle(store.cashier, bill('900.00'));
     store.service.reverse(store.supervisor, { number: first, reason: '重复结算' });
@@ -36,7 +78,15 @@ describe('reconciliation (3201 / 3202)', () => {
     const mismatch = await worker.reconcile(store.supervisor, '2026-03-20');
     expect(mismatch.result).toBe('mismatch');
     expect(mismatch.differences.map((d) => d.field)).toContain('settlements');
-    expect(mismatch.records).toEqual([{ number: late, code: 'not_received', problem: '医保未收到（尚未上传）', terminal: expect.stringMatching(/^\d+\.\d{2}$/), insurer: null }]);
+    expect(mismatch.records).toEqual([
+      {
+        number: late,
+        code: 'not_received',
+        problem: '医保未收到（尚未上传）',
+        terminal: expect.stringMatching(/^\d+\.\d{2}$/),
+        insurer: null,
+      },
+    ]);
     await expect(worker.reconcile(store.cashier, '2026-03-20')).rejects.toMatchObject({ body: { code: 'forbidden' } });
     await worker.stop();
   });

@@ -14,7 +14,14 @@ const traceOf = (r: ReturnType<typeof run>, layer: string) => r.trace.filter((t)
 
 describe('domain.md worked examples', () => {
   it('1. 达州 employee L3, 180,000 with 6,000 full self-pay and 4,000 pre-self-pay', () => {
-    const r = run({ region: 'dazhou', level: 3, total: '180000.00', fulamt: '6000.00', preself: '4000.00', enrolled: { large_amount: true } });
+    const r = run({
+      region: 'dazhou',
+      level: 3,
+      total: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+      enrolled: { large_amount: true },
+    });
     expect(r.inscp_scp_amt).toBe('170000.00');
     expect(r.act_pay_dedc).toBe('900.00');
     expect(r.hifp_pay).toBe('143735.00');
@@ -36,7 +43,16 @@ describe('domain.md worked examples', () => {
   });
 
   it('3. 江阴 resident assistance recipient L3, 150,000', () => {
-    const r = run({ region: 'jiangyin', scheme: 'resident', medical_assistance: true, level: 3, total: '150000.00', fulamt: '5000.00', overlmt: '1000.00', preself: '4000.00' });
+    const r = run({
+      region: 'jiangyin',
+      scheme: 'resident',
+      medical_assistance: true,
+      level: 3,
+      total: '150000.00',
+      fulamt: '5000.00',
+      overlmt: '1000.00',
+      preself: '4000.00',
+    });
     expect(r.inscp_scp_amt).toBe('140000.00');
     expect(r.hifp_pay).toBe('90350.00');
     // base = 1,000 + 48,650 = 49,650; threshold 18,000 × 0.5 = 9,000; (49,650 − 9,000) × 65%
@@ -52,18 +68,30 @@ describe('达州 职工大额医补 (第九条, 第十条)', () => {
     const a = run({ region: 'dazhou', total: '20900.00' });
     expect(a.hifp_pay).toBe('17000.00');
     expect(a.hifob_pay).toBe('0.00');
-    expect(a.ytd_after['2026']).toEqual({ basic: { paid: '17000.00', admissions: 1 }, large_amount: { paid: '0.00', base: '3000.00' } });
+    expect(a.ytd_after['2026']).toEqual({
+      basic: { paid: '17000.00', admissions: 1 },
+      large_amount: { paid: '0.00', base: '3000.00' },
+    });
     // Claim B: second admission, deductible 900 × 0.5 = 450; P 14,450 → R 14,000, basic 11,900, coinsurance 2,100.
     // Cumulative base 3,000 → 5,100: (5,100 − 4,000) × 75% = 825.
     const b = run({ region: 'dazhou', total: '14450.00', ytd: a.ytd_after });
     expect(b.act_pay_dedc).toBe('450.00');
     expect(b.hifp_pay).toBe('11900.00');
     expect(b.hifob_pay).toBe('825.00');
-    expect(b.ytd_after['2026']).toEqual({ basic: { paid: '28900.00', admissions: 2 }, large_amount: { paid: '825.00', base: '5100.00' } });
+    expect(b.ytd_after['2026']).toEqual({
+      basic: { paid: '28900.00', admissions: 2 },
+      large_amount: { paid: '825.00', base: '5100.00' },
+    });
   });
 
   it('later admission: half deductible and half-up rounding of the layer', () => {
-    const r = run({ region: 'dazhou', total: '180000.00', fulamt: '6000.00', preself: '4000.00', ytd: { 2026: { basic: { admissions: 1 } } } });
+    const r = run({
+      region: 'dazhou',
+      total: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+      ytd: { 2026: { basic: { admissions: 1 } } },
+    });
     expect(r.act_pay_dedc).toBe('450.00');
     expect(r.hifp_pay).toBe('144117.50'); // 169,550 × 85%
     expect(r.hifob_pay).toBe('16074.38'); // 21,432.50 × 75% = 16,074.375 → half up
@@ -78,14 +106,28 @@ describe('达州 职工大额医补 (第九条, 第十条)', () => {
   });
 
   it('annual cap 300,000 of the large-amount subsidy (第十条)', () => {
-    const r = run({ region: 'dazhou', total: '180000.00', fulamt: '6000.00', preself: '4000.00', ytd: { 2026: { large_amount: { paid: '299000.00', base: '9000.00' } } } });
+    const r = run({
+      region: 'dazhou',
+      total: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+      ytd: { 2026: { large_amount: { paid: '299000.00', base: '9000.00' } } },
+    });
     expect(r.hifob_pay).toBe('1000.00');
     expect(r.psn_cash_pay).toBe('35265.00');
-    expect(traceOf(r, 'large_amount').some((t) => t.step === 'annual_cap' && t.text.includes('限为 1000.00'))).toBe(true);
+    expect(traceOf(r, 'large_amount').some((t) => t.step === 'annual_cap' && t.text.includes('限为 1000.00'))).toBe(
+      true,
+    );
   });
 
   it('basic fund already at its cap: everything above the deductible is over_cap at 85%', () => {
-    const r = run({ region: 'dazhou', total: '180000.00', fulamt: '6000.00', preself: '4000.00', ytd: { 2026: { basic: { paid: '150000.00', admissions: 1 } } } });
+    const r = run({
+      region: 'dazhou',
+      total: '180000.00',
+      fulamt: '6000.00',
+      preself: '4000.00',
+      ytd: { 2026: { basic: { paid: '150000.00', admissions: 1 } } },
+    });
     expect(r.hifp_pay).toBe('0.00');
     expect(r.parts[0]!.segments).toEqual({ deductible: '450.00', coinsurance: '0.00', over_cap: '169550.00' });
     expect(r.hifob_pay).toBe('144117.50'); // 169,550 × 85%
@@ -120,7 +162,9 @@ describe('开封 大额补助 (第八、九、十三、十四条)', () => {
     expect(r.hifp_pay).toBe('0.00');
     expect(r.hifob_pay).toBe('40000.00');
     expect(r.psn_cash_pay).toBe('60000.00');
-    expect(traceOf(r, 'large_amount').some((t) => t.step === 'combined_cap' && t.article?.startsWith('开封 第十四条'))).toBe(true);
+    expect(
+      traceOf(r, 'large_amount').some((t) => t.step === 'combined_cap' && t.article?.startsWith('开封 第十四条')),
+    ).toBe(true);
   });
 
   it('combined cap counts the basic fund paid in this very claim', () => {
@@ -171,7 +215,9 @@ describe('德阳 居民大病 + 居民补医 (第十一、十三、十四条)', 
   });
 
   it('in-policy ceiling (第十三条): the excess comes off the last layer', () => {
-    const ytd = { 2026: { basic: { paid: '200000.00', admissions: 1 }, major_illness: { base: '200000.00', paid: '0.00' } } };
+    const ytd = {
+      2026: { basic: { paid: '200000.00', admissions: 1 }, major_illness: { base: '200000.00', paid: '0.00' } },
+    };
     // over_cap 10,000: major 10,650 × 70% = 7,455; supplementary 10,000 × 50% = 5,000; sum 12,455 > P 10,650
     const r = run({ region: 'deyang', scheme: 'resident', total: '10650.00', enrolled: { supplementary: true }, ytd });
     expect(r.hifmi_pay).toBe('7455.00');
@@ -217,7 +263,14 @@ describe('德阳 居民大病 + 居民补医 (第十一、十三、十四条)', 
 });
 
 describe('江阴 大病保险 (二(四))', () => {
-  const bill = { region: 'jiangyin', scheme: 'resident' as const, total: '150000.00', fulamt: '5000.00', overlmt: '1000.00', preself: '4000.00' };
+  const bill = {
+    region: 'jiangyin',
+    scheme: 'resident' as const,
+    total: '150000.00',
+    fulamt: '5000.00',
+    overlmt: '1000.00',
+    preself: '4000.00',
+  };
 
   it('not an assistance recipient: threshold 18,000 and 60%', () => {
     const r = run(bill);

@@ -14,13 +14,29 @@ export interface RequestOptions {
   fulamt?: string;
   overlmt?: string;
   preself?: string;
-  costs?: { date: string; medfee_sumamt: string; fulamt_ownpay_amt?: string; overlmt_selfpay?: string; preselfpay_amt?: string }[];
+  costs?: {
+    date: string;
+    medfee_sumamt: string;
+    fulamt_ownpay_amt?: string;
+    overlmt_selfpay?: string;
+    preselfpay_amt?: string;
+  }[];
   ytd?: Record<string, Record<string, LayerAccumulator>>;
 }
 
 export function request(o: RequestOptions) {
   const discharge = o.discharge ?? '2026-03-20';
-  const costs = (o.costs ?? [{ date: discharge, medfee_sumamt: o.total, fulamt_ownpay_amt: o.fulamt, overlmt_selfpay: o.overlmt, preselfpay_amt: o.preself }]).map((c) => ({
+  const costs = (
+    o.costs ?? [
+      {
+        date: discharge,
+        medfee_sumamt: o.total,
+        fulamt_ownpay_amt: o.fulamt,
+        overlmt_selfpay: o.overlmt,
+        preselfpay_amt: o.preself,
+      },
+    ]
+  ).map((c) => ({
     date: c.date,
     medfee_sumamt: c.medfee_sumamt,
     fulamt_ownpay_amt: c.fulamt_ownpay_amt ?? '0.00',

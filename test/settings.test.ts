@@ -14,7 +14,10 @@ import { FileKeyProvider } from '../electron/store/keys.js';
 import type { SlipPrinter } from '../electron/slips/printer.js';
 import type { SettingsView } from '../shared/settings.js';
 
-const noPrinter: SlipPrinter = { toPdf: () => Promise.reject(new Error('no printer in this test')), close: async () => undefined };
+const noPrinter: SlipPrinter = {
+  toPdf: () => Promise.reject(new Error('no printer in this test')),
+  close: async () => undefined,
+};
 const dataDir = mkdtempSync(join(tmpdir(), 'desk-settings-'));
 const app: DeskApp = openDeskApp({ dataDir, keys: new FileKeyProvider(join(dataDir, 'key')), printer: noPrinter });
 afterAll(() => app.close());
@@ -32,12 +35,20 @@ const KEY = 'MCowBQYDK2VwAyEA' + 'A'.repeat(28);
 describe('settings', () => {
   it('a supervisor reads the settings; a cashier may not', async () => {
     value(await call('auth.setup', { code: 'sup1', name: '王主管', pin: '246810' }));
-    const list = value<{ code: string }[]>(await call('operators.create', { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' }));
+    const list = value<{ code: string }[]>(
+      await call('operators.create', { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' }),
+    );
     expect(list.map((o) => o.code)).toEqual(['cash1', 'sup1']);
     value(await call('auth.login', { code: 'cash1', pin: '135790' }, cash));
 
     const view = value<SettingsView>(await call('settings.get', {}));
-    expect(view).toMatchObject({ terminal: { code: 'T01' }, insurer: null, data_folder: dataDir, backups_in: join(dataDir, 'backups'), restart_pending: false });
+    expect(view).toMatchObject({
+      terminal: { code: 'T01' },
+      insurer: null,
+      data_folder: dataDir,
+      backups_in: join(dataDir, 'backups'),
+      restart_pending: false,
+    });
     expect(await call('settings.get', {}, cash)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await call('operators.list', {}, cash)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     // No printer list here (the browser host prints through the browser's dialog); the Electron path is in electron-main.test.ts.
@@ -50,13 +61,29 @@ describe('settings', () => {
     const input = {
       terminal: { code: 'T07', hospital_code: 'H510100001', hospital_name: '达州市中心医院' },
       lock_after_minutes: 5,
-      insurer: { url: 'https://ybj.example.cn/desk', secret: 'terminal-secret-0123456789', pinned_keys_spki_base64: [KEY], interval_seconds: 30 },
+      insurer: {
+        url: 'https://ybj.example.cn/desk',
+        secret: 'terminal-secret-0123456789',
+        pinned_keys_spki_base64: [KEY],
+        interval_seconds: 30,
+      },
       printer: { device_name: 'EPSON TM-T82', dpi: 203, layout: 'receipt80', preview: true },
       backup_folder: backupDir,
     };
     const view = value<SettingsView>(await call('settings.save', input));
-    expect(view).toMatchObject({ terminal: input.terminal, lock_after_minutes: 5, printer: input.printer, backup_folder: backupDir, restart_pending: true });
-    expect(view.insurer).toEqual({ url: input.insurer.url, has_secret: true, pinned_keys_spki_base64: [KEY], interval_seconds: 30 });
+    expect(view).toMatchObject({
+      terminal: input.terminal,
+      lock_after_minutes: 5,
+      printer: input.printer,
+      backup_folder: backupDir,
+      restart_pending: true,
+    });
+    expect(view.insurer).toEqual({
+      url: input.insurer.url,
+      has_secret: true,
+      pinned_keys_spki_base64: [KEY],
+      interval_seconds: 30,
+    });
     expect(JSON.stringify(view)).not.toContain('terminal-secret');
 
     const file = JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'));
@@ -65,9 +92,13 @@ describe('settings', () => {
 
     // An empty secret keeps the stored one.
     value(await call('settings.save', { ...input, insurer: { ...input.insurer, secret: '' } }));
-    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8')).insurer.secret).toBe('terminal-secret-0123456789');
+    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8')).insurer.secret).toBe(
+      'terminal-secret-0123456789',
+    );
 
-    const audit = app.service.db.prepare("SELECT detail FROM audit_log WHERE action = 'settings.change' ORDER BY id").all() as { detail: string }[];
+    const audit = app.service.db
+      .prepare("SELECT detail FROM audit_log WHERE action = 'settings.change' ORDER BY id")
+      .all() as { detail: string }[];
     expect(audit).toHaveLength(2);
     expect(audit[0]!.detail).toContain('T07');
     expect(audit[0]!.detail).toContain('"insurer_secret":"replaced"');
@@ -77,11 +108,31 @@ describe('settings', () => {
   it('refuses bad settings with the field named and changes nothing', async () => {
     const before = readFileSync(join(dataDir, 'config.json'), 'utf8');
     const base = value<SettingsView>(await call('settings.get', {}));
-    const input = { terminal: base.terminal, lock_after_minutes: base.lock_after_minutes, insurer: null, printer: base.printer, backup_folder: '' };
-    expect(await call('settings.save', { ...input, terminal: { ...input.terminal, code: 't 1' } })).toMatchObject({ ok: false, error: { field: 'terminal.code', message: '终端编号为2-12位大写字母或数字' } });
-    expect(await call('settings.save', { ...input, lock_after_minutes: 0 })).toMatchObject({ ok: false, error: { field: 'lock_after_minutes' } });
-    expect(await call('settings.save', { ...input, insurer: { url: 'not a url', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 } })).toMatchObject({ ok: false, error: { field: 'insurer.url' } });
-    expect(await call('settings.save', { ...input, printer: { ...input.printer, dpi: 5000 } })).toMatchObject({ ok: false, error: { field: 'printer.dpi' } });
+    const input = {
+      terminal: base.terminal,
+      lock_after_minutes: base.lock_after_minutes,
+      insurer: null,
+      printer: base.printer,
+      backup_folder: '',
+    };
+    expect(await call('settings.save', { ...input, terminal: { ...input.terminal, code: 't 1' } })).toMatchObject({
+      ok: false,
+      error: { field: 'terminal.code', message: '终端编号为2-12位大写字母或数字' },
+    });
+    expect(await call('settings.save', { ...input, lock_after_minutes: 0 })).toMatchObject({
+      ok: false,
+      error: { field: 'lock_after_minutes' },
+    });
+    expect(
+      await call('settings.save', {
+        ...input,
+        insurer: { url: 'not a url', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 },
+      }),
+    ).toMatchObject({ ok: false, error: { field: 'insurer.url' } });
+    expect(await call('settings.save', { ...input, printer: { ...input.printer, dpi: 5000 } })).toMatchObject({
+      ok: false,
+      error: { field: 'printer.dpi' },
+    });
     expect(readFileSync(join(dataDir, 'config.json'), 'utf8')).toBe(before);
   });
 
@@ -90,7 +141,18 @@ describe('settings', () => {
     const other = openDeskApp({ dataDir: fresh, keys: new FileKeyProvider(join(fresh, 'key')), printer: noPrinter });
     try {
       await dispatch(other.handlers, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' }, sup);
-      const r = await dispatch(other.handlers, 'settings.save', { terminal: { code: 'T02', hospital_code: 'H1', hospital_name: '医院' }, lock_after_minutes: 15, insurer: { url: 'https://ybj.example.cn/', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 }, printer: { device_name: '', dpi: 203, layout: 'a5', preview: false }, backup_folder: '' }, sup);
+      const r = await dispatch(
+        other.handlers,
+        'settings.save',
+        {
+          terminal: { code: 'T02', hospital_code: 'H1', hospital_name: '医院' },
+          lock_after_minutes: 15,
+          insurer: { url: 'https://ybj.example.cn/', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 },
+          printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
+          backup_folder: '',
+        },
+        sup,
+      );
       expect(r).toMatchObject({ ok: false, error: { field: 'insurer.secret' } });
     } finally {
       await other.close();
@@ -107,12 +169,20 @@ describe('settings', () => {
   });
 
   it('a disabled operator cannot sign in and loses their session; a supervisor cannot disable themself', async () => {
-    const list = value<{ code: string; active: boolean }[]>(await call('operators.set_active', { code: 'cash1', active: false }));
+    const list = value<{ code: string; active: boolean }[]>(
+      await call('operators.set_active', { code: 'cash1', active: false }),
+    );
     expect(list.find((o) => o.code === 'cash1')?.active).toBe(false);
     expect(await call('history.search', {}, cash)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     expect((await call('auth.login', { code: 'cash1', pin: '135790' }, cash)).ok).toBe(false);
-    expect(await call('operators.set_active', { code: 'sup1', active: false })).toMatchObject({ ok: false, error: { code: 'forbidden', field: 'code' } });
-    expect(await call('operators.set_active', { code: 'nobody', active: true })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await call('operators.set_active', { code: 'sup1', active: false })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', field: 'code' },
+    });
+    expect(await call('operators.set_active', { code: 'nobody', active: true })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
     value(await call('operators.set_active', { code: 'cash1', active: true }));
     value(await call('auth.login', { code: 'cash1', pin: '135790' }, cash));
   });
@@ -122,8 +192,14 @@ describe('settings', () => {
     value(await call('operators.create', { code: 'sup2', name: '陈主管', role: 'supervisor', pin: '864200' }));
     value(await call('auth.login', { code: 'sup2', pin: '864200' }, sup2));
     value(await call('operators.set_active', { code: 'sup1', active: false }, sup2));
-    expect(await call('operators.set_active', { code: 'sup2', active: false })).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
-    const active = app.service.db.prepare("SELECT code FROM operators WHERE role = 'supervisor' AND active = 1").pluck().all();
+    expect(await call('operators.set_active', { code: 'sup2', active: false })).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated' },
+    });
+    const active = app.service.db
+      .prepare("SELECT code FROM operators WHERE role = 'supervisor' AND active = 1")
+      .pluck()
+      .all();
     expect(active).toEqual(['sup2']);
     value(await call('operators.set_active', { code: 'sup1', active: true }, sup2));
   });

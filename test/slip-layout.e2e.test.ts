@@ -31,10 +31,28 @@ async function print(data: SlipData, layout: SlipLayout, name: string) {
 }
 
 describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
-  it('prints the record\'s numbers and names on one page', async () => {
+  it("prints the record's numbers and names on one page", async () => {
     const { flat, pages } = await print(await sampleSlip(), layout, `${layout}-original`);
     expect(pages).toBe(1);
-    for (const s of ['测试市第一人民医院', 'T01-S20260320-000001', '张三', '510102********1014', '180000.00', '143735.00', '16023.75', '159758.75', '20241.25', '贰万零贰佰肆拾壹元贰角伍分', '900.00', '达州市规则2023.2', '样例参数', '一式两份', '李收费', '心内科一病区', '急性心肌梗死']) {
+    for (const s of [
+      '测试市第一人民医院',
+      'T01-S20260320-000001',
+      '张三',
+      '510102********1014',
+      '180000.00',
+      '143735.00',
+      '16023.75',
+      '159758.75',
+      '20241.25',
+      '贰万零贰佰肆拾壹元贰角伍分',
+      '900.00',
+      '达州市规则2023.2',
+      '样例参数',
+      '一式两份',
+      '李收费',
+      '心内科一病区',
+      '急性心肌梗死',
+    ]) {
       expect(flat, s).toContain(s);
     }
     expect(flat).not.toContain('脱机');
@@ -47,7 +65,13 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
     const reprint = await print(await sampleSlip({ kind: 'reprint', reprint: 2 }), layout, `${layout}-reprint`);
     expect(reprint.flat).toContain('补打（第2次）');
     const reversal = await print(
-      await sampleSlip({ kind: 'reversal', number: 'T01-R20260320-000001', reverses: { number: 'T01-S20260320-000001', reason: '费用录入错误' }, psn_cash_pay: '-20241.25', fund_pay_sumamt: '-159758.75' }),
+      await sampleSlip({
+        kind: 'reversal',
+        number: 'T01-R20260320-000001',
+        reverses: { number: 'T01-S20260320-000001', reason: '费用录入错误' },
+        psn_cash_pay: '-20241.25',
+        fund_pay_sumamt: '-159758.75',
+      }),
       layout,
       `${layout}-reversal`,
     );
@@ -58,12 +82,27 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
 
   it('nothing overflows the paper width, even with long text', async () => {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    });
     try {
-      const page = await browser.newPage({ viewport: { width: Math.round((PAGE[layout].widthMm * 96) / 25.4), height: 900 } });
+      const page = await browser.newPage({
+        viewport: { width: Math.round((PAGE[layout].widthMm * 96) / 25.4), height: 900 },
+      });
       const long = await sampleSlip({
-        patient: { name: '欧阳娜娜·阿依古丽·买买提明·热合曼·艾力·玉素甫江', gender: 'F', id_masked: '650102********2021', scheme: '城乡居民基本医疗保险', person_type: '退休·医疗救助对象' },
-        stay: { ...(await sampleSlip()).stay, ward: '心血管内科重症监护病区第三护理单元（东院区）', diagnosis: 'A'.repeat(120) },
+        patient: {
+          name: '欧阳娜娜·阿依古丽·买买提明·热合曼·艾力·玉素甫江',
+          gender: 'F',
+          id_masked: '650102********2021',
+          scheme: '城乡居民基本医疗保险',
+          person_type: '退休·医疗救助对象',
+        },
+        stay: {
+          ...(await sampleSlip()).stay,
+          ward: '心血管内科重症监护病区第三护理单元（东院区）',
+          diagnosis: 'A'.repeat(120),
+        },
       });
       await page.setContent(renderSlip(long, layout));
       // Runs in the page (a string, so this Node-typed file needs no DOM types).
@@ -78,8 +117,18 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
   });
 
   it('wraps a long name and diagnosis inside the page, and prints markup in a name as text', async () => {
-    const diagnosis = '冠状动脉粥样硬化性心脏病；急性前壁ST段抬高型心肌梗死；心功能III级（NYHA分级）；2型糖尿病伴多个并发症；高血压3级（很高危）；慢性肾脏病3期';
-    const data = await sampleSlip({ patient: { name: '<b>欧阳</b>娜娜·阿依古丽·买买提明', gender: 'F', id_masked: '650102********2021', scheme: '城乡居民基本医疗保险', person_type: '医疗救助对象' }, stay: { ...(await sampleSlip()).stay, diagnosis } });
+    const diagnosis =
+      '冠状动脉粥样硬化性心脏病；急性前壁ST段抬高型心肌梗死；心功能III级（NYHA分级）；2型糖尿病伴多个并发症；高血压3级（很高危）；慢性肾脏病3期';
+    const data = await sampleSlip({
+      patient: {
+        name: '<b>欧阳</b>娜娜·阿依古丽·买买提明',
+        gender: 'F',
+        id_masked: '650102********2021',
+        scheme: '城乡居民基本医疗保险',
+        person_type: '医疗救助对象',
+      },
+      stay: { ...(await sampleSlip()).stay, diagnosis },
+    });
     const { flat, pages } = await print(data, layout, `${layout}-long`);
     expect(pages).toBe(1);
     expect(flat).toContain('<b>欧阳</b>娜娜');

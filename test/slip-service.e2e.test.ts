@@ -41,16 +41,37 @@ describe('slips from settlement records', () => {
     const s = makeStore();
     const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson(1, { name: '张<i>三</i>' }));
-    const { number, result } = s.service.settle(s.cashier, example1Bill(person_id, { offline: true, stay: { inpatient_no: 'ZY001', ward: '心内科', bed: '12', diagnosis: '急性心肌梗死' } }));
+    const { number, result } = s.service.settle(
+      s.cashier,
+      example1Bill(person_id, {
+        offline: true,
+        stay: { inpatient_no: 'ZY001', ward: '心内科', bed: '12', diagnosis: '急性心肌梗死' },
+      }),
+    );
 
     const original = await slips.print(s.cashier, number, 'a5');
     expect(original).toMatchObject({ kind: 'original', reprint: 0 });
     const archived = readFileSync(join(s.dir, original.pdf_path));
     expect(createHash('sha256').update(archived).digest('hex')).toBe(original.pdf_sha256);
-    expect(s.service.db.prepare('SELECT kind, pdf_sha256 FROM slip_prints').all()).toEqual([{ kind: 'original', pdf_sha256: original.pdf_sha256 }]);
+    expect(s.service.db.prepare('SELECT kind, pdf_sha256 FROM slip_prints').all()).toEqual([
+      { kind: 'original', pdf_sha256: original.pdf_sha256 },
+    ]);
     const o = pdfText(original.pdf, s.dir, 'original');
     expect(o.pages).toBe(1);
-    for (const v of [number, result.psn_cash_pay, result.hifp_pay, result.hifob_pay, result.fund_pay_sumamt, '张<i>三</i>', '贰万零贰佰肆拾壹元贰角伍分', '脱机结算', '心内科/12', '急性心肌梗死', '住院天数18']) expect(o.flat, v).toContain(v);
+    for (const v of [
+      number,
+      result.psn_cash_pay,
+      result.hifp_pay,
+      result.hifob_pay,
+      result.fund_pay_sumamt,
+      '张<i>三</i>',
+      '贰万零贰佰肆拾壹元贰角伍分',
+      '脱机结算',
+      '心内科/12',
+      '急性心肌梗死',
+      '住院天数18',
+    ])
+      expect(o.flat, v).toContain(v);
     const code = scanQr(o.png);
     expect(code).toBe(`DD1|${number}|180000.00|159758.75|${code?.split('|')[4]}`);
     expect(slips.verifyCode(code!)).toMatchObject({ ok: true, code: { number, fund_pay_sumamt: '159758.75' } });
@@ -76,7 +97,7 @@ describe('slips from settlement records', () => {
     expect(s.service.verifyAudit().ok).toBe(true);
   });
 
-  it('a claims clerk may not print a cashier\'s settlement slip', async () => {
+  it("a claims clerk may not print a cashier's settlement slip", async () => {
     const s = makeStore();
     const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
@@ -84,7 +105,7 @@ describe('slips from settlement records', () => {
     await expect(slips.print(s.clerk, number, 'a5')).rejects.toMatchObject({ body: { code: 'forbidden' } });
   });
 
-  it('prints the day report with the day\'s totals', async () => {
+  it("prints the day report with the day's totals", async () => {
     const s = makeStore();
     const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
@@ -93,7 +114,18 @@ describe('slips from settlement records', () => {
     const report = await slips.printDayReport(s.supervisor, 'cash1', '2026-03-20', 'a5');
     const t = pdfText(report.pdf, s.dir, 'day');
     expect(t.pages).toBe(1);
-    for (const v of ['收费员日结报表', '李收费', '2026-03-20', '20241.25', '143735.00', '16023.75', '159758.75', '贰万零贰佰肆拾壹元贰角伍分', '王主管']) expect(t.flat, v).toContain(v);
+    for (const v of [
+      '收费员日结报表',
+      '李收费',
+      '2026-03-20',
+      '20241.25',
+      '143735.00',
+      '16023.75',
+      '159758.75',
+      '贰万零贰佰肆拾壹元贰角伍分',
+      '王主管',
+    ])
+      expect(t.flat, v).toContain(v);
     execFileSync('cp', [t.png, join(artifacts, 'day-report-a5.png')]);
   });
 });

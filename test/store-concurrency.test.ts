@@ -34,20 +34,45 @@ interface Worker {
 }
 
 /** Starts a worker that signs in, says `ready` and settles `count` bills once it is told to go. */
-function startWorker(s: TestStore, operator: string, pin: string, personId: number, count: number, pauseMs: number): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/store-worker.ts', s.dbPath, join(s.dir, 'key'), s.dir, operator, pin, String(personId), String(count)], {
-    cwd: ROOT,
-    env: { ...process.env, STORE_WORKER_BARRIER: '1', STORE_WORKER_PAUSE_MS: String(pauseMs) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
+function startWorker(
+  s: TestStore,
+  operator: string,
+  pin: string,
+  personId: number,
+  count: number,
+  pauseMs: number,
+): Worker {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/fixtures/store-worker.ts',
+      s.dbPath,
+      join(s.dir, 'key'),
+      s.dir,
+      operator,
+      pin,
+      String(personId),
+      String(count),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, STORE_WORKER_BARRIER: '1', STORE_WORKER_PAUSE_MS: String(pauseMs) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 60_000,
+    },
+  );
   const lines: string[] = [];
   let pending = '';
   let stderr = '';
   let onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const ready = new Promise<void>((resolve, reject) => (onReady = { resolve, reject }));
   ready.catch(() => {});
-  const timer = setTimeout(() => onReady?.reject(new Error(`${operator}: not ready within ${READY_TIMEOUT_MS} ms; stderr: ${stderr}`)), READY_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => onReady?.reject(new Error(`${operator}: not ready within ${READY_TIMEOUT_MS} ms; stderr: ${stderr}`)),
+    READY_TIMEOUT_MS,
+  );
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     let nl: number;
@@ -65,7 +90,11 @@ function startWorker(s: TestStore, operator: string, pin: string, personId: numb
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      onReady?.reject(new Error(`${operator}: ended (code ${code}, signal ${signal}) before it was ready; output: ${lines.join(' | ')}; stderr: ${stderr}`));
+      onReady?.reject(
+        new Error(
+          `${operator}: ended (code ${code}, signal ${signal}) before it was ready; output: ${lines.join(' | ')}; stderr: ${stderr}`,
+        ),
+      );
       if (pending) lines.push(pending);
       resolve({ code, signal, lines, stderr });
     });
@@ -74,7 +103,12 @@ function startWorker(s: TestStore, operator: string, pin: string, personId: numb
 }
 
 /** Starts both workers, lets them go together once both are signed in, and waits for both to end. */
-async function runTogether(s: TestStore, pauseMs: number, a: [string, string, number], b: [string, string, number]): Promise<[Outcome, Outcome]> {
+async function runTogether(
+  s: TestStore,
+  pauseMs: number,
+  a: [string, string, number],
+  b: [string, string, number],
+): Promise<[Outcome, Outcome]> {
   const workers = [startWorker(s, ...a, PER_WORKER, pauseMs), startWorker(s, ...b, PER_WORKER, pauseMs)];
   try {
     await Promise.all(workers.map((w) => w.ready));
@@ -116,7 +150,10 @@ function checkStore(db: Database.Database, doneA: string[], doneB: string[]): Ro
        WHERE s.kind = 'settlement' ORDER BY s.id`,
     )
     .all() as Row[];
-  expect((db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n, 'settlements = the sum of both workers').toBe(2 * PER_WORKER);
+  expect(
+    (db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n,
+    'settlements = the sum of both workers',
+  ).toBe(2 * PER_WORKER);
   expect(rows).toHaveLength(2 * PER_WORKER);
   const numbers = rows.map((r) => r.number);
   expect(new Set(numbers).size, 'numbers are unique').toBe(numbers.length);
@@ -140,7 +177,13 @@ function checkStore(db: Database.Database, doneA: string[], doneB: string[]): Ro
          (SELECT count(*) FROM audit_log WHERE action = 'settlement.settle' AND entity_id IN (SELECT number FROM settlements)) AS audit`,
     )
     .get();
-  expect(counts).toEqual({ outbox: 2 * PER_WORKER, outbox_matched: 2 * PER_WORKER, ledger_settlements: 2 * PER_WORKER, funds: 4 * PER_WORKER, audit: 2 * PER_WORKER });
+  expect(counts).toEqual({
+    outbox: 2 * PER_WORKER,
+    outbox_matched: 2 * PER_WORKER,
+    ledger_settlements: 2 * PER_WORKER,
+    funds: 4 * PER_WORKER,
+    audit: 2 * PER_WORKER,
+  });
   expect(verifyAudit(db)).toMatchObject({ ok: true });
   return rows;
 }
@@ -154,14 +197,24 @@ function checkPerson(db: Database.Database, rows: Row[], personId: number): void
   const mine = rows.filter((r) => r.person_id === personId);
   expect(mine.length).toBeGreaterThan(0);
   let ledger: Money = new Decimal(0);
-  for (const m of db.prepare("SELECT paid FROM ledger WHERE person_id = ? AND year = 2026 AND layer = 'basic'").all(personId) as { paid: string }[]) ledger = ledger.plus(m.paid);
+  for (const m of db
+    .prepare("SELECT paid FROM ledger WHERE person_id = ? AND year = 2026 AND layer = 'basic'")
+    .all(personId) as { paid: string }[])
+    ledger = ledger.plus(m.paid);
   let funds: Money = new Decimal(0);
   for (const r of mine) funds = funds.plus(r.basic);
   expect(formatAmount(ledger), `person ${personId}: ledger basic paid = basic fund rows`).toBe(formatAmount(funds));
 
-  const seen = mine.map((r) => (JSON.parse(r.request) as { ytd: Record<string, Record<string, { paid?: string; admissions?: number }>> }).ytd['2026']?.['basic']);
+  const seen = mine.map(
+    (r) =>
+      (JSON.parse(r.request) as { ytd: Record<string, Record<string, { paid?: string; admissions?: number }>> }).ytd[
+        '2026'
+      ]?.['basic'],
+  );
   const paidSeen = seen.map((y) => y?.paid ?? '0.00');
-  expect(new Set(paidSeen).size, `person ${personId}: each settlement computed from a distinct ytd basic paid`).toBe(mine.length);
+  expect(new Set(paidSeen).size, `person ${personId}: each settlement computed from a distinct ytd basic paid`).toBe(
+    mine.length,
+  );
   let before: Money = new Decimal(0);
   mine.forEach((r, i) => {
     expect(paidSeen[i], `${r.number}: ytd basic paid = what the earlier settlements paid`).toBe(formatAmount(before));
@@ -195,55 +248,67 @@ const MODES = [
 // side by side in this process would hold up each other's worker start-up.
 describe('two processes settling on one database at once', () => {
   for (const mode of MODES) {
-    it(`the same person from two windows, ${mode.name}: ${PER_WORKER} + ${PER_WORKER} settlements, serialised`, { timeout: 90_000 }, async () => {
-      const s = makeStore();
-      const person = s.service.recordPerson(s.cashier, dazhouPerson(11)).person_id;
-      s.service.db.close();
-      try {
-        const started = Date.now();
-        const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', person], ['sup1', '246810', person]);
-        const doneA = expectClean(a, 'cash1');
-        const doneB = expectClean(b, 'sup1');
-        const db = new Database(s.dbPath, { fileMustExist: true });
+    it(
+      `the same person from two windows, ${mode.name}: ${PER_WORKER} + ${PER_WORKER} settlements, serialised`,
+      { timeout: 90_000 },
+      async () => {
+        const s = makeStore();
+        const person = s.service.recordPerson(s.cashier, dazhouPerson(11)).person_id;
+        s.service.db.close();
         try {
-          const rows = checkStore(db, doneA, doneB);
-          checkPerson(db, rows, person);
-          const interleaved = switches(rows, (r) => r.operator_id);
-          console.log(`store concurrency, same person, ${mode.name}: ${rows.length} settlements, ${interleaved} switches between the two writers, ${Date.now() - started} ms`);
-          expect(interleaved, 'the two workers overlapped').toBeGreaterThanOrEqual(mode.minSwitches);
+          const started = Date.now();
+          const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', person], ['sup1', '246810', person]);
+          const doneA = expectClean(a, 'cash1');
+          const doneB = expectClean(b, 'sup1');
+          const db = new Database(s.dbPath, { fileMustExist: true });
+          try {
+            const rows = checkStore(db, doneA, doneB);
+            checkPerson(db, rows, person);
+            const interleaved = switches(rows, (r) => r.operator_id);
+            console.log(
+              `store concurrency, same person, ${mode.name}: ${rows.length} settlements, ${interleaved} switches between the two writers, ${Date.now() - started} ms`,
+            );
+            expect(interleaved, 'the two workers overlapped').toBeGreaterThanOrEqual(mode.minSwitches);
+          } finally {
+            db.close();
+          }
         } finally {
-          db.close();
+          rmSync(s.dir, { recursive: true, force: true });
         }
-      } finally {
-        rmSync(s.dir, { recursive: true, force: true });
-      }
-    });
+      },
+    );
 
-    it(`different persons, same operator in two windows, ${mode.name}: ${PER_WORKER} + ${PER_WORKER} settlements`, { timeout: 90_000 }, async () => {
-      const s = makeStore();
-      const p1 = s.service.recordPerson(s.cashier, dazhouPerson(21)).person_id;
-      const p2 = s.service.recordPerson(s.cashier, dazhouPerson(22)).person_id;
-      s.service.db.close();
-      try {
-        const started = Date.now();
-        const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', p1], ['cash1', '135790', p2]);
-        const doneA = expectClean(a, `cash1/person ${p1}`);
-        const doneB = expectClean(b, `cash1/person ${p2}`);
-        const db = new Database(s.dbPath, { fileMustExist: true });
+    it(
+      `different persons, same operator in two windows, ${mode.name}: ${PER_WORKER} + ${PER_WORKER} settlements`,
+      { timeout: 90_000 },
+      async () => {
+        const s = makeStore();
+        const p1 = s.service.recordPerson(s.cashier, dazhouPerson(21)).person_id;
+        const p2 = s.service.recordPerson(s.cashier, dazhouPerson(22)).person_id;
+        s.service.db.close();
         try {
-          const rows = checkStore(db, doneA, doneB);
-          checkPerson(db, rows, p1);
-          checkPerson(db, rows, p2);
-          expect(rows.filter((r) => r.person_id === p1).map((r) => r.number)).toEqual(doneA);
-          const interleaved = switches(rows, (r) => r.person_id);
-          console.log(`store concurrency, different persons, ${mode.name}: ${rows.length} settlements, ${interleaved} switches between the two writers, ${Date.now() - started} ms`);
-          expect(interleaved, 'the two workers overlapped').toBeGreaterThanOrEqual(mode.minSwitches);
+          const started = Date.now();
+          const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', p1], ['cash1', '135790', p2]);
+          const doneA = expectClean(a, `cash1/person ${p1}`);
+          const doneB = expectClean(b, `cash1/person ${p2}`);
+          const db = new Database(s.dbPath, { fileMustExist: true });
+          try {
+            const rows = checkStore(db, doneA, doneB);
+            checkPerson(db, rows, p1);
+            checkPerson(db, rows, p2);
+            expect(rows.filter((r) => r.person_id === p1).map((r) => r.number)).toEqual(doneA);
+            const interleaved = switches(rows, (r) => r.person_id);
+            console.log(
+              `store concurrency, different persons, ${mode.name}: ${rows.length} settlements, ${interleaved} switches between the two writers, ${Date.now() - started} ms`,
+            );
+            expect(interleaved, 'the two workers overlapped').toBeGreaterThanOrEqual(mode.minSwitches);
+          } finally {
+            db.close();
+          }
         } finally {
-          db.close();
+          rmSync(s.dir, { recursive: true, force: true });
         }
-      } finally {
-        rmSync(s.dir, { recursive: true, force: true });
-      }
-    });
+      },
+    );
   }
 });

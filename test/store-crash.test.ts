@@ -39,14 +39,36 @@ interface Worker {
   kill: () => void;
 }
 
-function startWorker(dbPath: string, dir: string, operator: string, pin: string, personId: number, count: number): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/store-worker.ts', dbPath, join(dir, 'key'), dir, operator, pin, String(personId), String(count)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // A safety net: a worker settles until it is killed, and must not outlive a failed or timed-out test.
-    timeout: 60_000,
-    killSignal: 'SIGKILL',
-  });
+function startWorker(
+  dbPath: string,
+  dir: string,
+  operator: string,
+  pin: string,
+  personId: number,
+  count: number,
+): Worker {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/fixtures/store-worker.ts',
+      dbPath,
+      join(dir, 'key'),
+      dir,
+      operator,
+      pin,
+      String(personId),
+      String(count),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A safety net: a worker settles until it is killed, and must not outlive a failed or timed-out test.
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    },
+  );
   live.add(child);
   child.on('exit', () => live.delete(child));
   const done: string[] = [];
@@ -55,7 +77,10 @@ function startWorker(dbPath: string, dir: string, operator: string, pin: string,
   let stderr = '';
   let onFirst: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const firstDone = new Promise<void>((resolve, reject) => (onFirst = { resolve, reject }));
-  const timer = setTimeout(() => onFirst?.reject(new Error(`no done line within ${FIRST_DONE_TIMEOUT_MS} ms; stderr: ${stderr}`)), FIRST_DONE_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => onFirst?.reject(new Error(`no done line within ${FIRST_DONE_TIMEOUT_MS} ms; stderr: ${stderr}`)),
+    FIRST_DONE_TIMEOUT_MS,
+  );
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     let nl: number;
@@ -77,7 +102,11 @@ function startWorker(dbPath: string, dir: string, operator: string, pin: string,
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      onFirst?.reject(new Error(`worker ended (code ${code}, signal ${signal}) before its first done line; output: ${lines.join(' | ')}; stderr: ${stderr}`));
+      onFirst?.reject(
+        new Error(
+          `worker ended (code ${code}, signal ${signal}) before its first done line; output: ${lines.join(' | ')}; stderr: ${stderr}`,
+        ),
+      );
       resolve({ code, signal });
     });
   });
@@ -120,8 +149,12 @@ function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Se
     // Collected and asserted at once: thousands of expect() calls per check would dominate the run time.
     const problems: string[] = [];
 
-    const settlements = db.prepare("SELECT id, number, person_id FROM settlements WHERE kind = 'settlement' ORDER BY id").all() as Omit<SettlementRow, 'request'>[];
-    expect((db.prepare("SELECT count(*) AS n FROM settlements WHERE kind <> 'settlement'").get() as { n: number }).n).toBe(0);
+    const settlements = db
+      .prepare("SELECT id, number, person_id FROM settlements WHERE kind = 'settlement' ORDER BY id")
+      .all() as Omit<SettlementRow, 'request'>[];
+    expect(
+      (db.prepare("SELECT count(*) AS n FROM settlements WHERE kind <> 'settlement'").get() as { n: number }).n,
+    ).toBe(0);
     const byNumber = new Map(settlements.map((x) => [x.number, x]));
     expect(byNumber.size, 'settlement numbers are unique').toBe(settlements.length);
 
@@ -136,42 +169,67 @@ function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Se
 
     // Each settlement in full: fund rows, ledger rows, one outbox entry, one audit entry.
     const funds = new Map<number, string[]>();
-    for (const r of db.prepare('SELECT settlement_id, layer FROM settlement_funds ORDER BY settlement_id, layer').all() as { settlement_id: number; layer: string }[]) {
+    for (const r of db
+      .prepare('SELECT settlement_id, layer FROM settlement_funds ORDER BY settlement_id, layer')
+      .all() as { settlement_id: number; layer: string }[]) {
       const list = funds.get(r.settlement_id);
       if (list) list.push(r.layer);
       else funds.set(r.settlement_id, [r.layer]);
     }
-    const ledger = new Map((db.prepare('SELECT settlement_id, count(*) AS n FROM ledger GROUP BY settlement_id').all() as { settlement_id: number; n: number }[]).map((r) => [r.settlement_id, r.n]));
+    const ledger = new Map(
+      (
+        db.prepare('SELECT settlement_id, count(*) AS n FROM ledger GROUP BY settlement_id').all() as {
+          settlement_id: number;
+          n: number;
+        }[]
+      ).map((r) => [r.settlement_id, r.n]),
+    );
     const outbox = new Map(
-      (db.prepare("SELECT idempotency_key, count(*) AS n, min(kind) AS kind, min(ref_id) AS ref_id FROM outbox GROUP BY idempotency_key").all() as { idempotency_key: string; n: number; kind: string; ref_id: number }[]).map((r) => [
-        r.idempotency_key,
-        r,
-      ]),
+      (
+        db
+          .prepare(
+            'SELECT idempotency_key, count(*) AS n, min(kind) AS kind, min(ref_id) AS ref_id FROM outbox GROUP BY idempotency_key',
+          )
+          .all() as { idempotency_key: string; n: number; kind: string; ref_id: number }[]
+      ).map((r) => [r.idempotency_key, r]),
     );
     const settleAudits = new Map(
-      (db.prepare("SELECT entity_id, count(*) AS n FROM audit_log WHERE entity = 'settlement' AND action = 'settlement.settle' GROUP BY entity_id").all() as { entity_id: string; n: number }[]).map((r) => [
-        r.entity_id,
-        r.n,
-      ]),
+      (
+        db
+          .prepare(
+            "SELECT entity_id, count(*) AS n FROM audit_log WHERE entity = 'settlement' AND action = 'settlement.settle' GROUP BY entity_id",
+          )
+          .all() as { entity_id: string; n: number }[]
+      ).map((r) => [r.entity_id, r.n]),
     );
     for (const x of settlements) {
       const layers = funds.get(x.id) ?? [];
-      if (layers.length < 2 || !layers.includes('basic') || !layers.includes('large_amount')) problems.push(`${x.number}: fund rows ${JSON.stringify(layers)}`);
+      if (layers.length < 2 || !layers.includes('basic') || !layers.includes('large_amount'))
+        problems.push(`${x.number}: fund rows ${JSON.stringify(layers)}`);
       if (!ledger.get(x.id)) problems.push(`${x.number}: no ledger rows`);
       const o = outbox.get(x.number);
-      if (!o || o.n !== 1 || o.kind !== 'settlement' || o.ref_id !== x.id) problems.push(`${x.number}: outbox ${JSON.stringify(o)}`);
-      if (settleAudits.get(x.number) !== 1) problems.push(`${x.number}: ${settleAudits.get(x.number) ?? 0} settlement.settle audit entries`);
+      if (!o || o.n !== 1 || o.kind !== 'settlement' || o.ref_id !== x.id)
+        problems.push(`${x.number}: outbox ${JSON.stringify(o)}`);
+      if (settleAudits.get(x.number) !== 1)
+        problems.push(`${x.number}: ${settleAudits.get(x.number) ?? 0} settlement.settle audit entries`);
     }
 
     // The new settlements carry exactly the fund rows of their stored result.
-    const fundRows = db.prepare('SELECT layer, field, fund_pay_type, amount FROM settlement_funds WHERE settlement_id = ? ORDER BY layer');
+    const fundRows = db.prepare(
+      'SELECT layer, field, fund_pay_type, amount FROM settlement_funds WHERE settlement_id = ? ORDER BY layer',
+    );
     const resultOf = db.prepare('SELECT result FROM settlements WHERE id = ?');
     for (const x of settlements) {
       if (x.id <= previous.maxId) continue;
-      const result = JSON.parse((resultOf.get(x.id) as { result: string }).result) as { fund_details: { layer: string; field: string; fund_pay_type: string; amount: string }[] };
-      const expected = result.fund_details.map(({ layer, field, fund_pay_type, amount }) => ({ layer, field, fund_pay_type, amount })).sort((a, b) => (a.layer < b.layer ? -1 : 1));
+      const result = JSON.parse((resultOf.get(x.id) as { result: string }).result) as {
+        fund_details: { layer: string; field: string; fund_pay_type: string; amount: string }[];
+      };
+      const expected = result.fund_details
+        .map(({ layer, field, fund_pay_type, amount }) => ({ layer, field, fund_pay_type, amount }))
+        .sort((a, b) => (a.layer < b.layer ? -1 : 1));
       const stored = fundRows.all(x.id);
-      if (JSON.stringify(stored) !== JSON.stringify(expected)) problems.push(`${x.number}: fund rows ${JSON.stringify(stored)} but result ${JSON.stringify(expected)}`);
+      if (JSON.stringify(stored) !== JSON.stringify(expected))
+        problems.push(`${x.number}: fund rows ${JSON.stringify(stored)} but result ${JSON.stringify(expected)}`);
     }
 
     // Numbers: per business date, sequences 1..n without duplicates or gaps, and the sequence row at n.
@@ -192,8 +250,10 @@ function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Se
       sorted.forEach((seq, i) => {
         if (seq !== i + 1) problems.push(`${date}: sequence ${seq} at position ${i + 1} (duplicate or gap)`);
       });
-      const row = db.prepare('SELECT value FROM sequences WHERE name = ?').get(`S:${date}`) as { value: number } | undefined;
-      if (row?.value !== sorted.length) problems.push(`${date}: sequence row ${row?.value} for ${sorted.length} settlements`);
+      const row = db.prepare('SELECT value FROM sequences WHERE name = ?').get(`S:${date}`) as
+        { value: number } | undefined;
+      if (row?.value !== sorted.length)
+        problems.push(`${date}: sequence row ${row?.value} for ${sorted.length} settlements`);
     }
     expect(problems.slice(0, 20), `${problems.length} problems`).toEqual([]);
 
@@ -229,13 +289,19 @@ function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Se
 function checkAccumulators(dbPath: string): void {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare("SELECT s.id, s.number, s.person_id, s.request, f.amount FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.layer = 'basic' WHERE s.kind = 'settlement' ORDER BY s.id").all() as (SettlementRow & {
+    const rows = db
+      .prepare(
+        "SELECT s.id, s.number, s.person_id, s.request, f.amount FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.layer = 'basic' WHERE s.kind = 'settlement' ORDER BY s.id",
+      )
+      .all() as (SettlementRow & {
       amount: string;
     })[];
     const paidSoFar = new Map<number, Money>();
     const admissionsSoFar = new Map<number, number>();
     for (const r of rows) {
-      const ytd = (JSON.parse(r.request) as { ytd: Record<string, Record<string, { paid?: string; admissions?: number }>> }).ytd['2026']?.['basic'];
+      const ytd = (
+        JSON.parse(r.request) as { ytd: Record<string, Record<string, { paid?: string; admissions?: number }>> }
+      ).ytd['2026']?.['basic'];
       const before = paidSoFar.get(r.person_id) ?? new Decimal(0);
       expect(ytd?.paid ?? '0.00', `${r.number}: ytd basic paid before it`).toBe(formatAmount(before));
       expect(ytd?.admissions ?? 0, `${r.number}: ytd admissions before it`).toBe(admissionsSoFar.get(r.person_id) ?? 0);
@@ -244,7 +310,10 @@ function checkAccumulators(dbPath: string): void {
     }
     for (const [person, paid] of paidSoFar) {
       let ledger = new Decimal(0);
-      for (const m of db.prepare("SELECT paid FROM ledger WHERE person_id = ? AND year = 2026 AND layer = 'basic'").all(person) as { paid: string }[]) ledger = ledger.plus(m.paid);
+      for (const m of db
+        .prepare("SELECT paid FROM ledger WHERE person_id = ? AND year = 2026 AND layer = 'basic'")
+        .all(person) as { paid: string }[])
+        ledger = ledger.plus(m.paid);
       expect(formatAmount(ledger), `person ${person}: ledger basic paid`).toBe(formatAmount(paid));
     }
   } finally {
@@ -253,89 +322,101 @@ function checkAccumulators(dbPath: string): void {
 }
 
 describe('store under SIGKILL', () => {
-  it(`keeps every settlement reported done, whole, across ${ITERATIONS} kills of a settling process`, { timeout: 120_000 }, async () => {
-    const started = Date.now();
-    const s = makeStore();
-    // The engine accepts at most 366 admissions of a person in a year, and every
-    // settlement is one: a person is settled on across kills while far enough
-    // below that, then the next person takes over.
-    const persons = Array.from({ length: ITERATIONS }, (_, i) => s.service.recordPerson(s.cashier, dazhouPerson(i + 1)).person_id);
-    s.service.db.close();
-    const operators = [
-      ['cash1', '135790'],
-      ['sup1', '246810'],
-    ] as const;
-    try {
-      let seen: Seen = { settlements: 0, maxId: 0, perPerson: new Map() };
-      let kills = 0;
-      let person = 0;
-      let maxYield = 0;
-      let maxRate = 0; // settlements per ms, measured between a worker's first done line and its end
-      let continued = 0;
-      let reportedDone = 0;
-      const delays: number[] = [];
-      let startupMs = 0;
-      let checkMs = 0;
-      for (let i = 0; i < ITERATIONS; i++) {
-        const [code, pin] = operators[i % operators.length]!;
-        const sofar = seen.perPerson.get(persons[person]!) ?? 0;
-        const worstRun = Math.max(maxRate * 1000 * 1.25 + 10, 60);
-        if (sofar > 0 && sofar + worstRun > 366) person++;
-        else if (sofar > 0) continued++;
-        const personId = persons[person]!;
-        const spawnedAt = Date.now();
-        const w = startWorker(s.dbPath, s.dir, code, pin, personId, 0);
-        try {
-          await w.firstDone;
-        } catch (e) {
-          w.kill();
-          await w.closed;
-          throw e;
-        }
-        startupMs += Date.now() - spawnedAt;
-        const firstDoneAt = Date.now();
-        const delay = KILL_DELAYS_MS[i]!;
-        delays.push(delay);
-        await sleep(delay);
-        w.kill();
-        const exit = await w.closed;
-        const ranMs = Date.now() - firstDoneAt;
-        const other = w.lines.filter((l) => !l.startsWith('done '));
-        expect(exit, `iteration ${i}: the worker was killed, not ended (output: ${other.join(' | ')}; stderr: ${w.stderr()})`).toEqual({ code: null, signal: 'SIGKILL' });
-        kills++;
-        expect(other, `iteration ${i}: output other than done lines`).toEqual([]);
-        reportedDone += w.done.length;
-        const checkStarted = Date.now();
-        let next: Seen;
-        try {
-          next = checkStore(s.dbPath, w.done, seen);
-        } catch (e) {
-          if (e instanceof Error) e.message = `iteration ${i} (person ${personId}, killed ${delay} ms after the first done, ${w.done.length} reported done): ${e.message}`;
-          throw e;
-        }
-        checkMs += Date.now() - checkStarted;
-        expect(next.settlements, 'the settlement count only grows').toBeGreaterThan(seen.settlements);
-        maxYield = Math.max(maxYield, next.settlements - seen.settlements);
-        maxRate = Math.max(maxRate, (w.done.length - 1) / ranMs);
-        seen = next;
-      }
-      checkAccumulators(s.dbPath);
-      const unreported = seen.settlements - reportedDone;
-      // A kill can cost at most the report of the one settlement in flight.
-      expect(unreported).toBeGreaterThanOrEqual(0);
-      expect(unreported).toBeLessThanOrEqual(kills);
-      console.log(
-        `store crash test: ${kills} kills, ${seen.settlements} settlements in the database (${reportedDone} reported done, ${unreported} committed but killed before reporting), ` +
-          `${person + 1} persons (${continued} runs continued a person's accumulators after a kill), up to ${maxYield} settlements per run, ` +
-          `kill delays ${Math.min(...delays)}–${Math.max(...delays)} ms (seed ${SEED}); ${((Date.now() - started) / 1000).toFixed(1)} s ` +
-          `(worker start to first done ${(startupMs / kills).toFixed(0)} ms and check ${(checkMs / kills).toFixed(0)} ms on average)`,
+  it(
+    `keeps every settlement reported done, whole, across ${ITERATIONS} kills of a settling process`,
+    { timeout: 120_000 },
+    async () => {
+      const started = Date.now();
+      const s = makeStore();
+      // The engine accepts at most 366 admissions of a person in a year, and every
+      // settlement is one: a person is settled on across kills while far enough
+      // below that, then the next person takes over.
+      const persons = Array.from(
+        { length: ITERATIONS },
+        (_, i) => s.service.recordPerson(s.cashier, dazhouPerson(i + 1)).person_id,
       );
-      expect(kills).toBe(ITERATIONS);
-    } catch (e) {
-      if (e instanceof Error) e.message = `kill delays seed ${SEED} (replay: CRASH_SEED=${SEED} npx vitest run test/store-crash.test.ts): ${e.message}`;
-      throw e;
-    } finally {
-      rmSync(s.dir, { recursive: true, force: true });
-    }
-  });
+      s.service.db.close();
+      const operators = [
+        ['cash1', '135790'],
+        ['sup1', '246810'],
+      ] as const;
+      try {
+        let seen: Seen = { settlements: 0, maxId: 0, perPerson: new Map() };
+        let kills = 0;
+        let person = 0;
+        let maxYield = 0;
+        let maxRate = 0; // settlements per ms, measured between a worker's first done line and its end
+        let continued = 0;
+        let reportedDone = 0;
+        const delays: number[] = [];
+        let startupMs = 0;
+        let checkMs = 0;
+        for (let i = 0; i < ITERATIONS; i++) {
+          const [code, pin] = operators[i % operators.length]!;
+          const sofar = seen.perPerson.get(persons[person]!) ?? 0;
+          const worstRun = Math.max(maxRate * 1000 * 1.25 + 10, 60);
+          if (sofar > 0 && sofar + worstRun > 366) person++;
+          else if (sofar > 0) continued++;
+          const personId = persons[person]!;
+          const spawnedAt = Date.now();
+          const w = startWorker(s.dbPath, s.dir, code, pin, personId, 0);
+          try {
+            await w.firstDone;
+          } catch (e) {
+            w.kill();
+            await w.closed;
+            throw e;
+          }
+          startupMs += Date.now() - spawnedAt;
+          const firstDoneAt = Date.now();
+          const delay = KILL_DELAYS_MS[i]!;
+          delays.push(delay);
+          await sleep(delay);
+          w.kill();
+          const exit = await w.closed;
+          const ranMs = Date.now() - firstDoneAt;
+          const other = w.lines.filter((l) => !l.startsWith('done '));
+          expect(
+            exit,
+            `iteration ${i}: the worker was killed, not ended (output: ${other.join(' | ')}; stderr: ${w.stderr()})`,
+          ).toEqual({ code: null, signal: 'SIGKILL' });
+          kills++;
+          expect(other, `iteration ${i}: output other than done lines`).toEqual([]);
+          reportedDone += w.done.length;
+          const checkStarted = Date.now();
+          let next: Seen;
+          try {
+            next = checkStore(s.dbPath, w.done, seen);
+          } catch (e) {
+            if (e instanceof Error)
+              e.message = `iteration ${i} (person ${personId}, killed ${delay} ms after the first done, ${w.done.length} reported done): ${e.message}`;
+            throw e;
+          }
+          checkMs += Date.now() - checkStarted;
+          expect(next.settlements, 'the settlement count only grows').toBeGreaterThan(seen.settlements);
+          maxYield = Math.max(maxYield, next.settlements - seen.settlements);
+          maxRate = Math.max(maxRate, (w.done.length - 1) / ranMs);
+          seen = next;
+        }
+        checkAccumulators(s.dbPath);
+        const unreported = seen.settlements - reportedDone;
+        // A kill can cost at most the report of the one settlement in flight.
+        expect(unreported).toBeGreaterThanOrEqual(0);
+        expect(unreported).toBeLessThanOrEqual(kills);
+        console.log(
+          `store crash test: ${kills} kills, ${seen.settlements} settlements in the database (${reportedDone} reported done, ${unreported} committed but killed before reporting), ` +
+            `${person + 1} persons (${continued} runs continued a person's accumulators after a kill), up to ${maxYield} settlements per run, ` +
+            `kill delays ${Math.min(...delays)}–${Math.max(...delays)} ms (seed ${SEED}); ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+            `(worker start to first done ${(startupMs / kills).toFixed(0)} ms and check ${(checkMs / kills).toFixed(0)} ms on average)`,
+        );
+        expect(kills).toBe(ITERATIONS);
+      } catch (e) {
+        if (e instanceof Error)
+          e.message = `kill delays seed ${SEED} (replay: CRASH_SEED=${SEED} npx vitest run test/store-crash.test.ts): ${e.message}`;
+        throw e;
+      } finally {
+        rmSync(s.dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -34,7 +34,14 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
   const dir = mkdtempSync(join(tmpdir(), 'desk-store-'));
   const dbPath = join(dir, 'desk.sqlite');
   const clock = new TestClock(new Date(now));
-  const open = () => new DeskService({ db: openDatabase(dbPath), keys: new FileKeyProvider(join(dir, 'key')), dataDir: dir, terminal: TERMINAL, clock });
+  const open = () =>
+    new DeskService({
+      db: openDatabase(dbPath),
+      keys: new FileKeyProvider(join(dir, 'key')),
+      dataDir: dir,
+      terminal: TERMINAL,
+      clock,
+    });
   const service = open();
   service.createOperator(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
   const supervisor = service.login({ code: 'sup1', pin: '246810' });
@@ -54,7 +61,11 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
 
 /** Valid 18-digit identity numbers (GB 11643 check digit computed). */
 export function idNumber(seed: number): string {
-  const body = `510102198${String(seed % 10)}0${(seed % 9) + 1}1${String(seed % 10)}${String(100 + (seed % 900)).padStart(3, '0')}`.slice(0, 17);
+  const body =
+    `510102198${String(seed % 10)}0${(seed % 9) + 1}1${String(seed % 10)}${String(100 + (seed % 900)).padStart(3, '0')}`.slice(
+      0,
+      17,
+    );
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += Number(body[i]) * weights[i]!;
@@ -83,6 +94,14 @@ export const example1Bill = (personId: number, extra: Record<string, unknown> = 
   hospital_level: 3,
   admission_date: '2026-03-02',
   discharge_date: '2026-03-20',
-  costs: [{ date: '2026-03-20', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }],
+  costs: [
+    {
+      date: '2026-03-20',
+      medfee_sumamt: '180000.00',
+      fulamt_ownpay_amt: '6000.00',
+      overlmt_selfpay: '0.00',
+      preselfpay_amt: '4000.00',
+    },
+  ],
   ...extra,
 });

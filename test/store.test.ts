@@ -69,12 +69,17 @@ describe('rule packages in the store', () => {
 
   it('settles with a verified insurer version from its effective date', () => {
     const s = makeStore();
-    const next = structuredClone(bundledPackages.find((p) => (p as { region: { id: string } }).region.id === 'dazhou')) as any;
+    const next = structuredClone(
+      bundledPackages.find((p) => (p as { region: { id: string } }).region.id === 'dazhou'),
+    ) as any;
     next.version = '2026.2';
     next.effective = { from: '2026-03-01', to: '2028-03-31' };
     next.schemes.employee.ratio['3'] = '0.90';
     s.service.rules.install(next, 'verified', s.supervisor.operatorId);
-    expect(s.service.rules.list().find((p) => p.version === '2026.2')).toMatchObject({ source: 'insurer', signature: 'verified' });
+    expect(s.service.rules.list().find((p) => p.version === '2026.2')).toMatchObject({
+      source: 'insurer',
+      signature: 'verified',
+    });
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
     const r = s.service.preview(s.cashier, example1Bill(person_id));
     expect(r.parts[0]!.rule_version).toBe('2026.2');
@@ -101,7 +106,10 @@ describe('persons', () => {
     const s = makeStore();
     const good = idNumber(2);
     const bad = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
-    expect(refusal(() => s.service.recordPerson(s.cashier, dazhouPerson(2, { id_number: bad })))).toMatchObject({ code: 'invalid_field', field: 'id_number' });
+    expect(refusal(() => s.service.recordPerson(s.cashier, dazhouPerson(2, { id_number: bad })))).toMatchObject({
+      code: 'invalid_field',
+      field: 'id_number',
+    });
   });
 });
 
@@ -113,7 +121,9 @@ describe('operators and roles', () => {
     expect(refusal(() => s.service.login({ code: 'cash1', pin: '135790' })).code).toBe('operator_locked');
     s.clock.set('2026-03-20T02:30:00Z');
     expect(s.service.login({ code: 'cash1', pin: '135790' }).role).toBe('cashier');
-    const stored = s.service.db.prepare("SELECT pin_hash FROM operators WHERE code = 'cash1'").get() as { pin_hash: string };
+    const stored = s.service.db.prepare("SELECT pin_hash FROM operators WHERE code = 'cash1'").get() as {
+      pin_hash: string;
+    };
     expect(stored.pin_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
   });
 
@@ -122,9 +132,14 @@ describe('operators and roles', () => {
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
     const { number } = s.service.settle(s.cashier, example1Bill(person_id));
     expect(refusal(() => s.service.reverse(s.cashier, { number, reason: '录入错误' })).code).toBe('forbidden');
-    expect(refusal(() => s.service.closeDay(s.cashier, { operator_code: 'cash1', business_date: '2026-03-20' })).code).toBe('forbidden');
+    expect(
+      refusal(() => s.service.closeDay(s.cashier, { operator_code: 'cash1', business_date: '2026-03-20' })).code,
+    ).toBe('forbidden');
     expect(refusal(() => s.service.settle(s.clerk, example1Bill(person_id))).code).toBe('forbidden');
-    expect(refusal(() => s.service.createOperator(s.cashier, { code: 'x1', name: 'x', role: 'supervisor', pin: '123456' })).code).toBe('forbidden');
+    expect(
+      refusal(() => s.service.createOperator(s.cashier, { code: 'x1', name: 'x', role: 'supervisor', pin: '123456' }))
+        .code,
+    ).toBe('forbidden');
   });
 });
 
@@ -136,17 +151,31 @@ describe('settle', () => {
     expect(number).toBe('T01-S20260320-000001');
     expect(result.psn_cash_pay).toBe('20241.25');
     const db = s.service.db;
-    expect(db.prepare('SELECT layer, amount FROM settlement_funds WHERE settlement_id = ? ORDER BY layer').all(id)).toEqual([
+    expect(
+      db.prepare('SELECT layer, amount FROM settlement_funds WHERE settlement_id = ? ORDER BY layer').all(id),
+    ).toEqual([
       { layer: 'basic', amount: '143735.00' },
       { layer: 'large_amount', amount: '16023.75' },
     ]);
-    expect(db.prepare('SELECT year, layer, paid, base, admissions FROM ledger WHERE settlement_id = ? ORDER BY layer').all(id)).toEqual([
+    expect(
+      db
+        .prepare('SELECT year, layer, paid, base, admissions FROM ledger WHERE settlement_id = ? ORDER BY layer')
+        .all(id),
+    ).toEqual([
       { year: 2026, layer: 'basic', paid: '143735.00', base: '0.00', admissions: 1 },
       { year: 2026, layer: 'large_amount', paid: '16023.75', base: '25365.00', admissions: 0 },
     ]);
-    expect(db.prepare('SELECT kind, idempotency_key, status, attempts FROM outbox').all()).toEqual([{ kind: 'settlement', idempotency_key: number, status: 'queued', attempts: 0 }]);
+    expect(db.prepare('SELECT kind, idempotency_key, status, attempts FROM outbox').all()).toEqual([
+      { kind: 'settlement', idempotency_key: number, status: 'queued', attempts: 0 },
+    ]);
     const record = s.service.record(number);
-    expect(record).toMatchObject({ status: 'settled', offline: true, operator_code: 'cash1', rule_versions: '2023.2', person_name: '张三' });
+    expect(record).toMatchObject({
+      status: 'settled',
+      offline: true,
+      operator_code: 'cash1',
+      rule_versions: '2023.2',
+      person_name: '张三',
+    });
     expect(record.id_masked).toMatch(/^510102\*{8}\d{3}[\dX]$/);
     expect(s.service.result(s.cashier, number).trace.length).toBeGreaterThan(5);
     expect(s.service.verifyAudit()).toMatchObject({ ok: true });
@@ -155,12 +184,23 @@ describe('settle', () => {
   it('takes the year-to-date accumulators from the data: a second admission crosses the 4,000 threshold', () => {
     const s = makeStore();
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    const bill = (total: string, date: string) => ({ person_id, hospital_level: 3, admission_date: date, discharge_date: date, costs: [{ date, medfee_sumamt: total, fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] });
+    const bill = (total: string, date: string) => ({
+      person_id,
+      hospital_level: 3,
+      admission_date: date,
+      discharge_date: date,
+      costs: [
+        { date, medfee_sumamt: total, fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' },
+      ],
+    });
     expect(s.service.settle(s.cashier, bill('20900.00', '2026-03-10')).result.hifob_pay).toBe('0.00');
     const second = s.service.settle(s.cashier, bill('14450.00', '2026-03-18')).result;
     expect(second.act_pay_dedc).toBe('450.00'); // second admission of the year
     expect(second.hifob_pay).toBe('825.00');
-    expect(s.service.ytd(person_id, [2026])['2026']).toEqual({ basic: { paid: '28900.00', admissions: 2 }, large_amount: { paid: '825.00', base: '5100.00' } });
+    expect(s.service.ytd(person_id, [2026])['2026']).toEqual({
+      basic: { paid: '28900.00', admissions: 2 },
+      large_amount: { paid: '825.00', base: '5100.00' },
+    });
   });
 
   it('an insurer snapshot replaces what the ledger recorded before its as-of time', () => {
@@ -168,7 +208,14 @@ describe('settle', () => {
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
     s.service.settle(s.cashier, example1Bill(person_id));
     s.clock.set('2026-03-21T02:00:00Z');
-    s.service.recordPerson(s.cashier, dazhouPerson(1, { source: 'insurer', as_of: '2026-03-21T09:00:00+08:00', accumulators: { 2026: { basic: { paid: '150000.00', admissions: 2 } } } }));
+    s.service.recordPerson(
+      s.cashier,
+      dazhouPerson(1, {
+        source: 'insurer',
+        as_of: '2026-03-21T09:00:00+08:00',
+        accumulators: { 2026: { basic: { paid: '150000.00', admissions: 2 } } },
+      }),
+    );
     expect(s.service.ytd(person_id, [2026])['2026']!['basic']).toEqual({ paid: '150000.00', admissions: 2 });
     const r = s.service.preview(s.cashier, example1Bill(person_id));
     expect(r.hifp_pay).toBe('0.00');
@@ -177,10 +224,32 @@ describe('settle', () => {
   it('bad input is refused with the field and nothing is written', () => {
     const s = makeStore();
     const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    const count = () => (s.service.db.prepare('SELECT (SELECT count(*) FROM settlements) + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM ledger) AS n').get() as { n: number }).n;
-    const bad = example1Bill(person_id, { costs: [{ date: '2026-03-20', medfee_sumamt: '100.00', fulamt_ownpay_amt: '200.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] });
-    expect(refusal(() => s.service.settle(s.cashier, bad))).toMatchObject({ code: 'self_pay_exceeds_total', field: 'costs[0]' });
-    expect(refusal(() => s.service.settle(s.cashier, example1Bill(person_id, { hospital_level: 5 })))).toMatchObject({ field: 'hospital_level' });
+    const count = () =>
+      (
+        s.service.db
+          .prepare(
+            'SELECT (SELECT count(*) FROM settlements) + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM ledger) AS n',
+          )
+          .get() as { n: number }
+      ).n;
+    const bad = example1Bill(person_id, {
+      costs: [
+        {
+          date: '2026-03-20',
+          medfee_sumamt: '100.00',
+          fulamt_ownpay_amt: '200.00',
+          overlmt_selfpay: '0.00',
+          preselfpay_amt: '0.00',
+        },
+      ],
+    });
+    expect(refusal(() => s.service.settle(s.cashier, bad))).toMatchObject({
+      code: 'self_pay_exceeds_total',
+      field: 'costs[0]',
+    });
+    expect(refusal(() => s.service.settle(s.cashier, example1Bill(person_id, { hospital_level: 5 })))).toMatchObject({
+      field: 'hospital_level',
+    });
     expect(refusal(() => s.service.settle(s.cashier, example1Bill(9999))).code).toBe('not_found');
     expect(count()).toBe(0);
   });
@@ -195,13 +264,23 @@ describe('reversal, reprint, history', () => {
     const rev = s.service.reverse(s.supervisor, { number, reason: '费用录入错误，重新结算' });
     expect(rev.number).toBe('T01-R20260320-000001');
     const r = s.service.record(rev.number);
-    expect(r).toMatchObject({ kind: 'reversal', reverses: number, medfee_sumamt: '-180000.00', fund_pay_sumamt: '-159758.75', psn_cash_pay: '-20241.25', reason: '费用录入错误，重新结算' });
+    expect(r).toMatchObject({
+      kind: 'reversal',
+      reverses: number,
+      medfee_sumamt: '-180000.00',
+      fund_pay_sumamt: '-159758.75',
+      psn_cash_pay: '-20241.25',
+      reason: '费用录入错误，重新结算',
+    });
     expect(s.service.record(number)).toMatchObject({ status: 'reversed', reversed_by: rev.number });
     const after = s.service.ytd(person_id, [2026])['2026']!;
     expect(after['basic']).toEqual({ paid: '0.00', admissions: 0 });
     expect(after['large_amount']).toEqual({ paid: '0.00', base: '0.00' });
     expect(before['2026']).toEqual({});
-    expect(refusal(() => s.service.reverse(s.supervisor, { number, reason: '再次' }))).toMatchObject({ code: 'already_reversed', field: 'number' });
+    expect(refusal(() => s.service.reverse(s.supervisor, { number, reason: '再次' }))).toMatchObject({
+      code: 'already_reversed',
+      field: 'number',
+    });
     expect(refusal(() => s.service.reverse(s.supervisor, { number, reason: '   ' })).field).toBe('reason');
     expect(s.service.db.prepare('SELECT kind, idempotency_key FROM outbox ORDER BY id').all()).toEqual([
       { kind: 'settlement', idempotency_key: number },
@@ -223,7 +302,22 @@ describe('reversal, reprint, history', () => {
     const b = s.service.recordPerson(s.cashier, dazhouPerson(2, { name: '李四' })).person_id;
     const first = s.service.settle(s.cashier, example1Bill(a)).number;
     s.clock.set('2026-03-22T03:00:00Z');
-    const second = s.service.settle(s.cashier, example1Bill(b, { admission_date: '2026-03-15', discharge_date: '2026-03-22', costs: [{ date: '2026-03-22', medfee_sumamt: '5000.00', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }] })).number;
+    const second = s.service.settle(
+      s.cashier,
+      example1Bill(b, {
+        admission_date: '2026-03-15',
+        discharge_date: '2026-03-22',
+        costs: [
+          {
+            date: '2026-03-22',
+            medfee_sumamt: '5000.00',
+            fulamt_ownpay_amt: '0.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '0.00',
+          },
+        ],
+      }),
+    ).number;
     s.service.reverse(s.supervisor, { number: first, reason: '错误' });
     const h = (q: object) => s.service.history(s.cashier, q).map((r) => r.number);
     expect(h({ number: second })).toEqual([second]);
@@ -237,15 +331,29 @@ describe('reversal, reprint, history', () => {
 });
 
 describe('out-of-network claims (手工报销)', () => {
-  const deyangPerson = (seed: number) => ({ ...dazhouPerson(seed), region: 'deyang', scheme: 'resident' as const, enrolled: { supplementary: true } });
-  const claim = (personId: number, invoices: { invoice_no: string; invoice_date: string; medfee_sumamt: string }[], extra: object = {}) => ({
+  const deyangPerson = (seed: number) => ({
+    ...dazhouPerson(seed),
+    region: 'deyang',
+    scheme: 'resident' as const,
+    enrolled: { supplementary: true },
+  });
+  const claim = (
+    personId: number,
+    invoices: { invoice_no: string; invoice_date: string; medfee_sumamt: string }[],
+    extra: object = {},
+  ) => ({
     person_id: personId,
     hospital_code: 'H999',
     hospital_name: '外地某医院',
     hospital_level: 3,
     admission_date: invoices[0]!.invoice_date,
     discharge_date: invoices[invoices.length - 1]!.invoice_date,
-    invoices: invoices.map((i) => ({ fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00', ...i })),
+    invoices: invoices.map((i) => ({
+      fulamt_ownpay_amt: '0.00',
+      overlmt_selfpay: '0.00',
+      preselfpay_amt: '0.00',
+      ...i,
+    })),
     ...extra,
   });
 
@@ -253,31 +361,59 @@ describe('out-of-network claims (手工报销)', () => {
     const s = makeStore('2026-06-01T02:00:00Z');
     const { person_id } = s.service.recordPerson(s.clerk, deyangPerson(4));
     const scan = Buffer.from('%PDF-1.4 scanned invoice');
-    const c = s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-1', invoice_date: '2026-05-20', medfee_sumamt: '50650.00' }], { attachments: [{ file_name: '发票.pdf', media_type: 'application/pdf', content_base64: scan.toString('base64') }] }));
+    const c = s.service.createManualClaim(
+      s.clerk,
+      claim(person_id, [{ invoice_no: 'INV-1', invoice_date: '2026-05-20', medfee_sumamt: '50650.00' }], {
+        attachments: [
+          { file_name: '发票.pdf', media_type: 'application/pdf', content_base64: scan.toString('base64') },
+        ],
+      }),
+    );
     expect(c.expected_reimbursement).toBe('39440.00'); // 35,000 + 2,190 + 2,250 (德阳 worked case)
     const sha = (s.service.db.prepare('SELECT sha256 FROM attachments').get() as { sha256: string }).sha256;
     expect(readFileSync(join(s.dir, 'attachments', sha)).equals(scan)).toBe(true);
     expect(s.service.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
     s.service.submitManualClaim(s.clerk, c.number);
-    expect(s.service.db.prepare('SELECT kind, idempotency_key FROM outbox').all()).toEqual([{ kind: 'manual_claim', idempotency_key: c.number }]);
+    expect(s.service.db.prepare('SELECT kind, idempotency_key FROM outbox').all()).toEqual([
+      { kind: 'manual_claim', idempotency_key: c.number },
+    ]);
   });
 
-  it('refuses a duplicate invoice of the same hospital; past 德阳\'s two-year limit only the supplementary layer is forfeited (第十四条)', () => {
+  it("refuses a duplicate invoice of the same hospital; past 德阳's two-year limit only the supplementary layer is forfeited (第十四条)", () => {
     const s = makeStore('2026-06-01T02:00:00Z');
     const { person_id } = s.service.recordPerson(s.clerk, deyangPerson(5));
-    s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-20', medfee_sumamt: '1000.00' }]));
-    const dup = refusal(() => s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }])));
+    s.service.createManualClaim(
+      s.clerk,
+      claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-20', medfee_sumamt: '1000.00' }]),
+    );
+    const dup = refusal(() =>
+      s.service.createManualClaim(
+        s.clerk,
+        claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }]),
+      ),
+    );
     expect(dup).toMatchObject({ code: 'duplicate_invoice', field: 'invoices[0].invoice_no' });
     // The same number from another hospital is another invoice.
-    s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }], { hospital_code: 'H888' }));
+    s.service.createManualClaim(
+      s.clerk,
+      claim(person_id, [{ invoice_no: 'INV-7', invoice_date: '2026-05-21', medfee_sumamt: '900.00' }], {
+        hospital_code: 'H888',
+      }),
+    );
     // Filed on the last day (2026-05-21 + 24 months): every layer pays.
     s.clock.set('2028-05-21T02:00:00Z');
-    const onTime = s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-9', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]));
+    const onTime = s.service.createManualClaim(
+      s.clerk,
+      claim(person_id, [{ invoice_no: 'INV-9', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]),
+    );
     expect(onTime.result.parts[0]!.not_paying).toEqual({});
     expect(onTime.result.funds['supplementary']).not.toBe('0.00');
     // One day later: the supplementary layer is forfeited, basic and major illness still pay.
     s.clock.set('2028-05-22T02:00:00Z');
-    const late = s.service.createManualClaim(s.clerk, claim(person_id, [{ invoice_no: 'INV-10', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]));
+    const late = s.service.createManualClaim(
+      s.clerk,
+      claim(person_id, [{ invoice_no: 'INV-10', invoice_date: '2026-05-21', medfee_sumamt: '80000.00' }]),
+    );
     expect(late.result.parts[0]!.not_paying).toEqual({ supplementary: 'filing_expired' });
     expect(late.result.funds['supplementary']).toBe('0.00');
     expect(late.result.funds['basic']).toBe(onTime.result.funds['basic']);
@@ -295,12 +431,22 @@ describe('day close (日结)', () => {
     s.service.reverse(s.supervisor, { number: first.number, reason: '重复结算' });
     const totals = s.service.closeDay(s.supervisor, { operator_code: 'cash1', business_date: '2026-03-20' });
     // The reversal refunds at cash1's window: it counts in cash1's day, and cancels the first settlement.
-    expect(totals).toMatchObject({ settlements: 2, reversals: 1, offline: 1, psn_cash_pay: second.result.psn_cash_pay, fund_pay_sumamt: second.result.fund_pay_sumamt });
+    expect(totals).toMatchObject({
+      settlements: 2,
+      reversals: 1,
+      offline: 1,
+      psn_cash_pay: second.result.psn_cash_pay,
+      fund_pay_sumamt: second.result.fund_pay_sumamt,
+    });
     expect(totals.funds).toEqual(second.result.funds);
     expect(s.service.dayTotals(s.supervisor.operatorId, '2026-03-20')).toMatchObject({ settlements: 0, reversals: 0 });
     expect(refusal(() => s.service.settle(s.cashier, example1Bill(person_id))).code).toBe('day_closed');
-    expect(refusal(() => s.service.reverse(s.supervisor, { number: second.number, reason: '错误' })).code).toBe('day_closed');
-    expect(refusal(() => s.service.closeDay(s.supervisor, { operator_code: 'cash1', business_date: '2026-03-20' })).code).toBe('day_closed');
+    expect(refusal(() => s.service.reverse(s.supervisor, { number: second.number, reason: '错误' })).code).toBe(
+      'day_closed',
+    );
+    expect(
+      refusal(() => s.service.closeDay(s.supervisor, { operator_code: 'cash1', business_date: '2026-03-20' })).code,
+    ).toBe('day_closed');
     s.clock.set('2026-03-21T01:00:00Z');
     expect(s.service.settle(s.cashier, example1Bill(person_id)).number).toBe('T01-S20260321-000001');
   });

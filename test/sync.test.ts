@@ -26,9 +26,22 @@ import { SyncError } from '../electron/sync/http.js';
 import type { SyncConfig } from '../electron/sync/config.js';
 import { makeStore, TERMINAL, type TestStore } from './store-support.js';
 
-const CREDENTIAL = { hospital_code: TERMINAL.hospital_code, terminal_code: TERMINAL.code, secret: 'test-secret-T01-0123456789' };
+const CREDENTIAL = {
+  hospital_code: TERMINAL.hospital_code,
+  terminal_code: TERMINAL.code,
+  secret: 'test-secret-T01-0123456789',
+};
 /** Seeded persons the insurer knows no extra accumulators for: their claims come back accepted. */
-const PLAIN = ['511702197509210021', '410202197001050037', '410202198812300049', '621002196204180055', '621002197907070068', '510603199002140078', '320281198305270096', '320281195808090106'];
+const PLAIN = [
+  '511702197509210021',
+  '410202197001050037',
+  '410202198812300049',
+  '621002196204180055',
+  '621002197907070068',
+  '510603199002140078',
+  '320281198305270096',
+  '320281195808090106',
+];
 const ZHANG = '511702196803120014'; // insurer-side 2026 accumulators from another hospital
 const DAY = '2026-03-20';
 
@@ -38,7 +51,14 @@ afterEach(async () => {
 });
 
 async function insurerFor(faults: FaultRule[] = []): Promise<RunningInsurer> {
-  const insurer = await startInsurer({ dataDir: mkdtempSync(join(tmpdir(), 'insurer-sync-')), port: 0, terminals: [CREDENTIAL], faults, adminToken: 'admin-token-for-tests-0123456789', log: () => {} });
+  const insurer = await startInsurer({
+    dataDir: mkdtempSync(join(tmpdir(), 'insurer-sync-')),
+    port: 0,
+    terminals: [CREDENTIAL],
+    faults,
+    adminToken: 'admin-token-for-tests-0123456789',
+    log: () => {},
+  });
   cleanup.push(() => insurer.close());
   return insurer;
 }
@@ -59,7 +79,19 @@ const configFor = (url: string, pinned: string[], extra: Partial<SyncConfig> = {
 function recordSeeded(store: TestStore, idNumber: string): number {
   const s = SEED_PERSONS.find((x) => x.id_number === idNumber)!;
   const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-  return store.service.recordPerson(store.cashier, { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled, accumulators: {}, as_of: '2026-01-01T00:00:00+08:00', source: 'cashier' }).person_id;
+  return store.service.recordPerson(store.cashier, {
+    id_number,
+    name,
+    gender,
+    region,
+    scheme,
+    retired,
+    medical_assistance,
+    enrolled,
+    accumulators: {},
+    as_of: '2026-01-01T00:00:00+08:00',
+    source: 'cashier',
+  }).person_id;
 }
 
 function smallBill(personId: number, i: number) {
@@ -68,7 +100,15 @@ function smallBill(personId: number, i: number) {
     hospital_level: 2,
     admission_date: '2026-03-10',
     discharge_date: '2026-03-15',
-    costs: [{ date: '2026-03-15', medfee_sumamt: `${800 + i * 37}.${String(i % 100).padStart(2, '0')}`, fulamt_ownpay_amt: '50.00', overlmt_selfpay: '0.00', preselfpay_amt: '20.00' }],
+    costs: [
+      {
+        date: '2026-03-15',
+        medfee_sumamt: `${800 + i * 37}.${String(i % 100).padStart(2, '0')}`,
+        fulamt_ownpay_amt: '50.00',
+        overlmt_selfpay: '0.00',
+        preselfpay_amt: '20.00',
+      },
+    ],
     offline: true,
   };
 }
@@ -76,7 +116,10 @@ function smallBill(personId: number, i: number) {
 /** n claims over the plain persons, plus one reversal of the second: the outbox order is settlements, then the reversal. */
 function settleBatch(store: TestStore, n: number): string[] {
   const persons = PLAIN.map((id) => recordSeeded(store, id));
-  const numbers = Array.from({ length: n }, (_, i) => store.service.settle(store.cashier, smallBill(persons[i % persons.length]!, i)).number);
+  const numbers = Array.from(
+    { length: n },
+    (_, i) => store.service.settle(store.cashier, smallBill(persons[i % persons.length]!, i)).number,
+  );
   store.service.reverse(store.supervisor, { number: numbers[1]!, reason: '患者要求重新结算' });
   return numbers;
 }
@@ -96,7 +139,11 @@ async function insurerRecords(insurer: RunningInsurer): Promise<p.DetailItem[]> 
   const items: p.DetailItem[] = [];
   let after: string | null = null;
   do {
-    const page: p.DetailsResponse = await session.call(p.ENDPOINTS.details.response, { method: 'POST', path: p.ENDPOINTS.details.path, body: { business_date: DAY, after, limit: 500 } });
+    const page: p.DetailsResponse = await session.call(p.ENDPOINTS.details.response, {
+      method: 'POST',
+      path: p.ENDPOINTS.details.path,
+      body: { business_date: DAY, after, limit: 500 },
+    });
     items.push(...page.items);
     after = page.next_after;
   } while (after);
@@ -104,7 +151,11 @@ async function insurerRecords(insurer: RunningInsurer): Promise<p.DetailItem[]> 
 }
 
 const outboxRows = (service: DeskService) =>
-  service.db.prepare('SELECT o.id, o.kind, o.idempotency_key, o.status, o.attempts, a.status AS answer FROM outbox o LEFT JOIN outbox_answers a ON a.outbox_id = o.id ORDER BY o.id').all() as {
+  service.db
+    .prepare(
+      'SELECT o.id, o.kind, o.idempotency_key, o.status, o.attempts, a.status AS answer FROM outbox o LEFT JOIN outbox_answers a ON a.outbox_id = o.id ORDER BY o.id',
+    )
+    .all() as {
     id: number;
     kind: string;
     idempotency_key: string;
@@ -124,12 +175,25 @@ const MATRIX: { name: string; faults: FaultRule[]; timeoutMs?: number; hit: bool
   { name: 'error_500_before_commit', faults: both({ fault: 'error_500_before_commit', count: 1 }), hit: true },
   { name: 'error_500_after_commit', faults: both({ fault: 'error_500_after_commit', count: 1 }), hit: true },
   { name: 'drop_after_commit', faults: both({ fault: 'drop_after_commit', count: 1 }), hit: true },
-  { name: 'delay beyond the timeout', faults: both({ fault: 'delay', delay_ms: 1500, count: 1 }), timeoutMs: 600, hit: true },
+  {
+    name: 'delay beyond the timeout',
+    faults: both({ fault: 'delay', delay_ms: 1500, count: 1 }),
+    timeoutMs: 600,
+    hit: true,
+  },
   { name: 'malformed_body (invalid JSON)', faults: both({ fault: 'malformed_body', count: 1 }), hit: true },
-  { name: 'malformed_body (wrong shape)', faults: both({ fault: 'malformed_body', style: 'wrong_shape', count: 1 }), hit: true },
+  {
+    name: 'malformed_body (wrong shape)',
+    faults: both({ fault: 'malformed_body', style: 'wrong_shape', count: 1 }),
+    hit: true,
+  },
   { name: 'oversized_body', faults: both({ fault: 'oversized_body', count: 1 }), hit: true },
   { name: 'replay_previous', faults: [{ fault: 'replay_previous', count: 1, path: '/v1/claims' }], hit: true },
-  { name: 'error_500_after_commit p=0.3', faults: both({ fault: 'error_500_after_commit', probability: 0.3 }), hit: true },
+  {
+    name: 'error_500_after_commit p=0.3',
+    faults: both({ fault: 'error_500_after_commit', probability: 0.3 }),
+    hit: true,
+  },
 ];
 
 describe('outbox upload under faults: nothing lost, nothing doubled', () => {
@@ -148,7 +212,10 @@ describe('outbox upload under faults: nothing lost, nothing doubled', () => {
     cleanup.push(() => insurer.close());
     const store = makeStore();
     const numbers = settleBatch(store, 12);
-    const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64], timeoutMs ? { timeoutMs } : {}));
+    const worker = new SyncWorker(
+      store.service,
+      configFor(insurer.url, [insurer.publicKeySpkiBase64], timeoutMs ? { timeoutMs } : {}),
+    );
     const runs = await drain(worker);
 
     const rows = outboxRows(store.service);
@@ -182,8 +249,14 @@ async function proxy(target: string, onAnswer: () => void): Promise<string> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      fetch(new URL(req.url!, target), { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+      ) as Record<string, string>;
+      fetch(new URL(req.url!, target), {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      })
         .then(async (up) => {
           const text = await up.text();
           if (req.url === '/v1/claims') onAnswer();
@@ -208,7 +281,9 @@ describe('a terminal that crashes after the insurer committed', () => {
     let copied = false;
     const url = await proxy(insurer.url, () => {
       if (copied) return;
-      for (const suffix of ['', '-wal']) if (existsSync(store.dbPath + suffix)) copyFileSync(store.dbPath + suffix, join(crashDir, `desk.sqlite${suffix}`));
+      for (const suffix of ['', '-wal'])
+        if (existsSync(store.dbPath + suffix))
+          copyFileSync(store.dbPath + suffix, join(crashDir, `desk.sqlite${suffix}`));
       copyFileSync(join(store.dir, 'key'), join(crashDir, 'key'));
       copied = true;
     });
@@ -216,7 +291,13 @@ describe('a terminal that crashes after the insurer committed', () => {
     expect(copied).toBe(true);
 
     // Restart on the crashed copy: the first batch is still 'sending' there.
-    const service = new DeskService({ db: openDatabase(join(crashDir, 'desk.sqlite')), keys: new FileKeyProvider(join(crashDir, 'key')), dataDir: crashDir, terminal: TERMINAL, clock: store.clock });
+    const service = new DeskService({
+      db: openDatabase(join(crashDir, 'desk.sqlite')),
+      keys: new FileKeyProvider(join(crashDir, 'key')),
+      dataDir: crashDir,
+      terminal: TERMINAL,
+      clock: store.clock,
+    });
     cleanup.push(() => void service.db.close());
     const before = outboxRows(service);
     expect(before.filter((x) => x.status === 'sending').length).toBeGreaterThan(0);
@@ -225,11 +306,16 @@ describe('a terminal that crashes after the insurer committed', () => {
     const after = outboxRows(service);
     expect(after.every((x) => x.status === 'accepted')).toBe(true);
     // The retried rows were answered duplicate: their stored answer is the original (answered before the crash).
-    const answers = service.db.prepare('SELECT outbox_id, answer FROM outbox_answers').all() as { outbox_id: number; answer: string }[];
+    const answers = service.db.prepare('SELECT outbox_id, answer FROM outbox_answers').all() as {
+      outbox_id: number;
+      answer: string;
+    }[];
     for (const row of before.filter((x) => x.status === 'sending')) {
       expect(after.find((x) => x.id === row.id)!.attempts).toBe(row.attempts + 1);
       const stored = JSON.parse(answers.find((a) => a.outbox_id === row.id)!.answer) as { answered_at: string };
-      expect(Date.parse(stored.answered_at)).toBeLessThan(Date.parse(service.db.prepare('SELECT updated_at FROM outbox WHERE id = ?').pluck().get(row.id) as string) + 1);
+      expect(Date.parse(stored.answered_at)).toBeLessThan(
+        Date.parse(service.db.prepare('SELECT updated_at FROM outbox WHERE id = ?').pluck().get(row.id) as string) + 1,
+      );
     }
     const held = await insurerRecords(insurer);
     expect(held).toHaveLength(5);
@@ -249,34 +335,67 @@ describe('an adjusted claim (多退少补)', () => {
       hospital_level: 3,
       admission_date: '2026-03-02',
       discharge_date: '2026-03-20',
-      costs: [{ date: '2026-03-20', medfee_sumamt: '180000.00', fulamt_ownpay_amt: '6000.00', overlmt_selfpay: '0.00', preselfpay_amt: '4000.00' }],
+      costs: [
+        {
+          date: '2026-03-20',
+          medfee_sumamt: '180000.00',
+          fulamt_ownpay_amt: '6000.00',
+          overlmt_selfpay: '0.00',
+          preselfpay_amt: '4000.00',
+        },
+      ],
       offline: true,
     });
     expect(settled.result.fund_pay_sumamt).toBe('159758.75');
     const changes: number[] = [];
-    const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]), (s) => changes.push(s.work.length));
+    const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]), (s) =>
+      changes.push(s.work.length),
+    );
     await drain(worker);
     expect(outboxRows(store.service)[0]!.status).toBe('adjusted');
     const adj = store.service.db.prepare('SELECT * FROM adjustments').get() as Record<string, string | number | null>;
-    expect(adj).toMatchObject({ number: settled.number, status: 'open', fund_pay_difference: '-3155.96', psn_cash_difference: '3155.96', medfee_difference: '0.00' });
+    expect(adj).toMatchObject({
+      number: settled.number,
+      status: 'open',
+      fund_pay_difference: '-3155.96',
+      psn_cash_difference: '3155.96',
+      medfee_difference: '0.00',
+    });
     const terminal = JSON.parse(adj['terminal_amounts'] as string) as p.Amounts;
     const insurerAmounts = JSON.parse(adj['insurer_amounts'] as string) as p.Amounts;
     expect(insurerAmounts.fund_pay_sumamt).toBe('156602.79');
-    expect(new Decimal(insurerAmounts.fund_pay_sumamt).minus(terminal.fund_pay_sumamt).eq(adj['fund_pay_difference'] as string)).toBe(true);
+    expect(
+      new Decimal(insurerAmounts.fund_pay_sumamt)
+        .minus(terminal.fund_pay_sumamt)
+        .eq(adj['fund_pay_difference'] as string),
+    ).toBe(true);
     const funds = JSON.parse(adj['fund_differences'] as string) as Record<string, string>;
     const sum = Object.values(funds).reduce((a, b) => a.plus(b), new Decimal(0));
     expect(sum.eq(adj['fund_pay_difference'] as string)).toBe(true);
-    expect((JSON.parse(adj['reasons'] as string) as p.AdjustmentReason[]).map((x) => x.field)).toContain('ytd.2026.basic.paid');
+    expect((JSON.parse(adj['reasons'] as string) as p.AdjustmentReason[]).map((x) => x.field)).toContain(
+      'ytd.2026.basic.paid',
+    );
     const work = worker.status().work;
-    expect(work).toEqual([expect.objectContaining({ number: settled.number, status: 'adjusted', fund_pay_difference: '-3155.96', psn_cash_difference: '3155.96' })]);
+    expect(work).toEqual([
+      expect.objectContaining({
+        number: settled.number,
+        status: 'adjusted',
+        fund_pay_difference: '-3155.96',
+        psn_cash_difference: '3155.96',
+      }),
+    ]);
     expect(changes.at(-1)).toBe(1);
 
     // The amounts never change; only a supervisor resolves, once.
-    expect(() => store.service.db.prepare("UPDATE adjustments SET fund_pay_difference = '0.00'").run()).toThrow(/open to resolved/);
+    expect(() => store.service.db.prepare("UPDATE adjustments SET fund_pay_difference = '0.00'").run()).toThrow(
+      /open to resolved/,
+    );
     expect(() => worker.resolveAdjustment(store.cashier, work[0]!.adjustment_id!, '已补收')).toThrow();
     worker.resolveAdjustment(store.supervisor, work[0]!.adjustment_id!, '已向患者补收 3155.96 元');
     expect(worker.status().work).toEqual([]);
-    expect(() => store.service.db.prepare("UPDATE adjustments SET status = 'open', resolved_by = NULL, resolved_at = NULL").run()).toThrow(/open to resolved/);
+    expect(() =>
+      store.service.db.prepare("UPDATE adjustments SET status = 'open', resolved_by = NULL, resolved_at = NULL").run(),
+    ).toThrow(/open to resolved/);
     expect(() => store.service.db.prepare('DELETE FROM adjustments').run()).toThrow(/never deleted/);
 
     // With the insurer's snapshot the next claim uses its accumulators and is accepted as settled.
@@ -295,7 +414,10 @@ describe('an adjusted claim (多退少补)', () => {
     store.service.settle(store.cashier, smallBill(li, 1));
     const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]));
     await expect(worker.fetchPerson(store.cashier, PLAIN[0]!, [2026])).rejects.toThrow(/sync first/);
-    await expect(worker.fetchPerson(store.cashier, '110101199003070011', [2026])).rejects.toMatchObject({ kind: 'client', code: 'person_not_found' });
+    await expect(worker.fetchPerson(store.cashier, '110101199003070011', [2026])).rejects.toMatchObject({
+      kind: 'client',
+      code: 'person_not_found',
+    });
     expect(store.service.findPersonByIdNumber(store.cashier, '110101199003070011')).toBeNull();
   });
 });
@@ -350,12 +472,19 @@ describe('rule packages from the real insurer', () => {
     const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = '2027.1';
     pkg.effective.from = '2027-01-01';
-    const res = await fetch(`${insurer.url}/admin/rule-packages`, { method: 'POST', headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(pkg) });
+    const res = await fetch(`${insurer.url}/admin/rule-packages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(pkg),
+    });
     expect(res.status).toBe(201);
     const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]));
     const r = await worker.syncNow({ rules: true });
     expect(r.rules).toEqual({ installed: [{ region: 'kaifeng', version: '2027.1' }], refused: [] });
-    expect(store.service.rules.list().find((x) => x.region === 'kaifeng' && x.version === '2027.1')).toMatchObject({ source: 'insurer', signature: 'verified' });
+    expect(store.service.rules.list().find((x) => x.region === 'kaifeng' && x.version === '2027.1')).toMatchObject({
+      source: 'insurer',
+      signature: 'verified',
+    });
     expect(worker.status().rule_check_at).not.toBeNull();
     // Nothing newer the second time.
     expect((await worker.pullRules()).installed).toEqual([]);
@@ -367,7 +496,11 @@ describe('rule packages from the real insurer', () => {
     const pkg = JSON.parse(readFileSync('shared/rules/packages/kaifeng-2024.2.json', 'utf8'));
     pkg.version = '2027.1';
     pkg.effective.from = '2027-01-01';
-    await fetch(`${insurer.url}/admin/rule-packages`, { method: 'POST', headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify(pkg) });
+    await fetch(`${insurer.url}/admin/rule-packages`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${insurer.adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(pkg),
+    });
     const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
     const r = await new SyncWorker(store.service, configFor(insurer.url, [other])).pullRules();
     expect(r.refused).toEqual([{ region: 'kaifeng', version: '2027.1', reason: expect.stringMatching(/not pinned/) }]);
@@ -384,9 +517,31 @@ async function fakeInsurer(craft: (requestId: string) => unknown): Promise<strin
       let body: unknown;
       if (req.url === '/v1/sign-in') {
         const now = new Date();
-        body = { ...envelope, token: randomBytes(32).toString('base64url'), token_type: 'Bearer', expires_at: new Date(now.getTime() + 3600_000).toISOString(), server_time: now.toISOString(), terminal_code: 'T01', hospital_code: 'H510100001' };
+        body = {
+          ...envelope,
+          token: randomBytes(32).toString('base64url'),
+          token_type: 'Bearer',
+          expires_at: new Date(now.getTime() + 3600_000).toISOString(),
+          server_time: now.toISOString(),
+          terminal_code: 'T01',
+          hospital_code: 'H510100001',
+        };
       } else if (req.url === '/v1/rule-packages/query') {
-        body = { ...envelope, packages: [{ region: 'kaifeng', region_name: '开封市', version: '2027.1', effective_from: '2027-01-01', effective_to: null, sha256: '0'.repeat(64), size: 100, published_at: new Date().toISOString() }] };
+        body = {
+          ...envelope,
+          packages: [
+            {
+              region: 'kaifeng',
+              region_name: '开封市',
+              version: '2027.1',
+              effective_from: '2027-01-01',
+              effective_to: null,
+              sha256: '0'.repeat(64),
+              size: 100,
+              published_at: new Date().toISOString(),
+            },
+          ],
+        };
       } else body = craft(requestId);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -408,41 +563,114 @@ describe('crafted rule packages are refused with a reason; the installed rules s
     pkg.effective.from = '2027-01-01';
     return JSON.stringify(pkg);
   };
-  function download(o: { json?: string; signWith?: KeyObject; claimKey?: KeyObject; validUntil?: string; signedAt?: string; tamper?: (json: string) => string; sha?: string; version?: string } = {}) {
+  function download(
+    o: {
+      json?: string;
+      signWith?: KeyObject;
+      claimKey?: KeyObject;
+      validUntil?: string;
+      signedAt?: string;
+      tamper?: (json: string) => string;
+      sha?: string;
+      version?: string;
+    } = {},
+  ) {
     return (requestId: string) => {
       const json = o.json ?? pkgJson();
-      const s = { key_id: keyId(o.claimKey ?? pair.publicKey), signed_at: o.signedAt ?? new Date(Date.now() - 60_000).toISOString(), valid_until: o.validUntil ?? new Date(Date.now() + 86_400_000).toISOString() };
-      const value = sign(null, Buffer.from(p.signedText({ ...s, package_json: json }), 'utf8'), o.signWith ?? pair.privateKey).toString('base64');
+      const s = {
+        key_id: keyId(o.claimKey ?? pair.publicKey),
+        signed_at: o.signedAt ?? new Date(Date.now() - 60_000).toISOString(),
+        valid_until: o.validUntil ?? new Date(Date.now() + 86_400_000).toISOString(),
+      };
+      const value = sign(
+        null,
+        Buffer.from(p.signedText({ ...s, package_json: json }), 'utf8'),
+        o.signWith ?? pair.privateKey,
+      ).toString('base64');
       const sent = o.tamper ? o.tamper(json) : json;
-      return { protocol: p.PROTOCOL, request_id: requestId, region: 'kaifeng', version: o.version ?? '2027.1', package_json: sent, sha256: o.sha ?? createHash('sha256').update(sent).digest('hex'), signature: { algorithm: 'Ed25519', ...s, value } };
+      return {
+        protocol: p.PROTOCOL,
+        request_id: requestId,
+        region: 'kaifeng',
+        version: o.version ?? '2027.1',
+        package_json: sent,
+        sha256: o.sha ?? createHash('sha256').update(sent).digest('hex'),
+        signature: { algorithm: 'Ed25519', ...s, value },
+      };
     };
   }
   const CASES: { name: string; craft: (id: string) => unknown; reason: RegExp }[] = [
-    { name: 'tampered package_json (hash recomputed)', craft: download({ tamper: (j) => j.replace('"0.90"', '"0.95"') }), reason: /does not verify/ },
-    { name: 'garbled signature', craft: (id) => ({ ...(download()(id) as object), signature: { ...(download()(id) as { signature: object }).signature, value: randomBytes(64).toString('base64') } }), reason: /does not verify/ },
-    { name: 'signed with another key (claiming the pinned key id)', craft: download({ signWith: stranger.privateKey }), reason: /does not verify/ },
-    { name: 'signed with another, unpinned key', craft: download({ signWith: stranger.privateKey, claimKey: stranger.publicKey }), reason: /not pinned/ },
-    { name: 'expired valid_until', craft: download({ signedAt: '2025-01-01T00:00:00.000Z', validUntil: '2025-06-01T00:00:00.000Z' }), reason: /expired/ },
-    { name: 'signed in the future', craft: download({ signedAt: new Date(Date.now() + 3600_000).toISOString() }), reason: /future/ },
+    {
+      name: 'tampered package_json (hash recomputed)',
+      craft: download({ tamper: (j) => j.replace('"0.90"', '"0.95"') }),
+      reason: /does not verify/,
+    },
+    {
+      name: 'garbled signature',
+      craft: (id) => ({
+        ...(download()(id) as object),
+        signature: {
+          ...(download()(id) as { signature: object }).signature,
+          value: randomBytes(64).toString('base64'),
+        },
+      }),
+      reason: /does not verify/,
+    },
+    {
+      name: 'signed with another key (claiming the pinned key id)',
+      craft: download({ signWith: stranger.privateKey }),
+      reason: /does not verify/,
+    },
+    {
+      name: 'signed with another, unpinned key',
+      craft: download({ signWith: stranger.privateKey, claimKey: stranger.publicKey }),
+      reason: /not pinned/,
+    },
+    {
+      name: 'expired valid_until',
+      craft: download({ signedAt: '2025-01-01T00:00:00.000Z', validUntil: '2025-06-01T00:00:00.000Z' }),
+      reason: /expired/,
+    },
+    {
+      name: 'signed in the future',
+      craft: download({ signedAt: new Date(Date.now() + 3600_000).toISOString() }),
+      reason: /future/,
+    },
     { name: 'sha256 mismatch', craft: download({ sha: 'f'.repeat(64) }), reason: /sha256 mismatch/ },
-    { name: 'another package, correctly signed', craft: download({ json: pkgJson('2027.2') }), reason: /not the package asked for/ },
+    {
+      name: 'another package, correctly signed',
+      craft: download({ json: pkgJson('2027.2') }),
+      reason: /not the package asked for/,
+    },
   ];
 
   it.each(CASES)('$name', async ({ craft, reason }) => {
     const store = makeStore();
     const before = store.service.rules.list();
-    const worker = new SyncWorker(store.service, configFor(await fakeInsurer(craft), [spki(pair.publicKey).toString('base64')]));
+    const worker = new SyncWorker(
+      store.service,
+      configFor(await fakeInsurer(craft), [spki(pair.publicKey).toString('base64')]),
+    );
     const r = await worker.pullRules();
     expect(r.installed).toEqual([]);
     expect(r.refused).toEqual([{ region: 'kaifeng', version: '2027.1', reason: expect.stringMatching(reason) }]);
-    expect(worker.status().rule_refusals[0]).toMatchObject({ region: 'kaifeng', version: '2027.1', reason: r.refused[0]!.reason });
+    expect(worker.status().rule_refusals[0]).toMatchObject({
+      region: 'kaifeng',
+      version: '2027.1',
+      reason: r.refused[0]!.reason,
+    });
     expect(store.service.rules.list()).toEqual(before);
   });
 
   it('an unsigned download is not a valid answer at all: an error, nothing installed or recorded as refused', async () => {
     const store = makeStore();
     const before = store.service.rules.list();
-    const worker = new SyncWorker(store.service, configFor(await fakeInsurer((id) => ({ ...(download()(id) as object), signature: undefined })), [spki(pair.publicKey).toString('base64')]));
+    const worker = new SyncWorker(
+      store.service,
+      configFor(await fakeInsurer((id) => ({ ...(download()(id) as object), signature: undefined })), [
+        spki(pair.publicKey).toString('base64'),
+      ]),
+    );
     await expect(worker.pullRules()).rejects.toSatisfy((e) => e instanceof SyncError && /signature/.test(e.message));
     const r = await worker.syncNow({ rules: true });
     expect(r.ok).toBe(false);
@@ -452,7 +680,10 @@ describe('crafted rule packages are refused with a reason; the installed rules s
 
   it('the genuine package from the same fake server is installed (the refusals above are the crafting, not the server)', async () => {
     const store = makeStore();
-    const worker = new SyncWorker(store.service, configFor(await fakeInsurer(download()), [spki(pair.publicKey).toString('base64')]));
+    const worker = new SyncWorker(
+      store.service,
+      configFor(await fakeInsurer(download()), [spki(pair.publicKey).toString('base64')]),
+    );
     expect((await worker.pullRules()).installed).toEqual([{ region: 'kaifeng', version: '2027.1' }]);
   });
 });

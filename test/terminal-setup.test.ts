@@ -13,14 +13,19 @@ const temp = () => mkdtempSync(join(tmpdir(), 'desk-setup-'));
 
 describe('data folder', () => {
   it('is per machine on Windows and Linux', () => {
-    expect(machineDataFolder('win32', { ProgramData: 'D:\\ProgramData' })).toBe(join('D:\\ProgramData', 'DischargeDesk'));
+    expect(machineDataFolder('win32', { ProgramData: 'D:\\ProgramData' })).toBe(
+      join('D:\\ProgramData', 'DischargeDesk'),
+    );
     expect(machineDataFolder('linux', {})).toBe('/var/lib/discharge-desk');
     expect(machineDataFolder('darwin', {})).toBeNull();
   });
 
   it('uses the machine folder when it can write there', () => {
     const machine = join(temp(), 'machine');
-    expect(resolveDataFolder({ env: {}, platform: 'linux', userData: temp(), machineFolder: machine })).toEqual({ path: machine, fallback: null });
+    expect(resolveDataFolder({ env: {}, platform: 'linux', userData: temp(), machineFolder: machine })).toEqual({
+      path: machine,
+      fallback: null,
+    });
     expect(existsSync(machine)).toBe(true);
   });
 
@@ -35,10 +40,14 @@ describe('data folder', () => {
 
   it('DESK_DATA wins, and an unusable one is an error, not a silent fallback', () => {
     const chosen = join(temp(), 'chosen');
-    expect(resolveDataFolder({ env: { DESK_DATA: chosen }, platform: 'linux', userData: temp(), machineFolder: null }).path).toBe(chosen);
+    expect(
+      resolveDataFolder({ env: { DESK_DATA: chosen }, platform: 'linux', userData: temp(), machineFolder: null }).path,
+    ).toBe(chosen);
     const blocker = join(temp(), 'a-file');
     writeFileSync(blocker, '');
-    expect(() => resolveDataFolder({ env: { DESK_DATA: join(blocker, 'x') }, platform: 'linux', userData: temp() })).toThrow(/DESK_DATA=.* cannot be used/);
+    expect(() =>
+      resolveDataFolder({ env: { DESK_DATA: join(blocker, 'x') }, platform: 'linux', userData: temp() }),
+    ).toThrow(/DESK_DATA=.* cannot be used/);
   });
 });
 
@@ -53,7 +62,9 @@ describe('config.json', () => {
     const dir = temp();
     loadConfig(dir);
     const before = readFileSync(configPath(dir), 'utf8');
-    expect(() => saveConfig(dir, { ...DEFAULT_CONFIG, terminal: { ...DEFAULT_CONFIG.terminal, code: 'bad code' } })).toThrow();
+    expect(() =>
+      saveConfig(dir, { ...DEFAULT_CONFIG, terminal: { ...DEFAULT_CONFIG.terminal, code: 'bad code' } }),
+    ).toThrow();
     expect(readFileSync(configPath(dir), 'utf8')).toBe(before);
     expect(existsSync(`${configPath(dir)}.tmp`)).toBe(false);
   });

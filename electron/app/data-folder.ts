@@ -40,14 +40,20 @@ function usable(path: string): string | null {
   }
 }
 
-export function resolveDataFolder(options: { env: NodeJS.ProcessEnv; platform: NodeJS.Platform; userData: string; machineFolder?: string | null }): DataFolder {
+export function resolveDataFolder(options: {
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+  userData: string;
+  machineFolder?: string | null;
+}): DataFolder {
   const chosen = options.env['DESK_DATA'];
   if (chosen) {
     const why = usable(chosen);
     if (why) throw new Error(`DESK_DATA=${chosen} cannot be used: ${why}`);
     return { path: chosen, fallback: null };
   }
-  const machine = options.machineFolder === undefined ? machineDataFolder(options.platform, options.env) : options.machineFolder;
+  const machine =
+    options.machineFolder === undefined ? machineDataFolder(options.platform, options.env) : options.machineFolder;
   const perUser = join(options.userData, 'data');
   if (machine) {
     const why = usable(machine);

@@ -55,19 +55,63 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   mkdirSync(options.dataDir, { recursive: true });
   const config = loadConfig(options.dataDir);
   const clock = options.clock ?? systemClock;
-  const service = new DeskService({ db: openDatabase(join(options.dataDir, 'desk.sqlite')), keys: options.keys, dataDir: options.dataDir, terminal: config.terminal, clock });
+  const service = new DeskService({
+    db: openDatabase(join(options.dataDir, 'desk.sqlite')),
+    keys: options.keys,
+    dataDir: options.dataDir,
+    terminal: config.terminal,
+    clock,
+  });
   const slips = new SlipService(service, options.keys, options.dataDir, options.printer, clock);
   const live: LiveConfig = { started: config, current: config };
   const sessions = new Map<string, { session: Session; lastSeen: number }>();
   const publish = options.publish ?? (() => null);
-  const insurer = options.sync ?? (config.insurer ? { url: config.insurer.url, secret: config.insurer.secret, pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64, intervalMs: config.insurer.interval_seconds * 1000 } : null);
-  const sync = insurer ? new SyncWorker(service, { terminal_code: config.terminal.code, hospital_code: config.terminal.hospital_code, ...insurer }) : null;
+  const insurer =
+    options.sync ??
+    (config.insurer
+      ? {
+          url: config.insurer.url,
+          secret: config.insurer.secret,
+          pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64,
+          intervalMs: config.insurer.interval_seconds * 1000,
+        }
+      : null);
+  const sync = insurer
+    ? new SyncWorker(service, {
+        terminal_code: config.terminal.code,
+        hospital_code: config.terminal.hospital_code,
+        ...insurer,
+      })
+    : null;
   sync?.start();
   const online = () => sync?.status().online ?? false;
   const syncView = (): SyncStatusView => {
-    if (!sync) return { configured: false, online: false, running: false, queued: service.queueCounts().queued, held: 0, last_success_at: null, last_error: null, next_attempt_at: null, work: [], rule_refusals: [] };
+    if (!sync)
+      return {
+        configured: false,
+        online: false,
+        running: false,
+        queued: service.queueCounts().queued,
+        held: 0,
+        last_success_at: null,
+        last_error: null,
+        next_attempt_at: null,
+        work: [],
+        rule_refusals: [],
+      };
     const st = sync.status();
-    return { configured: true, online: st.online, running: st.running, queued: st.queued, held: st.held, last_success_at: st.last_success_at, last_error: st.last_error, next_attempt_at: st.next_attempt_at, work: st.work, rule_refusals: st.rule_refusals };
+    return {
+      configured: true,
+      online: st.online,
+      running: st.running,
+      queued: st.queued,
+      held: st.held,
+      last_success_at: st.last_success_at,
+      last_error: st.last_error,
+      next_attempt_at: st.next_attempt_at,
+      work: st.work,
+      rule_refusals: st.rule_refusals,
+    };
   };
 
   const info = (s: Session): OperatorInfo => ({ code: s.code, name: s.name, role: s.role });
@@ -80,7 +124,12 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     const lockAfter = live.current.lock_after_minutes;
     if (now - entry.lastSeen > lockAfter * 60_000) {
       sessions.delete(ctx.clientId);
-      throw new DeskError('unauthenticated', '', `超过 ${lockAfter} 分钟未操作，已锁定，请重新登录`, 'locked after inactivity: sign in again');
+      throw new DeskError(
+        'unauthenticated',
+        '',
+        `超过 ${lockAfter} 分钟未操作，已锁定，请重新登录`,
+        'locked after inactivity: sign in again',
+      );
     }
     if (touch) entry.lastSeen = now;
     return entry.session;
@@ -92,7 +141,14 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   };
 
   const handlers: Handlers = {
-    ...settingsHandlers({ dataDir: options.dataDir, dataFolderNote: options.dataFolderNote ?? null, service, live, current, ...(options.listPrinters ? { listPrinters: options.listPrinters } : {}) }),
+    ...settingsHandlers({
+      dataDir: options.dataDir,
+      dataFolderNote: options.dataFolderNote ?? null,
+      service,
+      live,
+      current,
+      ...(options.listPrinters ? { listPrinters: options.listPrinters } : {}),
+    }),
     'app.status': (_req, ctx) => {
       let operator: OperatorInfo | null = null;
       try {
@@ -110,7 +166,8 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
       };
     },
     'auth.setup': (req, ctx) => {
-      if (!service.needsFirstOperator()) throw new DeskError('forbidden', '', '已有操作员，请用主管账号添加', 'operators exist: a supervisor adds more');
+      if (!service.needsFirstOperator())
+        throw new DeskError('forbidden', '', '已有操作员，请用主管账号添加', 'operators exist: a supervisor adds more');
       service.createOperator(null, { ...req, role: 'supervisor' });
       return signIn(ctx, service.login({ code: req.code, pin: req.pin }));
     },
@@ -139,7 +196,15 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
           schemes: SCHEME_IDS.filter((s) => pkg.schemes[s] !== undefined),
           layers: pkg.layers.map((l) => {
             const period = layerPeriod(pkg, l);
-            return { id: l.id, name: l.name, field: l.fund.field, schemes: l.schemes, enrolment: l.eligibility?.requires === 'enrolment' ? l.eligibility.condition : null, effective_from: period.from, effective_to: period.to };
+            return {
+              id: l.id,
+              name: l.name,
+              field: l.fund.field,
+              schemes: l.schemes,
+              enrolment: l.eligibility?.requires === 'enrolment' ? l.eligibility.condition : null,
+              effective_from: period.from,
+              effective_to: period.to,
+            };
           }),
           uses_sample_values: row.uses_sample_values,
         };
@@ -177,7 +242,13 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     'slip.print': async (req, ctx) => {
       const printed = await slips.print(current(ctx), req.number, req.layout);
       const urls = await publish(printed.html, printed.pdf);
-      return { kind: printed.kind, reprint: printed.reprint, pdf_sha256: printed.pdf_sha256, html_url: urls?.html_url ?? null, pdf_url: urls?.pdf_url ?? null };
+      return {
+        kind: printed.kind,
+        reprint: printed.reprint,
+        pdf_sha256: printed.pdf_sha256,
+        html_url: urls?.html_url ?? null,
+        pdf_url: urls?.pdf_url ?? null,
+      };
     },
     'history.search': (req, ctx) => service.history(current(ctx), req),
     'claim.create': (req, ctx) => {
@@ -187,7 +258,17 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     'claim.submit': (req, ctx) => service.submitManualClaim(current(ctx), req.number),
     'day.totals': (req, ctx) => {
       const day = service.operatorDay(current(ctx), req);
-      return { business_date: day.business_date, settlements: day.settlements, reversals: day.reversals, offline: day.offline, medfee_sumamt: day.medfee_sumamt, fund_pay_sumamt: day.fund_pay_sumamt, psn_cash_pay: day.psn_cash_pay, funds: day.funds, closed: day.closed };
+      return {
+        business_date: day.business_date,
+        settlements: day.settlements,
+        reversals: day.reversals,
+        offline: day.offline,
+        medfee_sumamt: day.medfee_sumamt,
+        fund_pay_sumamt: day.fund_pay_sumamt,
+        psn_cash_pay: day.psn_cash_pay,
+        funds: day.funds,
+        closed: day.closed,
+      };
     },
     'day.close': (req, ctx) => service.closeDay(current(ctx), req),
     'sync.status': (_req, ctx) => {

@@ -7,7 +7,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeskError } from '../../shared/errors.js';
-import { applySettings, settingsView, type PrinterInfo, type SettingsView, type TerminalConfig } from '../../shared/settings.js';
+import {
+  applySettings,
+  settingsView,
+  type PrinterInfo,
+  type SettingsView,
+  type TerminalConfig,
+} from '../../shared/settings.js';
 import type { Handlers, CallContext } from '../services/dispatch.js';
 import type { DeskService, Session } from '../store/service.js';
 import { saveConfig } from './config.js';
@@ -23,7 +29,14 @@ export function backupFolder(dataDir: string, config: TerminalConfig): string {
   return config.backup.folder || join(dataDir, 'backups');
 }
 
-type SettingsChannels = 'settings.get' | 'settings.save' | 'backup.now' | 'printers.list' | 'operators.list' | 'operators.create' | 'operators.set_active';
+type SettingsChannels =
+  | 'settings.get'
+  | 'settings.save'
+  | 'backup.now'
+  | 'printers.list'
+  | 'operators.list'
+  | 'operators.create'
+  | 'operators.set_active';
 
 export function settingsHandlers(options: {
   dataDir: string;
@@ -58,8 +71,17 @@ export function settingsHandlers(options: {
     }
     const s = live.started;
     const c = live.current;
-    const restart = JSON.stringify(s.terminal) !== JSON.stringify(c.terminal) || JSON.stringify(s.insurer ?? null) !== JSON.stringify(c.insurer ?? null);
-    return { ...settingsView(c), data_folder: dataDir, data_folder_note: options.dataFolderNote, backups_in: folder, backups, restart_pending: restart };
+    const restart =
+      JSON.stringify(s.terminal) !== JSON.stringify(c.terminal) ||
+      JSON.stringify(s.insurer ?? null) !== JSON.stringify(c.insurer ?? null);
+    return {
+      ...settingsView(c),
+      data_folder: dataDir,
+      data_folder_note: options.dataFolderNote,
+      backups_in: folder,
+      backups,
+      restart_pending: restart,
+    };
   };
 
   return {
@@ -73,7 +95,13 @@ export function settingsHandlers(options: {
       if (!('config' in next)) throw new DeskError('invalid_field', next.field, next.message, next.message_en);
       const before = settingsView(live.current);
       const after = settingsView(next.config);
-      const changed = Object.fromEntries(Object.keys(after).filter((k) => JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(after[k as keyof typeof after])).map((k) => [k, after[k as keyof typeof after]]));
+      const changed = Object.fromEntries(
+        Object.keys(after)
+          .filter(
+            (k) => JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(after[k as keyof typeof after]),
+          )
+          .map((k) => [k, after[k as keyof typeof after]]),
+      );
       if (req.insurer?.secret) changed['insurer_secret'] = 'replaced';
       saveConfig(dataDir, next.config);
       live.current = next.config;
@@ -88,7 +116,10 @@ export function settingsHandlers(options: {
       supervisor(ctx);
       if (!options.listPrinters) return { available: false, printers: [] };
       const printers = await options.listPrinters();
-      return { available: true, printers: printers.map((p) => ({ name: p.name, display_name: p.display_name || p.name })) };
+      return {
+        available: true,
+        printers: printers.map((p) => ({ name: p.name, display_name: p.display_name || p.name })),
+      };
     },
     'operators.list': (_req, ctx) => service.listOperators(current(ctx)),
     'operators.create': (req, ctx) => {

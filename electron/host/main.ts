@@ -37,7 +37,9 @@ const services = await startServices({
   },
   backups: true,
 }).catch((e: unknown) => {
-  process.stderr.write(`Discharge Desk cannot open its data folder ${dataDir}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `Discharge Desk cannot open its data folder ${dataDir}: ${e instanceof Error ? e.message : String(e)}\n`,
+  );
   process.exit(1);
 });
 host = await startHost({ staticDir, invoke: services.call, port }).catch((e: unknown) => {

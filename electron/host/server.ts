@@ -51,11 +51,13 @@ const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src dat
 const TICKET_MS = 10 * 60_000;
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  const invoke: Invoke = options.invoke ? validatingInvoke(options.invoke) : (name, payload, ctx) => {
-    const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
-    if (!handlers) throw new Error('startHost needs handlers or invoke');
-    return dispatch(handlers, name, payload, ctx, options.log);
-  };
+  const invoke: Invoke = options.invoke
+    ? validatingInvoke(options.invoke)
+    : (name, payload, ctx) => {
+        const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
+        if (!handlers) throw new Error('startHost needs handlers or invoke');
+        return dispatch(handlers, name, payload, ctx, options.log);
+      };
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   let port = 0;
@@ -70,23 +72,45 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? '';
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+      return send(res, 421, 'text/plain; charset=utf-8', 'wrong host');
     const url = new URL(req.url ?? '/', `http://${host}`);
 
     if (url.pathname.startsWith('/ipc/')) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'POST only');
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
-        return json(res, 401, { ok: false, error: { code: 'unauthorized', field: '', message: '未授权：请使用启动时显示的地址打开', message_en: 'unauthorized: open the URL printed at start' } });
+        return json(res, 401, {
+          ok: false,
+          error: {
+            code: 'unauthorized',
+            field: '',
+            message: '未授权：请使用启动时显示的地址打开',
+            message_en: 'unauthorized: open the URL printed at start',
+          },
+        });
       }
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'text/plain; charset=utf-8', 'application/json only');
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(res, 415, 'text/plain; charset=utf-8', 'application/json only');
       const body = await readBody(req);
-      if (body === null) return json(res, 413, { ok: false, error: { code: 'invalid_field', field: '', message: '请求过大', message_en: 'request too large' } });
+      if (body === null)
+        return json(res, 413, {
+          ok: false,
+          error: { code: 'invalid_field', field: '', message: '请求过大', message_en: 'request too large' },
+        });
       let payload: unknown;
       try {
         payload = JSON.parse(body);
       } catch {
-        return json(res, 400, { ok: false, error: { code: 'invalid_json', field: '', message: '请求不是有效的 JSON', message_en: 'request is not valid JSON' } });
+        return json(res, 400, {
+          ok: false,
+          error: {
+            code: 'invalid_json',
+            field: '',
+            message: '请求不是有效的 JSON',
+            message_en: 'request is not valid JSON',
+          },
+        });
       }
       const name = decodeURIComponent(url.pathname.slice('/ipc/'.length));
       // One page per host start: the token is the client.
@@ -98,17 +122,28 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const entry = documents.get(doc[1]!);
       if (!entry || entry.expires < Date.now()) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
       if (doc[2] === 'pdf') {
-        res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `attachment; filename="${doc[1]}.pdf"`, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+        res.writeHead(200, {
+          'Content-Type': 'application/pdf',
+          'Content-Disposition': `attachment; filename="${doc[1]}.pdf"`,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        });
         return void res.end(entry.pdf);
       }
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': DOCUMENT_CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': DOCUMENT_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+      });
       return void res.end(entry.html);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'GET only');
     const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
     const file = normalize(join(options.staticDir, relative));
-    if (!file.startsWith(normalize(options.staticDir) + sep)) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
+    if (!file.startsWith(normalize(options.staticDir) + sep))
+      return send(res, 404, 'text/plain; charset=utf-8', 'not found');
     let content: Buffer;
     try {
       content = await readFile(file);

@@ -34,7 +34,12 @@ export interface Services {
 
 const unavailable = (why: string): IpcResult<unknown> => ({
   ok: false,
-  error: { code: 'service_unavailable', field: '', message: `本机服务中断，已自动重启，请重试（${why}）`, message_en: `the local services stopped and were restarted: try again (${why})` },
+  error: {
+    code: 'service_unavailable',
+    field: '',
+    message: `本机服务中断，已自动重启，请重试（${why}）`,
+    message_en: `the local services stopped and were restarted: try again (${why})`,
+  },
 });
 
 interface Running {
@@ -106,7 +111,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       if (m.op === 'print') {
         const r = await options.printer.toPdf(m.html, m.layout);
         const pdf = new Uint8Array(r.pdf);
-        reply({ type: 'host-reply', id: m.id, ok: true, value: { pdf, widthMm: r.widthMm, heightMm: r.heightMm } }, [pdf.buffer]);
+        reply({ type: 'host-reply', id: m.id, ok: true, value: { pdf, widthMm: r.widthMm, heightMm: r.heightMm } }, [
+          pdf.buffer,
+        ]);
       } else if (m.op === 'printers') {
         if (!options.listPrinters) throw new Error('no printer list here');
         reply({ type: 'host-reply', id: m.id, ok: true, value: await options.listPrinters() });

@@ -34,7 +34,12 @@ const parentPrinter: SlipPrinter = {
   async toPdf(html, layout) {
     const r = (await askParent({ op: 'print', html, layout }).catch((e: unknown) => {
       const why = e instanceof Error ? e.message : String(e);
-      throw new DeskError('print_failed', '', why.startsWith('打印失败') ? why : `打印失败：${why}`, `printing failed: ${why}`);
+      throw new DeskError(
+        'print_failed',
+        '',
+        why.startsWith('打印失败') ? why : `打印失败：${why}`,
+        `printing failed: ${why}`,
+      );
     })) as { pdf: Uint8Array; widthMm: number; heightMm: number };
     return { pdf: Buffer.from(r.pdf), widthMm: r.widthMm, heightMm: r.heightMm } satisfies RenderedPdf;
   },
@@ -48,7 +53,15 @@ try {
     dataDir: data.dataDir,
     keys: { masterKey: () => key },
     printer: parentPrinter,
-    ...(data.publishes ? { publish: async (html: string, pdf: Buffer) => (await askParent({ op: 'publish', html, pdf: new Uint8Array(pdf) })) as { html_url: string; pdf_url: string } } : {}),
+    ...(data.publishes
+      ? {
+          publish: async (html: string, pdf: Buffer) =>
+            (await askParent({ op: 'publish', html, pdf: new Uint8Array(pdf) })) as {
+              html_url: string;
+              pdf_url: string;
+            },
+        }
+      : {}),
     ...(data.sync ? { sync: data.sync } : {}),
     dataFolderNote: data.dataFolderNote ?? null,
     ...(data.listsPrinters ? { listPrinters: async () => (await askParent({ op: 'printers' })) as PrinterInfo[] } : {}),
@@ -61,7 +74,10 @@ try {
 
 let backupTimer: NodeJS.Timeout | null = null;
 if (data.backups) {
-  const backup = () => void dailyBackup(app.service.db, app.backupFolder(), systemClock).catch((e: unknown) => console.error('daily backup failed', e));
+  const backup = () =>
+    void dailyBackup(app.service.db, app.backupFolder(), systemClock).catch((e: unknown) =>
+      console.error('daily backup failed', e),
+    );
   backup();
   backupTimer = setInterval(backup, 3_600_000);
 }
@@ -69,7 +85,9 @@ if (data.backups) {
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'call':
-      void dispatch(app.handlers, message.name, message.payload, { clientId: message.clientId }).then((result) => send({ type: 'result', id: message.id, result }));
+      void dispatch(app.handlers, message.name, message.payload, { clientId: message.clientId }).then((result) =>
+        send({ type: 'result', id: message.id, result }),
+      );
       return;
     case 'host-reply': {
       const w = waiting.get(message.id);

@@ -32,7 +32,10 @@ export type ToWorker =
   | { type: 'host-reply'; id: number; ok: false; message: string }
   | { type: 'close' };
 
-export type HostRequest = { op: 'print'; html: string; layout: SlipLayout } | { op: 'publish'; html: string; pdf: Uint8Array } | { op: 'printers' };
+export type HostRequest =
+  | { op: 'print'; html: string; layout: SlipLayout }
+  | { op: 'publish'; html: string; pdf: Uint8Array }
+  | { op: 'printers' };
 
 export type FromWorker =
   | { type: 'ready' }

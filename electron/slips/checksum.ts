@@ -23,7 +23,10 @@ export class SlipChecksum {
   }
 
   private mac(c: SlipCode): string {
-    return createHmac('sha256', this.key).update(`${PREFIX}|${c.number}|${c.medfee_sumamt}|${c.fund_pay_sumamt}`).digest('hex').slice(0, 16);
+    return createHmac('sha256', this.key)
+      .update(`${PREFIX}|${c.number}|${c.medfee_sumamt}|${c.fund_pay_sumamt}`)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   /** "DD1|number|total|fund total|checksum" */
@@ -37,7 +40,11 @@ export class SlipChecksum {
     const code = { number: parts[1]!, medfee_sumamt: parts[2]!, fund_pay_sumamt: parts[3]! };
     const expected = Buffer.from(this.mac(code));
     const given = Buffer.from(parts[4]!);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'checksum does not match: the figures were changed or the slip is not from this terminal' };
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return {
+        ok: false,
+        reason: 'checksum does not match: the figures were changed or the slip is not from this terminal',
+      };
     return { ok: true, code };
   }
 }

@@ -5,7 +5,14 @@ import { DeskError } from '../../shared/errors.js';
 import { PAGE, type SlipLayout } from '../../shared/slip/slip.js';
 import { receiptHeightMm, type RenderedPdf, type SlipPrinter } from './printer.js';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export class ChromiumSlipPrinter implements SlipPrinter {
   private browser: Promise<Browser> | null = null;
@@ -21,10 +28,12 @@ export class ChromiumSlipPrinter implements SlipPrinter {
         `cannot print: Chromium is not installed on this machine (${this.executablePath}); IT can install it with apt-get install chromium fonts-noto-cjk (or run npm run start:fresh)`,
       );
     // A failed launch is not kept: the next print tries again.
-    this.browser ??= chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS }).catch((e: unknown) => {
-      this.browser = null;
-      throw e;
-    });
+    this.browser ??= chromium
+      .launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS })
+      .catch((e: unknown) => {
+        this.browser = null;
+        throw e;
+      });
     return this.browser;
   }
 
@@ -37,7 +46,13 @@ export class ChromiumSlipPrinter implements SlipPrinter {
       await page.setViewportSize({ width: Math.round((size.widthMm * 96) / 25.4), height: 800 });
       await page.setContent(html, { waitUntil: 'load' });
       const height = size.heightMm ?? receiptHeightMm(await page.evaluate('document.documentElement.scrollHeight'));
-      const pdf = await page.pdf({ width: `${size.widthMm}mm`, height: `${height}mm`, margin: { top: '0', right: '0', bottom: '0', left: '0' }, printBackground: true, preferCSSPageSize: false });
+      const pdf = await page.pdf({
+        width: `${size.widthMm}mm`,
+        height: `${height}mm`,
+        margin: { top: '0', right: '0', bottom: '0', left: '0' },
+        printBackground: true,
+        preferCSSPageSize: false,
+      });
       return { pdf, widthMm: size.widthMm, heightMm: height };
     } finally {
       await page.close();

@@ -51,7 +51,13 @@ export class ElectronSlipPrinter implements SlipPrinter {
       width: Math.round((widthMm * 96) / 25.4) + 40,
       height: 900,
       title: '结算单预览',
-      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true },
+      webPreferences: {
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        javascript: false,
+        webSecurity: true,
+      },
     });
     win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
     win.webContents.on('will-navigate', (e) => e.preventDefault());
@@ -63,7 +69,10 @@ export class ElectronSlipPrinter implements SlipPrinter {
     const size = PAGE[layout];
     const win = await this.load(html, size.widthMm, false);
     try {
-      const contentPx = size.heightMm === null ? ((await win.webContents.executeJavaScript('document.documentElement.scrollHeight', true)) as number) : 0;
+      const contentPx =
+        size.heightMm === null
+          ? ((await win.webContents.executeJavaScript('document.documentElement.scrollHeight', true)) as number)
+          : 0;
       const heightMm = size.heightMm ?? receiptHeightMm(contentPx);
       const pdf = await win.webContents.printToPDF({
         pageSize: { width: size.widthMm / 25.4, height: heightMm / 25.4 },
@@ -76,7 +85,9 @@ export class ElectronSlipPrinter implements SlipPrinter {
         await this.load(html, size.widthMm, true);
       } else {
         await new Promise<void>((resolve, reject) =>
-          win.webContents.print(printOptions(settings, size.widthMm, heightMm), (ok, reason) => (ok ? resolve() : reject(new Error(`打印失败：${reason}`)))),
+          win.webContents.print(printOptions(settings, size.widthMm, heightMm), (ok, reason) =>
+            ok ? resolve() : reject(new Error(`打印失败：${reason}`)),
+          ),
         );
       }
       return { pdf: Buffer.from(pdf), widthMm: size.widthMm, heightMm };

@@ -74,7 +74,9 @@ export class SlipService {
   async print(session: Session, number: string, layout: SlipLayout): Promise<PrintedSlip> {
     const db = this.desk.db;
     const rec = this.desk.record(number);
-    const printed = (db.prepare('SELECT count(*) AS n FROM slip_prints WHERE settlement_id = ?').get(rec.id) as { n: number }).n;
+    const printed = (
+      db.prepare('SELECT count(*) AS n FROM slip_prints WHERE settlement_id = ?').get(rec.id) as { n: number }
+    ).n;
     let kind: SlipKind;
     let reprint = 0;
     if (printed === 0) {
@@ -91,21 +93,25 @@ export class SlipService {
     const html = renderSlip(data, layout);
     const { pdf } = await this.printer.toPdf(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
-    const relative = join('slips', rec.business_date.slice(0, 7), `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`);
+    const relative = join(
+      'slips',
+      rec.business_date.slice(0, 7),
+      `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`,
+    );
     writeDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () => {
       if (reprint > 0) this.desk.reprint(session, number);
-      db.prepare('INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        rec.id,
-        kind,
-        layout,
-        reprint,
-        relative,
-        sha,
-        session.operatorId,
-        at.toISOString(),
-      );
-      appendAudit(db, { at: at.toISOString(), operatorId: session.operatorId, action: 'slip.print', entity: 'settlement', entityId: number, detail: { kind, reprint, layout, pdf_sha256: sha } });
+      db.prepare(
+        'INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(rec.id, kind, layout, reprint, relative, sha, session.operatorId, at.toISOString());
+      appendAudit(db, {
+        at: at.toISOString(),
+        operatorId: session.operatorId,
+        action: 'slip.print',
+        entity: 'settlement',
+        entityId: number,
+        detail: { kind, reprint, layout, pdf_sha256: sha },
+      });
     });
     return { html, kind, reprint, layout, pdf, pdf_path: relative, pdf_sha256: sha };
   }
@@ -124,11 +130,23 @@ export class SlipService {
     if (!row) throw new DeskError('not_found', 'number', `结算单号 ${number} 不存在`, `no settlement ${number}`);
     const reversal = row['kind'] === 'reversal';
     const result = JSON.parse(String(reversal ? row['original_result'] : row['result'])) as SettlementResult;
-    const request = JSON.parse(String(row['request'])) as { insured: { scheme: string; retired: boolean; medical_assistance: boolean } };
-    const stay = JSON.parse(String(row['stay'])) as { inpatient_no?: string; ward?: string; bed?: string; diagnosis?: string };
+    const request = JSON.parse(String(row['request'])) as {
+      insured: { scheme: string; retired: boolean; medical_assistance: boolean };
+    };
+    const stay = JSON.parse(String(row['stay'])) as {
+      inpatient_no?: string;
+      ward?: string;
+      bed?: string;
+      diagnosis?: string;
+    };
     const amount = (s: string) => (reversal ? negated(s) : s);
     const insured = request.insured;
-    const personType = [insured.scheme === 'employee' ? (insured.retired ? '退休' : '在职') : '城乡居民', insured.medical_assistance ? '医疗救助对象' : null].filter(Boolean).join('·');
+    const personType = [
+      insured.scheme === 'employee' ? (insured.retired ? '退休' : '在职') : '城乡居民',
+      insured.medical_assistance ? '医疗救助对象' : null,
+    ]
+      .filter(Boolean)
+      .join('·');
     const admission = String(row['admission_date']);
     const discharge = String(row['discharge_date']);
     const terminal = this.desk.terminalInfo;
@@ -140,7 +158,13 @@ export class SlipService {
       hospital: { name: terminal.hospital_name, code: terminal.hospital_code },
       number,
       reverses: reversal ? { number: String(row['original_number']), reason: String(row['reason']) } : null,
-      patient: { name: String(row['name']), gender: (row['gender'] as 'M' | 'F' | null) ?? null, id_masked: String(row['id_masked']), scheme: SCHEME_NAMES[insured.scheme] ?? insured.scheme, person_type: personType },
+      patient: {
+        name: String(row['name']),
+        gender: (row['gender'] as 'M' | 'F' | null) ?? null,
+        id_masked: String(row['id_masked']),
+        scheme: SCHEME_NAMES[insured.scheme] ?? insured.scheme,
+        person_type: personType,
+      },
       stay: {
         inpatient_no: stay.inpatient_no ?? '',
         ward: stay.ward ?? '',
@@ -162,26 +186,50 @@ export class SlipService {
       act_pay_dedc: amount(result.act_pay_dedc),
       fund_pay_sumamt: funds,
       psn_cash_pay: String(row['psn_cash_pay']),
-      rules: { region_name: result.region_name, versions: String(row['rule_versions']), sample: result.parts.some((p) => p.uses_sample_values) },
+      rules: {
+        region_name: result.region_name,
+        versions: String(row['rule_versions']),
+        sample: result.parts.some((p) => p.uses_sample_values),
+      },
       offline: row['offline'] === 1,
       cashier: { code: String(row['operator_code']), name: String(row['operator_name']) },
       settled_at: String(row['settled_at']),
       printed_at: printedAt,
-      qr_svg: await QRCode.toString(this.checksum.text({ number, medfee_sumamt: medfee, fund_pay_sumamt: funds }), { type: 'svg', margin: 0, errorCorrectionLevel: 'M' }),
+      qr_svg: await QRCode.toString(this.checksum.text({ number, medfee_sumamt: medfee, fund_pay_sumamt: funds }), {
+        type: 'svg',
+        margin: 0,
+        errorCorrectionLevel: 'M',
+      }),
     };
   }
 
   /** Prints (and archives) an operator's day report; closed days show who closed them. */
-  async printDayReport(session: Session, operatorCode: string, businessDate: string, layout: SlipLayout): Promise<{ html: string; pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
+  async printDayReport(
+    session: Session,
+    operatorCode: string,
+    businessDate: string,
+    layout: SlipLayout,
+  ): Promise<{ html: string; pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
     this.desk.assertCan(session, 'day.close');
     const db = this.desk.db;
-    const op = db.prepare('SELECT id, code, name FROM operators WHERE code = ?').get(operatorCode) as { id: number; code: string; name: string } | undefined;
-    if (!op) throw new DeskError('not_found', 'operator_code', `工号 ${operatorCode} 不存在`, `no operator ${operatorCode}`);
-    const closed = db.prepare('SELECT c.closed_at, o.name FROM day_closes c JOIN operators o ON o.id = c.closed_by WHERE c.operator_id = ? AND c.business_date = ?').get(op.id, businessDate) as
-      | { closed_at: string; name: string }
-      | undefined;
+    const op = db.prepare('SELECT id, code, name FROM operators WHERE code = ?').get(operatorCode) as
+      { id: number; code: string; name: string } | undefined;
+    if (!op)
+      throw new DeskError('not_found', 'operator_code', `工号 ${operatorCode} 不存在`, `no operator ${operatorCode}`);
+    const closed = db
+      .prepare(
+        'SELECT c.closed_at, o.name FROM day_closes c JOIN operators o ON o.id = c.closed_by WHERE c.operator_id = ? AND c.business_date = ?',
+      )
+      .get(op.id, businessDate) as { closed_at: string; name: string } | undefined;
     const totals = this.desk.dayTotals(op.id, businessDate);
-    const names = new Map((db.prepare('SELECT DISTINCT f.layer, f.field FROM settlement_funds f').all() as { layer: string; field: string }[]).map((r) => [r.layer, r.field]));
+    const names = new Map(
+      (
+        db.prepare('SELECT DISTINCT f.layer, f.field FROM settlement_funds f').all() as {
+          layer: string;
+          field: string;
+        }[]
+      ).map((r) => [r.layer, r.field]),
+    );
     const terminal = this.desk.terminalInfo;
     const at = this.clock.now().toISOString();
     const html = renderDayReport(
@@ -192,7 +240,11 @@ export class SlipService {
         closed: closed ? { by: closed.name, at: closed.closed_at } : null,
         printed_at: at,
         ...totals,
-        funds: Object.entries(totals.funds).map(([layer, amount]) => ({ layer, amount, name: FUND_LABELS[names.get(layer) ?? ''] ?? layer })),
+        funds: Object.entries(totals.funds).map(([layer, amount]) => ({
+          layer,
+          amount,
+          name: FUND_LABELS[names.get(layer) ?? ''] ?? layer,
+        })),
       },
       layout,
     );
@@ -200,7 +252,16 @@ export class SlipService {
     const sha = createHash('sha256').update(pdf).digest('hex');
     const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
     writeDurably(join(this.dataDir, relative), pdf);
-    writeTransaction(db, () => appendAudit(db, { at, operatorId: session.operatorId, action: 'day.report', entity: 'day', entityId: `${op.code}/${businessDate}`, detail: { pdf_sha256: sha, closed: !!closed } }));
+    writeTransaction(db, () =>
+      appendAudit(db, {
+        at,
+        operatorId: session.operatorId,
+        action: 'day.report',
+        entity: 'day',
+        entityId: `${op.code}/${businessDate}`,
+        detail: { pdf_sha256: sha, closed: !!closed },
+      }),
+    );
     return { html, pdf, pdf_path: relative, pdf_sha256: sha };
   }
 }

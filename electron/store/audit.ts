@@ -17,7 +17,17 @@ export interface AuditEntry {
 
 const GENESIS = '0'.repeat(64);
 
-function entryHash(prev: string, e: { at: string; operator_id: number | null; action: string; entity: string; entity_id: string | null; detail: string }): string {
+function entryHash(
+  prev: string,
+  e: {
+    at: string;
+    operator_id: number | null;
+    action: string;
+    entity: string;
+    entity_id: string | null;
+    detail: string;
+  },
+): string {
   const canonical = JSON.stringify([e.at, e.operator_id, e.action, e.entity, e.entity_id, e.detail]);
   return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex');
 }
@@ -26,13 +36,21 @@ function entryHash(prev: string, e: { at: string; operator_id: number | null; ac
 export function appendAudit(db: Db, e: AuditEntry): void {
   const last = db.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
   const prev = last?.hash ?? GENESIS;
-  const row = { at: e.at, operator_id: e.operatorId, action: e.action, entity: e.entity, entity_id: e.entityId, detail: JSON.stringify(e.detail) };
+  const row = {
+    at: e.at,
+    operator_id: e.operatorId,
+    action: e.action,
+    entity: e.entity,
+    entity_id: e.entityId,
+    detail: JSON.stringify(e.detail),
+  };
   db.prepare(
     'INSERT INTO audit_log (at, operator_id, action, entity, entity_id, detail, prev_hash, hash) VALUES (@at, @operator_id, @action, @entity, @entity_id, @detail, @prev_hash, @hash)',
   ).run({ ...row, prev_hash: prev, hash: entryHash(prev, row) });
 }
 
-export type AuditVerdict = { ok: true; entries: number } | { ok: false; entries: number; firstBrokenId: number; problem: string };
+export type AuditVerdict =
+  { ok: true; entries: number } | { ok: false; entries: number; firstBrokenId: number; problem: string };
 
 /** Walks the chain; reports the first entry whose link or hash does not hold. */
 export function verifyAudit(db: Db): AuditVerdict {
@@ -50,8 +68,20 @@ export function verifyAudit(db: Db): AuditVerdict {
     hash: string;
   }>) {
     count++;
-    if (row.prev_hash !== prev) return { ok: false, entries: count, firstBrokenId: row.id, problem: 'prev_hash does not match the previous entry (an entry was removed or reordered)' };
-    if (entryHash(prev, row) !== row.hash) return { ok: false, entries: count, firstBrokenId: row.id, problem: 'content does not match its hash (the entry was edited)' };
+    if (row.prev_hash !== prev)
+      return {
+        ok: false,
+        entries: count,
+        firstBrokenId: row.id,
+        problem: 'prev_hash does not match the previous entry (an entry was removed or reordered)',
+      };
+    if (entryHash(prev, row) !== row.hash)
+      return {
+        ok: false,
+        entries: count,
+        firstBrokenId: row.id,
+        problem: 'content does not match its hash (the entry was edited)',
+      };
     prev = row.hash;
   }
   return { ok: true, entries: count };

@@ -32,7 +32,8 @@ export function addUp(db: Db, rows: readonly SettlementRow[]): AddedUp {
     medfee = medfee.plus(r.medfee_sumamt);
     funds = funds.plus(r.fund_pay_sumamt);
     cash = cash.plus(r.psn_cash_pay);
-    for (const f of fundRows.all(r.id) as { layer: string; amount: string }[]) perFund.set(f.layer, (perFund.get(f.layer) ?? ZERO).plus(f.amount));
+    for (const f of fundRows.all(r.id) as { layer: string; amount: string }[])
+      perFund.set(f.layer, (perFund.get(f.layer) ?? ZERO).plus(f.amount));
   }
   return {
     settlements: rows.filter((r) => r.kind === 'settlement').length,

@@ -46,7 +46,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 }
 
 /** Applies the migrations after `from`, each in its own transaction with its version. */
-export function migrate(db: Db, from: number, to: number = SCHEMA_VERSION, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(
+  db: Db,
+  from: number,
+  to: number = SCHEMA_VERSION,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
   for (let v = from; v < to; v++) {
     const migration = migrations[v]!;
     db.transaction(() => {

@@ -54,7 +54,10 @@ export class SafeStorageKeyProvider implements KeyProvider {
       throw new Error('the operating system keychain is not available: identity numbers cannot be protected');
     }
     if (!existsSync(this.path)) {
-      writeFileSync(this.path, this.safeStorage.encryptString(randomBytes(32).toString('base64')), { mode: 0o600, flag: 'wx' });
+      writeFileSync(this.path, this.safeStorage.encryptString(randomBytes(32).toString('base64')), {
+        mode: 0o600,
+        flag: 'wx',
+      });
     }
     const key = Buffer.from(this.safeStorage.decryptString(readFileSync(this.path)), 'base64');
     if (key.length !== 32) throw new Error(`key blob ${this.path} does not hold a 32-byte key`);

@@ -14,10 +14,17 @@ const CHECK = '10X98765432';
 /** Validates a resident identity number (GB 11643: 18 characters with its check digit). */
 export function normalizeIdNumber(raw: string, field = 'id_number'): string {
   const id = raw.trim().toUpperCase();
-  if (!ID_PATTERN.test(id)) throw new DeskError('invalid_field', field, '身份证号须为18位（最后一位可为X）', 'identity number must be 18 characters (last may be X)');
+  if (!ID_PATTERN.test(id))
+    throw new DeskError(
+      'invalid_field',
+      field,
+      '身份证号须为18位（最后一位可为X）',
+      'identity number must be 18 characters (last may be X)',
+    );
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += Number(id[i]) * WEIGHTS[i]!;
-  if (CHECK[sum % 11] !== id[17]) throw new DeskError('invalid_field', field, '身份证号校验位不正确，请核对', 'identity number check digit is wrong');
+  if (CHECK[sum % 11] !== id[17])
+    throw new DeskError('invalid_field', field, '身份证号校验位不正确，请核对', 'identity number check digit is wrong');
   return id;
 }
 

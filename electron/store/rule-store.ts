@@ -46,12 +46,27 @@ export class RuleStore {
     writeTransaction(this.db, () => {
       for (const raw of bundledPackages) {
         const pkg = parseRulePackage(raw);
-        if (this.db.prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?').get(pkg.region.id, pkg.version)) continue;
-        const replaced = this.db.prepare("SELECT version FROM rule_packages WHERE region = ? AND source = 'bundled'").pluck().all(pkg.region.id) as string[];
+        if (
+          this.db
+            .prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?')
+            .get(pkg.region.id, pkg.version)
+        )
+          continue;
+        const replaced = this.db
+          .prepare("SELECT version FROM rule_packages WHERE region = ? AND source = 'bundled'")
+          .pluck()
+          .all(pkg.region.id) as string[];
         this.db.prepare("DELETE FROM rule_packages WHERE region = ? AND source = 'bundled'").run(pkg.region.id);
         this.insert(pkg, 'bundled', 'bundled');
         if (replaced.length > 0) {
-          appendAudit(this.db, { at: this.clock.now().toISOString(), operatorId: null, action: 'rules.install', entity: 'rule_package', entityId: `${pkg.region.id}/${pkg.version}`, detail: { signature: 'bundled', replaced } });
+          appendAudit(this.db, {
+            at: this.clock.now().toISOString(),
+            operatorId: null,
+            action: 'rules.install',
+            entity: 'rule_package',
+            entityId: `${pkg.region.id}/${pkg.version}`,
+            detail: { signature: 'bundled', replaced },
+          });
         }
       }
     });
@@ -64,12 +79,26 @@ export class RuleStore {
   install(raw: unknown, signature: 'verified', operatorId: number | null): InstalledPackage {
     const pkg = parseRulePackage(raw);
     return writeTransaction(this.db, () => {
-      if (this.db.prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?').get(pkg.region.id, pkg.version)) {
-        throw new DeskError('conflicting_rule_packages', 'version', `${pkg.region.name} 规则 ${pkg.version} 已安装`, `${pkg.region.id} ${pkg.version} is already installed`);
+      if (
+        this.db.prepare('SELECT 1 FROM rule_packages WHERE region = ? AND version = ?').get(pkg.region.id, pkg.version)
+      ) {
+        throw new DeskError(
+          'conflicting_rule_packages',
+          'version',
+          `${pkg.region.name} 规则 ${pkg.version} 已安装`,
+          `${pkg.region.id} ${pkg.version} is already installed`,
+        );
       }
       RuleSet.fromValidated([...this.packages(), pkg]);
       this.insert(pkg, 'insurer', signature);
-      appendAudit(this.db, { at: this.clock.now().toISOString(), operatorId, action: 'rules.install', entity: 'rule_package', entityId: `${pkg.region.id}/${pkg.version}`, detail: { signature } });
+      appendAudit(this.db, {
+        at: this.clock.now().toISOString(),
+        operatorId,
+        action: 'rules.install',
+        entity: 'rule_package',
+        entityId: `${pkg.region.id}/${pkg.version}`,
+        detail: { signature },
+      });
       return this.list().find((p) => p.region === pkg.region.id && p.version === pkg.version)!;
     });
   }
@@ -77,15 +106,31 @@ export class RuleStore {
   private insert(pkg: RulePackage, source: 'bundled' | 'insurer', signature: 'bundled' | 'verified'): void {
     const body = JSON.stringify(pkg);
     this.db
-      .prepare('INSERT INTO rule_packages (region, version, effective_from, effective_to, source, signature, body, sha256, installed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(pkg.region.id, pkg.version, pkg.effective.from, pkg.effective.to, source, signature, body, createHash('sha256').update(body).digest('hex'), this.clock.now().toISOString());
+      .prepare(
+        'INSERT INTO rule_packages (region, version, effective_from, effective_to, source, signature, body, sha256, installed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        pkg.region.id,
+        pkg.version,
+        pkg.effective.from,
+        pkg.effective.to,
+        source,
+        signature,
+        body,
+        createHash('sha256').update(body).digest('hex'),
+        this.clock.now().toISOString(),
+      );
     this.cached = null;
   }
 
   private packages(): RulePackage[] {
-    return (this.db.prepare('SELECT region, version, body FROM rule_packages ORDER BY id').all() as { region: string; version: string; body: string }[]).map((r) =>
-      parseRulePackage(JSON.parse(r.body) as unknown, `${r.region}/${r.version}`),
-    );
+    return (
+      this.db.prepare('SELECT region, version, body FROM rule_packages ORDER BY id').all() as {
+        region: string;
+        version: string;
+        body: string;
+      }[]
+    ).map((r) => parseRulePackage(JSON.parse(r.body) as unknown, `${r.region}/${r.version}`));
   }
 
   /** Rebuilt when another connection (the sync worker, a second window) has installed a package. */
@@ -99,13 +144,21 @@ export class RuleStore {
   }
 
   list(): InstalledPackage[] {
-    const rows = this.db.prepare('SELECT region, version, effective_from, effective_to, source, signature, sha256, installed_at, body FROM rule_packages ORDER BY region, effective_from DESC').all() as (Omit<
-      InstalledPackage,
-      'region_name' | 'uses_sample_values'
-    > & { body: string })[];
+    const rows = this.db
+      .prepare(
+        'SELECT region, version, effective_from, effective_to, source, signature, sha256, installed_at, body FROM rule_packages ORDER BY region, effective_from DESC',
+      )
+      .all() as (Omit<InstalledPackage, 'region_name' | 'uses_sample_values'> & { body: string })[];
     return rows.map(({ body, ...r }) => {
       const pkg = JSON.parse(body) as RulePackage;
-      const sample = Object.values(pkg.schemes).some((s) => s?.status === 'sample') || pkg.layers.some((l) => l.parts.some((p) => p.status === 'sample') || l.annual_cap?.status === 'sample' || l.combined_cap?.status === 'sample');
+      const sample =
+        Object.values(pkg.schemes).some((s) => s?.status === 'sample') ||
+        pkg.layers.some(
+          (l) =>
+            l.parts.some((p) => p.status === 'sample') ||
+            l.annual_cap?.status === 'sample' ||
+            l.combined_cap?.status === 'sample',
+        );
       return { ...r, region_name: pkg.region.name, uses_sample_values: sample };
     });
   }

@@ -81,12 +81,23 @@ export class ProtocolClient {
     let status: number;
     let text: string;
     try {
-      const res = await fetch(new URL(x.path, this.baseUrl), { method: x.method, headers, body: x.body === undefined ? undefined : JSON.stringify(x.body), signal: abort.signal, redirect: 'error' });
+      const res = await fetch(new URL(x.path, this.baseUrl), {
+        method: x.method,
+        headers,
+        body: x.body === undefined ? undefined : JSON.stringify(x.body),
+        signal: abort.signal,
+        redirect: 'error',
+      });
       status = res.status;
       text = await readLimited(res);
     } catch (e) {
       if (e instanceof SyncError) throw e;
-      throw new SyncError('network', abort.signal.aborted ? `no answer within ${this.timeoutMs} ms` : `connection failed: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+      throw new SyncError(
+        'network',
+        abort.signal.aborted
+          ? `no answer within ${this.timeoutMs} ms`
+          : `connection failed: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -94,23 +105,35 @@ export class ProtocolClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new SyncError(status >= 400 && status < 500 ? 'client' : 'server', `HTTP ${status}: the body is not JSON`, status);
+      throw new SyncError(
+        status >= 400 && status < 500 ? 'client' : 'server',
+        `HTTP ${status}: the body is not JSON`,
+        status,
+      );
     }
     if (status < 200 || status > 299) {
       const err = errorResponse.safeParse(json);
       const code = err.success ? err.data.error.code : null;
-      const what = err.success ? `${err.data.error.code}${err.data.error.field ? ` at ${err.data.error.field}` : ''}: ${err.data.error.message}` : 'unrecognised error body';
-      const kind: SyncErrorKind = status === 401 ? 'unauthenticated' : status >= 500 || status === 429 || status === 408 ? 'server' : 'client';
+      const what = err.success
+        ? `${err.data.error.code}${err.data.error.field ? ` at ${err.data.error.field}` : ''}: ${err.data.error.message}`
+        : 'unrecognised error body';
+      const kind: SyncErrorKind =
+        status === 401 ? 'unauthenticated' : status >= 500 || status === 429 || status === 408 ? 'server' : 'client';
       throw new SyncError(kind, `HTTP ${status} ${what}`, status, code, err.success ? err.data.error.field : null);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new SyncError('server', `HTTP ${status}: the answer does not match the protocol (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})`, status);
+      throw new SyncError(
+        'server',
+        `HTTP ${status}: the answer does not match the protocol (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})`,
+        status,
+      );
     }
     // A replayed or misrouted answer is well-formed but not ours.
     const echoed = (parsed.data as { request_id?: unknown }).request_id;
-    if (echoed !== requestId) throw new SyncError('server', `the answer is for request ${String(echoed)}, not ${requestId}`, status);
+    if (echoed !== requestId)
+      throw new SyncError('server', `the answer is for request ${String(echoed)}, not ${requestId}`, status);
     return parsed.data;
   }
 }

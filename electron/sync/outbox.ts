@@ -49,7 +49,11 @@ export interface PushResult {
 
 /** The next batch: consecutive pending rows for one endpoint, oldest first. Rows left in 'sending' by a crash count as pending. */
 function nextBatch(db: Db, size: number): Row[] {
-  const rows = db.prepare("SELECT id, kind, ref_id, idempotency_key, payload FROM outbox WHERE status IN ('queued', 'sending') AND held_reason IS NULL ORDER BY id LIMIT ?").all(size) as Row[];
+  const rows = db
+    .prepare(
+      "SELECT id, kind, ref_id, idempotency_key, payload FROM outbox WHERE status IN ('queued', 'sending') AND held_reason IS NULL ORDER BY id LIMIT ?",
+    )
+    .all(size) as Row[];
   const first = rows[0];
   if (!first) return [];
   const end = rows.findIndex((r) => endpointOf(r.kind) !== endpointOf(first.kind));
@@ -57,7 +61,9 @@ function nextBatch(db: Db, size: number): Row[] {
 }
 
 function hold(db: Db, ids: readonly number[], reason: string, at: string): void {
-  const stmt = db.prepare("UPDATE outbox SET status = 'queued', held_reason = ?, last_error = ?, updated_at = ? WHERE id = ?");
+  const stmt = db.prepare(
+    "UPDATE outbox SET status = 'queued', held_reason = ?, last_error = ?, updated_at = ? WHERE id = ?",
+  );
   for (const id of ids) stmt.run(reason, reason, at, id);
 }
 
@@ -66,15 +72,40 @@ function claimItemOf(service: DeskService, r: Row): ClaimItem {
   const body = JSON.parse(r.payload) as { person_id: number };
   const date =
     r.kind === 'settlement'
-      ? (service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as { business_date: string }).business_date
-      : businessDate(new Date((service.db.prepare('SELECT submitted_at FROM manual_claims WHERE id = ?').get(r.ref_id) as { submitted_at: string }).submitted_at));
-  return claimItem.parse({ idempotency_key: r.idempotency_key, kind: r.kind, business_date: date, id_number: service.revealIdNumber(body.person_id), body });
+      ? (
+          service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
+            business_date: string;
+          }
+        ).business_date
+      : businessDate(
+          new Date(
+            (
+              service.db.prepare('SELECT submitted_at FROM manual_claims WHERE id = ?').get(r.ref_id) as {
+                submitted_at: string;
+              }
+            ).submitted_at,
+          ),
+        );
+  return claimItem.parse({
+    idempotency_key: r.idempotency_key,
+    kind: r.kind,
+    business_date: date,
+    id_number: service.revealIdNumber(body.person_id),
+    body,
+  });
 }
 
 function reversalItemOf(service: DeskService, r: Row): ReversalItem {
   const p = JSON.parse(r.payload) as { reverses: string; reason: string };
-  const { business_date } = service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as { business_date: string };
-  return reversalItem.parse({ idempotency_key: r.idempotency_key, business_date, reverses: p.reverses, reason: p.reason });
+  const { business_date } = service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
+    business_date: string;
+  };
+  return reversalItem.parse({
+    idempotency_key: r.idempotency_key,
+    business_date,
+    reverses: p.reverses,
+    reason: p.reason,
+  });
 }
 
 /** An adjusted answer whose difference is not insurer − terminal (decimal.js) is not a valid answer. */
@@ -82,10 +113,16 @@ function differenceProblem(a: AdjustedAnswer): string | null {
   const diff = (x: string | undefined, y: string | undefined) => new Decimal(x ?? '0').minus(y ?? '0');
   const d = a.difference;
   for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay'] as const) {
-    if (!diff(a.insurer[f], a.terminal[f]).eq(d[f])) return `${a.idempotency_key}: difference.${f} is not insurer − terminal`;
+    if (!diff(a.insurer[f], a.terminal[f]).eq(d[f]))
+      return `${a.idempotency_key}: difference.${f} is not insurer − terminal`;
   }
-  for (const layer of new Set([...Object.keys(a.insurer.funds), ...Object.keys(a.terminal.funds), ...Object.keys(d.funds)])) {
-    if (!diff(a.insurer.funds[layer], a.terminal.funds[layer]).eq(d.funds[layer] ?? '0')) return `${a.idempotency_key}: difference.funds.${layer} is not insurer − terminal`;
+  for (const layer of new Set([
+    ...Object.keys(a.insurer.funds),
+    ...Object.keys(a.terminal.funds),
+    ...Object.keys(d.funds),
+  ])) {
+    if (!diff(a.insurer.funds[layer], a.terminal.funds[layer]).eq(d.funds[layer] ?? '0'))
+      return `${a.idempotency_key}: difference.funds.${layer} is not insurer − terminal`;
   }
   return null;
 }
@@ -98,7 +135,9 @@ const outcomeOf = (a: Exclude<Answer, { status: 'conflict' }>): Outcome => (a.st
 /** Applies a batch's answers in one transaction: status, the stored answer, an adjustment. */
 function applyAnswers(db: Db, rows: readonly Row[], answers: readonly Answer[], at: string, result: PushResult): void {
   const setStatus = db.prepare('UPDATE outbox SET status = ?, last_error = NULL, updated_at = ? WHERE id = ?');
-  const store = db.prepare('INSERT INTO outbox_answers (outbox_id, status, claim_id, answer, answered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const store = db.prepare(
+    'INSERT INTO outbox_answers (outbox_id, status, claim_id, answer, answered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const adjust = db.prepare(
     `INSERT INTO adjustments (outbox_id, kind, number, claim_id, terminal_amounts, insurer_amounts, medfee_difference, fund_pay_difference, psn_cash_difference, fund_differences, reasons, message, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -118,14 +157,34 @@ function applyAnswers(db: Db, rows: readonly Row[], answers: readonly Answer[], 
       result[o.status]++;
       if (o.status === 'adjusted') {
         const d = o.difference;
-        adjust.run(row.id, row.kind, row.idempotency_key, o.claim_id, JSON.stringify(o.terminal), JSON.stringify(o.insurer), d.medfee_sumamt, d.fund_pay_sumamt, d.psn_cash_pay, JSON.stringify(d.funds), JSON.stringify(o.reasons), o.message, at);
+        adjust.run(
+          row.id,
+          row.kind,
+          row.idempotency_key,
+          o.claim_id,
+          JSON.stringify(o.terminal),
+          JSON.stringify(o.insurer),
+          d.medfee_sumamt,
+          d.fund_pay_sumamt,
+          d.psn_cash_pay,
+          JSON.stringify(d.funds),
+          JSON.stringify(o.reasons),
+          o.message,
+          at,
+        );
       }
     });
   });
 }
 
 /** Sends one batch. Throws SyncError (rows back to 'queued') or returns false when nothing was pending. */
-async function pushBatch(service: DeskService, session: InsurerSession, size: number, now: () => Date, result: PushResult): Promise<boolean> {
+async function pushBatch(
+  service: DeskService,
+  session: InsurerSession,
+  size: number,
+  now: () => Date,
+  result: PushResult,
+): Promise<boolean> {
   const db = service.db;
   const rows = nextBatch(db, size);
   if (rows.length === 0) return false;
@@ -141,9 +200,17 @@ async function pushBatch(service: DeskService, session: InsurerSession, size: nu
       const item = reversals ? reversalItemOf(service, r) : claimItemOf(service, r);
       if (reversals) {
         // Rows go in id order, so the original was answered already, unless it is held: then this reversal waits with it.
-        const original = final.get((item as ReversalItem).reverses) as { status: string; held_reason: string | null } | undefined;
+        const original = final.get((item as ReversalItem).reverses) as
+          { status: string; held_reason: string | null } | undefined;
         if (original && !FINAL.has(original.status) && original.held_reason !== null) {
-          writeTransaction(db, () => hold(db, [r.id], `原结算 ${(item as ReversalItem).reverses} 被搁置，冲销随之搁置 (the original is held)`, at()));
+          writeTransaction(db, () =>
+            hold(
+              db,
+              [r.id],
+              `原结算 ${(item as ReversalItem).reverses} 被搁置，冲销随之搁置 (the original is held)`,
+              at(),
+            ),
+          );
           result.held++;
           continue;
         }
@@ -151,7 +218,9 @@ async function pushBatch(service: DeskService, session: InsurerSession, size: nu
       items.push(item);
       sendable.push(r);
     } catch (e) {
-      writeTransaction(db, () => hold(db, [r.id], `本地记录无法上传 (invalid local record): ${(e as Error).message}`, at()));
+      writeTransaction(db, () =>
+        hold(db, [r.id], `本地记录无法上传 (invalid local record): ${(e as Error).message}`, at()),
+      );
       result.held++;
     }
   }
@@ -177,7 +246,9 @@ async function pushBatch(service: DeskService, session: InsurerSession, size: nu
   } catch (e) {
     const err = e instanceof SyncError ? e : new SyncError('server', (e as Error).message);
     writeTransaction(db, () => {
-      const back = db.prepare("UPDATE outbox SET status = 'queued', last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'");
+      const back = db.prepare(
+        "UPDATE outbox SET status = 'queued', last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'",
+      );
       for (const id of ids) back.run(err.message, at(), id);
       if (err.kind === 'client') {
         // The insurer refused the request itself: hold the item it names (or the whole batch), resend the others.
@@ -191,7 +262,12 @@ async function pushBatch(service: DeskService, session: InsurerSession, size: nu
 }
 
 /** Pushes until the outbox has nothing pending; throws the first SyncError (earlier batches stay applied). */
-export async function pushOutbox(service: DeskService, session: InsurerSession, size: number, now: () => Date): Promise<PushResult> {
+export async function pushOutbox(
+  service: DeskService,
+  session: InsurerSession,
+  size: number,
+  now: () => Date,
+): Promise<PushResult> {
   const result: PushResult = { sent: 0, accepted: 0, adjusted: 0, rejected: 0, held: 0 };
   for (;;) {
     try {

@@ -30,34 +30,90 @@ export type ReconciliationRecord = ReconciliationView['records'][number];
 
 /** The terminal's day as the protocol carries it (all operators). */
 export function terminalDayTotals(db: Db, businessDate: string): DayTotalsWire {
-  const rows = db.prepare('SELECT id, kind, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?').all(businessDate) as SettlementRow[];
+  const rows = db
+    .prepare(
+      'SELECT id, kind, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?',
+    )
+    .all(businessDate) as SettlementRow[];
   const t = addUp(db, rows);
-  return { settlements: t.settlements, reversals: t.reversals, medfee_sumamt: t.medfee_sumamt, fund_pay_sumamt: t.fund_pay_sumamt, psn_cash_pay: t.psn_cash_pay, funds: t.funds };
+  return {
+    settlements: t.settlements,
+    reversals: t.reversals,
+    medfee_sumamt: t.medfee_sumamt,
+    fund_pay_sumamt: t.fund_pay_sumamt,
+    psn_cash_pay: t.psn_cash_pay,
+    funds: t.funds,
+  };
 }
 
-export async function reconcileDay(db: Db, session: InsurerSession, businessDate: string): Promise<ReconciliationReport> {
+export async function reconcileDay(
+  db: Db,
+  session: InsurerSession,
+  businessDate: string,
+): Promise<ReconciliationReport> {
   const terminal = terminalDayTotals(db, businessDate);
-  const totals = await session.call(ENDPOINTS.totals.response, { method: 'POST', path: ENDPOINTS.totals.path, body: { business_date: businessDate, totals: terminal } });
-  const report: ReconciliationReport = { business_date: businessDate, result: totals.result, terminal, insurer: totals.insurer, differences: totals.differences, records: [] };
+  const totals = await session.call(ENDPOINTS.totals.response, {
+    method: 'POST',
+    path: ENDPOINTS.totals.path,
+    body: { business_date: businessDate, totals: terminal },
+  });
+  const report: ReconciliationReport = {
+    business_date: businessDate,
+    result: totals.result,
+    terminal,
+    insurer: totals.insurer,
+    differences: totals.differences,
+    records: [],
+  };
   if (totals.result === 'balanced') return report;
 
   // 3202: the insurer's records of the day, page by page, against ours.
   const theirs = new Map<string, { status: string; fund: string | null }>();
   let after: string | null = null;
   for (let page = 0; page < 1000; page++) {
-    const res: z.output<typeof ENDPOINTS.details.response> = await session.call(ENDPOINTS.details.response, { method: 'POST', path: ENDPOINTS.details.path, body: { business_date: businessDate, after, limit: MAX_DETAIL_PAGE } });
-    for (const item of res.items) if (item.kind !== 'manual_claim') theirs.set(item.idempotency_key, { status: item.status, fund: item.terminal?.fund_pay_sumamt ?? null });
+    const res: z.output<typeof ENDPOINTS.details.response> = await session.call(ENDPOINTS.details.response, {
+      method: 'POST',
+      path: ENDPOINTS.details.path,
+      body: { business_date: businessDate, after, limit: MAX_DETAIL_PAGE },
+    });
+    for (const item of res.items)
+      if (item.kind !== 'manual_claim')
+        theirs.set(item.idempotency_key, { status: item.status, fund: item.terminal?.fund_pay_sumamt ?? null });
     after = res.next_after;
     if (after === null) break;
   }
-  const ours = db.prepare('SELECT number, fund_pay_sumamt FROM settlements WHERE business_date = ? ORDER BY number').all(businessDate) as { number: string; fund_pay_sumamt: string }[];
+  const ours = db
+    .prepare('SELECT number, fund_pay_sumamt FROM settlements WHERE business_date = ? ORDER BY number')
+    .all(businessDate) as { number: string; fund_pay_sumamt: string }[];
   for (const o of ours) {
     const t = theirs.get(o.number);
-    if (!t) report.records.push({ number: o.number, code: 'not_received', problem: '医保未收到（尚未上传）', terminal: o.fund_pay_sumamt, insurer: null });
-    else if (t.status === 'rejected') report.records.push({ number: o.number, code: 'rejected', problem: '医保已拒绝', terminal: o.fund_pay_sumamt, insurer: null });
-    else if (t.fund !== null && !new Decimal(t.fund).equals(o.fund_pay_sumamt)) report.records.push({ number: o.number, code: 'fund_differs', problem: '基金金额不一致', terminal: o.fund_pay_sumamt, insurer: t.fund });
+    if (!t)
+      report.records.push({
+        number: o.number,
+        code: 'not_received',
+        problem: '医保未收到（尚未上传）',
+        terminal: o.fund_pay_sumamt,
+        insurer: null,
+      });
+    else if (t.status === 'rejected')
+      report.records.push({
+        number: o.number,
+        code: 'rejected',
+        problem: '医保已拒绝',
+        terminal: o.fund_pay_sumamt,
+        insurer: null,
+      });
+    else if (t.fund !== null && !new Decimal(t.fund).equals(o.fund_pay_sumamt))
+      report.records.push({
+        number: o.number,
+        code: 'fund_differs',
+        problem: '基金金额不一致',
+        terminal: o.fund_pay_sumamt,
+        insurer: t.fund,
+      });
     theirs.delete(o.number);
   }
-  for (const [number, t] of theirs) report.records.push({ number, code: 'unknown_here', problem: '本机无此记录', terminal: null, insurer: t.fund });
+  for (const [number, t] of theirs)
+    report.records.push({ number, code: 'unknown_here', problem: '本机无此记录', terminal: null, insurer: t.fund });
   return report;
 }

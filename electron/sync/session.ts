@@ -28,7 +28,11 @@ export class InsurerSession {
       method: 'POST',
       path: ENDPOINTS.signIn.path,
       token: null,
-      body: { terminal_code: this.config.terminal_code, hospital_code: this.config.hospital_code, terminal_secret: this.config.secret },
+      body: {
+        terminal_code: this.config.terminal_code,
+        hospital_code: this.config.hospital_code,
+        terminal_secret: this.config.secret,
+      },
     });
     if (r.terminal_code !== this.config.terminal_code || r.hospital_code !== this.config.hospital_code) {
       throw new SyncError('server', `signed in as ${r.hospital_code}/${r.terminal_code}, not this terminal`);

@@ -32,13 +32,19 @@ interface StateRow {
 }
 
 export function readState(db: Db): StateRow {
-  return db.prepare('SELECT last_success_at, last_error, last_error_at, failures, next_attempt_at, token_expires_at, rule_check_at FROM sync_state WHERE id = 1').get() as StateRow;
+  return db
+    .prepare(
+      'SELECT last_success_at, last_error, last_error_at, failures, next_attempt_at, token_expires_at, rule_check_at FROM sync_state WHERE id = 1',
+    )
+    .get() as StateRow;
 }
 
 export function updateState(db: Db, fields: Partial<StateRow>): void {
   const keys = Object.keys(fields) as (keyof StateRow)[];
   if (keys.length === 0) return;
-  writeTransaction(db, () => db.prepare(`UPDATE sync_state SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = 1`).run(fields));
+  writeTransaction(db, () =>
+    db.prepare(`UPDATE sync_state SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = 1`).run(fields),
+  );
 }
 
 export function openWork(db: Db): WorkItem[] {
@@ -51,22 +57,55 @@ export function openWork(db: Db): WorkItem[] {
        WHERE o.held_reason IS NOT NULL OR o.status = 'rejected' OR (o.status = 'adjusted' AND j.status = 'open')
        ORDER BY o.id`,
     )
-    .all() as { outbox_id: number; kind: WorkItem['kind']; number: string; status: string; held_reason: string | null; answer: string | null; adjustment_id: number | null; fund_pay_difference: string | null; psn_cash_difference: string | null; adj_message: string | null }[];
+    .all() as {
+    outbox_id: number;
+    kind: WorkItem['kind'];
+    number: string;
+    status: string;
+    held_reason: string | null;
+    answer: string | null;
+    adjustment_id: number | null;
+    fund_pay_difference: string | null;
+    psn_cash_difference: string | null;
+    adj_message: string | null;
+  }[];
   return rows.map((r) => {
-    if (r.held_reason !== null) return { outbox_id: r.outbox_id, kind: r.kind, number: r.number, status: 'held', message: r.held_reason };
+    if (r.held_reason !== null)
+      return { outbox_id: r.outbox_id, kind: r.kind, number: r.number, status: 'held', message: r.held_reason };
     if (r.status === 'adjusted') {
-      return { outbox_id: r.outbox_id, kind: r.kind, number: r.number, status: 'adjusted', message: r.adj_message ?? '', adjustment_id: r.adjustment_id!, fund_pay_difference: r.fund_pay_difference!, psn_cash_difference: r.psn_cash_difference! };
+      return {
+        outbox_id: r.outbox_id,
+        kind: r.kind,
+        number: r.number,
+        status: 'adjusted',
+        message: r.adj_message ?? '',
+        adjustment_id: r.adjustment_id!,
+        fund_pay_difference: r.fund_pay_difference!,
+        psn_cash_difference: r.psn_cash_difference!,
+      };
     }
     const a = JSON.parse(r.answer ?? '{}') as { code?: string; message?: string };
-    return { outbox_id: r.outbox_id, kind: r.kind, number: r.number, status: 'rejected', message: `${a.code ?? ''}: ${a.message ?? ''}` };
+    return {
+      outbox_id: r.outbox_id,
+      kind: r.kind,
+      number: r.number,
+      status: 'rejected',
+      message: `${a.code ?? ''}: ${a.message ?? ''}`,
+    };
   });
 }
 
 export function counts(db: Db): { queued: number; held: number } {
-  const r = db.prepare("SELECT sum(held_reason IS NULL) AS queued, sum(held_reason IS NOT NULL) AS held FROM outbox WHERE status IN ('queued', 'sending')").get() as { queued: number | null; held: number | null };
+  const r = db
+    .prepare(
+      "SELECT sum(held_reason IS NULL) AS queued, sum(held_reason IS NOT NULL) AS held FROM outbox WHERE status IN ('queued', 'sending')",
+    )
+    .get() as { queued: number | null; held: number | null };
   return { queued: r.queued ?? 0, held: r.held ?? 0 };
 }
 
 export function recentRefusals(db: Db, limit = 20): SyncStatus['rule_refusals'] {
-  return db.prepare('SELECT region, version, reason, refused_at FROM rule_refusals ORDER BY id DESC LIMIT ?').all(limit) as SyncStatus['rule_refusals'];
+  return db
+    .prepare('SELECT region, version, reason, refused_at FROM rule_refusals ORDER BY id DESC LIMIT ?')
+    .all(limit) as SyncStatus['rule_refusals'];
 }

@@ -44,11 +44,14 @@ export class SyncWorker {
     private readonly onChange: (status: SyncStatus) => void = () => {},
   ) {
     const batch = config.batchSize ?? MAX_BATCH_ITEMS;
-    if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH_ITEMS) throw new Error(`batchSize must be 1-${MAX_BATCH_ITEMS}`);
+    if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH_ITEMS)
+      throw new Error(`batchSize must be 1-${MAX_BATCH_ITEMS}`);
     this.now = config.now ?? (() => new Date());
     this.random = config.random ?? Math.random;
     this.pinned = pinnedKeys(config);
-    this.session = new InsurerSession(config, this.now, (expires) => updateState(service.db, { token_expires_at: expires }));
+    this.session = new InsurerSession(config, this.now, (expires) =>
+      updateState(service.db, { token_expires_at: expires }),
+    );
   }
 
   start(): void {
@@ -93,10 +96,20 @@ export class SyncWorker {
       push = await pushOutbox(this.service, this.session, this.config.batchSize ?? MAX_BATCH_ITEMS, this.now);
       this.online = true;
       const checked = readState(db).rule_check_at;
-      if (forceRules || !checked || this.now().getTime() - Date.parse(checked) >= (this.config.ruleCheckIntervalMs ?? 6 * 3600_000)) {
+      if (
+        forceRules ||
+        !checked ||
+        this.now().getTime() - Date.parse(checked) >= (this.config.ruleCheckIntervalMs ?? 6 * 3600_000)
+      ) {
         rules = await pullRules(db, this.service.rules, this.session, this.pinned, this.now);
       }
-      updateState(db, { last_success_at: this.now().toISOString(), last_error: null, last_error_at: null, failures: 0, next_attempt_at: null });
+      updateState(db, {
+        last_success_at: this.now().toISOString(),
+        last_error: null,
+        last_error_at: null,
+        failures: 0,
+        next_attempt_at: null,
+      });
       return { ok: true, push, rules, error: null };
     } catch (e) {
       push = (e as { partial?: PushResult }).partial ?? push;
@@ -105,10 +118,19 @@ export class SyncWorker {
       if (err.kind === 'network') this.online = false;
       const failures = readState(db).failures + 1;
       // Exponential backoff with full jitter in [½, 1] of the step, so a hospital's terminals do not retry in step.
-      const step = Math.min((this.config.backoffBaseMs ?? 2000) * 2 ** Math.min(failures - 1, 20), this.config.backoffMaxMs ?? 300_000);
+      const step = Math.min(
+        (this.config.backoffBaseMs ?? 2000) * 2 ** Math.min(failures - 1, 20),
+        this.config.backoffMaxMs ?? 300_000,
+      );
       const wait = step * (0.5 + this.random() / 2);
       const at = this.now();
-      updateState(db, { last_error: err.message, last_error_at: at.toISOString(), failures, next_attempt_at: new Date(at.getTime() + wait).toISOString(), ...(push.sent > 0 ? { last_success_at: at.toISOString() } : {}) });
+      updateState(db, {
+        last_error: err.message,
+        last_error_at: at.toISOString(),
+        failures,
+        next_attempt_at: new Date(at.getTime() + wait).toISOString(),
+        ...(push.sent > 0 ? { last_success_at: at.toISOString() } : {}),
+      });
       return { ok: false, push, rules, error: err.message };
     }
   }
@@ -122,7 +144,11 @@ export class SyncWorker {
   }
 
   /** The insurer's snapshot of a person, recorded with source 'insurer' (settle then uses the insurer's accumulators). */
-  async fetchPerson(operator: Session, idNumber: string, years: readonly number[]): Promise<{ person_id: number; id_masked: string; as_of: string }> {
+  async fetchPerson(
+    operator: Session,
+    idNumber: string,
+    years: readonly number[],
+  ): Promise<{ person_id: number; id_masked: string; as_of: string }> {
     try {
       const r = await fetchPerson(this.service, this.session, operator, idNumber, years);
       this.online = true;
@@ -142,9 +168,20 @@ export class SyncWorker {
     const db = this.service.db;
     writeTransaction(db, () => {
       const at = this.now().toISOString();
-      const r = db.prepare("UPDATE adjustments SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ? WHERE id = ? AND status = 'open' RETURNING number").get(supervisor.operatorId, at, note, adjustmentId) as { number: string } | undefined;
+      const r = db
+        .prepare(
+          "UPDATE adjustments SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ? WHERE id = ? AND status = 'open' RETURNING number",
+        )
+        .get(supervisor.operatorId, at, note, adjustmentId) as { number: string } | undefined;
       if (!r) throw new DeskError('not_found', 'adjustment_id', '没有此待处理的差额', 'no such open adjustment');
-      appendAudit(db, { at, operatorId: supervisor.operatorId, action: 'adjustment.resolve', entity: 'settlement', entityId: r.number, detail: { adjustment_id: adjustmentId, note } });
+      appendAudit(db, {
+        at,
+        operatorId: supervisor.operatorId,
+        action: 'adjustment.resolve',
+        entity: 'settlement',
+        entityId: r.number,
+        detail: { adjustment_id: adjustmentId, note },
+      });
     });
     this.changed();
   }
@@ -154,9 +191,20 @@ export class SyncWorker {
     this.service.assertCan(supervisor, 'day.close');
     const db = this.service.db;
     writeTransaction(db, () => {
-      const r = db.prepare('UPDATE outbox SET held_reason = NULL, updated_at = ? WHERE id = ? AND held_reason IS NOT NULL RETURNING idempotency_key').get(this.now().toISOString(), outboxId) as { idempotency_key: string } | undefined;
+      const r = db
+        .prepare(
+          'UPDATE outbox SET held_reason = NULL, updated_at = ? WHERE id = ? AND held_reason IS NOT NULL RETURNING idempotency_key',
+        )
+        .get(this.now().toISOString(), outboxId) as { idempotency_key: string } | undefined;
       if (!r) throw new DeskError('not_found', 'outbox_id', '没有此搁置的记录', 'no such held record');
-      appendAudit(db, { at: this.now().toISOString(), operatorId: supervisor.operatorId, action: 'sync.release', entity: 'outbox', entityId: r.idempotency_key, detail: {} });
+      appendAudit(db, {
+        at: this.now().toISOString(),
+        operatorId: supervisor.operatorId,
+        action: 'sync.release',
+        entity: 'outbox',
+        entityId: r.idempotency_key,
+        detail: {},
+      });
     });
     this.changed();
   }

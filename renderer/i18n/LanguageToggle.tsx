@@ -12,7 +12,14 @@ export function LanguageToggle({ className = 'link' }: { className?: string }) {
   const { t } = useTranslation();
   const other = useLanguage() === 'zh' ? 'en' : 'zh';
   return (
-    <button type="button" className={`${className} lang-toggle`} lang={other === 'zh' ? 'zh-CN' : 'en'} title={t('lang.toggleTitle')} data-testid="lang-toggle" onClick={() => setLanguage(other)}>
+    <button
+      type="button"
+      className={`${className} lang-toggle`}
+      lang={other === 'zh' ? 'zh-CN' : 'en'}
+      title={t('lang.toggleTitle')}
+      data-testid="lang-toggle"
+      onClick={() => setLanguage(other)}
+    >
       {t('lang.toggle')}
     </button>
   );

@@ -144,10 +144,11 @@ export const en: Messages = {
     fundTotal: 'Total paid by funds',
     notPaying: {
       not_in_force: '{{year}} costs: this scheme is not in force, nothing paid',
-      filing_expired: '{{year}} costs: filed past this scheme\'s time limit, forfeited',
+      filing_expired: "{{year}} costs: filed past this scheme's time limit, forfeited",
       not_enrolled: '{{year}}: not enrolled or contribution not paid, nothing paid',
     },
-    sample: 'Note: this calculation used sample parameters, not values published by the insurer. The rules issued by the insurer prevail.',
+    sample:
+      'Note: this calculation used sample parameters, not values published by the insurer. The rules issued by the insurer prevail.',
     trace: 'Calculation trace (Chinese, as printed)',
   },
   slip: {
@@ -256,7 +257,8 @@ export const en: Messages = {
     loading: 'Reading the sync status…',
     label: 'Sync',
     title: 'Sync with the insurer',
-    notConfigured: 'No insurer connection is configured (insurer in config.json): every settlement is settled offline and waits in the queue.',
+    notConfigured:
+      'No insurer connection is configured (insurer in config.json): every settlement is settled offline and waits in the queue.',
     running: ' · syncing…',
     queued: 'To upload: {{count}}',
     held: ' · held: {{count}}',

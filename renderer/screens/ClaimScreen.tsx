@@ -28,7 +28,14 @@ interface Attachment {
   content_base64: string;
 }
 
-const emptyInvoice = (): Invoice => ({ invoice_no: '', invoice_date: '', medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
+const emptyInvoice = (): Invoice => ({
+  invoice_no: '',
+  invoice_date: '',
+  medfee_sumamt: '',
+  fulamt_ownpay_amt: '0.00',
+  overlmt_selfpay: '0.00',
+  preselfpay_amt: '0.00',
+});
 
 function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -52,7 +59,12 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
   const [discharge, setDischarge] = useState('');
   const [invoices, setInvoices] = useState<Invoice[]>([emptyInvoice()]);
   const [attachments, setAttachments] = useState<Attachment[]>([]);
-  const [claim, setClaim] = useState<{ number: string; expected: string; result: SettlementResult; submitted: boolean } | null>(null);
+  const [claim, setClaim] = useState<{
+    number: string;
+    expected: string;
+    result: SettlementResult;
+    submitted: boolean;
+  } | null>(null);
 
   const find = async () => {
     const found = await call('person.find', { id_number: idNumber.trim() });
@@ -63,7 +75,8 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
     setLookedUp(idNumber.trim());
     if (found) setIdNumber('');
   };
-  const setInvoice = (i: number, key: keyof Invoice, value: string) => setInvoices((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
+  const setInvoice = (i: number, key: keyof Invoice, value: string) =>
+    setInvoices((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
   const attach = async (files: FileList | null) => {
     const list: Attachment[] = [];
     for (const f of [...(files ?? [])]) {
@@ -71,7 +84,11 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
         setError(windowError('attachments', (lng) => i18next.t('claim.badScan', { lng, file: f.name })));
         return;
       }
-      list.push({ file_name: f.name, media_type: f.type as Attachment['media_type'], content_base64: await readBase64(f) });
+      list.push({
+        file_name: f.name,
+        media_type: f.type as Attachment['media_type'],
+        content_base64: await readBase64(f),
+      });
     }
     setAttachments([...attachments, ...list]);
   };
@@ -104,51 +121,111 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
         <fieldset>
           <legend>{t('common.insuredPerson')}</legend>
           <Field label={t('common.idNumber')}>
-            <input {...bind(error, 'id_number')} value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
+            <input
+              {...bind(error, 'id_number')}
+              value={idNumber}
+              onChange={(e) => setIdNumber(e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && void find()}
+              maxLength={18}
+            />
           </Field>
           {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
         </fieldset>
-        {recording && <RecordPerson idNumber={lookedUp} rules={rules} existing={person} today={status.today} onDone={(p) => (setPerson(p), setRecording(false))} />}
+        {recording && (
+          <RecordPerson
+            idNumber={lookedUp}
+            rules={rules}
+            existing={person}
+            today={status.today}
+            onDone={(p) => (setPerson(p), setRecording(false))}
+          />
+        )}
         {person && !recording && (
           <fieldset disabled={!!claim}>
             <legend>{t('claim.hospital')}</legend>
             <Field label={t('claim.hospitalCode')}>
-              <input {...bind(error, 'hospital_code')} value={hospital.code} onChange={(e) => setHospital({ ...hospital, code: e.target.value })} />
+              <input
+                {...bind(error, 'hospital_code')}
+                value={hospital.code}
+                onChange={(e) => setHospital({ ...hospital, code: e.target.value })}
+              />
             </Field>
             <Field label={t('claim.hospitalName')}>
-              <input {...bind(error, 'hospital_name')} value={hospital.name} onChange={(e) => setHospital({ ...hospital, name: e.target.value })} />
+              <input
+                {...bind(error, 'hospital_name')}
+                value={hospital.name}
+                onChange={(e) => setHospital({ ...hospital, name: e.target.value })}
+              />
             </Field>
             <Field label={t('common.hospitalLevel')}>
-              <select {...bind(error, 'hospital_level')} value={hospital.level} onChange={(e) => setHospital({ ...hospital, level: Number(e.target.value) as 1 | 2 | 3 })}>
+              <select
+                {...bind(error, 'hospital_level')}
+                value={hospital.level}
+                onChange={(e) => setHospital({ ...hospital, level: Number(e.target.value) as 1 | 2 | 3 })}
+              >
                 <option value={1}>{t('common.level1')}</option>
                 <option value={2}>{t('common.level2')}</option>
                 <option value={3}>{t('common.level3')}</option>
               </select>
             </Field>
             <Field label={t('common.admissionDate')}>
-              <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
+              <input
+                type="date"
+                {...bind(error, 'admission_date')}
+                value={admission}
+                onChange={(e) => setAdmission(e.target.value)}
+              />
             </Field>
             <Field label={t('common.dischargeDate')}>
-              <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
+              <input
+                type="date"
+                {...bind(error, 'discharge_date')}
+                value={discharge}
+                onChange={(e) => setDischarge(e.target.value)}
+              />
             </Field>
             {invoices.map((inv, i) => (
               <div className="cost" key={i}>
                 <Field label={t('claim.invoiceNo', { n: i + 1 })}>
-                  <input {...bind(error, `invoices[${i}].invoice_no`)} value={inv.invoice_no} onChange={(e) => setInvoice(i, 'invoice_no', e.target.value)} />
+                  <input
+                    {...bind(error, `invoices[${i}].invoice_no`)}
+                    value={inv.invoice_no}
+                    onChange={(e) => setInvoice(i, 'invoice_no', e.target.value)}
+                  />
                 </Field>
                 <Field label={t('claim.invoiceDate')}>
-                  <input type="date" {...bind(error, `invoices[${i}].invoice_date`)} value={inv.invoice_date} onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)} />
+                  <input
+                    type="date"
+                    {...bind(error, `invoices[${i}].invoice_date`)}
+                    value={inv.invoice_date}
+                    onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)}
+                  />
                 </Field>
-                <AmountInputs error={error} path={`invoices[${i}]`} row={inv} onChange={(key, value) => setInvoice(i, key, value)} />
+                <AmountInputs
+                  error={error}
+                  path={`invoices[${i}]`}
+                  row={inv}
+                  onChange={(key, value) => setInvoice(i, key, value)}
+                />
               </div>
             ))}
             <button type="button" className="link" onClick={() => setInvoices([...invoices, emptyInvoice()])}>
               {t('claim.addInvoice')}
             </button>
             <Field label={t('claim.scans')}>
-              <input type="file" data-field="attachments" multiple accept="image/jpeg,image/png,application/pdf" onChange={(e) => void attach(e.target.files)} />
+              <input
+                type="file"
+                data-field="attachments"
+                multiple
+                accept="image/jpeg,image/png,application/pdf"
+                onChange={(e) => void attach(e.target.files)}
+              />
             </Field>
-            {attachments.length > 0 && <p className="muted">{t('claim.attached', { files: attachments.map((a) => a.file_name).join(t('common.listSeparator')) })}</p>}
+            {attachments.length > 0 && (
+              <p className="muted">
+                {t('claim.attached', { files: attachments.map((a) => a.file_name).join(t('common.listSeparator')) })}
+              </p>
+            )}
           </fieldset>
         )}
         {person && !recording && (

@@ -44,7 +44,12 @@ export function DayScreen({ status }: { status: AppStatus }) {
             <input {...bind(error, 'operator_code')} value={operator} onChange={(e) => setOperator(e.target.value)} />
           </Field>
           <Field label={t('day.date')}>
-            <input type="date" {...bind(error, 'business_date')} value={date} onChange={(e) => setDate(e.target.value)} />
+            <input
+              type="date"
+              {...bind(error, 'business_date')}
+              value={date}
+              onChange={(e) => setDate(e.target.value)}
+            />
           </Field>
           <button type="button" className="default" disabled={busy} onClick={() => void load()}>
             {t('day.load')}
@@ -55,7 +60,9 @@ export function DayScreen({ status }: { status: AppStatus }) {
       <section className="result" aria-label={t('day.resultLabel')}>
         {day && (
           <>
-            <h2 data-testid="day-state">{t('day.state', { date, operator, state: day.closed ? t('day.closed') : t('day.open') })}</h2>
+            <h2 data-testid="day-state">
+              {t('day.state', { date, operator, state: day.closed ? t('day.closed') : t('day.open') })}
+            </h2>
             <table className="funds" data-testid="day-totals">
               <tbody>
                 <tr>
@@ -105,7 +112,11 @@ export function DayScreen({ status }: { status: AppStatus }) {
             </div>
             {recon && (
               <div data-testid="reconciliation">
-                <h2>{recon.result === 'balanced' ? t('day.balanced', { date: recon.business_date }) : t('day.mismatch', { date: recon.business_date })}</h2>
+                <h2>
+                  {recon.result === 'balanced'
+                    ? t('day.balanced', { date: recon.business_date })
+                    : t('day.mismatch', { date: recon.business_date })}
+                </h2>
                 {recon.differences.length > 0 && (
                   <table className="list">
                     <thead>
@@ -127,7 +138,14 @@ export function DayScreen({ status }: { status: AppStatus }) {
                   </table>
                 )}
                 {recon.records.map((r) => (
-                  <p key={r.number}>{t('day.record', { number: r.number, problem: t(`day.problems.${r.code}`), terminal: r.terminal ?? t('common.none'), insurer: r.insurer ?? t('common.none') })}</p>
+                  <p key={r.number}>
+                    {t('day.record', {
+                      number: r.number,
+                      problem: t(`day.problems.${r.code}`),
+                      terminal: r.terminal ?? t('common.none'),
+                      insurer: r.insurer ?? t('common.none'),
+                    })}
+                  </p>
                 ))}
               </div>
             )}

@@ -55,16 +55,34 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
         <fieldset>
           <legend>{t('history.search')}</legend>
           <Field label={t('history.settlementNo')}>
-            <input {...bind(error, 'number')} value={q.number} onChange={(e) => setQ({ ...q, number: e.target.value })} />
+            <input
+              {...bind(error, 'number')}
+              value={q.number}
+              onChange={(e) => setQ({ ...q, number: e.target.value })}
+            />
           </Field>
           <Field label={t('common.idNumber')}>
-            <input {...bind(error, 'id_number')} value={q.id_number} onChange={(e) => setQ({ ...q, id_number: e.target.value })} />
+            <input
+              {...bind(error, 'id_number')}
+              value={q.id_number}
+              onChange={(e) => setQ({ ...q, id_number: e.target.value })}
+            />
           </Field>
           <Field label={t('history.from')}>
-            <input type="date" {...bind(error, 'from')} value={q.from} onChange={(e) => setQ({ ...q, from: e.target.value })} />
+            <input
+              type="date"
+              {...bind(error, 'from')}
+              value={q.from}
+              onChange={(e) => setQ({ ...q, from: e.target.value })}
+            />
           </Field>
           <Field label={t('history.to')}>
-            <input type="date" {...bind(error, 'to')} value={q.to} onChange={(e) => setQ({ ...q, to: e.target.value })} />
+            <input
+              type="date"
+              {...bind(error, 'to')}
+              value={q.to}
+              onChange={(e) => setQ({ ...q, to: e.target.value })}
+            />
           </Field>
           <Field label={t('common.status')}>
             <select value={q.status} onChange={(e) => setQ({ ...q, status: e.target.value })}>
@@ -90,7 +108,12 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
             </thead>
             <tbody>
               {rows.map((r) => (
-                <tr key={r.number} onClick={() => void show(r.number)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && void show(r.number)}>
+                <tr
+                  key={r.number}
+                  onClick={() => void show(r.number)}
+                  tabIndex={0}
+                  onKeyDown={(e) => e.key === 'Enter' && void show(r.number)}
+                >
                   <td>{r.number}</td>
                   <td>{r.person_name}</td>
                   <td className="amt">{r.psn_cash_pay}</td>
@@ -118,7 +141,12 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
               {open.record.reverses && t('history.reverses', { number: open.record.reverses })}
             </h2>
             <p className="muted">
-              {t('history.detail', { name: open.record.person_name, id: open.record.id_masked, operator: open.record.operator_code, count: open.record.reprints })}
+              {t('history.detail', {
+                name: open.record.person_name,
+                id: open.record.id_masked,
+                operator: open.record.operator_code,
+                count: open.record.reprints,
+              })}
               {open.record.reason && t('history.reason', { reason: open.record.reason })}
             </p>
             <div className="actions">
@@ -127,7 +155,13 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
               </button>
               {open.record.status === 'settled' && (
                 <span className="reverse">
-                  <input aria-label={t('history.reverseReason')} data-field="reason" placeholder={t('history.reverseReasonPlaceholder')} value={reason} onChange={(e) => setReason(e.target.value)} />
+                  <input
+                    aria-label={t('history.reverseReason')}
+                    data-field="reason"
+                    placeholder={t('history.reverseReasonPlaceholder')}
+                    value={reason}
+                    onChange={(e) => setReason(e.target.value)}
+                  />
                   <button type="button" className="danger" onClick={() => void reverse()} disabled={busy}>
                     {t('history.reverse')}
                   </button>

@@ -47,11 +47,13 @@ export function ResultView({ result }: { result: SettlementResult }) {
                 {/* Why this fund paid nothing for a part: not in force, filed too late, not enrolled that year. */}
                 {result.parts.flatMap((p, i) => {
                   const why = p.not_paying[f.layer];
-                  return why ? [
-                    <div key={i} className="why" data-testid={`fund-why-${f.layer}`}>
-                      {t(`result.notPaying.${why}`, { year: p.year })}
-                    </div>,
-                  ] : [];
+                  return why
+                    ? [
+                        <div key={i} className="why" data-testid={`fund-why-${f.layer}`}>
+                          {t(`result.notPaying.${why}`, { year: p.year })}
+                        </div>,
+                      ]
+                    : [];
                 })}
               </th>
               <td data-testid={`fund-${f.layer}`}>{f.amount}</td>
@@ -81,7 +83,11 @@ export function ResultView({ result }: { result: SettlementResult }) {
 }
 
 /** A printed slip or report: in Electron it went to the printer; in the browser it is shown with print and download. */
-export function SlipView({ slip }: { slip: { html_url: string | null; pdf_url: string | null; kind?: string; reprint?: number } }) {
+export function SlipView({
+  slip,
+}: {
+  slip: { html_url: string | null; pdf_url: string | null; kind?: string; reprint?: number };
+}) {
   const { t } = useTranslation();
   const frame = useRef<HTMLIFrameElement>(null);
   const reprint = slip.kind === 'reprint';

@@ -34,14 +34,21 @@ export function RulesScreen({ rules }: { rules: RuleVersionSummary[] }) {
                   .filter((l) => l.effective_from !== r.effective_from || l.effective_to !== r.effective_to)
                   .map((l) => (
                     <div key={l.id} className="muted" data-testid={`layer-period-${r.region}-${l.id}`}>
-                      {fundName(l)} {t('rules.range', { from: l.effective_from, to: l.effective_to ?? t('rules.openEnded') })}
+                      {fundName(l)}{' '}
+                      {t('rules.range', { from: l.effective_from, to: l.effective_to ?? t('rules.openEnded') })}
                     </div>
                   ))}
               </td>
               {/* The policy documents the package cites, as the package names them. */}
               <td>{r.source}</td>
               <td>{r.uses_sample_values ? t('rules.sampleValues') : t('rules.publishedValues')}</td>
-              <td>{r.origin === 'bundled' ? t('rules.bundled') : r.signature === 'verified' ? t('rules.verified') : t('rules.unverified')}</td>
+              <td>
+                {r.origin === 'bundled'
+                  ? t('rules.bundled')
+                  : r.signature === 'verified'
+                    ? t('rules.verified')
+                    : t('rules.unverified')}
+              </td>
               <td className="date">{r.installed_at.slice(0, 10)}</td>
             </tr>
           ))}

@@ -69,7 +69,13 @@ export function SettingsScreen({ self }: { self: string }) {
     void listOperators('printers.list', {}).then((list) => list && setPrinters(list));
   }, [call, listOperators]);
 
-  if (!form || !view) return <div className="wide-screen"><p className="hint">{t('settings.loading')}</p><ErrorBox error={error} /></div>;
+  if (!form || !view)
+    return (
+      <div className="wide-screen">
+        <p className="hint">{t('settings.loading')}</p>
+        <ErrorBox error={error} />
+      </div>
+    );
   const set = <K extends keyof Form>(key: K, value: Form[K]) => {
     setSaved(false);
     setForm({ ...form, [key]: value });
@@ -80,7 +86,15 @@ export function SettingsScreen({ self }: { self: string }) {
       terminal: { code: form.code.trim(), hospital_code: form.hospital_code, hospital_name: form.hospital_name },
       lock_after_minutes: whole(form.lock),
       insurer: form.insurer
-        ? { url: form.url.trim(), secret: form.secret, pinned_keys_spki_base64: form.keys.split('\n').map((k) => k.trim()).filter((k) => k !== ''), interval_seconds: whole(form.interval) }
+        ? {
+            url: form.url.trim(),
+            secret: form.secret,
+            pinned_keys_spki_base64: form.keys
+              .split('\n')
+              .map((k) => k.trim())
+              .filter((k) => k !== ''),
+            interval_seconds: whole(form.interval),
+          }
         : null,
       printer: { device_name: form.device, dpi: whole(form.dpi), layout: form.layout, preview: form.preview },
       backup_folder: form.backup,
@@ -113,36 +127,81 @@ export function SettingsScreen({ self }: { self: string }) {
         <fieldset>
           <legend>{t('settings.terminal')}</legend>
           <Field label={t('settings.terminalCode')}>
-            <input {...bind(error, 'terminal.code')} value={form.code} onChange={(e) => set('code', e.target.value.toUpperCase())} />
+            <input
+              {...bind(error, 'terminal.code')}
+              value={form.code}
+              onChange={(e) => set('code', e.target.value.toUpperCase())}
+            />
           </Field>
           <Field label={t('settings.hospitalCode')}>
-            <input {...bind(error, 'terminal.hospital_code')} value={form.hospital_code} onChange={(e) => set('hospital_code', e.target.value)} />
+            <input
+              {...bind(error, 'terminal.hospital_code')}
+              value={form.hospital_code}
+              onChange={(e) => set('hospital_code', e.target.value)}
+            />
           </Field>
           <Field label={t('settings.hospitalName')} wide>
-            <input {...bind(error, 'terminal.hospital_name')} value={form.hospital_name} onChange={(e) => set('hospital_name', e.target.value)} />
+            <input
+              {...bind(error, 'terminal.hospital_name')}
+              value={form.hospital_name}
+              onChange={(e) => set('hospital_name', e.target.value)}
+            />
           </Field>
           <Field label={t('settings.lockMinutes')}>
-            <input inputMode="numeric" {...bind(error, 'lock_after_minutes')} value={form.lock} onChange={(e) => set('lock', e.target.value)} />
+            <input
+              inputMode="numeric"
+              {...bind(error, 'lock_after_minutes')}
+              value={form.lock}
+              onChange={(e) => set('lock', e.target.value)}
+            />
           </Field>
         </fieldset>
         <fieldset>
           <legend>{t('settings.insurer')}</legend>
           <label className="check">
-            <input type="checkbox" data-field="insurer.enabled" checked={form.insurer} onChange={(e) => set('insurer', e.target.checked)} /> {t('settings.insurerEnabled')}
+            <input
+              type="checkbox"
+              data-field="insurer.enabled"
+              checked={form.insurer}
+              onChange={(e) => set('insurer', e.target.checked)}
+            />{' '}
+            {t('settings.insurerEnabled')}
           </label>
           {form.insurer && (
             <>
               <Field label={t('settings.insurerUrl')} wide>
-                <input {...bind(error, 'insurer.url')} value={form.url} placeholder="https://" onChange={(e) => set('url', e.target.value)} />
+                <input
+                  {...bind(error, 'insurer.url')}
+                  value={form.url}
+                  placeholder="https://"
+                  onChange={(e) => set('url', e.target.value)}
+                />
               </Field>
               <Field label={t('settings.secret')} wide>
-                <input type="password" autoComplete="off" {...bind(error, 'insurer.secret')} value={form.secret} placeholder={view.insurer?.has_secret ? t('settings.secretKept') : t('settings.secretNeeded')} onChange={(e) => set('secret', e.target.value)} />
+                <input
+                  type="password"
+                  autoComplete="off"
+                  {...bind(error, 'insurer.secret')}
+                  value={form.secret}
+                  placeholder={view.insurer?.has_secret ? t('settings.secretKept') : t('settings.secretNeeded')}
+                  onChange={(e) => set('secret', e.target.value)}
+                />
               </Field>
               <Field label={t('settings.pinnedKeys')} wide>
-                <textarea rows={2} {...bind(error, 'insurer.pinned_keys_spki_base64')} value={form.keys} onChange={(e) => set('keys', e.target.value)} />
+                <textarea
+                  rows={2}
+                  {...bind(error, 'insurer.pinned_keys_spki_base64')}
+                  value={form.keys}
+                  onChange={(e) => set('keys', e.target.value)}
+                />
               </Field>
               <Field label={t('settings.interval')}>
-                <input inputMode="numeric" {...bind(error, 'insurer.interval_seconds')} value={form.interval} onChange={(e) => set('interval', e.target.value)} />
+                <input
+                  inputMode="numeric"
+                  {...bind(error, 'insurer.interval_seconds')}
+                  value={form.interval}
+                  onChange={(e) => set('interval', e.target.value)}
+                />
               </Field>
             </>
           )}
@@ -150,7 +209,13 @@ export function SettingsScreen({ self }: { self: string }) {
         <fieldset>
           <legend>{t('settings.printer')}</legend>
           <Field label={t('settings.printerName')} wide>
-            <input list="desk-printers" {...bind(error, 'printer.device_name')} value={form.device} placeholder={t('settings.defaultPrinter')} onChange={(e) => set('device', e.target.value)} />
+            <input
+              list="desk-printers"
+              {...bind(error, 'printer.device_name')}
+              value={form.device}
+              placeholder={t('settings.defaultPrinter')}
+              onChange={(e) => set('device', e.target.value)}
+            />
           </Field>
           <datalist id="desk-printers">
             {printers?.printers.map((p) => (
@@ -161,20 +226,37 @@ export function SettingsScreen({ self }: { self: string }) {
           </datalist>
           {printers && (
             <p className="muted" data-testid="printers">
-              {printers.available ? t('settings.printersFound', { count: printers.printers.length }) : t('settings.printersUnavailable')}
+              {printers.available
+                ? t('settings.printersFound', { count: printers.printers.length })
+                : t('settings.printersUnavailable')}
             </p>
           )}
           <Field label={t('settings.dpi')}>
-            <input inputMode="numeric" {...bind(error, 'printer.dpi')} value={form.dpi} onChange={(e) => set('dpi', e.target.value)} />
+            <input
+              inputMode="numeric"
+              {...bind(error, 'printer.dpi')}
+              value={form.dpi}
+              onChange={(e) => set('dpi', e.target.value)}
+            />
           </Field>
           <Field label={t('settings.slipSize')}>
-            <select {...bind(error, 'printer.layout')} value={form.layout} onChange={(e) => set('layout', e.target.value === 'receipt80' ? 'receipt80' : 'a5')}>
+            <select
+              {...bind(error, 'printer.layout')}
+              value={form.layout}
+              onChange={(e) => set('layout', e.target.value === 'receipt80' ? 'receipt80' : 'a5')}
+            >
               <option value="a5">{t('settings.a5')}</option>
               <option value="receipt80">{t('settings.receipt80')}</option>
             </select>
           </Field>
           <label className="check">
-            <input type="checkbox" data-field="printer.preview" checked={form.preview} onChange={(e) => set('preview', e.target.checked)} /> {t('settings.preview')}
+            <input
+              type="checkbox"
+              data-field="printer.preview"
+              checked={form.preview}
+              onChange={(e) => set('preview', e.target.checked)}
+            />{' '}
+            {t('settings.preview')}
           </label>
         </fieldset>
         <fieldset>
@@ -182,7 +264,12 @@ export function SettingsScreen({ self }: { self: string }) {
           <p data-testid="data-folder">{t('settings.dataFolder', { path: view.data_folder })}</p>
           {view.data_folder_note && <p className="sample">{view.data_folder_note}</p>}
           <Field label={t('settings.backupFolder')} wide>
-            <input {...bind(error, 'backup_folder')} value={form.backup} placeholder={t('settings.backupDefault')} onChange={(e) => set('backup', e.target.value)} />
+            <input
+              {...bind(error, 'backup_folder')}
+              value={form.backup}
+              placeholder={t('settings.backupDefault')}
+              onChange={(e) => set('backup', e.target.value)}
+            />
           </Field>
         </fieldset>
         <div className="actions">
@@ -190,8 +277,16 @@ export function SettingsScreen({ self }: { self: string }) {
             {t('settings.save')}
           </button>
         </div>
-        {saved && <p className="ok" data-testid="settings-saved">{t('settings.saved')}</p>}
-        {view.restart_pending && <p className="sample" data-testid="restart-pending">{t('settings.restartPending')}</p>}
+        {saved && (
+          <p className="ok" data-testid="settings-saved">
+            {t('settings.saved')}
+          </p>
+        )}
+        {view.restart_pending && (
+          <p className="sample" data-testid="restart-pending">
+            {t('settings.restartPending')}
+          </p>
+        )}
         <ErrorBox error={error} />
       </section>
       <section className="result" aria-label={t('settings.backupsLabel')}>
@@ -256,13 +351,25 @@ export function SettingsScreen({ self }: { self: string }) {
           <fieldset>
             <legend>{t('settings.addOperator')}</legend>
             <Field label={t('settings.opCode')}>
-              <input {...bind(ops.error, 'code')} value={newOp.code} onChange={(e) => setNewOp({ ...newOp, code: e.target.value })} />
+              <input
+                {...bind(ops.error, 'code')}
+                value={newOp.code}
+                onChange={(e) => setNewOp({ ...newOp, code: e.target.value })}
+              />
             </Field>
             <Field label={t('common.name')}>
-              <input {...bind(ops.error, 'name')} value={newOp.name} onChange={(e) => setNewOp({ ...newOp, name: e.target.value })} />
+              <input
+                {...bind(ops.error, 'name')}
+                value={newOp.name}
+                onChange={(e) => setNewOp({ ...newOp, name: e.target.value })}
+              />
             </Field>
             <Field label={t('settings.opRole')}>
-              <select {...bind(ops.error, 'role')} value={newOp.role} onChange={(e) => setNewOp({ ...newOp, role: e.target.value as OperatorListItem['role'] })}>
+              <select
+                {...bind(ops.error, 'role')}
+                value={newOp.role}
+                onChange={(e) => setNewOp({ ...newOp, role: e.target.value as OperatorListItem['role'] })}
+              >
                 {(['cashier', 'claims_clerk', 'supervisor'] as const).map((r) => (
                   <option key={r} value={r}>
                     {roleName(r)}
@@ -271,7 +378,14 @@ export function SettingsScreen({ self }: { self: string }) {
               </select>
             </Field>
             <Field label="PIN">
-              <input type="password" inputMode="numeric" autoComplete="new-password" {...bind(ops.error, 'pin')} value={newOp.pin} onChange={(e) => setNewOp({ ...newOp, pin: e.target.value })} />
+              <input
+                type="password"
+                inputMode="numeric"
+                autoComplete="new-password"
+                {...bind(ops.error, 'pin')}
+                value={newOp.pin}
+                onChange={(e) => setNewOp({ ...newOp, pin: e.target.value })}
+              />
             </Field>
             <button type="button" className="default" disabled={ops.busy} onClick={() => void addOperator()}>
               {t('settings.add')}

@@ -10,7 +10,17 @@ import { i18next } from '../i18n/index.js';
 import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { PersonSummary } from '../../shared/store/records.js';
-import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, useRegionName, windowError } from '../ui.js';
+import {
+  AmountInputs,
+  ErrorBox,
+  Field,
+  bind,
+  moveOnEnter,
+  useCall,
+  useFundName,
+  useRegionName,
+  windowError,
+} from '../ui.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { importBill } from '../../shared/bill-import.js';
 import { enrolledIn, enrolmentYears } from '../../shared/engine/insured.js';
@@ -23,7 +33,13 @@ interface CostRow {
   preselfpay_amt: string;
 }
 
-const emptyCost = (date: string): CostRow => ({ date, medfee_sumamt: '', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' });
+const emptyCost = (date: string): CostRow => ({
+  date,
+  medfee_sumamt: '',
+  fulamt_ownpay_amt: '0.00',
+  overlmt_selfpay: '0.00',
+  preselfpay_amt: '0.00',
+});
 
 export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
   const { t } = useTranslation();
@@ -52,7 +68,11 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     admission_date: admission,
     discharge_date: discharge,
     costs: costs.map((c) => ({ ...c, date: c.date || discharge })),
-    prior_compensation: Object.fromEntries(Object.entries(prior).filter(([, v]) => v.trim() !== '').map(([y, v]) => [y, v.trim()])),
+    prior_compensation: Object.fromEntries(
+      Object.entries(prior)
+        .filter(([, v]) => v.trim() !== '')
+        .map(([y, v]) => [y, v.trim()]),
+    ),
     stay,
   });
   const priorYear = (discharge || admission || status.today).slice(0, 4);
@@ -118,7 +138,16 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const importFile = async (file: File | undefined) => {
     if (!file) return;
     const outcome = importBill(file.name, await file.text());
-    if (!outcome.ok) return setError(windowError('import', (lng) => i18next.t('settle.importFailed', { lng, file: file.name, problem: lng === 'en' ? outcome.problem_en : outcome.problem })));
+    if (!outcome.ok)
+      return setError(
+        windowError('import', (lng) =>
+          i18next.t('settle.importFailed', {
+            lng,
+            file: file.name,
+            problem: lng === 'en' ? outcome.problem_en : outcome.problem,
+          }),
+        ),
+      );
     const b = outcome.bill;
     if (b.admission_date) setAdmission(b.admission_date);
     if (b.discharge_date) setDischarge(b.discharge_date);
@@ -129,7 +158,8 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     setError(null);
   };
 
-  const setCost = (i: number, key: keyof CostRow, value: string) => setCosts((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
+  const setCost = (i: number, key: keyof CostRow, value: string) =>
+    setCosts((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
 
   return (
     <div className="columns">
@@ -137,7 +167,14 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
         <fieldset>
           <legend>{t('common.insuredPerson')}</legend>
           <Field label={t('common.idNumber')}>
-            <input {...bind(error, 'id_number')} autoFocus value={idNumber} onChange={(e) => setIdNumber(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void find()} maxLength={18} />
+            <input
+              {...bind(error, 'id_number')}
+              autoFocus
+              value={idNumber}
+              onChange={(e) => setIdNumber(e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && void find()}
+              maxLength={18}
+            />
           </Field>
           {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
         </fieldset>
@@ -158,29 +195,59 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
             <fieldset disabled={!!settled}>
               <legend>{t('settle.stay')}</legend>
               <Field label={t('common.hospitalLevel')}>
-                <select {...bind(error, 'hospital_level')} value={level} onChange={(e) => setLevel(Number(e.target.value) as 1 | 2 | 3)}>
+                <select
+                  {...bind(error, 'hospital_level')}
+                  value={level}
+                  onChange={(e) => setLevel(Number(e.target.value) as 1 | 2 | 3)}
+                >
                   <option value={1}>{t('common.level1')}</option>
                   <option value={2}>{t('common.level2')}</option>
                   <option value={3}>{t('common.level3')}</option>
                 </select>
               </Field>
               <Field label={t('common.admissionDate')}>
-                <input type="date" {...bind(error, 'admission_date')} value={admission} onChange={(e) => setAdmission(e.target.value)} />
+                <input
+                  type="date"
+                  {...bind(error, 'admission_date')}
+                  value={admission}
+                  onChange={(e) => setAdmission(e.target.value)}
+                />
               </Field>
               <Field label={t('common.dischargeDate')}>
-                <input type="date" {...bind(error, 'discharge_date')} value={discharge} onChange={(e) => setDischarge(e.target.value)} />
+                <input
+                  type="date"
+                  {...bind(error, 'discharge_date')}
+                  value={discharge}
+                  onChange={(e) => setDischarge(e.target.value)}
+                />
               </Field>
               <Field label={t('settle.inpatientNo')}>
-                <input {...bind(error, 'stay.inpatient_no')} value={stay.inpatient_no} onChange={(e) => setStay({ ...stay, inpatient_no: e.target.value })} />
+                <input
+                  {...bind(error, 'stay.inpatient_no')}
+                  value={stay.inpatient_no}
+                  onChange={(e) => setStay({ ...stay, inpatient_no: e.target.value })}
+                />
               </Field>
               <Field label={t('settle.wardBed')}>
                 <span className="pair">
-                  <input {...bind(error, 'stay.ward')} value={stay.ward} onChange={(e) => setStay({ ...stay, ward: e.target.value })} />
-                  <input {...bind(error, 'stay.bed')} value={stay.bed} onChange={(e) => setStay({ ...stay, bed: e.target.value })} />
+                  <input
+                    {...bind(error, 'stay.ward')}
+                    value={stay.ward}
+                    onChange={(e) => setStay({ ...stay, ward: e.target.value })}
+                  />
+                  <input
+                    {...bind(error, 'stay.bed')}
+                    value={stay.bed}
+                    onChange={(e) => setStay({ ...stay, bed: e.target.value })}
+                  />
                 </span>
               </Field>
               <Field label={t('settle.diagnosis')}>
-                <input {...bind(error, 'stay.diagnosis')} value={stay.diagnosis} onChange={(e) => setStay({ ...stay, diagnosis: e.target.value })} />
+                <input
+                  {...bind(error, 'stay.diagnosis')}
+                  value={stay.diagnosis}
+                  onChange={(e) => setStay({ ...stay, diagnosis: e.target.value })}
+                />
               </Field>
             </fieldset>
             <fieldset disabled={!!settled}>
@@ -189,30 +256,61 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
                 <div className="cost" key={i}>
                   {costs.length > 1 && (
                     <Field label={t('settle.lineDate', { line: i + 1 })}>
-                      <input type="date" {...bind(error, `costs[${i}].date`)} value={c.date} onChange={(e) => setCost(i, 'date', e.target.value)} />
+                      <input
+                        type="date"
+                        {...bind(error, `costs[${i}].date`)}
+                        value={c.date}
+                        onChange={(e) => setCost(i, 'date', e.target.value)}
+                      />
                     </Field>
                   )}
-                  <AmountInputs error={error} path={`costs[${i}]`} row={c} onChange={(key, value) => setCost(i, key, value)} />
+                  <AmountInputs
+                    error={error}
+                    path={`costs[${i}]`}
+                    row={c}
+                    onChange={(key, value) => setCost(i, key, value)}
+                  />
                 </div>
               ))}
               <button type="button" className="link" onClick={() => setCosts([...costs, emptyCost(discharge)])}>
                 {t('settle.addLine')}
               </button>
               <Field label={t('settle.priorCompensation', { year: priorYear })}>
-                <input inputMode="decimal" {...bind(error, `prior_compensation.${priorYear}`, 'amount')} data-field="prior_compensation" value={prior[priorYear] ?? ''} placeholder={t('settle.optional')} onChange={(e) => setPrior({ ...prior, [priorYear]: e.target.value })} />
+                <input
+                  inputMode="decimal"
+                  {...bind(error, `prior_compensation.${priorYear}`, 'amount')}
+                  data-field="prior_compensation"
+                  value={prior[priorYear] ?? ''}
+                  placeholder={t('settle.optional')}
+                  onChange={(e) => setPrior({ ...prior, [priorYear]: e.target.value })}
+                />
               </Field>
               <Field label={t('settle.importBill')}>
-                <input type="file" data-field="import" accept=".json,.csv,application/json,text/csv" onChange={(e) => void importFile(e.target.files?.[0])} />
+                <input
+                  type="file"
+                  data-field="import"
+                  accept=".json,.csv,application/json,text/csv"
+                  onChange={(e) => void importFile(e.target.files?.[0])}
+                />
               </Field>
             </fieldset>
             <div className="actions">
-              <button type="button" className="default" disabled={busy || !!settled} onClick={() => actions.current.preview()}>
+              <button
+                type="button"
+                className="default"
+                disabled={busy || !!settled}
+                onClick={() => actions.current.preview()}
+              >
                 {t('settle.preview')}
               </button>
               <button type="button" disabled={busy || !!settled || !result} onClick={() => actions.current.settle()}>
                 {t('settle.settle')}
               </button>
-              <select aria-label={t('settle.paper')} value={layout} onChange={(e) => setLayout(e.target.value as 'a5' | 'receipt80')}>
+              <select
+                aria-label={t('settle.paper')}
+                value={layout}
+                onChange={(e) => setLayout(e.target.value as 'a5' | 'receipt80')}
+              >
                 <option value="a5">{t('settle.paperA5')}</option>
                 <option value="receipt80">{t('settle.paperReceipt')}</option>
               </select>
@@ -243,7 +341,15 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   );
 }
 
-export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; rules: RuleVersionSummary[]; onEdit: () => void }) {
+export function PersonCard({
+  person,
+  rules,
+  onEdit,
+}: {
+  person: PersonSummary;
+  rules: RuleVersionSummary[];
+  onEdit: () => void;
+}) {
   const { t } = useTranslation();
   const fundName = useFundName();
   const regionName = useRegionName();
@@ -251,7 +357,9 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
   const enrolled = (region?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(person.scheme));
   return (
     <div className="person" data-testid="person">
-      <strong>{person.name}</strong> {person.gender === 'F' ? t('person.female') : person.gender === 'M' ? t('person.male') : ''} <code>{person.id_masked}</code>
+      <strong>{person.name}</strong>{' '}
+      {person.gender === 'F' ? t('person.female') : person.gender === 'M' ? t('person.male') : ''}{' '}
+      <code>{person.id_masked}</code>
       <div>
         {region ? regionName(region) : person.region} · {t(`schemes.${person.scheme}`)}
         {person.scheme === 'employee' && ` · ${person.retired ? t('person.retired') : t('person.working')}`}
@@ -276,7 +384,10 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
         </div>
       )}
       <div className="muted">
-        {t('person.source', { source: person.source === 'insurer' ? t('person.sourceInsurer') : t('person.sourceCashier'), date: person.as_of.slice(0, 10) })}
+        {t('person.source', {
+          source: person.source === 'insurer' ? t('person.sourceInsurer') : t('person.sourceCashier'),
+          date: person.as_of.slice(0, 10),
+        })}
         <button type="button" className="link" onClick={onEdit}>
           {t('person.update')}
         </button>
@@ -285,7 +396,19 @@ export function PersonCard({ person, rules, onEdit }: { person: PersonSummary; r
   );
 }
 
-export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idNumber: string; rules: RuleVersionSummary[]; existing: PersonSummary | null; today: string; onDone: (p: PersonSummary) => void }) {
+export function RecordPerson({
+  idNumber,
+  rules,
+  existing,
+  today,
+  onDone,
+}: {
+  idNumber: string;
+  rules: RuleVersionSummary[];
+  existing: PersonSummary | null;
+  today: string;
+  onDone: (p: PersonSummary) => void;
+}) {
   const { t } = useTranslation();
   const fundName = useFundName();
   const regionName = useRegionName();
@@ -302,12 +425,18 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
   /** Enrolment for this year and last year (a stay over New Year touches both: 开封 第八条). */
   const years = [String(Number(year) - 1), year];
   const [enrolled, setEnrolled] = useState<Record<string, Record<string, boolean>>>(() =>
-    Object.fromEntries(Object.entries(existing?.enrolled ?? {}).map(([id, e]) => [id, Object.fromEntries(years.map((y) => [y, enrolledIn(e, Number(y))]))])),
+    Object.fromEntries(
+      Object.entries(existing?.enrolled ?? {}).map(([id, e]) => [
+        id,
+        Object.fromEntries(years.map((y) => [y, enrolledIn(e, Number(y))])),
+      ]),
+    ),
   );
   const [paid, setPaid] = useState('0.00');
   const [admissions, setAdmissions] = useState('0');
   const layers = (version?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(scheme));
-  const setEnrolledIn = (id: string, y: string, on: boolean) => setEnrolled({ ...enrolled, [id]: { ...enrolled[id], [y]: on } });
+  const setEnrolledIn = (id: string, y: string, on: boolean) =>
+    setEnrolled({ ...enrolled, [id]: { ...enrolled[id], [y]: on } });
 
   const save = async () => {
     const p = await call('person.record', {
@@ -318,7 +447,9 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
       scheme,
       retired: scheme === 'employee' && retired,
       medical_assistance: assistance,
-      enrolled: Object.fromEntries(layers.map((l) => [l.id, Object.fromEntries(years.map((y) => [y, enrolled[l.id]?.[y] === true]))])),
+      enrolled: Object.fromEntries(
+        layers.map((l) => [l.id, Object.fromEntries(years.map((y) => [y, enrolled[l.id]?.[y] === true]))]),
+      ),
       accumulators: { [year]: { basic: { paid: paid.trim(), admissions: Number(admissions) } } },
       as_of: new Date().toISOString(),
       source: 'cashier',
@@ -340,10 +471,14 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
         </select>
       </Field>
       <Field label={t('record.region')}>
-        <select {...bind(error, 'region')} value={region} onChange={(e) => {
-          setRegion(e.target.value);
-          setScheme(regions.find((r) => r.region === e.target.value)?.schemes[0] ?? 'employee');
-        }}>
+        <select
+          {...bind(error, 'region')}
+          value={region}
+          onChange={(e) => {
+            setRegion(e.target.value);
+            setScheme(regions.find((r) => r.region === e.target.value)?.schemes[0] ?? 'employee');
+          }}
+        >
           {regions.map((r) => (
             <option key={r.region} value={r.region}>
               {regionName(r)}
@@ -352,7 +487,11 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
         </select>
       </Field>
       <Field label={t('record.scheme')}>
-        <select {...bind(error, 'scheme')} value={scheme} onChange={(e) => setScheme(e.target.value as 'employee' | 'resident')}>
+        <select
+          {...bind(error, 'scheme')}
+          value={scheme}
+          onChange={(e) => setScheme(e.target.value as 'employee' | 'resident')}
+        >
           {(version?.schemes ?? []).map((s) => (
             <option key={s} value={s}>
               {t(`schemes.${s}`)}
@@ -361,25 +500,53 @@ export function RecordPerson({ idNumber, rules, existing, today, onDone }: { idN
         </select>
       </Field>
       <label className="check">
-        <input type="checkbox" data-field="retired" disabled={scheme !== 'employee'} checked={retired} onChange={(e) => setRetired(e.target.checked)} /> {t('person.retired')}
+        <input
+          type="checkbox"
+          data-field="retired"
+          disabled={scheme !== 'employee'}
+          checked={retired}
+          onChange={(e) => setRetired(e.target.checked)}
+        />{' '}
+        {t('person.retired')}
       </label>
       <label className="check">
-        <input type="checkbox" data-field="medical_assistance" checked={assistance} onChange={(e) => setAssistance(e.target.checked)} /> {t('person.assistance')}
+        <input
+          type="checkbox"
+          data-field="medical_assistance"
+          checked={assistance}
+          onChange={(e) => setAssistance(e.target.checked)}
+        />{' '}
+        {t('person.assistance')}
       </label>
       {layers.flatMap((l) =>
         [...years].reverse().map((y) => (
           <label className="check" key={`${l.id}-${y}`} title={l.enrolment ?? ''}>
             {/* This year's box keeps the plain name: the usual stay is within one year. */}
-            <input type="checkbox" data-field={y === year ? `enrolled.${l.id}` : `enrolled.${l.id}.${y}`} checked={enrolled[l.id]?.[y] === true} onChange={(e) => setEnrolledIn(l.id, y, e.target.checked)} />{' '}
+            <input
+              type="checkbox"
+              data-field={y === year ? `enrolled.${l.id}` : `enrolled.${l.id}.${y}`}
+              checked={enrolled[l.id]?.[y] === true}
+              onChange={(e) => setEnrolledIn(l.id, y, e.target.checked)}
+            />{' '}
             {t('record.enrolledPaidYear', { layer: fundName(l), year: y })}
           </label>
         )),
       )}
       <Field label={t('record.paidThisYear', { year })}>
-        <input inputMode="decimal" {...bind(error, `accumulators.${year}.basic.paid`, 'amount')} value={paid} onChange={(e) => setPaid(e.target.value)} />
+        <input
+          inputMode="decimal"
+          {...bind(error, `accumulators.${year}.basic.paid`, 'amount')}
+          value={paid}
+          onChange={(e) => setPaid(e.target.value)}
+        />
       </Field>
       <Field label={t('record.admissionsThisYear', { year })}>
-        <input inputMode="numeric" {...bind(error, `accumulators.${year}.basic.admissions`, 'amount')} value={admissions} onChange={(e) => setAdmissions(e.target.value)} />
+        <input
+          inputMode="numeric"
+          {...bind(error, `accumulators.${year}.basic.admissions`, 'amount')}
+          value={admissions}
+          onChange={(e) => setAdmissions(e.target.value)}
+        />
       </Field>
       <button type="button" className="default" disabled={busy} onClick={() => void save()}>
         {t('record.save')}

@@ -48,7 +48,9 @@ export function SyncScreen() {
             {t('sync.queued', { count: sync.queued })}
             {sync.held ? t('sync.held', { count: sync.held }) : ''}
           </p>
-          <p className="muted">{t('sync.lastSuccess', { time: sync.last_success_at ? cst(sync.last_success_at) : t('common.none') })}</p>
+          <p className="muted">
+            {t('sync.lastSuccess', { time: sync.last_success_at ? cst(sync.last_success_at) : t('common.none') })}
+          </p>
           {/* The last error and the refusal reasons come from the sync service in Chinese only. */}
           {sync.last_error && <p className="muted">{t('sync.lastError', { error: sync.last_error })}</p>}
           <button type="button" className="default" disabled={busy || !sync.configured} onClick={() => void now()}>
@@ -59,7 +61,9 @@ export function SyncScreen() {
           <fieldset>
             <legend>{t('sync.refusals')}</legend>
             {sync.rule_refusals.map((r) => (
-              <p key={`${r.region}-${r.version}`}>{t('sync.refusal', { region: r.region, version: r.version, reason: r.reason })}</p>
+              <p key={`${r.region}-${r.version}`}>
+                {t('sync.refusal', { region: r.region, version: r.version, reason: r.reason })}
+              </p>
             ))}
           </fieldset>
         )}
@@ -94,7 +98,12 @@ export function SyncScreen() {
                   <td>
                     {w.adjustment_id !== undefined && (
                       <span className="reverse">
-                        <input aria-label={t('sync.note')} placeholder={t('sync.notePlaceholder')} value={notes[w.adjustment_id] ?? ''} onChange={(e) => setNotes({ ...notes, [w.adjustment_id!]: e.target.value })} />
+                        <input
+                          aria-label={t('sync.note')}
+                          placeholder={t('sync.notePlaceholder')}
+                          value={notes[w.adjustment_id] ?? ''}
+                          onChange={(e) => setNotes({ ...notes, [w.adjustment_id!]: e.target.value })}
+                        />
                         <button type="button" onClick={() => void resolve(w.adjustment_id!)}>
                           {t('sync.resolve')}
                         </button>

@@ -32,7 +32,10 @@ export class Accumulators {
           y.basicPaid = v.paid === undefined ? ZERO : new Decimal(v.paid);
           y.admissions = v.admissions ?? 0;
         } else {
-          y.layers.set(id, { paid: v.paid === undefined ? ZERO : new Decimal(v.paid), base: v.base === undefined ? ZERO : new Decimal(v.base) });
+          y.layers.set(id, {
+            paid: v.paid === undefined ? ZERO : new Decimal(v.paid),
+            base: v.base === undefined ? ZERO : new Decimal(v.base),
+          });
         }
       }
     }
@@ -66,7 +69,9 @@ export class Accumulators {
   toJson(): YtdJson {
     const out: YtdJson = {};
     for (const [year, y] of [...this.years.entries()].sort((a, b) => a[0] - b[0])) {
-      const layers: Record<string, LayerAccumulator> = { [BASIC_LAYER_ID]: { paid: formatAmount(y.basicPaid), admissions: y.admissions } };
+      const layers: Record<string, LayerAccumulator> = {
+        [BASIC_LAYER_ID]: { paid: formatAmount(y.basicPaid), admissions: y.admissions },
+      };
       for (const [id, l] of [...y.layers.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         layers[id] = { paid: formatAmount(l.paid), base: formatAmount(l.base) };
       }

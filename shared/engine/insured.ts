@@ -10,11 +10,17 @@ import { unionMessage } from '../errors.js';
 
 export const YEAR_PATTERN = /^\d{4}$/;
 
-const year = z.string().refine((s) => YEAR_PATTERN.test(s), { message: '年度须为四位数字，如 "2026"', params: { code: 'invalid_field', en: 'year must be four digits such as "2026"' } });
+const year = z.string().refine((s) => YEAR_PATTERN.test(s), {
+  message: '年度须为四位数字，如 "2026"',
+  params: { code: 'invalid_field', en: 'year must be four digits such as "2026"' },
+});
 
 /** true/false for every year the stay touches, or year → enrolled (a year left out is not enrolled). */
 export const enrolmentValue = z.union([z.boolean(), z.record(year, z.boolean())], {
-  error: unionMessage('参保标志须为 true/false，或按年度写成 {"2026": true}', 'enrolment must be true/false, or per year such as {"2026": true}'),
+  error: unionMessage(
+    '参保标志须为 true/false，或按年度写成 {"2026": true}',
+    'enrolment must be true/false, or per year such as {"2026": true}',
+  ),
 });
 export type Enrolment = z.infer<typeof enrolmentValue>;
 
@@ -27,10 +33,16 @@ export function enrolledIn(e: Enrolment | undefined, y: number): boolean {
 }
 
 /** The person's enrolment limited to the stay's years (a request may not name a year outside the stay). */
-export function enrolmentForYears(all: Readonly<Record<string, Enrolment>>, years: readonly number[]): Record<string, Enrolment> {
+export function enrolmentForYears(
+  all: Readonly<Record<string, Enrolment>>,
+  years: readonly number[],
+): Record<string, Enrolment> {
   const out: Record<string, Enrolment> = {};
   for (const [layer, e] of Object.entries(all)) {
-    out[layer] = typeof e === 'boolean' ? e : Object.fromEntries(years.filter((y) => String(y) in e).map((y) => [String(y), e[String(y)]!]));
+    out[layer] =
+      typeof e === 'boolean'
+        ? e
+        : Object.fromEntries(years.filter((y) => String(y) in e).map((y) => [String(y), e[String(y)]!]));
   }
   return out;
 }

@@ -22,14 +22,22 @@ function checked<T>(check: (v: unknown) => { code: ErrorCode; zh: string; en: st
   return z
     .unknown()
     .superRefine((v, ctx) => {
-      const p = v === undefined ? { code: 'missing_field' as const, zh: '缺少必填字段', en: 'required field is missing' } : check(v);
+      const p =
+        v === undefined
+          ? { code: 'missing_field' as const, zh: '缺少必填字段', en: 'required field is missing' }
+          : check(v);
       if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en } });
     })
     .transform((v) => v as T);
 }
 
 const amount = checked<string>((v) => {
-  if (typeof v !== 'string') return { code: 'invalid_amount', zh: `金额须写成字符串形式的十进制数，如 "1234.50"（收到 ${JSON.stringify(v)}）`, en: `amount must be a decimal string such as "1234.50" (got ${JSON.stringify(v)})` };
+  if (typeof v !== 'string')
+    return {
+      code: 'invalid_amount',
+      zh: `金额须写成字符串形式的十进制数，如 "1234.50"（收到 ${JSON.stringify(v)}）`,
+      en: `amount must be a decimal string such as "1234.50" (got ${JSON.stringify(v)})`,
+    };
   const p = amountProblem(v);
   return p && { code: 'invalid_amount', ...p };
 });
@@ -37,20 +45,32 @@ const amount = checked<string>((v) => {
 const date = checked<string>((v) =>
   typeof v === 'string' && isRealDate(v)
     ? null
-    : { code: 'invalid_date', zh: `日期 ${JSON.stringify(v)} 不存在或格式不是 "YYYY-MM-DD"`, en: `${JSON.stringify(v)} is not a real date "YYYY-MM-DD"` },
+    : {
+        code: 'invalid_date',
+        zh: `日期 ${JSON.stringify(v)} 不存在或格式不是 "YYYY-MM-DD"`,
+        en: `${JSON.stringify(v)} is not a real date "YYYY-MM-DD"`,
+      },
 );
 
 const hospitalLevel = checked<HospitalLevel>((v) =>
   v === 1 || v === 2 || v === 3
     ? null
-    : { code: 'invalid_hospital_level', zh: `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`, en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})` },
+    : {
+        code: 'invalid_hospital_level',
+        zh: `医院等级须为 1、2 或 3（收到 ${JSON.stringify(v)}）`,
+        en: `hospital level must be 1, 2 or 3 (got ${JSON.stringify(v)})`,
+      },
 );
 
 const count = z.number().int().min(0).max(9999);
 
 const keyMatching = (pattern: RegExp, zh: string, en: string) =>
   z.string().refine((s) => pattern.test(s), { message: zh, params: { code: 'invalid_field', en } });
-const layerKey = keyMatching(LAYER_ID_PATTERN, '层级编号无效（小写字母、数字、下划线）', 'invalid layer id (lower-case letters, digits, underscore)');
+const layerKey = keyMatching(
+  LAYER_ID_PATTERN,
+  '层级编号无效（小写字母、数字、下划线）',
+  'invalid layer id (lower-case letters, digits, underscore)',
+);
 const yearKey = keyMatching(/^\d{4}$/, '年度须为四位数字，如 "2026"', 'year must be four digits such as "2026"');
 
 const cost = z.strictObject({
@@ -65,9 +85,21 @@ const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optio
 
 const yearAccumulators = z.record(layerKey, accumulator).superRefine((layers, ctx) => {
   for (const [id, acc] of Object.entries(layers)) {
-    const wrong = id === BASIC_LAYER_ID ? (acc.base !== undefined ? 'base' : null) : acc.admissions !== undefined ? 'admissions' : null;
+    const wrong =
+      id === BASIC_LAYER_ID
+        ? acc.base !== undefined
+          ? 'base'
+          : null
+        : acc.admissions !== undefined
+          ? 'admissions'
+          : null;
     if (wrong) {
-      ctx.addIssue({ code: 'custom', path: [id, wrong], message: `"${id}" 没有 "${wrong}" 累计值`, params: { code: 'unknown_field', en: `"${id}" has no "${wrong}" accumulator` } });
+      ctx.addIssue({
+        code: 'custom',
+        path: [id, wrong],
+        message: `"${id}" 没有 "${wrong}" 累计值`,
+        params: { code: 'unknown_field', en: `"${id}" has no "${wrong}" accumulator` },
+      });
     }
   }
 });
@@ -112,7 +144,13 @@ export interface LayerAccumulator {
 
 export interface SettlementRequest {
   region: string;
-  insured: { scheme: SchemeId; retired: boolean; medical_assistance: boolean; enrolled: Record<string, Enrolment>; suspended_years: string[] };
+  insured: {
+    scheme: SchemeId;
+    retired: boolean;
+    medical_assistance: boolean;
+    enrolled: Record<string, Enrolment>;
+    suspended_years: string[];
+  };
   hospital_level: HospitalLevel;
   admission_date: string;
   discharge_date: string;
@@ -124,7 +162,12 @@ export interface SettlementRequest {
 
 function unknownLayer(field: string, id: string, region: string, known: Set<string>): DeskError {
   const list = [...known].join(', ') || '—';
-  return new DeskError('unknown_field', field, `统筹区 ${region} 没有层级 "${id}"（有：${list}）`, `region ${region} has no layer "${id}" (it has: ${list})`);
+  return new DeskError(
+    'unknown_field',
+    field,
+    `统筹区 ${region} 没有层级 "${id}"（有：${list}）`,
+    `region ${region} has no layer "${id}" (it has: ${list})`,
+  );
 }
 
 /** Validates an untrusted request; throws DeskError naming the field. */
@@ -137,38 +180,70 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
   const req: RawRequest = parsed.data;
 
   if (!rules.hasRegion(req.region)) {
-    throw new DeskError('unknown_region', 'region', `未知统筹区 "${req.region}"（已安装：${rules.regions().join('、')}）`, `unknown region "${req.region}" (installed: ${rules.regions().join(', ')})`);
+    throw new DeskError(
+      'unknown_region',
+      'region',
+      `未知统筹区 "${req.region}"（已安装：${rules.regions().join('、')}）`,
+      `unknown region "${req.region}" (installed: ${rules.regions().join(', ')})`,
+    );
   }
   const scheme = req.insured.scheme;
   if (!(SCHEME_IDS as readonly string[]).includes(scheme)) {
-    throw new DeskError('unknown_scheme', 'insured.scheme', `未知险种 "${scheme}"（应为 employee 职工 或 resident 城乡居民）`, `unknown scheme "${scheme}" (employee or resident)`);
+    throw new DeskError(
+      'unknown_scheme',
+      'insured.scheme',
+      `未知险种 "${scheme}"（应为 employee 职工 或 resident 城乡居民）`,
+      `unknown scheme "${scheme}" (employee or resident)`,
+    );
   }
   // A layer id the region does not have is refused, not ignored: a misspelt
   // enrolment flag or accumulator would silently change the money.
   const layerIds = new Set<string>(rules.versions(req.region).flatMap((p) => p.layers.map((l) => l.id)));
   const stayYears = yearsBetween(req.admission_date, req.discharge_date).map(String);
   const outsideStay = (field: string, y: string) =>
-    new DeskError('invalid_field', field, `${y} 年不在住院期间（${req.admission_date} 至 ${req.discharge_date}）内`, `year ${y} is outside the stay ${req.admission_date}..${req.discharge_date}`);
+    new DeskError(
+      'invalid_field',
+      field,
+      `${y} 年不在住院期间（${req.admission_date} 至 ${req.discharge_date}）内`,
+      `year ${y} is outside the stay ${req.admission_date}..${req.discharge_date}`,
+    );
   for (const [id, e] of Object.entries(req.insured.enrolled ?? {})) {
     if (!layerIds.has(id)) throw unknownLayer(`insured.enrolled.${id}`, id, req.region, layerIds);
-    if (typeof e === 'object') for (const y of Object.keys(e)) if (!stayYears.includes(y)) throw outsideStay(`insured.enrolled.${id}.${y}`, y);
+    if (typeof e === 'object')
+      for (const y of Object.keys(e)) if (!stayYears.includes(y)) throw outsideStay(`insured.enrolled.${id}.${y}`, y);
   }
-  for (const y of Object.keys(req.prior_compensation ?? {})) if (!stayYears.includes(y)) throw outsideStay(`prior_compensation.${y}`, y);
+  for (const y of Object.keys(req.prior_compensation ?? {}))
+    if (!stayYears.includes(y)) throw outsideStay(`prior_compensation.${y}`, y);
   for (const [year, layers] of Object.entries(req.ytd ?? {})) {
     for (const id of Object.keys(layers)) {
       if (id !== BASIC_LAYER_ID && !layerIds.has(id)) throw unknownLayer(`ytd.${year}.${id}`, id, req.region, layerIds);
     }
   }
   if (req.discharge_date < req.admission_date) {
-    throw new DeskError('discharge_before_admission', 'discharge_date', `出院日期 ${req.discharge_date} 早于入院日期 ${req.admission_date}`, `discharge date ${req.discharge_date} is before admission date ${req.admission_date}`);
+    throw new DeskError(
+      'discharge_before_admission',
+      'discharge_date',
+      `出院日期 ${req.discharge_date} 早于入院日期 ${req.admission_date}`,
+      `discharge date ${req.discharge_date} is before admission date ${req.admission_date}`,
+    );
   }
   if (req.costs.length === 0) {
-    throw new DeskError('no_costs', 'costs', '没有费用明细，至少需要一条', 'no costs: at least one cost line is required');
+    throw new DeskError(
+      'no_costs',
+      'costs',
+      '没有费用明细，至少需要一条',
+      'no costs: at least one cost line is required',
+    );
   }
   req.costs.forEach((c, i) => {
     const field = formatPath(['costs', i]);
     if (c.date < req.admission_date || c.date > req.discharge_date) {
-      throw new DeskError('cost_outside_stay', `${field}.date`, `费用日期 ${c.date} 不在住院期间 ${req.admission_date} 至 ${req.discharge_date} 内`, `cost date ${c.date} is outside the stay ${req.admission_date}..${req.discharge_date}`);
+      throw new DeskError(
+        'cost_outside_stay',
+        `${field}.date`,
+        `费用日期 ${c.date} 不在住院期间 ${req.admission_date} 至 ${req.discharge_date} 内`,
+        `cost date ${c.date} is outside the stay ${req.admission_date}..${req.discharge_date}`,
+      );
     }
   });
 

@@ -8,7 +8,17 @@
  * in-policy ceiling. decimal.js throughout; fund payments and segments are
  * rounded half-up to the cent and nothing else is.
  */
-import { Decimal, ZERO, toCents, formatAmount as fmt, formatRate, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
+import {
+  Decimal,
+  ZERO,
+  toCents,
+  formatAmount as fmt,
+  formatRate,
+  minMoney,
+  maxMoney,
+  sumMoney,
+  type Money,
+} from '../money.js';
 import { addMonths, yearOf } from '../dates.js';
 import { DeskError } from '../errors.js';
 import {
@@ -112,7 +122,12 @@ function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: R
     const basic = pkg?.schemes[req.insured.scheme];
     if (!pkg || (basic && !inPeriod(basicPeriod(pkg, basic), c.date))) {
       const region = rules.versions(req.region)[0]?.region.name ?? req.region;
-      throw new DeskError('no_rule_in_force', `costs[${c.index}].date`, `${region} 在 ${c.date} 没有生效的基本医保规则`, `no basic rules of ${req.region} are in force on ${c.date}`);
+      throw new DeskError(
+        'no_rule_in_force',
+        `costs[${c.index}].date`,
+        `${region} 在 ${c.date} 没有生效的基本医保规则`,
+        `no basic rules of ${req.region} are in force on ${c.date}`,
+      );
     }
     if (basic === undefined) {
       throw new DeskError(
@@ -131,7 +146,9 @@ function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: R
         `the person's basic benefits are suspended in ${year} (waiting period or arrears): the cost of ${c.date} cannot be settled by insurance; take it as self-pay, or file a manual claim once benefits are restored`,
       );
     }
-    const layers = pkg.layers.filter((l) => l.schemes.includes(req.insured.scheme)).map((layer) => ({ layer, status: layerStatus(req, pkg, layer, c.date) }));
+    const layers = pkg.layers
+      .filter((l) => l.schemes.includes(req.insured.scheme))
+      .map((layer) => ({ layer, status: layerStatus(req, pkg, layer, c.date) }));
     const key = `${year}|${pkg.region.id}/${pkg.version}|${layers.map((l) => l.status).join(',')}`;
     const last = parts[parts.length - 1];
     if (last && key === lastKey) last.costs.push(c);
@@ -145,7 +162,8 @@ function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: R
 function layerStatus(req: SettlementRequest, pkg: RulePackage, layer: LayerRules, date: string): LayerStatus {
   if (!inPeriod(layerPeriod(pkg, layer), date)) return 'not_in_force';
   const limit = layer.filing_limit;
-  if (limit && req.claim_filed_on !== null && req.claim_filed_on > addMonths(date, limit.months)) return 'filing_expired';
+  if (limit && req.claim_filed_on !== null && req.claim_filed_on > addMonths(date, limit.months))
+    return 'filing_expired';
   return 'pays';
 }
 
@@ -200,9 +218,15 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
   parts.forEach((part, index) => {
     const { paid } = settled[index]!;
     const basic = part.pkg.schemes[req.insured.scheme]!;
-    details.set(BASIC_LAYER_ID, { layer: BASIC_LAYER_ID, name: basic.fund.name, field: basic.fund.field, fund_pay_type: basic.fund.fund_pay_type });
+    details.set(BASIC_LAYER_ID, {
+      layer: BASIC_LAYER_ID,
+      name: basic.fund.name,
+      field: basic.fund.field,
+      fund_pay_type: basic.fund.fund_pay_type,
+    });
     for (const l of part.pkg.layers) {
-      if (l.schemes.includes(req.insured.scheme)) details.set(l.id, { layer: l.id, name: l.fund.name, field: l.fund.field, fund_pay_type: l.fund.fund_pay_type });
+      if (l.schemes.includes(req.insured.scheme))
+        details.set(l.id, { layer: l.id, name: l.fund.name, field: l.fund.field, fund_pay_type: l.fund.fund_pay_type });
     }
     for (const [id, amount] of paid) {
       const before = fundTotals.get(id);
@@ -249,7 +273,13 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
     acct_pay: ZERO_TEXT,
     psn_cash_pay: personalText,
   };
-  trace.add(null, 'settlement', 'cash', () => `个人现金支付 = 医疗费总额 ${fmt(all.medfee)} − 基金支付合计 ${fmt(fundSum)} = ${fmt(personal)}`, null);
+  trace.add(
+    null,
+    'settlement',
+    'cash',
+    () => `个人现金支付 = 医疗费总额 ${fmt(all.medfee)} − 基金支付合计 ${fmt(fundSum)} = ${fmt(personal)}`,
+    null,
+  );
 
   return {
     region: req.region,
@@ -264,13 +294,22 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
   };
 }
 
-function settlePart(req: SettlementRequest, part: Part, index: number, partCount: number, acc: Accumulators, trace: Trace, priorLeft: (year: number) => PriorLeft): SettledPart {
+function settlePart(
+  req: SettlementRequest,
+  part: Part,
+  index: number,
+  partCount: number,
+  acc: Accumulators,
+  trace: Trace,
+  priorLeft: (year: number) => PriorLeft,
+): SettledPart {
   const { pkg, year } = part;
   const scheme = req.insured.scheme;
   const level = req.hospital_level;
   const rules = pkg.schemes[scheme]!;
   const numbers = compiled(pkg).schemes[scheme]!;
-  const say = (layer: string, step: string, text: Text, article: string | null) => trace.add(index, layer, step, text, article);
+  const say = (layer: string, step: string, text: Text, article: string | null) =>
+    trace.add(index, layer, step, text, article);
   const t = totals(part.costs);
   const dates = part.costs.map((c) => c.date);
   const firstDate = dates[0]!;
@@ -287,7 +326,13 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
       DECISION_PARTS,
     );
   } else {
-    say('settlement', 'part', () => `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`, null);
+    say(
+      'settlement',
+      'part',
+      () =>
+        `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`,
+      null,
+    );
   }
 
   // In-policy amount P (inscp_scp_amt).
@@ -295,7 +340,8 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   say(
     BASIC_LAYER_ID,
     'in_policy',
-    () => `政策范围内费用 = 医疗费总额 ${fmt(t.medfee)} − 全自费 ${fmt(t.fulamt)} − 超限价自费 ${fmt(t.overlmt)} − 先行自付 ${fmt(t.preself)} = ${fmt(P)}`,
+    () =>
+      `政策范围内费用 = 医疗费总额 ${fmt(t.medfee)} − 全自费 ${fmt(t.fulamt)} − 超限价自费 ${fmt(t.overlmt)} − 先行自付 ${fmt(t.preself)} = ${fmt(P)}`,
     null,
   );
 
@@ -341,7 +387,8 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     say(
       BASIC_LAYER_ID,
       'basic',
-      () => `${ratioText()}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
+      () =>
+        `${ratioText()}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
       rules.article,
     );
   } else {
@@ -350,7 +397,8 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     say(
       BASIC_LAYER_ID,
       'basic',
-      () => `${ratioText()}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${wanted.toFixed(2)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${formatRate(r)}) = ${fmt(W)}`,
+      () =>
+        `${ratioText()}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${wanted.toFixed(2)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${formatRate(r)}) = ${fmt(W)}`,
       rules.article,
     );
   }
@@ -358,7 +406,8 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
   say(
     BASIC_LAYER_ID,
     'segments',
-    () => `转入后续层级：${SEGMENT_NAMES.deductible} ${fmt(D)}；${SEGMENT_NAMES.coinsurance} = ${fmt(W)} − ${fmt(basic)} = ${fmt(segments.coinsurance)}；${SEGMENT_NAMES.over_cap} = ${fmt(R)} − ${fmt(W)} = ${fmt(segments.over_cap)}`,
+    () =>
+      `转入后续层级：${SEGMENT_NAMES.deductible} ${fmt(D)}；${SEGMENT_NAMES.coinsurance} = ${fmt(W)} − ${fmt(basic)} = ${fmt(segments.coinsurance)}；${SEGMENT_NAMES.over_cap} = ${fmt(R)} − ${fmt(W)} = ${fmt(segments.over_cap)}`,
     null,
   );
 
@@ -371,7 +420,12 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     const lsay = (step: string, text: Text, article: string | null) => say(layer.id, step, text, article);
     if (status === 'not_in_force') {
       const p = layerPeriod(pkg, layer);
-      lsay('not_in_force', () => `${layer.name}：${firstDate === lastDate ? firstDate : `${firstDate} 至 ${lastDate}`} 不在本层有效期（${periodText(p)}）内，本段不予支付`, p.article ?? null);
+      lsay(
+        'not_in_force',
+        () =>
+          `${layer.name}：${firstDate === lastDate ? firstDate : `${firstDate} 至 ${lastDate}`} 不在本层有效期（${periodText(p)}）内，本段不予支付`,
+        p.article ?? null,
+      );
       thisPart.set(layer.id, ZERO);
       notPaying[layer.id] = 'not_in_force';
       continue;
@@ -380,14 +434,26 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
       const limit = layer.filing_limit!;
       lsay(
         'filing_expired',
-        () => `${layer.name}：费用发生于 ${firstDate}，申请日 ${req.claim_filed_on} 已超过 ${limit.months} 个月的申请期限（截至 ${addMonths(firstDate, limit.months)}），本层视为放弃，其他层级照常支付`,
+        () =>
+          `${layer.name}：费用发生于 ${firstDate}，申请日 ${req.claim_filed_on} 已超过 ${limit.months} 个月的申请期限（截至 ${addMonths(firstDate, limit.months)}），本层视为放弃，其他层级照常支付`,
         limit.article,
       );
       thisPart.set(layer.id, ZERO);
       notPaying[layer.id] = 'filing_expired';
       continue;
     }
-    const outcome = settleLayer(req, layer, compiled(pkg).layers.get(layer)!, year, segments, acc, thisPart, prior, trace.enabled, lsay);
+    const outcome = settleLayer(
+      req,
+      layer,
+      compiled(pkg).layers.get(layer)!,
+      year,
+      segments,
+      acc,
+      thisPart,
+      prior,
+      trace.enabled,
+      lsay,
+    );
     if (outcome.notEnrolled) notPaying[layer.id] = 'not_enrolled';
     thisPart.set(layer.id, outcome.pay);
     if (outcome.bandedBase) baseAdded.set(layer.id, outcome.bandedBase);
@@ -408,7 +474,13 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
       excess = excess.minus(cut);
       cuts.push(`${layer.name} 减 ${fmt(cut)} 为 ${fmt(pay.minus(cut))}`);
     }
-    say('settlement', 'in_policy_ceiling', () => `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum.minus(P))}，自最后一层起扣减：${cuts.join('；')}`, pkg.in_policy_ceiling.article);
+    say(
+      'settlement',
+      'in_policy_ceiling',
+      () =>
+        `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum.minus(P))}，自最后一层起扣减：${cuts.join('；')}`,
+      pkg.in_policy_ceiling.article,
+    );
   }
 
   // Commit this part's movements to the accumulators before the next part.
@@ -436,7 +508,11 @@ function settlePart(req: SettlementRequest, part: Part, index: number, partCount
     preselfpay_amt: fmt(t.preself),
     inscp_scp_amt: fmt(P),
     act_pay_dedc: fmt(D),
-    segments: { deductible: fmt(segments.deductible), coinsurance: fmt(segments.coinsurance), over_cap: fmt(segments.over_cap) },
+    segments: {
+      deductible: fmt(segments.deductible),
+      coinsurance: fmt(segments.coinsurance),
+      over_cap: fmt(segments.over_cap),
+    },
     funds,
     not_paying: notPaying,
   };
@@ -477,10 +553,18 @@ function settleLayer(
 ): LayerOutcome {
   // Eligibility per calendar year (开封 第八、九条, 庆阳 六(三), 德阳 第三、九条): not eligible, no payment, no accumulation.
   const eligibility = layer.eligibility;
-  const eligible = eligibility === null || (eligibility.requires === 'enrolment' ? enrolledIn(req.insured.enrolled[layer.id], year) : req.insured.medical_assistance);
+  const eligible =
+    eligibility === null ||
+    (eligibility.requires === 'enrolment'
+      ? enrolledIn(req.insured.enrolled[layer.id], year)
+      : req.insured.medical_assistance);
   if (!eligible && eligibility) {
     const forYear = eligibility.requires === 'enrolment' ? `${year} 年` : '';
-    say('eligibility', () => `${layer.name}：${forYear}不符合享受条件（${eligibility.condition}），本层不予支付`, eligibility.article);
+    say(
+      'eligibility',
+      () => `${layer.name}：${forYear}不符合享受条件（${eligibility.condition}），本层不予支付`,
+      eligibility.article,
+    );
     return { pay: ZERO, bandedBase: null, usesSample: false, notEnrolled: eligibility.requires === 'enrolment' };
   }
 
@@ -512,28 +596,50 @@ function settleLayer(
       const gross = base;
       base = base.minus(taken);
       prior.left = prior.left.minus(taken);
-      say('net_of_prior', () => `${layer.name}：基数扣除其他补偿（公务员医疗补助、职工补充医疗保险等）${fmt(taken)}：${fmt(gross)} − ${fmt(taken)} = ${fmt(base)}`, netOfPrior.article);
+      say(
+        'net_of_prior',
+        () =>
+          `${layer.name}：基数扣除其他补偿（公务员医疗补助、职工补充医疗保险等）${fmt(taken)}：${fmt(gross)} − ${fmt(taken)} = ${fmt(base)}`,
+        netOfPrior.article,
+      );
     }
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;
     const compiledPart = numbers.parts[partIndex]!;
-    const { pay, lines } = applyBands(byYear ? { ...compiledPart, threshold: new Decimal(byYear.amount) } : compiledPart, before, base, thresholdFactor, rateAdd, tracing);
+    const { pay, lines } = applyBands(
+      byYear ? { ...compiledPart, threshold: new Decimal(byYear.amount) } : compiledPart,
+      before,
+      base,
+      thresholdFactor,
+      rateAdd,
+      tracing,
+    );
     raw = raw.plus(pay);
     say(
       part.kind,
       () => {
         const baseName = part.base.map((s) => SEGMENT_NAMES[s]).join(' + ');
         const where =
-          part.kind === 'banded' ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}` : `基数（${baseName}）本次 ${fmt(base)}`;
+          part.kind === 'banded'
+            ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}`
+            : `基数（${baseName}）本次 ${fmt(base)}`;
         const none = base.isZero() ? '基数为 0，不支付' : '未超过起付标准，不支付';
-        const threshold = byYear ? `${year} 年起付标准 ${fmt(new Decimal(byYear.amount))}${byYear.status === 'published' ? '（公布值）' : ''}；` : '';
+        const threshold = byYear
+          ? `${year} 年起付标准 ${fmt(new Decimal(byYear.amount))}${byYear.status === 'published' ? '（公布值）' : ''}；`
+          : '';
         return `${layer.name}：${threshold}${where}；${lines.length > 0 ? lines.join('；') : none}${status === 'sample' ? SAMPLE : ''}`;
       },
       byYear?.article ?? part.article,
     );
   });
   let pay = toCents(raw);
-  if (layer.parts.length > 1 || !raw.equals(pay)) say('sum', () => `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${raw.toString()}，四舍五入到分 = ${fmt(pay)}`, null);
+  if (layer.parts.length > 1 || !raw.equals(pay))
+    say(
+      'sum',
+      () =>
+        `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${raw.toString()}，四舍五入到分 = ${fmt(pay)}`,
+      null,
+    );
 
   const annualCap = layer.annual_cap;
   if (annualCap) {
@@ -544,7 +650,8 @@ function settleLayer(
     const capped = minMoney(pay, room);
     say(
       'annual_cap',
-      () => `${layer.name}：年度最高支付 ${fmt(cap)}${annualCap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+      () =>
+        `${layer.name}：年度最高支付 ${fmt(cap)}${annualCap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
       annualCap.article,
     );
     pay = capped;
@@ -559,7 +666,13 @@ function settleLayer(
     const capped = minMoney(pay, room);
     say(
       'combined_cap',
-      () => `${layer.name}：与${cc.with.filter((id) => id !== layer.id).map((id) => (id === BASIC_LAYER_ID ? '基本医保统筹基金' : id)).join('、')}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+      () =>
+        `${layer.name}：与${cc.with
+          .filter((id) => id !== layer.id)
+          .map((id) => (id === BASIC_LAYER_ID ? '基本医保统筹基金' : id))
+          .join(
+            '、',
+          )}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
       cc.article,
     );
     pay = capped;

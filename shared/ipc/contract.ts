@@ -9,7 +9,14 @@ import { z } from 'zod';
 import type { ErrorBody } from '../errors.js';
 import type { SettlementResult } from '../engine/result.js';
 import type { FundField, SchemeId } from '../rules/schema.js';
-import { closeDayInput, historyQuery, manualClaimInput, recordPersonInput, reverseInput, settleInput } from '../store/inputs.js';
+import {
+  closeDayInput,
+  historyQuery,
+  manualClaimInput,
+  recordPersonInput,
+  reverseInput,
+  settleInput,
+} from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
 import { createOperatorInput } from '../store/inputs.js';
 import { settingsInput, type OperatorListItem, type PrinterList, type SettingsView } from '../settings.js';
@@ -19,7 +26,9 @@ interface Channel<Req extends z.ZodType, Res> {
   request: Req;
   response?: Res;
 }
-const channel = <Res>() => <Req extends z.ZodType>(request: Req): Channel<Req, Res> => ({ request });
+const channel =
+  <Res>() =>
+  <Req extends z.ZodType>(request: Req): Channel<Req, Res> => ({ request });
 
 export interface RuleLayerSummary {
   id: string;
@@ -98,7 +107,13 @@ export interface ReconciliationView {
   result: 'balanced' | 'mismatch';
   differences: { field: string; terminal: string; insurer: string }[];
   /** code: not received by the insurer, rejected by it, fund amounts differ, or a record this terminal does not have. */
-  records: { number: string; code: 'not_received' | 'rejected' | 'fund_differs' | 'unknown_here'; problem: string; terminal: string | null; insurer: string | null }[];
+  records: {
+    number: string;
+    code: 'not_received' | 'rejected' | 'fund_differs' | 'unknown_here';
+    problem: string;
+    terminal: string | null;
+    insurer: string | null;
+  }[];
 }
 
 const number = z.string().min(1).max(40);
@@ -107,8 +122,12 @@ const pin = z.string().regex(/^\d{6,12}$/, { message: 'PIN 为6-12位数字' });
 
 export const contract = {
   'app.status': channel<AppStatus>()(z.strictObject({})),
-  'auth.setup': channel<OperatorInfo>()(z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{2,20}$/), name: z.string().trim().min(1).max(40), pin })),
-  'auth.login': channel<OperatorInfo>()(z.strictObject({ code: z.string().min(1).max(20), pin: z.string().min(1).max(12) })),
+  'auth.setup': channel<OperatorInfo>()(
+    z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{2,20}$/), name: z.string().trim().min(1).max(40), pin }),
+  ),
+  'auth.login': channel<OperatorInfo>()(
+    z.strictObject({ code: z.string().min(1).max(20), pin: z.string().min(1).max(12) }),
+  ),
   'auth.logout': channel<null>()(z.strictObject({})),
   'rules.list': channel<RuleVersionSummary[]>()(z.strictObject({})),
   'person.find': channel<PersonSummary | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
@@ -119,28 +138,39 @@ export const contract = {
   'settlement.reverse': channel<{ number: string }>()(reverseInput),
   'slip.print': channel<PrintedSlipInfo>()(z.strictObject({ number, layout })),
   'history.search': channel<SettlementRecord[]>()(historyQuery),
-  'claim.create': channel<{ number: string; expected_reimbursement: string; result: SettlementResult }>()(manualClaimInput),
+  'claim.create': channel<{ number: string; expected_reimbursement: string; result: SettlementResult }>()(
+    manualClaimInput,
+  ),
   'claim.submit': channel<{ number: string }>()(z.strictObject({ number })),
   'day.totals': channel<DayTotals & { closed: boolean }>()(closeDayInput),
   'day.close': channel<DayTotals>()(closeDayInput),
   'sync.status': channel<SyncStatusView>()(z.strictObject({})),
   'sync.now': channel<SyncStatusView>()(z.strictObject({})),
-  'sync.resolve': channel<SyncStatusView>()(z.strictObject({ adjustment_id: z.number().int().positive(), note: z.string().trim().min(1).max(200) })),
+  'sync.resolve': channel<SyncStatusView>()(
+    z.strictObject({ adjustment_id: z.number().int().positive(), note: z.string().trim().min(1).max(200) }),
+  ),
   'sync.release': channel<SyncStatusView>()(z.strictObject({ outbox_id: z.number().int().positive() })),
-  'sync.reconcile': channel<ReconciliationView>()(z.strictObject({ business_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })),
-  'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(closeDayInput.extend({ layout })),
+  'sync.reconcile': channel<ReconciliationView>()(
+    z.strictObject({ business_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+  ),
+  'day.report': channel<{ pdf_sha256: string; html_url: string | null; pdf_url: string | null }>()(
+    closeDayInput.extend({ layout }),
+  ),
   'settings.get': channel<SettingsView>()(z.strictObject({})),
   'settings.save': channel<SettingsView>()(settingsInput),
   'backup.now': channel<SettingsView>()(z.strictObject({})),
   'printers.list': channel<PrinterList>()(z.strictObject({})),
   'operators.list': channel<OperatorListItem[]>()(z.strictObject({})),
   'operators.create': channel<OperatorListItem[]>()(createOperatorInput),
-  'operators.set_active': channel<OperatorListItem[]>()(z.strictObject({ code: z.string().min(1).max(20), active: z.boolean() })),
+  'operators.set_active': channel<OperatorListItem[]>()(
+    z.strictObject({ code: z.string().min(1).max(20), active: z.boolean() }),
+  ),
 } as const;
 
 export type ChannelName = keyof typeof contract;
 export type RequestOf<C extends ChannelName> = z.input<(typeof contract)[C]['request']>;
-export type ResponseOf<C extends ChannelName> = NonNullable<(typeof contract)[C]['response']> | Extract<(typeof contract)[C]['response'], null>;
+export type ResponseOf<C extends ChannelName> =
+  NonNullable<(typeof contract)[C]['response']> | Extract<(typeof contract)[C]['response'], null>;
 
 /** What crosses the boundary: errors keep their code, field and message. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorBody | InternalErrorBody };

@@ -33,7 +33,11 @@ export interface CompiledPackage {
 const cache = new WeakMap<RulePackage, CompiledPackage>();
 
 const d = (s: string) => new Decimal(s);
-const perLevel = (v: Record<'1' | '2' | '3', string>): Record<HospitalLevel, Money> => ({ 1: d(v['1']), 2: d(v['2']), 3: d(v['3']) });
+const perLevel = (v: Record<'1' | '2' | '3', string>): Record<HospitalLevel, Money> => ({
+  1: d(v['1']),
+  2: d(v['2']),
+  3: d(v['3']),
+});
 
 function compileBasic(b: BasicRules): CompiledBasic {
   return {
@@ -47,7 +51,10 @@ function compileBasic(b: BasicRules): CompiledBasic {
 
 function compileLayer(l: LayerRules): CompiledLayer {
   return {
-    parts: l.parts.map((p) => ({ threshold: d(p.threshold), bands: p.bands.map((b) => ({ to: b.to === null ? null : d(b.to), rate: d(b.rate) })) })),
+    parts: l.parts.map((p) => ({
+      threshold: d(p.threshold),
+      bands: p.bands.map((b) => ({ to: b.to === null ? null : d(b.to), rate: d(b.rate) })),
+    })),
     annualCap: l.annual_cap ? d(l.annual_cap.amount) : null,
     combinedCap: l.combined_cap ? d(l.combined_cap.amount) : null,
     modifiers: l.modifiers.map((m) => ({ thresholdFactor: d(m.threshold_factor), rateAdd: d(m.rate_add) })),

@@ -11,7 +11,12 @@ export function parseRulePackage(raw: unknown, label = ''): RulePackage {
   if (parsed.success) return parsed.data;
   const e = fromZodError(parsed.error, 'invalid_rule_package').body;
   const where = label ? `${label}: ` : '';
-  throw new DeskError('invalid_rule_package', e.field, `${where}规则包无效：${e.field} ${e.message}`, `${where}invalid rule package: ${e.field} ${e.message_en}`);
+  throw new DeskError(
+    'invalid_rule_package',
+    e.field,
+    `${where}规则包无效：${e.field} ${e.message}`,
+    `${where}invalid rule package: ${e.field} ${e.message_en}`,
+  );
 }
 
 export class RuleSet {

@@ -17,10 +17,21 @@ export const PACKAGE_FORMAT = 'discharge-desk/rule-package@1';
 
 export const SCHEME_IDS = ['employee', 'resident'] as const;
 export type SchemeId = (typeof SCHEME_IDS)[number];
-export const SCHEME_NAMES: Record<SchemeId, string> = { employee: '职工基本医疗保险', resident: '城乡居民基本医疗保险' };
+export const SCHEME_NAMES: Record<SchemeId, string> = {
+  employee: '职工基本医疗保险',
+  resident: '城乡居民基本医疗保险',
+};
 
 /** The national setlinfo fields a fund's payment is reported in (domain.md §2). */
-export const FUND_FIELDS = ['hifp_pay', 'cvlserv_pay', 'hifes_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'oth_pay'] as const;
+export const FUND_FIELDS = [
+  'hifp_pay',
+  'cvlserv_pay',
+  'hifes_pay',
+  'hifmi_pay',
+  'hifob_pay',
+  'maf_pay',
+  'oth_pay',
+] as const;
 export type FundField = (typeof FUND_FIELDS)[number];
 
 /** The three segments the basic layer hands to later layers (domain.md §3). */
@@ -44,12 +55,14 @@ export const LAYER_ID_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
 
-const amount = z
-  .string()
-  .regex(AMOUNT_PATTERN, { message: '须为非负金额，最多两位小数', ...en('invalid_rule_package', 'must be a non-negative amount with at most two decimals') });
-const decimal = z
-  .string()
-  .regex(DECIMAL_PATTERN, { message: '须为非负十进制数', ...en('invalid_rule_package', 'must be a non-negative decimal number') });
+const amount = z.string().regex(AMOUNT_PATTERN, {
+  message: '须为非负金额，最多两位小数',
+  ...en('invalid_rule_package', 'must be a non-negative amount with at most two decimals'),
+});
+const decimal = z.string().regex(DECIMAL_PATTERN, {
+  message: '须为非负十进制数',
+  ...en('invalid_rule_package', 'must be a non-negative decimal number'),
+});
 const rate = decimal.refine((s) => new Decimal(s).lessThanOrEqualTo(1), {
   message: '比例须在 0 到 1 之间',
   ...en('invalid_rule_package', 'a rate must be between 0 and 1'),
@@ -61,7 +74,10 @@ const positiveRate = rate.refine((s) => new Decimal(s).greaterThan(0), {
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式须为 YYYY-MM-DD' })
-  .refine(isRealDate, { message: '须为真实存在的日期 YYYY-MM-DD', ...en('invalid_rule_package', 'must be a real date YYYY-MM-DD') });
+  .refine(isRealDate, {
+    message: '须为真实存在的日期 YYYY-MM-DD',
+    ...en('invalid_rule_package', 'must be a real date YYYY-MM-DD'),
+  });
 const text = z.string().min(1).max(500);
 const layerId = z.string().regex(LAYER_ID_PATTERN, { message: '层级编号须为小写字母、数字和下划线' });
 
@@ -105,12 +121,17 @@ const band = z.strictObject({
 });
 
 const layerPart = z.strictObject({
-  kind: z.enum(['banded', 'flat']).describe('banded: bands apply to the cumulative base of the year; flat: to this claim alone'),
+  kind: z
+    .enum(['banded', 'flat'])
+    .describe('banded: bands apply to the cumulative base of the year; flat: to this claim alone'),
   base: z.array(z.enum(SEGMENTS)).min(1).describe('segments summed into the base'),
   threshold: amount.describe('起付标准: where the first band starts'),
   /** A year whose threshold is set (or published) apart from the default, e.g. 江阴's published 2020 value. */
   threshold_by_year: z
-    .record(z.string().regex(/^\d{4}$/, { message: '年度须为四位数字' }), z.strictObject({ amount, status: valueStatus, article: text }))
+    .record(
+      z.string().regex(/^\d{4}$/, { message: '年度须为四位数字' }),
+      z.strictObject({ amount, status: valueStatus, article: text }),
+    )
     .optional()
     .describe('per calendar year: the threshold and whether it is published; other years use threshold and status'),
   bands: z.array(band).min(1),
@@ -140,7 +161,9 @@ const layer = z.strictObject({
   eligibility: z
     .strictObject({ requires: z.enum(ELIGIBILITY_REQUIREMENTS), condition: text, article: text })
     .nullable()
-    .describe('enrolment: pays only if insured.enrolled.<layer id> is true; medical_assistance: only for assistance recipients'),
+    .describe(
+      'enrolment: pays only if insured.enrolled.<layer id> is true; medical_assistance: only for assistance recipients',
+    ),
   parts: z.array(layerPart).min(1),
   annual_cap: cap.nullable(),
   combined_cap: combinedCap.nullable(),
@@ -150,12 +173,16 @@ const layer = z.strictObject({
     .strictObject({ article: text })
     .nullable()
     .optional()
-    .describe("set: the layer's base is net of the request's prior_compensation for the year (江阴 二(三)), never below zero"),
+    .describe(
+      "set: the layer's base is net of the request's prior_compensation for the year (江阴 二(三)), never below zero",
+    ),
   filing_limit: z
     .strictObject({ months: z.number().int().min(1).max(120), article: text })
     .nullable()
     .optional()
-    .describe('a manual claim filed later than this many months after a cost date gets nothing from this layer for that cost (德阳 第十四条)'),
+    .describe(
+      'a manual claim filed later than this many months after a cost date gets nothing from this layer for that cost (德阳 第十四条)',
+    ),
 });
 
 export const rulePackageSchema = z
@@ -173,7 +200,9 @@ export const rulePackageSchema = z
       .strictObject({ filing_limit_months: z.number().int().min(1).max(120), article: text })
       .nullable()
       .optional()
-      .describe('packages before 2026-11-30 only: a whole claim past this many months is refused; newer packages set filing_limit per layer'),
+      .describe(
+        'packages before 2026-11-30 only: a whole claim past this many months is refused; newer packages set filing_limit per layer',
+      ),
     notes: z.array(text),
   })
   .superRefine((pkg, ctx) => {
@@ -184,7 +213,8 @@ export const rulePackageSchema = z
       problem(['effective', 'to'], '失效日期早于生效日期', 'effective.to is before effective.from');
     }
     const checkPeriod = (p: z.infer<typeof period> | undefined, path: PropertyKey[]) => {
-      if (p && p.to !== null && p.to < p.from) problem([...path, 'to'], '失效日期早于生效日期', 'effective.to is before effective.from');
+      if (p && p.to !== null && p.to < p.from)
+        problem([...path, 'to'], '失效日期早于生效日期', 'effective.to is before effective.from');
     };
     for (const s of SCHEME_IDS) checkPeriod(pkg.schemes[s]?.effective, ['schemes', s, 'effective']);
     pkg.layers.forEach((l, i) => checkPeriod(l.effective, ['layers', i, 'effective']));
@@ -194,31 +224,48 @@ export const rulePackageSchema = z
       const basic = pkg.schemes[s]!;
       for (const level of ['1', '2', '3'] as const) {
         if (new Decimal(basic.ratio[level]).plus(basic.retired_increment).greaterThan(1)) {
-          problem(['schemes', s, 'retired_increment'], '支付比例加退休增加比例超过 100%', 'ratio plus retired increment exceeds 100%');
+          problem(
+            ['schemes', s, 'retired_increment'],
+            '支付比例加退休增加比例超过 100%',
+            'ratio plus retired increment exceeds 100%',
+          );
         }
       }
     }
     const seen = new Set<string>([BASIC_LAYER_ID]);
     pkg.layers.forEach((l, i) => {
-      if (seen.has(l.id)) problem(['layers', i, 'id'], `层级编号 "${l.id}" 重复或保留`, `layer id "${l.id}" is duplicated or reserved`);
+      if (seen.has(l.id))
+        problem(['layers', i, 'id'], `层级编号 "${l.id}" 重复或保留`, `layer id "${l.id}" is duplicated or reserved`);
       seen.add(l.id);
       l.schemes.forEach((s, j) => {
-        if (pkg.schemes[s] === undefined) problem(['layers', i, 'schemes', j], `险种 ${s} 没有基本医保参数`, `scheme ${s} has no basic rules in this package`);
+        if (pkg.schemes[s] === undefined)
+          problem(
+            ['layers', i, 'schemes', j],
+            `险种 ${s} 没有基本医保参数`,
+            `scheme ${s} has no basic rules in this package`,
+          );
       });
       if (l.parts.filter((p) => p.kind === 'banded').length > 1) {
-        problem(['layers', i, 'parts'], '每个层级最多一个累计分段部分', 'a layer has at most one banded part (its cumulative base is one accumulator)');
+        problem(
+          ['layers', i, 'parts'],
+          '每个层级最多一个累计分段部分',
+          'a layer has at most one banded part (its cumulative base is one accumulator)',
+        );
       }
       l.parts.forEach((p, j) => {
         let from = new Decimal(p.threshold);
         p.bands.forEach((b, k) => {
           const path = ['layers', i, 'parts', j, 'bands', k];
-          if (b.to === null && k !== p.bands.length - 1) problem([...path, 'to'], '只有最后一段可以不设上限', 'only the last band may be open-ended');
+          if (b.to === null && k !== p.bands.length - 1)
+            problem([...path, 'to'], '只有最后一段可以不设上限', 'only the last band may be open-ended');
           if (b.to !== null) {
-            if (!new Decimal(b.to).greaterThan(from)) problem([...path, 'to'], '分段上限须大于起点', 'band upper end must be above its start');
+            if (!new Decimal(b.to).greaterThan(from))
+              problem([...path, 'to'], '分段上限须大于起点', 'band upper end must be above its start');
             from = new Decimal(b.to);
           }
           const boost = l.modifiers.reduce((acc, m) => acc.plus(m.rate_add), new Decimal(0));
-          if (new Decimal(b.rate).plus(boost).greaterThan(1)) problem([...path, 'rate'], '加上倾斜比例后超过 100%', 'rate plus modifiers exceeds 100%');
+          if (new Decimal(b.rate).plus(boost).greaterThan(1))
+            problem([...path, 'rate'], '加上倾斜比例后超过 100%', 'rate plus modifiers exceeds 100%');
         });
       });
       if (l.combined_cap) {
@@ -227,7 +274,11 @@ export const rulePackageSchema = z
           if (!known) problem(['layers', i, 'combined_cap', 'with', j], `未知层级 "${id}"`, `unknown layer "${id}"`);
         });
         if (!l.combined_cap.with.includes(l.id)) {
-          problem(['layers', i, 'combined_cap', 'with'], '合并限额须包含本层级', 'a combined cap must include its own layer');
+          problem(
+            ['layers', i, 'combined_cap', 'with'],
+            '合并限额须包含本层级',
+            'a combined cap must include its own layer',
+          );
         }
       }
     });

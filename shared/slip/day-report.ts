@@ -25,20 +25,43 @@ const CSS: Record<SlipLayout, string> = {
 };
 
 export function renderDayReport(d: DayReportData, layout: SlipLayout): string {
-  const body = html`
-    <div class="hospital">${d.hospital.name}（${d.hospital.code}）</div>
+  const body = html` <div class="hospital">${d.hospital.name}（${d.hospital.code}）</div>
     <h1>收费员日结报表</h1>
     ${d.closed ? '' : html`<div class="mark">未日结（预览）</div>`}
     <p>终端 ${d.terminal}　收费员 ${d.operator.name}（${d.operator.code}）</p>
     <p>业务日期 ${d.business_date}</p>
     <table>
-      <tr><th>结算笔数</th><td class="amt">${d.settlements}</td></tr>
-      <tr><th>冲销笔数</th><td class="amt">${d.reversals}</td></tr>
-      <tr><th>其中脱机结算</th><td class="amt">${d.offline}</td></tr>
-      <tr><th>医疗费总额</th><td class="amt">${d.medfee_sumamt}</td></tr>
-      ${d.funds.map((f) => html`<tr><th>${f.name}</th><td class="amt">${f.amount}</td></tr>`)}
-      <tr><th>基金支付合计</th><td class="amt">${d.fund_pay_sumamt}</td></tr>
-      <tr><th>个人现金合计</th><td class="amt">${d.psn_cash_pay}</td></tr>
+      <tr>
+        <th>结算笔数</th>
+        <td class="amt">${d.settlements}</td>
+      </tr>
+      <tr>
+        <th>冲销笔数</th>
+        <td class="amt">${d.reversals}</td>
+      </tr>
+      <tr>
+        <th>其中脱机结算</th>
+        <td class="amt">${d.offline}</td>
+      </tr>
+      <tr>
+        <th>医疗费总额</th>
+        <td class="amt">${d.medfee_sumamt}</td>
+      </tr>
+      ${d.funds.map(
+        (f) =>
+          html`<tr>
+            <th>${f.name}</th>
+            <td class="amt">${f.amount}</td>
+          </tr>`,
+      )}
+      <tr>
+        <th>基金支付合计</th>
+        <td class="amt">${d.fund_pay_sumamt}</td>
+      </tr>
+      <tr>
+        <th>个人现金合计</th>
+        <td class="amt">${d.psn_cash_pay}</td>
+      </tr>
     </table>
     <p>现金大写：${capitalAmount(d.psn_cash_pay)}</p>
     ${d.closed ? html`<p>日结：${d.closed.by}　${localTime(d.closed.at)}</p>` : ''}

@@ -22,8 +22,22 @@ export interface SlipData {
   number: string;
   reverses: { number: string; reason: string } | null;
   patient: { name: string; gender: 'M' | 'F' | null; id_masked: string; scheme: string; person_type: string };
-  stay: { inpatient_no: string; ward: string; bed: string; admission_date: string; discharge_date: string; days: number; diagnosis: string };
-  costs: { medfee_sumamt: string; fulamt_ownpay_amt: string; overlmt_selfpay: string; preselfpay_amt: string; inscp_scp_amt: string };
+  stay: {
+    inpatient_no: string;
+    ward: string;
+    bed: string;
+    admission_date: string;
+    discharge_date: string;
+    days: number;
+    diagnosis: string;
+  };
+  costs: {
+    medfee_sumamt: string;
+    fulamt_ownpay_amt: string;
+    overlmt_selfpay: string;
+    preselfpay_amt: string;
+    inscp_scp_amt: string;
+  };
   funds: { name: string; field: string; amount: string }[];
   act_pay_dedc: string;
   fund_pay_sumamt: string;
@@ -107,14 +121,15 @@ const COMMON_CSS = `
 `;
 
 function marks(d: SlipData): Trusted {
-  return html`${d.kind === 'reprint' ? html`<div class="mark">补打（第 ${d.reprint} 次）　原单号 ${d.number}</div>` : ''}${d.kind === 'reversal' && d.reverses
-    ? html`<div class="mark">冲销原结算单 ${d.reverses.number}　原因：${d.reverses.reason}</div>`
-    : ''}${d.offline ? html`<div class="mark">脱机结算，以医保部门确认为准</div>` : ''}`;
+  return html`${d.kind === 'reprint' ? html`<div class="mark">补打（第 ${d.reprint} 次）　原单号 ${d.number}</div>` : ''}${
+    d.kind === 'reversal' && d.reverses
+      ? html`<div class="mark">冲销原结算单 ${d.reverses.number}　原因：${d.reverses.reason}</div>`
+      : ''
+  }${d.offline ? html`<div class="mark">脱机结算，以医保部门确认为准</div>` : ''}`;
 }
 
 export function renderSlip(d: SlipData, layout: SlipLayout): string {
-  const body = html`
-    <div class="hospital">${d.hospital.name}（${d.hospital.code}）</div>
+  const body = html` <div class="hospital">${d.hospital.name}（${d.hospital.code}）</div>
     <h1>${title(d)}</h1>
     ${marks(d)}
     <div class="meta"><span>单号 ${d.number}</span><span>结算时间 ${localTime(d.settled_at)}</span></div>
@@ -130,25 +145,61 @@ export function renderSlip(d: SlipData, layout: SlipLayout): string {
       <div class="wide"><b>诊断</b> ${d.stay.diagnosis || '—'}</div>
     </div>
     <table>
-      <colgroup><col class="l"><col class="v"></colgroup>
-      <tr><th>医疗费总额</th><td class="amt">${d.costs.medfee_sumamt}</td></tr>
-      <tr><th>全自费</th><td class="amt">${d.costs.fulamt_ownpay_amt}</td></tr>
-      <tr><th>超限价自费</th><td class="amt">${d.costs.overlmt_selfpay}</td></tr>
-      <tr><th>先行自付</th><td class="amt">${d.costs.preselfpay_amt}</td></tr>
-      <tr><th>政策范围内费用</th><td class="amt">${d.costs.inscp_scp_amt}</td></tr>
-      <tr><th>实际支付起付线</th><td class="amt">${d.act_pay_dedc}</td></tr>
+      <colgroup>
+        <col class="l" />
+        <col class="v" />
+      </colgroup>
+      <tr>
+        <th>医疗费总额</th>
+        <td class="amt">${d.costs.medfee_sumamt}</td>
+      </tr>
+      <tr>
+        <th>全自费</th>
+        <td class="amt">${d.costs.fulamt_ownpay_amt}</td>
+      </tr>
+      <tr>
+        <th>超限价自费</th>
+        <td class="amt">${d.costs.overlmt_selfpay}</td>
+      </tr>
+      <tr>
+        <th>先行自付</th>
+        <td class="amt">${d.costs.preselfpay_amt}</td>
+      </tr>
+      <tr>
+        <th>政策范围内费用</th>
+        <td class="amt">${d.costs.inscp_scp_amt}</td>
+      </tr>
+      <tr>
+        <th>实际支付起付线</th>
+        <td class="amt">${d.act_pay_dedc}</td>
+      </tr>
     </table>
     <table>
-      <colgroup><col class="l"><col class="v"></colgroup>
-      ${d.funds.map((f) => html`<tr><th>${f.name} <span class="field">${f.field}</span></th><td class="amt">${f.amount}</td></tr>`)}
-      <tr><th>基金支付合计</th><td class="amt">${d.fund_pay_sumamt}</td></tr>
+      <colgroup>
+        <col class="l" />
+        <col class="v" />
+      </colgroup>
+      ${d.funds.map(
+        (f) =>
+          html`<tr>
+            <th>${f.name} <span class="field">${f.field}</span></th>
+            <td class="amt">${f.amount}</td>
+          </tr>`,
+      )}
+      <tr>
+        <th>基金支付合计</th>
+        <td class="amt">${d.fund_pay_sumamt}</td>
+      </tr>
     </table>
     <div class="cash">
       <div class="figures"><b>个人现金支付</b><strong>¥ ${d.psn_cash_pay}</strong></div>
       <div class="capital">大写：${capitalAmount(d.psn_cash_pay)}</div>
     </div>
     <div class="notes">
-      <p>执行政策：${d.rules.region_name} 规则 ${d.rules.versions}${d.rules.sample ? '（含样例参数，以医保部门下发规则为准）' : ''}</p>
+      <p>
+        执行政策：${d.rules.region_name} 规则
+        ${d.rules.versions}${d.rules.sample ? '（含样例参数，以医保部门下发规则为准）' : ''}
+      </p>
     </div>
     <div class="bottom">
       <div>
@@ -156,7 +207,10 @@ export function renderSlip(d: SlipData, layout: SlipLayout): string {
         <p>打印时间：${localTime(d.printed_at)}</p>
         <div class="signatures"><span>患者签字：</span><span>收费员签字：</span></div>
       </div>
-      <div class="qr">${trusted(d.qr_svg)}<div>扫码核验</div></div>
+      <div class="qr">
+        ${trusted(d.qr_svg)}
+        <div>扫码核验</div>
+      </div>
     </div>
     <div class="copies">一式两份：患者一份，医院留存一份</div>`;
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${title(d)} ${d.number.replace(/[<>&"']/g, '')}</title><style>${COMMON_CSS}${CSS[layout]}</style></head><body>${body.markup}</body></html>`;

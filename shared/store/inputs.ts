@@ -10,11 +10,22 @@ import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
-const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), { message: '须为非负金额，最多两位小数', ...en('invalid_amount', 'must be a non-negative amount with at most two decimals') });
-const date = z.string().refine(isRealDate, { message: '日期不存在或格式不是 YYYY-MM-DD', ...en('invalid_date', 'not a real date YYYY-MM-DD') });
+const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), {
+  message: '须为非负金额，最多两位小数',
+  ...en('invalid_amount', 'must be a non-negative amount with at most two decimals'),
+});
+const date = z.string().refine(isRealDate, {
+  message: '日期不存在或格式不是 YYYY-MM-DD',
+  ...en('invalid_date', 'not a real date YYYY-MM-DD'),
+});
 const text = (max: number) => z.string().trim().min(1).max(max);
-const layerKey = z.string().refine((s) => LAYER_ID_PATTERN.test(s), { message: '层级编号无效', ...en('invalid_field', 'invalid layer id') });
-const yearKey = z.string().refine((s) => /^\d{4}$/.test(s), { message: '年度须为四位数字', ...en('invalid_field', 'year must be four digits') });
+const layerKey = z
+  .string()
+  .refine((s) => LAYER_ID_PATTERN.test(s), { message: '层级编号无效', ...en('invalid_field', 'invalid layer id') });
+const yearKey = z.string().refine((s) => /^\d{4}$/.test(s), {
+  message: '年度须为四位数字',
+  ...en('invalid_field', 'year must be four digits'),
+});
 
 export const operatorRoles = ['cashier', 'claims_clerk', 'supervisor'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
@@ -28,7 +39,11 @@ export const createOperatorInput = z.strictObject({
 
 export const loginInput = z.strictObject({ code: z.string().min(1).max(20), pin: z.string().min(1).max(12) });
 
-const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optional(), admissions: z.number().int().min(0).max(9999).optional() });
+const accumulator = z.strictObject({
+  paid: amount.optional(),
+  base: amount.optional(),
+  admissions: z.number().int().min(0).max(9999).optional(),
+});
 
 export const recordPersonInput = z.strictObject({
   id_number: z.string().min(1).max(30),
@@ -46,7 +61,13 @@ export const recordPersonInput = z.strictObject({
   source: z.enum(['cashier', 'insurer']),
 });
 
-const costLine = z.strictObject({ date, medfee_sumamt: amount, fulamt_ownpay_amt: amount, overlmt_selfpay: amount, preselfpay_amt: amount });
+const costLine = z.strictObject({
+  date,
+  medfee_sumamt: amount,
+  fulamt_ownpay_amt: amount,
+  overlmt_selfpay: amount,
+  preselfpay_amt: amount,
+});
 
 export const settleInput = z.strictObject({
   person_id: z.number().int().positive(),
@@ -90,11 +111,26 @@ export const manualClaimInput = z.strictObject({
   admission_date: date,
   discharge_date: date,
   invoices: z
-    .array(z.strictObject({ invoice_no: text(40), invoice_date: date, medfee_sumamt: amount, fulamt_ownpay_amt: amount, overlmt_selfpay: amount, preselfpay_amt: amount }))
+    .array(
+      z.strictObject({
+        invoice_no: text(40),
+        invoice_date: date,
+        medfee_sumamt: amount,
+        fulamt_ownpay_amt: amount,
+        overlmt_selfpay: amount,
+        preselfpay_amt: amount,
+      }),
+    )
     .min(1)
     .max(200),
   attachments: z
-    .array(z.strictObject({ file_name: text(120), media_type: z.enum(['image/jpeg', 'image/png', 'application/pdf']), content_base64: z.string().max(14_000_000) }))
+    .array(
+      z.strictObject({
+        file_name: text(120),
+        media_type: z.enum(['image/jpeg', 'image/png', 'application/pdf']),
+        content_base64: z.string().max(14_000_000),
+      }),
+    )
     .max(20)
     .default([]),
 });

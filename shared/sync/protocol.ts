@@ -54,7 +54,12 @@ export const SIGNATURE_ALGORITHM = 'Ed25519';
  * nothing is re-serialised. Covering key_id, signed_at and valid_until stops a
  * replay of an old signature with a later expiry or under another key.
  */
-export function signedText(s: { key_id: string; signed_at: string; valid_until: string; package_json: string }): string {
+export function signedText(s: {
+  key_id: string;
+  signed_at: string;
+  valid_until: string;
+  package_json: string;
+}): string {
   return `${SIGNATURE_CONTEXT}\n${s.key_id}\n${s.signed_at}\n${s.valid_until}\n${s.package_json}`;
 }
 
@@ -66,31 +71,72 @@ const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** UTC timestamp, e.g. "2026-03-20T02:00:00.000Z" (what Date#toISOString writes). */
 export const timestamp = z
   .string()
-  .regex(UTC_TIMESTAMP, { message: '时间须为 UTC ISO 8601，如 2026-03-20T02:00:00.000Z', ...params('invalid_field', 'must be a UTC ISO 8601 timestamp') })
-  .refine((s) => isRealDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s)), { message: '时间不存在', ...params('invalid_field', 'not a real time') });
+  .regex(UTC_TIMESTAMP, {
+    message: '时间须为 UTC ISO 8601，如 2026-03-20T02:00:00.000Z',
+    ...params('invalid_field', 'must be a UTC ISO 8601 timestamp'),
+  })
+  .refine((s) => isRealDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s)), {
+    message: '时间不存在',
+    ...params('invalid_field', 'not a real time'),
+  });
 export const businessDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式须为 YYYY-MM-DD', ...params('invalid_date', 'must be YYYY-MM-DD') })
   .refine(isRealDate, { message: '日期不存在', ...params('invalid_date', 'not a real date') });
 /** As the engine accepts it: non-negative, at most two decimals. */
-export const amountIn = z.string().regex(AMOUNT_PATTERN, { message: '须为非负金额，最多两位小数', ...params('invalid_amount', 'must be a non-negative amount with at most two decimals') });
+export const amountIn = z.string().regex(AMOUNT_PATTERN, {
+  message: '须为非负金额，最多两位小数',
+  ...params('invalid_amount', 'must be a non-negative amount with at most two decimals'),
+});
 /** As the insurer writes it: non-negative, exactly two decimals. */
-export const amountOut = z.string().regex(/^(0|[1-9]\d{0,11})\.\d{2}$/, { message: '须为两位小数的非负金额', ...params('invalid_amount', 'must be a non-negative amount with two decimals') });
+export const amountOut = z.string().regex(/^(0|[1-9]\d{0,11})\.\d{2}$/, {
+  message: '须为两位小数的非负金额',
+  ...params('invalid_amount', 'must be a non-negative amount with two decimals'),
+});
 /** A difference or a net total: exactly two decimals, a minus sign when negative, never "-0.00". */
-export const signedAmount = z.string().regex(/^(?!-0\.00$)-?(0|[1-9]\d{0,13})\.\d{2}$/, { message: '须为两位小数的金额', ...params('invalid_amount', 'must be a signed amount with two decimals') });
-export const layerId = z.string().regex(LAYER_ID_PATTERN, { message: '层级编号无效', ...params('invalid_field', 'invalid layer id') });
-export const regionId = z.string().regex(LAYER_ID_PATTERN, { message: '统筹区编号无效', ...params('invalid_field', 'invalid region id') });
-export const ruleVersion = z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, { message: '规则版本号无效', ...params('invalid_field', 'invalid rule version') });
-const yearKey = z.string().regex(/^\d{4}$/, { message: '年度须为四位数字', ...params('invalid_field', 'year must be four digits') });
+export const signedAmount = z.string().regex(/^(?!-0\.00$)-?(0|[1-9]\d{0,13})\.\d{2}$/, {
+  message: '须为两位小数的金额',
+  ...params('invalid_amount', 'must be a signed amount with two decimals'),
+});
+export const layerId = z
+  .string()
+  .regex(LAYER_ID_PATTERN, { message: '层级编号无效', ...params('invalid_field', 'invalid layer id') });
+export const regionId = z
+  .string()
+  .regex(LAYER_ID_PATTERN, { message: '统筹区编号无效', ...params('invalid_field', 'invalid region id') });
+export const ruleVersion = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,40}$/, { message: '规则版本号无效', ...params('invalid_field', 'invalid rule version') });
+const yearKey = z
+  .string()
+  .regex(/^\d{4}$/, { message: '年度须为四位数字', ...params('invalid_field', 'year must be four digits') });
 /** The terminal's record number (settlement, reversal or manual claim number), e.g. "T01-S20260320-000001". */
-export const idempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { message: '幂等键须为1-64位字母、数字或 ._:-', ...params('invalid_field', 'idempotency key: 1-64 of A-Z a-z 0-9 . _ : -') });
-export const requestId = z.string().regex(/^[A-Za-z0-9._:-]{8,64}$/, { message: '请求编号须为8-64位字母、数字或 ._:-', ...params('invalid_field', 'request id: 8-64 of A-Z a-z 0-9 . _ : -') });
-export const terminalCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { message: '终端编号须为1-32位字母数字', ...params('invalid_field', 'terminal code: 1-32 letters, digits, _ or -') });
-export const hospitalCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { message: '医疗机构编码须为1-32位字母数字', ...params('invalid_field', 'hospital code: 1-32 letters, digits, _ or -') });
+export const idempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, {
+  message: '幂等键须为1-64位字母、数字或 ._:-',
+  ...params('invalid_field', 'idempotency key: 1-64 of A-Z a-z 0-9 . _ : -'),
+});
+export const requestId = z.string().regex(/^[A-Za-z0-9._:-]{8,64}$/, {
+  message: '请求编号须为8-64位字母、数字或 ._:-',
+  ...params('invalid_field', 'request id: 8-64 of A-Z a-z 0-9 . _ : -'),
+});
+export const terminalCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, {
+  message: '终端编号须为1-32位字母数字',
+  ...params('invalid_field', 'terminal code: 1-32 letters, digits, _ or -'),
+});
+export const hospitalCode = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, {
+  message: '医疗机构编码须为1-32位字母数字',
+  ...params('invalid_field', 'hospital code: 1-32 letters, digits, _ or -'),
+});
 export const idNumber = z
   .string()
-  .regex(/^\d{17}[\dX]$/, { message: '身份证号须为18位（最后一位可为大写X）', ...params('invalid_field', 'identity number: 18 characters, the last may be X') })
-  .refine(isValidIdNumber, { message: '身份证号校验位不正确', ...params('invalid_field', 'identity number check digit is wrong') });
+  .regex(/^\d{17}[\dX]$/, {
+    message: '身份证号须为18位（最后一位可为大写X）',
+    ...params('invalid_field', 'identity number: 18 characters, the last may be X'),
+  })
+  .refine(isValidIdNumber, {
+    message: '身份证号校验位不正确',
+    ...params('invalid_field', 'identity number check digit is wrong'),
+  });
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 /** First 8 bytes of SHA-256 over the public key's SPKI DER, lower-case hex. */
 export const keyId = z.string().regex(/^[0-9a-f]{16}$/);
@@ -111,7 +157,12 @@ const envelope = { protocol: z.literal(PROTOCOL), request_id: requestId };
 export const errorResponse = z.strictObject({
   protocol: z.literal(PROTOCOL),
   request_id: requestId.nullable(),
-  error: z.strictObject({ code: errorCode, field: z.string().max(300), message: text(2000), message_en: text(2000).optional() }),
+  error: z.strictObject({
+    code: errorCode,
+    field: z.string().max(300),
+    message: text(2000),
+    message_en: text(2000).optional(),
+  }),
 });
 
 /** Error codes the reference service uses; a real insurer may add its own (the pattern is open). */
@@ -135,7 +186,11 @@ export const ERROR_CODES = {
 
 // ── 9001-like sign-in ─────────────────────────────────────────────────────
 
-export const signInRequest = z.strictObject({ terminal_code: terminalCode, hospital_code: hospitalCode, terminal_secret: z.string().min(16).max(200) });
+export const signInRequest = z.strictObject({
+  terminal_code: terminalCode,
+  hospital_code: hospitalCode,
+  terminal_secret: z.string().min(16).max(200),
+});
 export const signInResponse = z.strictObject({
   ...envelope,
   /** Sent back as "Authorization: Bearer <token>" until expires_at. */
@@ -152,7 +207,18 @@ export const signInResponse = z.strictObject({
 
 export const signingKeysResponse = z.strictObject({
   ...envelope,
-  keys: z.array(z.strictObject({ key_id: keyId, algorithm: z.literal(SIGNATURE_ALGORITHM), public_key_spki_base64: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200) })).max(20),
+  keys: z
+    .array(
+      z.strictObject({
+        key_id: keyId,
+        algorithm: z.literal(SIGNATURE_ALGORITHM),
+        public_key_spki_base64: z
+          .string()
+          .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+          .max(200),
+      }),
+    )
+    .max(20),
 });
 
 // ── Rule packages ────────────────────────────────────────────────────────────
@@ -164,7 +230,10 @@ export const signingKeysResponse = z.strictObject({
  * after_version). `regions: null` lists every region's versions.
  */
 export const ruleQueryRequest = z.strictObject({
-  regions: z.array(z.strictObject({ region: regionId, after_version: ruleVersion.nullable() })).max(200).nullable(),
+  regions: z
+    .array(z.strictObject({ region: regionId, after_version: ruleVersion.nullable() }))
+    .max(200)
+    .nullable(),
 });
 export const packageSummary = z.strictObject({
   region: regionId,
@@ -198,7 +267,10 @@ export const ruleDownloadResponse = z.strictObject({
   ...envelope,
   region: regionId,
   version: ruleVersion,
-  package_json: z.string().min(2).max(MAX_BODY_BYTES / 2),
+  package_json: z
+    .string()
+    .min(2)
+    .max(MAX_BODY_BYTES / 2),
   sha256: sha256Hex,
   signature: packageSignature,
 });
@@ -213,7 +285,14 @@ export const personLookupRequest = z.strictObject({
 /** The engine's ytd shape (shared/engine/accumulators.ts YtdJson): basic {paid, admissions}, other layers {paid, base}. */
 export const ytdOut = z.record(
   yearKey,
-  z.record(layerId, z.strictObject({ paid: amountOut, base: amountOut.optional(), admissions: z.number().int().min(0).max(9999).optional() })),
+  z.record(
+    layerId,
+    z.strictObject({
+      paid: amountOut,
+      base: amountOut.optional(),
+      admissions: z.number().int().min(0).max(9999).optional(),
+    }),
+  ),
 );
 export const personSnapshot = z.strictObject({
   id_number: idNumber,
@@ -236,8 +315,18 @@ export const personLookupResponse = z.strictObject({ ...envelope, person: person
 
 // ── The terminal's outbox payloads (electron/store/service.ts enqueue) ────────
 
-const costLine = z.strictObject({ date: businessDate, medfee_sumamt: amountIn, fulamt_ownpay_amt: amountIn, overlmt_selfpay: amountIn, preselfpay_amt: amountIn });
-const accumulatorIn = z.strictObject({ paid: amountIn.optional(), base: amountIn.optional(), admissions: z.number().int().min(0).max(9999).optional() });
+const costLine = z.strictObject({
+  date: businessDate,
+  medfee_sumamt: amountIn,
+  fulamt_ownpay_amt: amountIn,
+  overlmt_selfpay: amountIn,
+  preselfpay_amt: amountIn,
+});
+const accumulatorIn = z.strictObject({
+  paid: amountIn.optional(),
+  base: amountIn.optional(),
+  admissions: z.number().int().min(0).max(9999).optional(),
+});
 /**
  * The engine's settlement request v1 (shared/engine/request.ts) as the
  * terminal settled it: its own accumulators and flags. The insurer runs the
@@ -302,14 +391,26 @@ const itemCommon = {
   id_number: idNumber,
 };
 export const settlementItem = z.strictObject({ ...itemCommon, kind: z.literal('settlement'), body: settlementPayload });
-export const manualClaimItem = z.strictObject({ ...itemCommon, kind: z.literal('manual_claim'), body: manualClaimPayload });
+export const manualClaimItem = z.strictObject({
+  ...itemCommon,
+  kind: z.literal('manual_claim'),
+  body: manualClaimPayload,
+});
 export const claimItem = z.discriminatedUnion('kind', [settlementItem, manualClaimItem]);
 
-function keysMatchBodies(items: readonly { idempotency_key: string; body: { number: string } }[], ctx: z.RefinementCtx): void {
+function keysMatchBodies(
+  items: readonly { idempotency_key: string; body: { number: string } }[],
+  ctx: z.RefinementCtx,
+): void {
   items.forEach((item, i) => {
     if (item.body.number !== item.idempotency_key) {
       // One record, one key: the same settlement under two keys would be paid twice.
-      ctx.addIssue({ code: 'custom', path: ['items', i, 'body', 'number'], message: 'body.number 须与 idempotency_key 相同', params: { code: 'invalid_field', en: 'body.number must equal idempotency_key' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['items', i, 'body', 'number'],
+        message: 'body.number 须与 idempotency_key 相同',
+        params: { code: 'invalid_field', en: 'body.number must equal idempotency_key' },
+      });
     }
   });
 }
@@ -319,10 +420,24 @@ export const claimBatchRequest = z
   .superRefine((b, ctx) => keysMatchBodies(b.items, ctx));
 
 /** What the insurer pays per fund, the bill total and the patient's part (setlinfo fields). */
-export const amounts = z.strictObject({ medfee_sumamt: amountOut, fund_pay_sumamt: amountOut, psn_cash_pay: amountOut, funds: z.record(layerId, amountOut) });
-export const signedAmounts = z.strictObject({ medfee_sumamt: signedAmount, fund_pay_sumamt: signedAmount, psn_cash_pay: signedAmount, funds: z.record(layerId, signedAmount) });
+export const amounts = z.strictObject({
+  medfee_sumamt: amountOut,
+  fund_pay_sumamt: amountOut,
+  psn_cash_pay: amountOut,
+  funds: z.record(layerId, amountOut),
+});
+export const signedAmounts = z.strictObject({
+  medfee_sumamt: signedAmount,
+  fund_pay_sumamt: signedAmount,
+  psn_cash_pay: signedAmount,
+  funds: z.record(layerId, signedAmount),
+});
 /** One input where the insurer's data differs from the terminal's ("ytd.2026.basic.paid", "insured.retired"). */
-export const adjustmentReason = z.strictObject({ field: text(200), terminal: z.string().max(200), insurer: z.string().max(200) });
+export const adjustmentReason = z.strictObject({
+  field: text(200),
+  terminal: z.string().max(200),
+  insurer: z.string().max(200),
+});
 
 export const acceptedAnswer = z.strictObject({
   status: z.literal('accepted'),
@@ -357,10 +472,25 @@ export const rejectedAnswer = z.strictObject({
 });
 export const claimOutcome = z.discriminatedUnion('status', [acceptedAnswer, adjustedAnswer, rejectedAnswer]);
 /** The key was seen before with the same body: the original answer, byte for byte. Nothing changed. */
-export const claimDuplicate = z.strictObject({ status: z.literal('duplicate'), idempotency_key: idempotencyKey, original: claimOutcome });
+export const claimDuplicate = z.strictObject({
+  status: z.literal('duplicate'),
+  idempotency_key: idempotencyKey,
+  original: claimOutcome,
+});
 /** The key was seen before with a different body: an error, nothing was stored or overwritten. */
-export const conflictAnswer = z.strictObject({ status: z.literal('conflict'), idempotency_key: idempotencyKey, code: z.literal('idempotency_conflict'), message: text(1000) });
-export const claimAnswer = z.discriminatedUnion('status', [acceptedAnswer, adjustedAnswer, rejectedAnswer, claimDuplicate, conflictAnswer]);
+export const conflictAnswer = z.strictObject({
+  status: z.literal('conflict'),
+  idempotency_key: idempotencyKey,
+  code: z.literal('idempotency_conflict'),
+  message: text(1000),
+});
+export const claimAnswer = z.discriminatedUnion('status', [
+  acceptedAnswer,
+  adjustedAnswer,
+  rejectedAnswer,
+  claimDuplicate,
+  conflictAnswer,
+]);
 /** One answer per item, in the items' order. */
 export const claimBatchResponse = z.strictObject({ ...envelope, answers: z.array(claimAnswer).max(MAX_BATCH_ITEMS) });
 
@@ -374,11 +504,19 @@ export const reversalItem = z.strictObject({
   reverses: idempotencyKey,
   reason: text(200),
 });
-export const reversalBatchRequest = z.strictObject({ items: z.array(reversalItem).min(1).max(MAX_BATCH_ITEMS) }).superRefine((b, ctx) => {
-  b.items.forEach((item, i) => {
-    if (item.reverses === item.idempotency_key) ctx.addIssue({ code: 'custom', path: ['items', i, 'reverses'], message: '冲销不能冲销自身', params: { code: 'invalid_field', en: 'a reversal cannot reverse itself' } });
+export const reversalBatchRequest = z
+  .strictObject({ items: z.array(reversalItem).min(1).max(MAX_BATCH_ITEMS) })
+  .superRefine((b, ctx) => {
+    b.items.forEach((item, i) => {
+      if (item.reverses === item.idempotency_key)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'reverses'],
+          message: '冲销不能冲销自身',
+          params: { code: 'invalid_field', en: 'a reversal cannot reverse itself' },
+        });
+    });
   });
-});
 export const reversalAccepted = z.strictObject({
   status: z.literal('accepted'),
   idempotency_key: idempotencyKey,
@@ -389,9 +527,21 @@ export const reversalAccepted = z.strictObject({
   answered_at: timestamp,
 });
 export const reversalOutcome = z.discriminatedUnion('status', [reversalAccepted, rejectedAnswer]);
-export const reversalDuplicate = z.strictObject({ status: z.literal('duplicate'), idempotency_key: idempotencyKey, original: reversalOutcome });
-export const reversalAnswer = z.discriminatedUnion('status', [reversalAccepted, rejectedAnswer, reversalDuplicate, conflictAnswer]);
-export const reversalBatchResponse = z.strictObject({ ...envelope, answers: z.array(reversalAnswer).max(MAX_BATCH_ITEMS) });
+export const reversalDuplicate = z.strictObject({
+  status: z.literal('duplicate'),
+  idempotency_key: idempotencyKey,
+  original: reversalOutcome,
+});
+export const reversalAnswer = z.discriminatedUnion('status', [
+  reversalAccepted,
+  rejectedAnswer,
+  reversalDuplicate,
+  conflictAnswer,
+]);
+export const reversalBatchResponse = z.strictObject({
+  ...envelope,
+  answers: z.array(reversalAnswer).max(MAX_BATCH_ITEMS),
+});
 
 // ── Reconciliation (3201 totals, 3202 details) ───────────────────────────────
 
@@ -410,7 +560,11 @@ export const dayTotals = z.strictObject({
   funds: z.record(layerId, signedAmount),
 });
 export const totalsRequest = z.strictObject({ business_date: businessDate, totals: dayTotals });
-export const totalsDifference = z.strictObject({ field: text(100), terminal: z.string().max(40), insurer: z.string().max(40) });
+export const totalsDifference = z.strictObject({
+  field: text(100),
+  terminal: z.string().max(40),
+  insurer: z.string().max(40),
+});
 export const totalsResponse = z.strictObject({
   ...envelope,
   terminal_code: terminalCode,
@@ -467,13 +621,49 @@ export interface Endpoint {
 export const ENDPOINTS = {
   signIn: { method: 'POST', path: '/v1/sign-in', auth: false, request: signInRequest, response: signInResponse },
   signingKeys: { method: 'GET', path: '/v1/signing-keys', auth: false, request: null, response: signingKeysResponse },
-  ruleQuery: { method: 'POST', path: '/v1/rule-packages/query', auth: true, request: ruleQueryRequest, response: ruleQueryResponse },
-  ruleDownload: { method: 'GET', path: '/v1/rule-packages/{region}/{version}', auth: true, request: null, response: ruleDownloadResponse },
-  personLookup: { method: 'POST', path: '/v1/persons/lookup', auth: true, request: personLookupRequest, response: personLookupResponse },
+  ruleQuery: {
+    method: 'POST',
+    path: '/v1/rule-packages/query',
+    auth: true,
+    request: ruleQueryRequest,
+    response: ruleQueryResponse,
+  },
+  ruleDownload: {
+    method: 'GET',
+    path: '/v1/rule-packages/{region}/{version}',
+    auth: true,
+    request: null,
+    response: ruleDownloadResponse,
+  },
+  personLookup: {
+    method: 'POST',
+    path: '/v1/persons/lookup',
+    auth: true,
+    request: personLookupRequest,
+    response: personLookupResponse,
+  },
   claims: { method: 'POST', path: '/v1/claims', auth: true, request: claimBatchRequest, response: claimBatchResponse },
-  reversals: { method: 'POST', path: '/v1/reversals', auth: true, request: reversalBatchRequest, response: reversalBatchResponse },
-  totals: { method: 'POST', path: '/v1/reconciliation/totals', auth: true, request: totalsRequest, response: totalsResponse },
-  details: { method: 'POST', path: '/v1/reconciliation/details', auth: true, request: detailsRequest, response: detailsResponse },
+  reversals: {
+    method: 'POST',
+    path: '/v1/reversals',
+    auth: true,
+    request: reversalBatchRequest,
+    response: reversalBatchResponse,
+  },
+  totals: {
+    method: 'POST',
+    path: '/v1/reconciliation/totals',
+    auth: true,
+    request: totalsRequest,
+    response: totalsResponse,
+  },
+  details: {
+    method: 'POST',
+    path: '/v1/reconciliation/details',
+    auth: true,
+    request: detailsRequest,
+    response: detailsResponse,
+  },
 } as const satisfies Record<string, Endpoint>;
 
 export function ruleDownloadPath(region: string, version: string): string {
@@ -493,8 +683,10 @@ export function answersMatchItems(
   if (answers.length !== items.length) return `expected ${items.length} answers, got ${answers.length}`;
   for (let i = 0; i < items.length; i++) {
     const a = answers[i]!;
-    if (a.idempotency_key !== items[i]!.idempotency_key) return `answer ${i} is for ${a.idempotency_key}, not ${items[i]!.idempotency_key}`;
-    if (a.original && a.original.idempotency_key !== a.idempotency_key) return `answer ${i}: the duplicate's original is for ${a.original.idempotency_key}`;
+    if (a.idempotency_key !== items[i]!.idempotency_key)
+      return `answer ${i} is for ${a.idempotency_key}, not ${items[i]!.idempotency_key}`;
+    if (a.original && a.original.idempotency_key !== a.idempotency_key)
+      return `answer ${i}: the duplicate's original is for ${a.original.idempotency_key}`;
   }
   return null;
 }

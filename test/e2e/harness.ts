@@ -80,7 +80,10 @@ export function useE2E(options: E2EOptions = {}): E2E {
   let printer: ChromiumSlipPrinter;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, `--lang=${locale}`] });
+    browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: [...CHROMIUM_ARGS, `--lang=${locale}`],
+    });
     printer = new ChromiumSlipPrinter();
     mkdirSync(SCREENS_DIR, { recursive: true });
   }, 60_000);
@@ -187,7 +190,15 @@ export function useE2E(options: E2EOptions = {}): E2E {
         hospital_level: 3,
         admission_date: `${year}-01-02`,
         discharge_date: today,
-        costs: [{ date: today, medfee_sumamt: medfee, fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00' }],
+        costs: [
+          {
+            date: today,
+            medfee_sumamt: medfee,
+            fulamt_ownpay_amt: '0.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '0.00',
+          },
+        ],
         offline: true,
       });
       return { number };

@@ -9,5 +9,9 @@ import { E2E_RENDERER_DIR } from './paths.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export default async function buildRenderer(): Promise<void> {
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir: E2E_RENDERER_DIR, emptyOutDir: true, sourcemap: false } });
+  await build({
+    configFile: `${root}vite.config.ts`,
+    logLevel: 'warn',
+    build: { outDir: E2E_RENDERER_DIR, emptyOutDir: true, sourcemap: false },
+  });
 }
