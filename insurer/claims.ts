@@ -9,7 +9,7 @@
 import { DeskError } from '../shared/errors.js';
 import type { RuleSet } from '../shared/rules/ruleset.js';
 import type { ClaimAnswer, ClaimItem, ClaimOutcome } from '../shared/sync/protocol.js';
-import { amountsOf, sameAmounts, subtract } from './amounts.js';
+import { amountsOf, sameAmounts, subtract } from '../shared/sync/amounts.js';
 import { rejected } from './answers.js';
 import { canonicalSha256 } from './canonical-json.js';
 import { claimIdOf, findClaim, insertClaim, replayOrConflict, setAnswer } from './claim-records.js';

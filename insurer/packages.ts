@@ -7,7 +7,7 @@
  * terminal always gets one valid for a while yet.
  */
 import { createHash } from 'node:crypto';
-import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
+import { RuleSet, RuleSetCache, parseRulePackage } from '../shared/rules/ruleset.js';
 import type { RulePackage } from '../shared/rules/schema.js';
 import { DeskError } from '../shared/errors.js';
 import { MAX_BODY_BYTES, type PackageSummary, type RuleQueryRequest } from '../shared/sync/protocol.js';
@@ -40,8 +40,7 @@ interface PackageRow {
 }
 
 export class PackageStore {
-  private cached: RuleSet | null = null;
-  private cachedAt = -1;
+  private readonly cache = new RuleSetCache();
 
   constructor(
     private readonly db: Db,
@@ -115,11 +114,7 @@ export class PackageStore {
   /** The insurer's rules: every published version. Rebuilt when another connection (the publish CLI) has published. */
   ruleSet(): RuleSet {
     const latest = (this.db.prepare('SELECT max(id) AS id FROM rule_packages').get() as { id: number | null }).id ?? 0;
-    if (!this.cached || this.cachedAt !== latest) {
-      this.cached = RuleSet.fromValidated(this.packages());
-      this.cachedAt = latest;
-    }
-    return this.cached;
+    return this.cache.get(latest, () => this.packages());
   }
 
   private row(region: string, version: string): PackageRow | undefined {

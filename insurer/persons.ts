@@ -4,7 +4,7 @@
  * including stays at other hospitals that no single terminal has seen
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
-import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
+import { ZERO, formatAmount, negatedAmount, type Money } from '../shared/money.js';
 import { BASIC_LAYER_ID, type SchemeId } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
 import type { PersonSnapshot } from '../shared/sync/protocol.js';
@@ -54,10 +54,6 @@ function fromRow(r: PersonRow): Person {
 export function findPerson(db: Db, idNumber: string): Person | null {
   const r = db.prepare('SELECT * FROM persons WHERE id_number = ?').get(idNumber) as PersonRow | undefined;
   return r ? fromRow(r) : null;
-}
-
-export function personById(db: Db, id: number): Person {
-  return fromRow(db.prepare('SELECT * FROM persons WHERE id = ?').get(id) as PersonRow);
 }
 
 export function listPersons(db: Db): Person[] {
@@ -132,7 +128,7 @@ export function negateMoves(db: Db, claimId: number, reversalId: number, at: str
   const insert = db.prepare(
     'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const neg = (s: string) => formatAmount(new Decimal(s).isZero() ? ZERO : new Decimal(s).negated());
+  const neg = negatedAmount;
   for (const m of moves)
     insert.run(m.person_id, m.year, m.layer, neg(m.paid), neg(m.base), -m.admissions, 'reversal', reversalId, at);
 }

@@ -7,12 +7,11 @@
  */
 import { Decimal } from '../shared/money.js';
 import { yearOf, yearsBetween } from '../shared/dates.js';
-import { enrolledIn, enrolmentForYears } from '../shared/engine/insured.js';
+import { enrolledIn, enrolmentForYears, onlyRegionLayers } from '../shared/engine/insured.js';
 import { settle } from '../shared/engine/settle.js';
 import type { YtdJson } from '../shared/engine/accumulators.js';
 import type { SettlementResult } from '../shared/engine/result.js';
 import type { RuleSet } from '../shared/rules/ruleset.js';
-import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import type { AdjustmentReason, SettlementRequestWire } from '../shared/sync/protocol.js';
 import type { Person } from './persons.js';
 
@@ -22,10 +21,6 @@ export function yearsOf(request: SettlementRequestWire): number[] {
   return [...new Set(request.costs.map((c) => yearOf(c.date)))].sort((a, b) => a - b);
 }
 
-function regionLayers(rules: RuleSet, region: string): Set<string> {
-  return new Set(rules.versions(region).flatMap((p) => p.layers.map((l) => l.id)));
-}
-
 /** Settles the terminal's bill with the insurer's person and accumulators. Throws DeskError when the engine refuses. */
 export function recompute(
   person: Person,
@@ -33,18 +28,10 @@ export function recompute(
   ytd: YtdJson,
   rules: RuleSet,
 ): SettlementResult {
-  // Only flags and accumulators of layers the person's region has: the engine refuses unknown layer ids.
-  const layers = regionLayers(rules, person.region);
-  const enrolled = enrolmentForYears(
-    Object.fromEntries(Object.entries(person.enrolled).filter(([id]) => layers.has(id))),
-    yearsBetween(request.admission_date, request.discharge_date),
-  );
-  const ownYtd: YtdJson = {};
-  for (const [year, byLayer] of Object.entries(ytd)) {
-    ownYtd[year] = Object.fromEntries(
-      Object.entries(byLayer).filter(([id]) => id === BASIC_LAYER_ID || layers.has(id)),
-    );
-  }
+  // Only flags and accumulators of layers the person's region has (shared with the terminal's request builder).
+  const own = onlyRegionLayers(rules.layerIds(person.region), person.enrolled, ytd);
+  const enrolled = enrolmentForYears(own.enrolled, yearsBetween(request.admission_date, request.discharge_date));
+  const ownYtd: YtdJson = own.ytd;
   return settle(
     {
       region: person.region,

@@ -16,7 +16,8 @@ import type {
   SignedAmounts,
   TotalsRequest,
 } from '../shared/sync/protocol.js';
-import { AmountTotals, signed } from './amounts.js';
+import { AmountTotals } from '../shared/sync/amounts.js';
+import { formatSigned as signed } from '../shared/money.js';
 import type { ClaimRow } from './claim-records.js';
 import type { Db } from './db.js';
 import type { Terminal } from './terminals.js';

@@ -6,7 +6,7 @@
  * back what the insurer paid. Same idempotency rules as claims.
  */
 import type { ReversalAnswer, ReversalItem, ReversalOutcome, SignedAmounts } from '../shared/sync/protocol.js';
-import { negate } from './amounts.js';
+import { negate } from '../shared/sync/amounts.js';
 import { rejected } from './answers.js';
 import { canonicalSha256 } from './canonical-json.js';
 import { claimIdOf, findClaim, insertClaim, replayOrConflict, setAnswer } from './claim-records.js';

@@ -1,7 +1,7 @@
 /**
  * The window: sign-in (or the first supervisor's setup), then the screens with
  * the status bar that is always visible: operator, online/offline, queued
- * uploads, rule versions in force. F2–F4 switch screens.
+ * uploads, rule versions in force. F2–F11 switch screens (the tabs show each key).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';

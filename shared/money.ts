@@ -57,6 +57,16 @@ export function formatAmount(x: Money): string {
   throw new Error(`internal: amount ${s} is not in cents`);
 }
 
+/** A signed amount in cents: "0.00", never decimal.js's "-0.00" (differences, reversals, totals). */
+export function formatSigned(x: Money): string {
+  return formatAmount(x.isZero() ? ZERO : x);
+}
+
+/** −amount of an amount text, "0.00" staying "0.00" (a reversal's figures). */
+export function negatedAmount(s: string): string {
+  return formatSigned(new Decimal(s).negated());
+}
+
 /** "0.85" -> "85%", "0.075" -> "7.5%". For traces. */
 export function formatRate(rate: Money): string {
   return `${rate.times(100).toString()}%`;

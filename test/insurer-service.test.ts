@@ -22,7 +22,7 @@ import * as p from '../shared/sync/protocol.js';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { parseFaultSpec } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
-import { openApiYaml } from '../insurer/openapi.js';
+import { openApiYaml } from '../cli/openapi.js';
 
 const TERMINAL = { hospital_code: 'H510100001', terminal_code: 'T01', secret: 'test-secret-T01-0123456789' };
 const OTHER = { hospital_code: 'H510100002', terminal_code: 'T09', secret: 'test-secret-T09-0123456789' };

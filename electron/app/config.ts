@@ -4,7 +4,8 @@
  * on every read; written atomically (a power cut leaves the old or the new
  * file, never half of one).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileDurably } from '../store/durable-file.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, terminalConfig, type TerminalConfig } from '../../shared/settings.js';
 
@@ -37,13 +38,5 @@ export function loadConfig(dataDir: string): TerminalConfig {
 export function saveConfig(dataDir: string, config: TerminalConfig): void {
   const valid = terminalConfig.parse(config);
   const path = configPath(dataDir);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(valid, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileDurably(path, `${JSON.stringify(valid, null, 2)}\n`, 0o600);
 }

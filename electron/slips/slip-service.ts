@@ -6,10 +6,11 @@
  * settlement. The day report goes through the same machinery.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileDurably } from '../store/durable-file.js';
+import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { Decimal, ZERO, formatAmount } from '../../shared/money.js';
+import { negatedAmount } from '../../shared/money.js';
+import { SCHEME_NAMES } from '../../shared/rules/schema.js';
 import { daysBetween } from '../../shared/dates.js';
 import { DeskError } from '../../shared/errors.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
@@ -31,26 +32,6 @@ export interface PrintedSlip {
   pdf: Buffer;
   pdf_path: string;
   pdf_sha256: string;
-}
-
-const SCHEME_NAMES: Record<string, string> = { employee: '职工基本医疗保险', resident: '城乡居民基本医疗保险' };
-
-function negated(s: string): string {
-  const x = new Decimal(s);
-  return formatAmount(x.isZero() ? ZERO : x.negated());
-}
-
-function writeDurably(path: string, bytes: Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
 
 export class SlipService {
@@ -98,7 +79,7 @@ export class SlipService {
       rec.business_date.slice(0, 7),
       `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`,
     );
-    writeDurably(join(this.dataDir, relative), pdf);
+    writeFileDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () => {
       if (reprint > 0) this.desk.reprint(session, number);
       db.prepare(
@@ -139,7 +120,7 @@ export class SlipService {
       bed?: string;
       diagnosis?: string;
     };
-    const amount = (s: string) => (reversal ? negated(s) : s);
+    const amount = (s: string) => (reversal ? negatedAmount(s) : s);
     const insured = request.insured;
     const personType = [
       insured.scheme === 'employee' ? (insured.retired ? '退休' : '在职') : '城乡居民',
@@ -162,7 +143,7 @@ export class SlipService {
         name: String(row['name']),
         gender: (row['gender'] as 'M' | 'F' | null) ?? null,
         id_masked: String(row['id_masked']),
-        scheme: SCHEME_NAMES[insured.scheme] ?? insured.scheme,
+        scheme: SCHEME_NAMES[insured.scheme as keyof typeof SCHEME_NAMES] ?? insured.scheme,
         person_type: personType,
       },
       stay: {
@@ -251,7 +232,7 @@ export class SlipService {
     const { pdf } = await this.printer.toPdf(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
     const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
-    writeDurably(join(this.dataDir, relative), pdf);
+    writeFileDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () =>
       appendAudit(db, {
         at,

@@ -4,21 +4,12 @@
  * verifies the file first and refuses a damaged one, leaving the current
  * database untouched.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  copyFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DeskError } from '../../shared/errors.js';
 import { SCHEMA_VERSION, type Db } from './db.js';
+import { fsyncFile } from './durable-file.js';
 import type { Clock } from './clock.js';
 
 const REQUIRED_TABLES = [
@@ -30,15 +21,6 @@ const REQUIRED_TABLES = [
   'rule_packages',
   'persons',
 ];
-
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

@@ -3,7 +3,7 @@
  * terminal's day for reconciliation): counts, and amounts per fund with
  * decimal.js (SQLite would add the TEXT amounts as binary floats).
  */
-import { ZERO, formatAmount, type Money } from '../../shared/money.js';
+import { ZERO, formatSigned, type Money } from '../../shared/money.js';
 import type { Db } from './db.js';
 import type { DayTotals } from '../../shared/store/records.js';
 
@@ -20,7 +20,7 @@ export interface SettlementRow {
 export type AddedUp = Omit<DayTotals, 'business_date'>;
 
 /** "0.00", never "-0.00", for a sum that came to zero through negative records. */
-const text = (x: Money) => formatAmount(x.isZero() ? ZERO : x);
+const text = formatSigned;
 
 export function addUp(db: Db, rows: readonly SettlementRow[]): AddedUp {
   let medfee = ZERO;

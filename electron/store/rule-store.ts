@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { DeskError } from '../../shared/errors.js';
 import { bundledPackages } from '../../shared/rules/bundled.js';
-import { RuleSet, parseRulePackage } from '../../shared/rules/ruleset.js';
+import { RuleSet, RuleSetCache, parseRulePackage } from '../../shared/rules/ruleset.js';
 import type { RulePackage } from '../../shared/rules/schema.js';
 import type { Clock } from './clock.js';
 import { writeTransaction, type Db } from './db.js';
@@ -27,8 +27,7 @@ export interface InstalledPackage {
 }
 
 export class RuleStore {
-  private cached: RuleSet | null = null;
-  private cachedAt = -1;
+  private readonly cache = new RuleSetCache();
 
   constructor(
     private readonly db: Db,
@@ -120,7 +119,7 @@ export class RuleStore {
         createHash('sha256').update(body).digest('hex'),
         this.clock.now().toISOString(),
       );
-    this.cached = null;
+    this.cache.clear();
   }
 
   private packages(): RulePackage[] {
@@ -136,11 +135,7 @@ export class RuleStore {
   /** Rebuilt when another connection (the sync worker, a second window) has installed a package. */
   ruleSet(): RuleSet {
     const latest = (this.db.prepare('SELECT max(id) AS id FROM rule_packages').get() as { id: number | null }).id ?? 0;
-    if (!this.cached || this.cachedAt !== latest) {
-      this.cached = RuleSet.fromValidated(this.packages());
-      this.cachedAt = latest;
-    }
-    return this.cached;
+    return this.cache.get(latest, () => this.packages());
   }
 
   list(): InstalledPackage[] {

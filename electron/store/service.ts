@@ -6,12 +6,13 @@
  * Roles are checked here, not only hidden in the UI.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync, existsSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
+import { writeFileOnce } from './durable-file.js';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { Decimal, ZERO, formatAmount, type Money } from '../../shared/money.js';
+import { Decimal, ZERO, formatAmount, negatedAmount, type Money } from '../../shared/money.js';
 import { addMonths, yearOf, yearsBetween } from '../../shared/dates.js';
-import { enrolmentForYears, type Enrolment } from '../../shared/engine/insured.js';
+import { enrolmentForYears, onlyRegionLayers, type Enrolment } from '../../shared/engine/insured.js';
 import { DeskError, fromZodError } from '../../shared/errors.js';
 import { settle } from '../../shared/engine/settle.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
@@ -109,12 +110,6 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   if (!r.success) throw fromZodError(r.error);
   return r.data;
 }
-
-/** −amount, with zero staying "0.00" (decimal.js would otherwise print "-0.00"). */
-const negate = (s: string) => {
-  const x = new Decimal(s);
-  return x.isZero() ? formatAmount(ZERO) : formatAmount(x.negated());
-};
 
 export class DeskService {
   readonly db: Db;
@@ -531,16 +526,15 @@ export class DeskService {
     const snap = this.snapshot(input.person_id);
     const years = [...new Set(input.costs.map((c) => yearOf(c.date)))].sort();
     const rules = this.rules.ruleSet();
-    // Only the flags of layers the region has: a flag recorded under an older package's layer is not an error at the window.
-    const layerIds = new Set(rules.versions(snap.region).flatMap((p) => p.layers.map((l) => l.id)));
-    // Enrolment per year, limited to the stay's years (the record may hold many years; the request names only the stay's).
-    const recorded = Object.fromEntries(
-      Object.entries(JSON.parse(snap.enrolled) as Record<string, Enrolment>).filter(([id]) => layerIds.has(id)),
+    // Only the flags and accumulators of layers the region has (shared with the reference insurer's recomputation).
+    const own = onlyRegionLayers(
+      rules.layerIds(snap.region),
+      JSON.parse(snap.enrolled) as Record<string, Enrolment>,
+      this.ytd(input.person_id, years),
     );
-    const enrolled = enrolmentForYears(recorded, yearsBetween(input.admission_date, input.discharge_date));
-    const ytd = this.ytd(input.person_id, years);
-    for (const layers of Object.values(ytd))
-      for (const id of Object.keys(layers)) if (id !== BASIC_LAYER_ID && !layerIds.has(id)) delete layers[id];
+    // Enrolment per year, limited to the stay's years (the record may hold many years; the request names only the stay's).
+    const enrolled = enrolmentForYears(own.enrolled, yearsBetween(input.admission_date, input.discharge_date));
+    const ytd = own.ytd;
     return {
       region: snap.region,
       insured: {
@@ -768,9 +762,9 @@ export class DeskService {
                 original.hospital_level,
                 original.admission_date,
                 original.discharge_date,
-                negate(original.medfee_sumamt),
-                negate(original.fund_pay_sumamt),
-                negate(original.psn_cash_pay),
+                negatedAmount(original.medfee_sumamt),
+                negatedAmount(original.fund_pay_sumamt),
+                negatedAmount(original.psn_cash_pay),
                 original.request,
                 JSON.stringify({ reverses: r.number }),
                 r.reason,
@@ -783,7 +777,7 @@ export class DeskService {
           for (const f of this.db
             .prepare('SELECT layer, field, fund_pay_type, amount FROM settlement_funds WHERE settlement_id = ?')
             .all(original.id) as { layer: string; field: string; fund_pay_type: string; amount: string }[]) {
-            fund.run(id, f.layer, f.field, f.fund_pay_type, negate(f.amount));
+            fund.run(id, f.layer, f.field, f.fund_pay_type, negatedAmount(f.amount));
           }
           const moves = this.db
             .prepare('SELECT year, layer, paid, base, admissions FROM ledger WHERE settlement_id = ?')
@@ -796,8 +790,8 @@ export class DeskService {
               original.person_id,
               m.year,
               m.layer,
-              negate(m.paid),
-              negate(m.base),
+              negatedAmount(m.paid),
+              negatedAmount(m.base),
               -m.admissions,
               id,
               at.toISOString(),
@@ -1029,20 +1023,13 @@ export class DeskService {
     });
   }
 
-  /** Content-addressed: the file is named by its SHA-256, written then renamed, and fsynced. */
+  /** Content-addressed: the file is named by its SHA-256, written once, fsynced, never overwritten. */
   private storeAttachment(bytes: Buffer): string {
     const sha = createHash('sha256').update(bytes).digest('hex');
     const dir = join(this.dataDir, 'attachments');
     mkdirSync(dir, { recursive: true });
     const path = join(dir, sha);
-    if (!existsSync(path)) {
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes);
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, path);
-    }
+    if (!existsSync(path)) writeFileOnce(path, bytes);
     return sha;
   }
 

@@ -10,7 +10,7 @@
  * again with the same idempotency keys, and the insurer answers `duplicate`
  * with its stored answer, so nothing is paid or counted twice.
  */
-import { Decimal } from '../../shared/money.js';
+import { sameAmounts, subtract } from '../../shared/sync/amounts.js';
 import {
   ENDPOINTS,
   answersMatchItems,
@@ -110,21 +110,10 @@ function reversalItemOf(service: DeskService, r: Row): ReversalItem {
 
 /** An adjusted answer whose difference is not insurer − terminal (decimal.js) is not a valid answer. */
 function differenceProblem(a: AdjustedAnswer): string | null {
-  const diff = (x: string | undefined, y: string | undefined) => new Decimal(x ?? '0').minus(y ?? '0');
-  const d = a.difference;
-  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay'] as const) {
-    if (!diff(a.insurer[f], a.terminal[f]).eq(d[f]))
-      return `${a.idempotency_key}: difference.${f} is not insurer − terminal`;
-  }
-  for (const layer of new Set([
-    ...Object.keys(a.insurer.funds),
-    ...Object.keys(a.terminal.funds),
-    ...Object.keys(d.funds),
-  ])) {
-    if (!diff(a.insurer.funds[layer], a.terminal.funds[layer]).eq(d.funds[layer] ?? '0'))
-      return `${a.idempotency_key}: difference.funds.${layer} is not insurer − terminal`;
-  }
-  return null;
+  // The same subtraction the reference insurer uses (shared/sync/amounts.ts): insurer − terminal, a missing fund is 0.00.
+  return sameAmounts(subtract(a.insurer, a.terminal), a.difference)
+    ? null
+    : `${a.idempotency_key}: difference is not insurer − terminal`;
 }
 
 type Answer = ClaimAnswer | ReversalAnswer;

@@ -58,11 +58,6 @@ void i18next.use(initReactI18next).init({
   interpolation: { escapeValue: false },
 });
 
-/** The window's language now (i18next's `language`, narrowed). */
-export function currentLanguage(): Language {
-  return isLanguage(i18next.language) ? i18next.language : 'zh';
-}
-
 /** Switches the window's language and remembers it for the next start. */
 export function setLanguage(language: Language): void {
   try {

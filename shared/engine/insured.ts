@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { unionMessage } from '../errors.js';
+import { BASIC_LAYER_ID } from '../rules/schema.js';
 
 export const YEAR_PATTERN = /^\d{4}$/;
 
@@ -53,4 +54,26 @@ export function enrolmentYears(e: Enrolment | undefined): { year: string | null;
   return Object.keys(e)
     .sort()
     .map((y) => ({ year: y, enrolled: e[y] === true }));
+}
+
+/**
+ * The person's enrolment and accumulators limited to the layers the region
+ * has: the engine refuses unknown layer ids, but a flag or accumulator recorded
+ * under an older package's layer is not an error at the window or the insurer.
+ */
+export function onlyRegionLayers<Y extends Record<string, unknown>>(
+  layerIds: ReadonlySet<string>,
+  enrolled: Readonly<Record<string, Enrolment>>,
+  ytd: Readonly<Record<string, Y>>,
+): { enrolled: Record<string, Enrolment>; ytd: Record<string, Y> } {
+  const keep = (id: string) => id === BASIC_LAYER_ID || layerIds.has(id);
+  return {
+    enrolled: Object.fromEntries(Object.entries(enrolled).filter(([id]) => layerIds.has(id))),
+    ytd: Object.fromEntries(
+      Object.entries(ytd).map(([year, layers]) => [
+        year,
+        Object.fromEntries(Object.entries(layers).filter(([id]) => keep(id))) as Y,
+      ]),
+    ),
+  };
 }

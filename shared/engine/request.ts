@@ -198,7 +198,7 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
   }
   // A layer id the region does not have is refused, not ignored: a misspelt
   // enrolment flag or accumulator would silently change the money.
-  const layerIds = new Set<string>(rules.versions(req.region).flatMap((p) => p.layers.map((l) => l.id)));
+  const layerIds = rules.layerIds(req.region);
   const stayYears = yearsBetween(req.admission_date, req.discharge_date).map(String);
   const outsideStay = (field: string, y: string) =>
     new DeskError(

@@ -49,6 +49,11 @@ export class RuleSet {
     return new RuleSet([...packages]);
   }
 
+  /** Every layer id the region's installed versions have (a request may not name another). */
+  layerIds(region: string): Set<string> {
+    return new Set(this.versions(region).flatMap((p) => p.layers.map((l) => l.id)));
+  }
+
   hasRegion(region: string): boolean {
     return this.byRegion.has(region);
   }
@@ -73,5 +78,29 @@ export class RuleSet {
       return pkg;
     }
     return undefined;
+  }
+}
+
+/**
+ * The RuleSet of a package table, rebuilt only when the table has changed
+ * (another connection installed or published a package): the caller passes the
+ * table's newest row id and how to load the packages. Used by the terminal's
+ * store and the reference insurer alike.
+ */
+export class RuleSetCache {
+  private cached: RuleSet | null = null;
+  private cachedAt = -1;
+
+  get(latestId: number, load: () => RulePackage[]): RuleSet {
+    if (!this.cached || this.cachedAt !== latestId) {
+      this.cached = RuleSet.fromValidated(load());
+      this.cachedAt = latestId;
+    }
+    return this.cached;
+  }
+
+  /** Forget the set (after a write on this connection). */
+  clear(): void {
+    this.cached = null;
   }
 }

@@ -137,10 +137,4 @@ export const manualClaimInput = z.strictObject({
 
 export const closeDayInput = z.strictObject({ operator_code: z.string().min(1).max(20), business_date: date });
 
-export type CreateOperatorInput = z.input<typeof createOperatorInput>;
-export type RecordPersonInput = z.input<typeof recordPersonInput>;
-export type SettleInput = z.input<typeof settleInput>;
-export type ReverseInput = z.input<typeof reverseInput>;
 export type HistoryQuery = z.input<typeof historyQuery>;
-export type ManualClaimInput = z.input<typeof manualClaimInput>;
-export type CloseDayInput = z.input<typeof closeDayInput>;

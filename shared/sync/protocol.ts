@@ -30,8 +30,6 @@ import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 
 /** Every response body carries this in `protocol`; a client refuses anything else. */
 export const PROTOCOL = 'discharge-desk/sync@1';
-/** All protocol paths start with this; a v2 would live beside it. */
-export const API_PREFIX = '/v1';
 /**
  * Largest request or response body either side accepts, in bytes. A client
  * stops reading a response at this size and treats it as an error; the

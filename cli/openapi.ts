@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import * as p from '../shared/sync/protocol.js';
-import { toYaml } from './yaml.js';
+import { stringify } from 'yaml';
 
 /** Named components, in document order: every $ref points at one of these. */
 const COMPONENTS: [string, z.ZodType][] = [
@@ -261,5 +261,5 @@ export function openApiDocument(): Record<string, unknown> {
 }
 
 export function openApiYaml(): string {
-  return `# Generated from shared/sync/protocol.ts by cli/export-openapi.ts: do not edit by hand.\n${toYaml(openApiDocument())}`;
+  return `# Generated from shared/sync/protocol.ts by cli/export-openapi.ts: do not edit by hand.\n${stringify(openApiDocument(), { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -1,15 +1,12 @@
 /**
  * The amounts a claim answer and reconciliation talk about (medfee_sumamt,
  * fund_pay_sumamt, psn_cash_pay and one amount per fund), with decimal.js
- * only: never JS number arithmetic on money (shared/money.ts).
+ * only: never JS number arithmetic on money (shared/money.ts). One place for
+ * both sides: the reference insurer computes differences with these, and the
+ * terminal checks the insurer's differences with the same functions.
  */
-import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
-import type { Amounts, SignedAmounts } from '../shared/sync/protocol.js';
-
-/** Two decimals, and "0.00" rather than decimal.js's "-0.00". */
-export function signed(x: Money): string {
-  return formatAmount(x.isZero() ? ZERO : x);
-}
+import { Decimal, ZERO, formatAmount, formatSigned as signed, type Money } from '../money.js';
+import type { Amounts, SignedAmounts } from './protocol.js';
 
 /** The four figures of a settlement result (the engine's or the terminal's). */
 export function amountsOf(r: {
