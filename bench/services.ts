@@ -1,5 +1,5 @@
 /**
- * What the services worker thread costs and buys (electron/services/): the
+ * What the services worker thread costs and buys (electron/worker/): the
  * same calls through the worker and in-process, on fresh data folders with
  * durable commits. Prints:
  *  1. round trip of a light call (app.status): p50/p95/p99 over BENCH_CALLS (default 2,000);
@@ -13,12 +13,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServices } from '../electron/services/services-client.js';
-import { openDeskApp } from '../electron/app/desk-app.js';
-import { dispatch, type Invoke } from '../electron/services/dispatch.js';
+import { startServices } from '../electron/node/services-client.js';
+import { openDeskApp } from '../electron/worker/desk-app.js';
+import { dispatch, type Invoke } from '../electron/node/dispatch.js';
 import { idCheckCharacter } from '../shared/sync/id-number.js';
-import { businessDate } from '../electron/store/clock.js';
-import type { SlipPrinter } from '../electron/slips/printer.js';
+import { businessDate } from '../electron/worker/store/clock.js';
+import type { SlipPrinter } from '../electron/node/printer.js';
 
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 2_000);
 const SETTLES = Number(process.env['BENCH_SETTLES'] ?? 400);

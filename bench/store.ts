@@ -23,11 +23,11 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../electron/store/db.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { IdentityVault, maskIdNumber } from '../electron/store/pii.js';
-import { DeskService, type Session } from '../electron/store/service.js';
-import { businessDate, systemClock, type Clock } from '../electron/store/clock.js';
+import { openDatabase, type Db } from '../electron/worker/store/db.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import { IdentityVault, maskIdNumber } from '../electron/worker/store/pii.js';
+import { DeskService, type Session } from '../electron/worker/store/service.js';
+import { businessDate, systemClock, type Clock } from '../electron/worker/store/clock.js';
 import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
 
 const SETTLE_N = Number(process.env['BENCH_SETTLE_N'] ?? 2_000);

@@ -13,10 +13,10 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../electron/store/db.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { DeskService } from '../electron/store/service.js';
-import { SyncWorker } from '../electron/sync/worker.js';
+import { openDatabase } from '../electron/worker/store/db.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import { DeskService } from '../electron/worker/store/service.js';
+import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { startInsurer } from '../insurer/server.js';
 import { parseFaultSpec, type FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The per-machine data folder (electron/app/data-folder.ts), writable by the
+# The per-machine data folder (electron/main/data-folder.ts), writable by the
 # `users` group. Removing the package leaves it: it holds the settlements.
 set -e
 mkdir -p /var/lib/discharge-desk

@@ -16,9 +16,9 @@ import { createReadStream } from 'node:fs';
 import { bundledPackages, bundledRuleSet } from '../shared/rules/bundled.js';
 import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
 import { DeskError } from '../shared/errors.js';
-import { openDatabase } from '../electron/store/db.js';
-import { RuleStore } from '../electron/store/rule-store.js';
-import { systemClock } from '../electron/store/clock.js';
+import { openDatabase } from '../electron/worker/store/db.js';
+import { RuleStore } from '../electron/worker/store/rule-store.js';
+import { systemClock } from '../electron/worker/store/clock.js';
 import { settleLine, type LineOutcome } from './settle-line.js';
 
 const USAGE = 'usage: npm run -s settle -- [--db STORE.sqlite | --rules PACKAGE.json...] [--batch] FILE|-';

@@ -82,7 +82,7 @@ vi.mock('electron', () => {
 
 describe('Electron main process', () => {
   it('creates a locked-down window and guards IPC', async () => {
-    await import('../electron/main.js');
+    await import('../electron/main/main.js');
     await captured.ready;
     await expect.poll(() => captured.windows.length).toBe(1);
     const win = captured.windows[0]!;

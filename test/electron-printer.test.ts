@@ -4,7 +4,7 @@
  * explicit dpi, silent; the slip window is sandboxed with JavaScript off.
  */
 import { describe, expect, it } from 'vitest';
-import { ElectronSlipPrinter, printOptions, type PrinterSettings } from '../electron/slips/electron-printer.js';
+import { ElectronSlipPrinter, printOptions, type PrinterSettings } from '../electron/main/electron-printer.js';
 
 class FakeWindow {
   static made: FakeWindow[] = [];

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ChromiumSlipPrinter } from '../electron/slips/chromium-printer.js';
+import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
 import { DeskError } from '../shared/errors.js';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/fresh-machine.sh', import.meta.url));

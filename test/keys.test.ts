@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FileKeyProvider, SafeStorageKeyProvider, type SafeStorageLike } from '../electron/store/keys.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import { SafeStorageKeyProvider, type SafeStorageLike } from '../electron/main/safe-storage-keys.js';
 
 /** A stand-in for Electron's safeStorage: AES-GCM under a key the "OS" holds. */
 function fakeKeychain(available = true): SafeStorageLike {

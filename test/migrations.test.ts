@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase, SCHEMA_VERSION } from '../electron/store/db.js';
-import { MIGRATIONS } from '../electron/store/migrations/index.js';
+import { migrate, openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
+import { MIGRATIONS } from '../electron/worker/store/migrations/index.js';
 
 const names = (db: Database.Database, type: string) =>
   (db.prepare('SELECT name FROM sqlite_master WHERE type = ? ORDER BY name').all(type) as { name: string }[]).map(

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
-import { SyncWorker } from '../electron/sync/worker.js';
-import { terminalDayTotals } from '../electron/sync/reconcile.js';
+import { SyncWorker } from '../electron/worker/sync/worker.js';
+import { terminalDayTotals } from '../electron/worker/sync/reconcile.js';
 import { makeStore, TERMINAL } from './store-support.js';
 
 const CREDENTIAL = {

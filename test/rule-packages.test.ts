@@ -7,7 +7,7 @@ import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
 import { rulePackageJsonSchema } from '../shared/rules/json-schema.js';
 import { DeskError } from '../shared/errors.js';
 import { request } from './request-builder.js';
-import { RuleStore } from '../electron/store/rule-store.js';
+import { RuleStore } from '../electron/worker/store/rule-store.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 const mianyang = JSON.parse(

@@ -1,5 +1,5 @@
 /**
- * The services run in a worker thread (electron/services/): calls cross into
+ * The services run in a worker thread (electron/worker/): calls cross into
  * it and come back with their errors intact, printing and publishing happen in
  * the parent, the parent's event loop stays free while the worker is busy, a
  * dead worker fails its calls clearly and is restarted, and a data folder the
@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { threadId as mainThreadId } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServices, type Services } from '../electron/services/services-client.js';
-import { DEV_WORKER_ENTRY } from '../electron/services/dev-worker-entry.js';
-import { ChromiumSlipPrinter } from '../electron/slips/chromium-printer.js';
-import type { SlipPrinter } from '../electron/slips/printer.js';
+import { startServices, type Services } from '../electron/node/services-client.js';
+import { DEV_WORKER_ENTRY } from '../electron/host/dev-worker-entry.js';
+import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
+import type { SlipPrinter } from '../electron/node/printer.js';
 import { dazhouPerson } from './store-support.js';
-import { businessDate } from '../electron/store/clock.js';
+import { businessDate } from '../electron/worker/store/clock.js';
 
 const key = new Uint8Array(32).fill(7);
 const open: Services[] = [];

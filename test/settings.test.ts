@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDeskApp, type DeskApp } from '../electron/app/desk-app.js';
-import { dispatch } from '../electron/services/dispatch.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import type { SlipPrinter } from '../electron/slips/printer.js';
+import { openDeskApp, type DeskApp } from '../electron/worker/desk-app.js';
+import { dispatch } from '../electron/node/dispatch.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import type { SlipPrinter } from '../electron/node/printer.js';
 import type { SettingsView } from '../shared/settings.js';
 
 const noPrinter: SlipPrinter = {

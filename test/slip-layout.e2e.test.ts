@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PAGE, renderSlip, type SlipData, type SlipLayout } from '../shared/slip/slip.js';
-import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/slips/chromium-printer.js';
+import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../electron/host/chromium-printer.js';
 import { sampleSlip } from './slip-fixture.js';
 
 const printer = new ChromiumSlipPrinter();

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { ChromiumSlipPrinter } from '../electron/slips/chromium-printer.js';
-import { SlipService } from '../electron/slips/slip-service.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
+import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
+import { SlipService } from '../electron/worker/slips/slip-service.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 const printer = new ChromiumSlipPrinter();

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/store/backup.js';
+import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/worker/store/backup.js';
 import { DeskError } from '../shared/errors.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { verifyAudit } from '../electron/store/audit.js';
+import { verifyAudit } from '../electron/worker/store/audit.js';
 import { Decimal, formatAmount, type Money } from '../shared/money.js';
 import { dazhouPerson, makeStore, type TestStore } from './store-support.js';
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyAudit } from '../electron/store/audit.js';
+import { verifyAudit } from '../electron/worker/store/audit.js';
 import { Decimal, formatAmount, type Money } from '../shared/money.js';
 import { dazhouPerson, makeStore } from './store-support.js';
 

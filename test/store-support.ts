@@ -2,10 +2,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../electron/store/db.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { DeskService, type Session } from '../electron/store/service.js';
-import type { Clock } from '../electron/store/clock.js';
+import { openDatabase } from '../electron/worker/store/db.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import { DeskService, type Session } from '../electron/worker/store/service.js';
+import type { Clock } from '../electron/worker/store/clock.js';
 
 export class TestClock implements Clock {
   constructor(public at: Date) {}

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, SCHEMA_VERSION } from '../electron/store/db.js';
+import { openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
 import { DeskError } from '../shared/errors.js';
 import { bundledPackages } from '../shared/rules/bundled.js';
 import { dazhouPerson, example1Bill, idNumber, makeStore } from './store-support.js';

@@ -1,5 +1,5 @@
 /**
- * The terminal's sync client (electron/sync/) against the real reference
+ * The terminal's sync client (electron/worker/sync/) against the real reference
  * insurer on 127.0.0.1 and a real store: a fault matrix over claim and
  * reversal upload, a crash between the insurer's commit and the local
  * acknowledgement, an adjusted claim (多退少补), the person snapshot, and rule
@@ -17,13 +17,13 @@ import * as p from '../shared/sync/protocol.js';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
 import type { FaultRule } from '../insurer/faults.js';
-import { openDatabase } from '../electron/store/db.js';
-import { FileKeyProvider } from '../electron/store/keys.js';
-import { DeskService } from '../electron/store/service.js';
-import { SyncWorker } from '../electron/sync/worker.js';
-import { InsurerSession } from '../electron/sync/session.js';
-import { SyncError } from '../electron/sync/http.js';
-import type { SyncConfig } from '../electron/sync/config.js';
+import { openDatabase } from '../electron/worker/store/db.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
+import { DeskService } from '../electron/worker/store/service.js';
+import { SyncWorker } from '../electron/worker/sync/worker.js';
+import { InsurerSession } from '../electron/worker/sync/session.js';
+import { SyncError } from '../electron/worker/sync/http.js';
+import type { SyncConfig } from '../electron/node/sync-config.js';
 import { makeStore, TERMINAL, type TestStore } from './store-support.js';
 
 const CREDENTIAL = {

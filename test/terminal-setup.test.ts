@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machineDataFolder, resolveDataFolder } from '../electron/app/data-folder.js';
-import { DEFAULT_CONFIG, configPath, loadConfig, saveConfig } from '../electron/app/config.js';
+import { machineDataFolder, resolveDataFolder } from '../electron/main/data-folder.js';
+import { DEFAULT_CONFIG, configPath, loadConfig, saveConfig } from '../electron/node/config.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'desk-setup-'));
 

@@ -6,10 +6,10 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FileKeyProvider } from '../store/keys.js';
-import { ChromiumSlipPrinter } from '../slips/chromium-printer.js';
-import { startServices } from '../services/services-client.js';
-import { DEV_WORKER_ENTRY } from '../services/dev-worker-entry.js';
+import { FileKeyProvider } from '../node/keys.js';
+import { ChromiumSlipPrinter } from './chromium-printer.js';
+import { startServices } from '../node/services-client.js';
+import { DEV_WORKER_ENTRY } from './dev-worker-entry.js';
 import { startHost, type RunningHost } from './server.js';
 import { missingForPrinting, missingMessage } from './system-check.js';
 

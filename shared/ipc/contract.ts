@@ -77,7 +77,7 @@ export interface PrintedSlipInfo {
   pdf_url: string | null;
 }
 
-/** The sync worker's state as the window shows it (electron/sync/state.ts SyncStatus). */
+/** The sync worker's state as the window shows it (electron/worker/sync/state.ts SyncStatus). */
 export interface SyncWorkItem {
   outbox_id: number;
   kind: 'settlement' | 'reversal' | 'manual_claim';

@@ -1,7 +1,7 @@
 /**
  * Resident identity numbers (身份证号, GB 11643-1999): 17 digits and a check
  * character. Pure TypeScript so that the protocol schemas can refuse a
- * mistyped number on both sides of the wire (electron/store/pii.ts does the
+ * mistyped number on both sides of the wire (electron/worker/store/pii.ts does the
  * same check for the store, with Node-side error reporting).
  */
 

@@ -311,7 +311,7 @@ export const personSnapshot = z.strictObject({
 });
 export const personLookupResponse = z.strictObject({ ...envelope, person: personSnapshot });
 
-// ── The terminal's outbox payloads (electron/store/service.ts enqueue) ────────
+// ── The terminal's outbox payloads (electron/worker/store/service.ts enqueue) ────────
 
 const costLine = z.strictObject({
   date: businessDate,

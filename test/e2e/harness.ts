@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
-import { openDeskApp, type DeskApp, type DeskAppOptions } from '../../electron/app/desk-app.js';
-import { FileKeyProvider } from '../../electron/store/keys.js';
-import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../../electron/slips/chromium-printer.js';
-import { businessDate } from '../../electron/store/clock.js';
-import type { Session } from '../../electron/store/service.js';
+import { openDeskApp, type DeskApp, type DeskAppOptions } from '../../electron/worker/desk-app.js';
+import { FileKeyProvider } from '../../electron/node/keys.js';
+import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../../electron/host/chromium-printer.js';
+import { businessDate } from '../../electron/worker/store/clock.js';
+import type { Session } from '../../electron/worker/store/service.js';
 import { idNumber } from '../store-support.js';
 import { E2E_RENDERER_DIR, SCREENS_DIR } from './paths.js';
 

@@ -1,0 +1,45 @@
+/**
+ * The messages between a window's process (Electron main or the browser host)
+ * and the services worker thread. Calls go down and results come back; the
+ * worker asks its parent for the two things only the parent can do: print a
+ * slip (Electron's printing needs the main thread) and publish a document for
+ * the page (the browser host serves it).
+ */
+import type { IpcResult } from '../../shared/ipc/contract.js';
+import type { SlipLayout } from '../../shared/slip/slip.js';
+import type { SyncConfig } from './sync-config.js';
+
+/** What the worker needs to open the services (structured-cloned into the thread). */
+export interface ServicesWorkerData {
+  dataDir: string;
+  /** The store's 32-byte master key, read by the parent (Electron's safeStorage is main-thread only). */
+  masterKey: Uint8Array;
+  /** The parent publishes printed documents for the page (browser host). */
+  publishes: boolean;
+  /** The parent can list the system's printers (Electron main). */
+  listsPrinters: boolean;
+  /** Daily backup into dataDir/backups, checked every hour. */
+  backups: boolean;
+  /** Why the data folder is not the per-machine one (settings screen). */
+  dataFolderNote?: string | null;
+  /** Overrides config.json's insurer (tests: the reference service on 127.0.0.1). */
+  sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
+}
+
+export type ToWorker =
+  | { type: 'call'; id: number; name: string; payload: unknown; clientId: string }
+  | { type: 'host-reply'; id: number; ok: true; value: unknown }
+  | { type: 'host-reply'; id: number; ok: false; message: string }
+  | { type: 'close' };
+
+export type HostRequest =
+  | { op: 'print'; html: string; layout: SlipLayout }
+  | { op: 'publish'; html: string; pdf: Uint8Array }
+  | { op: 'printers' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; result: IpcResult<unknown> }
+  | ({ type: 'host'; id: number } & HostRequest)
+  | { type: 'closed' };

@@ -1,0 +1,258 @@
+/**
+ * Printing slips from the settlement records: the first print of a settlement
+ * is the original, every later one a reprint (补打, counted, same number); a
+ * reversal prints its own slip naming the original. Every printed slip is also
+ * saved as a PDF in the data folder and its SHA-256 recorded with the
+ * settlement. The day report goes through the same machinery.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileDurably } from '../../node/durable-file.js';
+import { join } from 'node:path';
+import QRCode from 'qrcode';
+import { negatedAmount } from '../../../shared/money.js';
+import { SCHEME_NAMES } from '../../../shared/rules/schema.js';
+import { daysBetween } from '../../../shared/dates.js';
+import { DeskError } from '../../../shared/errors.js';
+import type { SettlementResult } from '../../../shared/engine/result.js';
+import { renderSlip, type SlipData, type SlipKind, type SlipLayout } from '../../../shared/slip/slip.js';
+import { renderDayReport } from '../../../shared/slip/day-report.js';
+import { writeTransaction } from '../store/db.js';
+import { appendAudit } from '../store/audit.js';
+import type { Clock } from '../store/clock.js';
+import type { KeyProvider } from '../../node/keys.js';
+import type { DeskService, Session } from '../store/service.js';
+import { SlipChecksum } from './checksum.js';
+import type { SlipPrinter } from '../../node/printer.js';
+
+export interface PrintedSlip {
+  html: string;
+  kind: SlipKind;
+  reprint: number;
+  layout: SlipLayout;
+  pdf: Buffer;
+  pdf_path: string;
+  pdf_sha256: string;
+}
+
+export class SlipService {
+  private readonly checksum: SlipChecksum;
+
+  constructor(
+    private readonly desk: DeskService,
+    keys: KeyProvider,
+    private readonly dataDir: string,
+    private readonly printer: SlipPrinter,
+    private readonly clock: Clock,
+  ) {
+    this.checksum = new SlipChecksum(keys);
+  }
+
+  /** The text the slip's QR code carries, for the insurer's verification. */
+  verifyCode(text: string) {
+    return this.checksum.verify(text);
+  }
+
+  async print(session: Session, number: string, layout: SlipLayout): Promise<PrintedSlip> {
+    const db = this.desk.db;
+    const rec = this.desk.record(number);
+    const printed = (
+      db.prepare('SELECT count(*) AS n FROM slip_prints WHERE settlement_id = ?').get(rec.id) as { n: number }
+    ).n;
+    let kind: SlipKind;
+    let reprint = 0;
+    if (printed === 0) {
+      this.desk.assertCan(session, rec.kind === 'reversal' ? 'settlement.reverse' : 'settlement.settle');
+      kind = rec.kind === 'reversal' ? 'reversal' : 'original';
+    } else {
+      // Counted only once the slip has printed (below), so a failed print leaves no reprint behind.
+      this.desk.assertCan(session, 'settlement.reprint');
+      reprint = rec.reprints + 1;
+      kind = rec.kind === 'reversal' ? 'reversal' : 'reprint';
+    }
+    const at = this.clock.now();
+    const data = await this.slipData(number, kind, reprint, at.toISOString());
+    const html = renderSlip(data, layout);
+    const { pdf } = await this.printer.toPdf(html, layout);
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const relative = join(
+      'slips',
+      rec.business_date.slice(0, 7),
+      `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`,
+    );
+    writeFileDurably(join(this.dataDir, relative), pdf);
+    writeTransaction(db, () => {
+      if (reprint > 0) this.desk.reprint(session, number);
+      db.prepare(
+        'INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(rec.id, kind, layout, reprint, relative, sha, session.operatorId, at.toISOString());
+      appendAudit(db, {
+        at: at.toISOString(),
+        operatorId: session.operatorId,
+        action: 'slip.print',
+        entity: 'settlement',
+        entityId: number,
+        detail: { kind, reprint, layout, pdf_sha256: sha },
+      });
+    });
+    return { html, kind, reprint, layout, pdf, pdf_path: relative, pdf_sha256: sha };
+  }
+
+  /** Everything on the slip, from the stored records. */
+  async slipData(number: string, kind: SlipKind, reprint: number, printedAt: string): Promise<SlipData> {
+    const db = this.desk.db;
+    const row = db
+      .prepare(
+        `SELECT s.kind, s.request, s.result, s.stay, s.reason, s.offline, s.settled_at, s.admission_date, s.discharge_date, s.rule_versions, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay,
+                o.number AS original_number, o.result AS original_result, p.name, p.gender, p.id_masked, op.code AS operator_code, op.name AS operator_name
+         FROM settlements s JOIN persons p ON p.id = s.person_id JOIN operators op ON op.id = s.operator_id LEFT JOIN settlements o ON o.id = s.reverses_id
+         WHERE s.number = ?`,
+      )
+      .get(number) as Record<string, string | number | null> | undefined;
+    if (!row) throw new DeskError('not_found', 'number', `结算单号 ${number} 不存在`, `no settlement ${number}`);
+    const reversal = row['kind'] === 'reversal';
+    const result = JSON.parse(String(reversal ? row['original_result'] : row['result'])) as SettlementResult;
+    const request = JSON.parse(String(row['request'])) as {
+      insured: { scheme: string; retired: boolean; medical_assistance: boolean };
+    };
+    const stay = JSON.parse(String(row['stay'])) as {
+      inpatient_no?: string;
+      ward?: string;
+      bed?: string;
+      diagnosis?: string;
+    };
+    const amount = (s: string) => (reversal ? negatedAmount(s) : s);
+    const insured = request.insured;
+    const personType = [
+      insured.scheme === 'employee' ? (insured.retired ? '退休' : '在职') : '城乡居民',
+      insured.medical_assistance ? '医疗救助对象' : null,
+    ]
+      .filter(Boolean)
+      .join('·');
+    const admission = String(row['admission_date']);
+    const discharge = String(row['discharge_date']);
+    const terminal = this.desk.terminalInfo;
+    const medfee = String(row['medfee_sumamt']);
+    const funds = String(row['fund_pay_sumamt']);
+    return {
+      kind,
+      reprint,
+      hospital: { name: terminal.hospital_name, code: terminal.hospital_code },
+      number,
+      reverses: reversal ? { number: String(row['original_number']), reason: String(row['reason']) } : null,
+      patient: {
+        name: String(row['name']),
+        gender: (row['gender'] as 'M' | 'F' | null) ?? null,
+        id_masked: String(row['id_masked']),
+        scheme: SCHEME_NAMES[insured.scheme as keyof typeof SCHEME_NAMES] ?? insured.scheme,
+        person_type: personType,
+      },
+      stay: {
+        inpatient_no: stay.inpatient_no ?? '',
+        ward: stay.ward ?? '',
+        bed: stay.bed ?? '',
+        admission_date: admission,
+        discharge_date: discharge,
+        // 住院天数: discharge − admission, a same-day stay counting as one day.
+        days: Math.max(1, daysBetween(admission, discharge)),
+        diagnosis: stay.diagnosis ?? '',
+      },
+      costs: {
+        medfee_sumamt: amount(result.medfee_sumamt),
+        fulamt_ownpay_amt: amount(result.fulamt_ownpay_amt),
+        overlmt_selfpay: amount(result.overlmt_selfpay),
+        preselfpay_amt: amount(result.preselfpay_amt),
+        inscp_scp_amt: amount(result.inscp_scp_amt),
+      },
+      funds: result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: amount(f.amount) })),
+      act_pay_dedc: amount(result.act_pay_dedc),
+      fund_pay_sumamt: funds,
+      psn_cash_pay: String(row['psn_cash_pay']),
+      rules: {
+        region_name: result.region_name,
+        versions: String(row['rule_versions']),
+        sample: result.parts.some((p) => p.uses_sample_values),
+      },
+      offline: row['offline'] === 1,
+      cashier: { code: String(row['operator_code']), name: String(row['operator_name']) },
+      settled_at: String(row['settled_at']),
+      printed_at: printedAt,
+      qr_svg: await QRCode.toString(this.checksum.text({ number, medfee_sumamt: medfee, fund_pay_sumamt: funds }), {
+        type: 'svg',
+        margin: 0,
+        errorCorrectionLevel: 'M',
+      }),
+    };
+  }
+
+  /** Prints (and archives) an operator's day report; closed days show who closed them. */
+  async printDayReport(
+    session: Session,
+    operatorCode: string,
+    businessDate: string,
+    layout: SlipLayout,
+  ): Promise<{ html: string; pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
+    this.desk.assertCan(session, 'day.close');
+    const db = this.desk.db;
+    const op = db.prepare('SELECT id, code, name FROM operators WHERE code = ?').get(operatorCode) as
+      { id: number; code: string; name: string } | undefined;
+    if (!op)
+      throw new DeskError('not_found', 'operator_code', `工号 ${operatorCode} 不存在`, `no operator ${operatorCode}`);
+    const closed = db
+      .prepare(
+        'SELECT c.closed_at, o.name FROM day_closes c JOIN operators o ON o.id = c.closed_by WHERE c.operator_id = ? AND c.business_date = ?',
+      )
+      .get(op.id, businessDate) as { closed_at: string; name: string } | undefined;
+    const totals = this.desk.dayTotals(op.id, businessDate);
+    const names = new Map(
+      (
+        db.prepare('SELECT DISTINCT f.layer, f.field FROM settlement_funds f').all() as {
+          layer: string;
+          field: string;
+        }[]
+      ).map((r) => [r.layer, r.field]),
+    );
+    const terminal = this.desk.terminalInfo;
+    const at = this.clock.now().toISOString();
+    const html = renderDayReport(
+      {
+        hospital: { name: terminal.hospital_name, code: terminal.hospital_code },
+        terminal: terminal.code,
+        operator: { code: op.code, name: op.name },
+        closed: closed ? { by: closed.name, at: closed.closed_at } : null,
+        printed_at: at,
+        ...totals,
+        funds: Object.entries(totals.funds).map(([layer, amount]) => ({
+          layer,
+          amount,
+          name: FUND_LABELS[names.get(layer) ?? ''] ?? layer,
+        })),
+      },
+      layout,
+    );
+    const { pdf } = await this.printer.toPdf(html, layout);
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
+    writeFileDurably(join(this.dataDir, relative), pdf);
+    writeTransaction(db, () =>
+      appendAudit(db, {
+        at,
+        operatorId: session.operatorId,
+        action: 'day.report',
+        entity: 'day',
+        entityId: `${op.code}/${businessDate}`,
+        detail: { pdf_sha256: sha, closed: !!closed },
+      }),
+    );
+    return { html, pdf, pdf_path: relative, pdf_sha256: sha };
+  }
+}
+
+const FUND_LABELS: Record<string, string> = {
+  hifp_pay: '统筹基金支付',
+  hifob_pay: '大额医疗费用补助支付',
+  hifmi_pay: '大病保险支付',
+  hifes_pay: '补充医疗保险支付',
+  maf_pay: '医疗救助支付',
+  cvlserv_pay: '公务员医疗补助支付',
+  oth_pay: '其他支付',
+};

@@ -1,0 +1,46 @@
+/**
+ * Person snapshot (1101-like): the insurer's view of a person, recorded with
+ * source 'insurer' under the operator who asked for it (recordPerson checks
+ * the operator's role). The insurer's accumulators include only claims it has
+ * received, so the person's queued claims must be uploaded first: otherwise
+ * the window would lose them from the year-to-date totals.
+ */
+import { DeskError } from '../../../shared/errors.js';
+import { ENDPOINTS } from '../../../shared/sync/protocol.js';
+import type { DeskService, Session } from '../store/service.js';
+import { SyncError } from './http.js';
+import type { InsurerSession } from './session.js';
+
+export async function fetchPerson(
+  service: DeskService,
+  session: InsurerSession,
+  operator: Session,
+  idNumber: string,
+  years: readonly number[],
+): Promise<{ person_id: number; id_masked: string; as_of: string }> {
+  service.assertCan(operator, 'person.record');
+  const known = service.findPersonByIdNumber(operator, idNumber);
+  if (known) {
+    const pending = service.db
+      .prepare(
+        "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND json_extract(payload, '$.person_id') = ?",
+      )
+      .get(known.person_id) as { n: number };
+    if (pending.n > 0) {
+      throw new DeskError(
+        'invalid_field',
+        'id_number',
+        `该参保人尚有 ${pending.n} 笔结算未上传，请先同步`,
+        `${pending.n} of this person's records are not uploaded yet: sync first`,
+      );
+    }
+  }
+  const res = await session.call(ENDPOINTS.personLookup.response, {
+    method: 'POST',
+    path: ENDPOINTS.personLookup.path,
+    body: { id_number: idNumber, years: [...years] },
+  });
+  if (res.person.id_number !== idNumber) throw new SyncError('server', 'the snapshot is for another person');
+  const recorded = service.recordPerson(operator, { ...res.person, source: 'insurer' });
+  return { ...recorded, as_of: res.person.as_of };
+}
