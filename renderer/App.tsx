@@ -144,7 +144,10 @@ function StatusBar({
       <span data-testid="online" className={status.online ? 'online' : 'offline'}>
         {status.online ? t('common.online') : t('statusbar.offline')}
       </span>
-      <span data-testid="queued">{t('statusbar.queued', { count: status.queue.queued + status.queue.sending })}</span>
+      <span data-testid="queued">
+        {t('statusbar.queued', { count: status.queue.queued })}
+        {status.queue.held > 0 && t('statusbar.held', { count: status.queue.held })}
+      </span>
       {/* Region names come from the rule packages (the English one where the package has it). */}
       <span
         className="rules"

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
+import { counts as syncCounts } from '../electron/worker/sync/state.js';
 import { DeskError } from '../shared/errors.js';
 import { bundledPackages } from '../shared/rules/bundled.js';
 import { dazhouPerson, example1Bill, idNumber, makeStore } from './store-support.js';
@@ -252,6 +253,23 @@ describe('settle', () => {
     });
     expect(refusal(() => s.service.settle(s.cashier, example1Bill(9999))).code).toBe('not_found');
     expect(count()).toBe(0);
+  });
+});
+
+describe('the upload queue', () => {
+  it('has one definition: the status bar (service) and the sync screen (sync worker state) count the same, a held row apart', () => {
+    const s = makeStore();
+    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson(7));
+    s.service.settle(s.cashier, example1Bill(person_id));
+    s.service.settle(s.cashier, example1Bill(person_id));
+    s.service.settle(s.cashier, example1Bill(person_id));
+    expect(s.service.queueCounts()).toMatchObject({ queued: 3, held: 0 });
+    // The insurer would not take one as sent (a 4xx): held for a person, no longer "to upload".
+    s.service.db.prepare("UPDATE outbox SET held_reason = 'conflict' WHERE id = (SELECT min(id) FROM outbox)").run();
+    // And one is being sent right now: still to upload.
+    s.service.db.prepare("UPDATE outbox SET status = 'sending' WHERE id = (SELECT max(id) FROM outbox)").run();
+    expect(s.service.queueCounts()).toEqual({ queued: 2, held: 1, accepted: 0, rejected: 0, adjusted: 0 });
+    expect(syncCounts(s.service.db)).toEqual({ queued: 2, held: 1 });
   });
 });
 

@@ -47,6 +47,7 @@ export const en: Messages = {
     label: 'Status',
     offline: '● Offline (settling offline)',
     queued: 'To upload: {{count}}',
+    held: ' (held: {{count}})',
     rules: 'Rules: {{list}}',
     sample: ' (sample values)',
     signOut: 'Sign out',

@@ -57,6 +57,7 @@ export const zh = {
     label: '状态',
     offline: '● 离线（脱机结算）',
     queued: '待上传 {{count}}',
+    held: '（搁置 {{count}}）',
     rules: '规则 {{list}}',
     sample: '（样例）',
     signOut: '退出',

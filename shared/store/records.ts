@@ -62,9 +62,14 @@ export interface PersonSummary {
   as_of: string;
 }
 
+/**
+ * The upload queue, one definition for the status bar and the sync screen:
+ * `queued` = rows still to upload (waiting, or being sent), not held;
+ * `held` = rows the insurer will not take as sent, waiting for a person.
+ */
 export interface QueueCounts {
   queued: number;
-  sending: number;
+  held: number;
   accepted: number;
   rejected: number;
   adjusted: number;

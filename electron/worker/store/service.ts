@@ -33,6 +33,7 @@ import {
 import type { DayTotals, PersonSummary, QueueCounts, SettlementRecord } from '../../../shared/store/records.js';
 import type { OperatorListItem } from '../../../shared/settings.js';
 import { writeTransaction, type Db } from './db.js';
+import { outboxCounts } from './outbox-counts.js';
 import { appendAudit, verifyAudit, type AuditVerdict } from './audit.js';
 import { businessDate, systemClock, type Clock } from './clock.js';
 import { IdentityVault, maskIdNumber, normalizeIdNumber } from './pii.js';
@@ -421,13 +422,7 @@ export class DeskService {
   }
 
   queueCounts(): QueueCounts {
-    const counts: QueueCounts = { queued: 0, sending: 0, accepted: 0, rejected: 0, adjusted: 0 };
-    for (const r of this.db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
-      status: keyof QueueCounts;
-      n: number;
-    }[])
-      counts[r.status] = r.n;
-    return counts;
+    return outboxCounts(this.db);
   }
 
   /** Whether the terminal still needs its first operator (a supervisor). */

@@ -1,6 +1,7 @@
 /** The sync_state row and the open-work list the UI shows (rejected, adjusted and held items; refused rule packages). */
 import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
 import { writeTransaction, type Db } from '../store/db.js';
+import { outboxCounts } from '../store/outbox-counts.js';
 
 /** One item that needs a person: the contract's type, so the window and the worker cannot drift apart. */
 export type WorkItem = SyncWorkItem;
@@ -95,13 +96,10 @@ export function openWork(db: Db): WorkItem[] {
   });
 }
 
+/** The sync screen's queue: the same definition as the status bar's (store/outbox-counts.ts). */
 export function counts(db: Db): { queued: number; held: number } {
-  const r = db
-    .prepare(
-      "SELECT sum(held_reason IS NULL) AS queued, sum(held_reason IS NOT NULL) AS held FROM outbox WHERE status IN ('queued', 'sending')",
-    )
-    .get() as { queued: number | null; held: number | null };
-  return { queued: r.queued ?? 0, held: r.held ?? 0 };
+  const { queued, held } = outboxCounts(db);
+  return { queued, held };
 }
 
 export function recentRefusals(db: Db, limit = 20): SyncStatus['rule_refusals'] {
