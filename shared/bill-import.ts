@@ -114,7 +114,15 @@ export function importBill(fileName: string, text: string): ImportOutcome {
           problem: `CSV 第 ${i + 2} 行 prior_compensation：${p.zh}`,
           problem_en: `CSV line ${i + 2} prior_compensation: ${p.en}`,
         };
-      const year = (row['date'] ?? '').trim().slice(0, 4);
+      const date = (row['date'] ?? '').trim();
+      // The year it is netted in comes from the line's date: a line without one cannot say.
+      if (date === '')
+        return {
+          ok: false,
+          problem: `CSV 第 ${i + 2} 行：有 prior_compensation 的行须填写 date`,
+          problem_en: `CSV line ${i + 2}: a line with prior_compensation needs its date`,
+        };
+      const year = date.slice(0, 4);
       prior[year] = formatAmount(new Decimal(prior[year] ?? '0').plus(v));
     }
   }

@@ -25,6 +25,17 @@ async function openInEnglish() {
   await page.reload();
   await expect.poll(() => text('.signin')).toContain('Please sign in');
 }
+/** A seeded 开封 person looked up by the signed-in supervisor, the stay's dates filled, the window in English. */
+async function billInEnglish() {
+  e2e.seedOperators();
+  e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
+  await supervisorInEnglish();
+  await page.fill('[data-field="id_number"]', idNumber(21));
+  await page.keyboard.press('Enter');
+  await expect.poll(() => text('[data-testid="person"]')).toContain('Patient A');
+  await page.fill('[data-field="admission_date"]', `${year}-01-02`);
+  await page.fill('[data-field="discharge_date"]', today);
+}
 /** Supervisor seeded and signed in, the window in English. */
 async function supervisorInEnglish() {
   e2e.seedOperators(CASHIER);
@@ -132,14 +143,7 @@ describe('the window in English', () => {
   });
 
   it("shows the services' English error message with its field path", async () => {
-    e2e.seedOperators();
-    e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
-    await supervisorInEnglish();
-    await page.fill('[data-field="id_number"]', idNumber(21));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => text('[data-testid="person"]')).toContain('Patient A');
-    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
-    await page.fill('[data-field="discharge_date"]', today);
+    await billInEnglish();
     await page.fill('[data-field="costs[0].medfee_sumamt"]', '180000.005');
     await page.keyboard.press('F5');
     await expect.poll(() => text('[role="alert"]')).toContain('costs[0].medfee_sumamt');
@@ -156,14 +160,7 @@ describe('the window in English', () => {
   });
 
   it('settles offline and prints the slip, in English', async () => {
-    e2e.seedOperators();
-    e2e.seedPerson(SUPERVISOR, { seed: 21, name: 'Patient A', region: 'kaifeng', enrolled: { large_amount: true } });
-    await supervisorInEnglish();
-    await page.fill('[data-field="id_number"]', idNumber(21));
-    await page.keyboard.press('Enter');
-    await expect.poll(() => text('[data-testid="person"]')).toContain('Patient A');
-    await page.fill('[data-field="admission_date"]', `${year}-01-02`);
-    await page.fill('[data-field="discharge_date"]', today);
+    await billInEnglish();
     await page.fill('[data-field="costs[0].medfee_sumamt"]', '300000.00');
     await page.keyboard.press('F5');
     // The preview's own result, which only a finished F5 shows (no alert is also true before F5 answers).

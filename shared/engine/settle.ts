@@ -606,14 +606,8 @@ function settleLayer(
     const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
     if (part.kind === 'banded') bandedBase = base;
     const compiledPart = numbers.parts[partIndex]!;
-    const { pay, lines } = applyBands(
-      byYear ? { ...compiledPart, threshold: new Decimal(byYear.amount) } : compiledPart,
-      before,
-      base,
-      thresholdFactor,
-      rateAdd,
-      tracing,
-    );
+    const forYear = compiledPart.byYear.get(String(year)) ?? compiledPart;
+    const { pay, lines } = applyBands(forYear, before, base, thresholdFactor, rateAdd, tracing);
     raw = raw.plus(pay);
     say(
       part.kind,
@@ -625,7 +619,7 @@ function settleLayer(
             : `基数（${baseName}）本次 ${fmt(base)}`;
         const none = base.isZero() ? '基数为 0，不支付' : '未超过起付标准，不支付';
         const threshold = byYear
-          ? `${year} 年起付标准 ${fmt(new Decimal(byYear.amount))}${byYear.status === 'published' ? '（公布值）' : ''}；`
+          ? `${year} 年起付标准 ${fmt(forYear.threshold)}${byYear.status === 'published' ? '（公布值）' : ''}；`
           : '';
         return `${layer.name}：${threshold}${where}；${lines.length > 0 ? lines.join('；') : none}${status === 'sample' ? SAMPLE : ''}`;
       },

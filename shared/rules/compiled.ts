@@ -16,6 +16,8 @@ export interface CompiledBasic {
 export interface CompiledPart {
   threshold: Money;
   bands: { to: Money | null; rate: Money }[];
+  /** The part as it applies in a year with its own threshold (threshold_by_year), compiled once. */
+  byYear: Map<string, CompiledPart>;
 }
 
 export interface CompiledLayer {
@@ -51,10 +53,16 @@ function compileBasic(b: BasicRules): CompiledBasic {
 
 function compileLayer(l: LayerRules): CompiledLayer {
   return {
-    parts: l.parts.map((p) => ({
-      threshold: d(p.threshold),
-      bands: p.bands.map((b) => ({ to: b.to === null ? null : d(b.to), rate: d(b.rate) })),
-    })),
+    parts: l.parts.map((p) => {
+      const bands = p.bands.map((b) => ({ to: b.to === null ? null : d(b.to), rate: d(b.rate) }));
+      const byYear = new Map<string, CompiledPart>(
+        Object.entries(p.threshold_by_year ?? {}).map(([year, t]) => [
+          year,
+          { threshold: d(t.amount), bands, byYear: new Map() },
+        ]),
+      );
+      return { threshold: d(p.threshold), bands, byYear };
+    }),
     annualCap: l.annual_cap ? d(l.annual_cap.amount) : null,
     combinedCap: l.combined_cap ? d(l.combined_cap.amount) : null,
     modifiers: l.modifiers.map((m) => ({ thresholdFactor: d(m.threshold_factor), rateAdd: d(m.rate_add) })),
