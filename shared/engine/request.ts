@@ -128,6 +128,7 @@ export const settlementRequestSchema = z.strictObject({
 
 type RawRequest = z.infer<typeof settlementRequestSchema>;
 
+/** One cost line of a bill (national field names): the one declaration every other cost shape derives from. */
 export interface CostLine {
   date: string;
   medfee_sumamt: string;
@@ -135,6 +136,14 @@ export interface CostLine {
   overlmt_selfpay: string;
   preselfpay_amt: string;
 }
+/** A cost line's amounts without its date (an invoice's amounts, a row's amount fields). */
+export type CostAmounts = Omit<CostLine, 'date'>;
+export const COST_AMOUNT_FIELDS = [
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'overlmt_selfpay',
+  'preselfpay_amt',
+] as const satisfies readonly (keyof CostAmounts)[];
 
 export interface LayerAccumulator {
   paid?: string;
