@@ -18,16 +18,20 @@ import { openDeskApp } from '../electron/worker/desk-app.js';
 import { dispatch, type Invoke } from '../electron/node/dispatch.js';
 import { idCheckCharacter } from '../shared/sync/id-number.js';
 import { businessDate } from '../electron/worker/store/clock.js';
-import type { SlipPrinter } from '../electron/node/printer.js';
+import type { Platform } from '../electron/node/platform.js';
 
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 2_000);
 const SETTLES = Number(process.env['BENCH_SETTLES'] ?? 400);
 const BURST = 100;
-const noPrinter: SlipPrinter = {
-  toPdf: () => Promise.reject(new Error('no printing in this bench')),
+const key = new Uint8Array(32).fill(3);
+/** Nothing is printed in this bench: the platform only holds the key. */
+const platform: Platform = {
+  print: () => Promise.reject(new Error('no printer in this bench')),
+  publish: async () => null,
+  listPrinters: null,
+  keys: { masterKey: () => Buffer.from(key) },
   close: async () => undefined,
 };
-const key = new Uint8Array(32).fill(3);
 const ctx = { clientId: 'bench' };
 const today = businessDate(new Date());
 
@@ -117,15 +121,14 @@ const workerDir = mkdtempSync(join(tmpdir(), 'bench-services-worker-'));
 const services = await startServices({
   entry: new URL('./services-worker.cjs', import.meta.url),
   dataDir: workerDir,
-  masterKey: key,
-  printer: noPrinter,
+  platform,
   backups: false,
 });
 await run('through the services worker (as the app runs):', services.call);
 await services.close();
 
 const inDir = mkdtempSync(join(tmpdir(), 'bench-services-inprocess-'));
-const app = openDeskApp({ dataDir: inDir, keys: { masterKey: () => Buffer.from(key) }, printer: noPrinter });
+const app = openDeskApp({ dataDir: inDir, platform });
 await run('in-process (for comparison):', (name, payload, c) => dispatch(app.handlers, name, payload, c));
 await app.close();
 rmSync(workerDir, { recursive: true, force: true });

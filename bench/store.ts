@@ -26,9 +26,10 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { IdentityVault, maskIdNumber } from '../electron/worker/store/pii.js';
-import { DeskService, type Session } from '../electron/worker/store/service.js';
+import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import { businessDate, systemClock, type Clock } from '../electron/worker/store/clock.js';
 import { Decimal, ZERO, formatAmount, type Money } from '../shared/money.js';
+import { parseInput, historyQuery, recordPersonInput, settleInput } from '../shared/store/inputs.js';
 
 const SETTLE_N = Number(process.env['BENCH_SETTLE_N'] ?? 2_000);
 const HISTORY_ROWS = Number(process.env['BENCH_HISTORY_ROWS'] ?? 1_000_000);
@@ -178,12 +179,12 @@ function openService(dir: string, dbPath: string, clock: Clock): DeskService {
 
 /** A supervisor and `cashiers` cashiers, all signed in. */
 function staff(service: DeskService, cashiers: number): { supervisor: Session; cashiers: Session[] } {
-  service.createOperator(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
-  const supervisor = service.login({ code: 'sup1', pin: '246810' });
+  service.operators.create(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
+  const supervisor = service.operators.login({ code: 'sup1', pin: '246810' });
   const sessions: Session[] = [];
   for (let i = 1; i <= cashiers; i++) {
-    service.createOperator(supervisor, { code: `cash${i}`, name: `收费员${i}`, role: 'cashier', pin: '135790' });
-    sessions.push(service.login({ code: `cash${i}`, pin: '135790' }));
+    service.operators.create(supervisor, { code: `cash${i}`, name: `收费员${i}`, role: 'cashier', pin: '135790' });
+    sessions.push(service.operators.login({ code: `cash${i}`, pin: '135790' }));
   }
   return { supervisor, cashiers: sessions };
 }
@@ -213,7 +214,10 @@ function benchSettle(dir: string): void {
   const persons: { id: number; profile: number }[] = [];
   for (let seed = 0; seed < 300; seed++) {
     persons.push({
-      id: service.recordPerson(cashiers[seed % cashiers.length]!, personInput(seed, rand)).person_id,
+      id: service.persons.record(
+        cashiers[seed % cashiers.length]!,
+        parseInput(recordPersonInput, personInput(seed, rand)),
+      ).person_id,
       profile: seed % PROFILES.length,
     });
   }
@@ -223,13 +227,13 @@ function benchSettle(dir: string): void {
       return { session: cashiers[(i + offset) % cashiers.length]!, input: billInput(p.id, p.profile, rand) };
     });
   const WARMUP = 50;
-  for (const b of bills(WARMUP, 0)) service.settle(b.session, b.input);
+  for (const b of bills(WARMUP, 0)) service.settlements.settle(b.session, parseInput(settleInput, b.input));
   const work = bills(SETTLE_N, WARMUP);
   const times: number[] = [];
   const perRegion = new Map<string, number[]>();
   work.forEach((b, i) => {
     const start = process.hrtime.bigint();
-    service.settle(b.session, b.input);
+    service.settlements.settle(b.session, parseInput(settleInput, b.input));
     const t = elapsedMs(start);
     times.push(t);
     const region = PROFILES[persons[(i + WARMUP) % persons.length]!.profile]!.region;
@@ -238,7 +242,7 @@ function benchSettle(dir: string): void {
   // The same requests built and settled without writing: what of the latency is computing, not recording.
   const computing = work.slice(0, 500).map((b) => {
     const start = process.hrtime.bigint();
-    service.preview(b.session, b.input);
+    service.settlements.preview(b.session, parseInput(settleInput, b.input));
     return elapsedMs(start);
   });
   service.db.close();
@@ -317,7 +321,10 @@ function populate(dir: string): Population {
   const knownIds: Population['knownIds'] = [];
   for (let seed = 0; seed < REAL_PERSONS; seed++) {
     const input = personInput(seed, rand);
-    const { person_id } = service.recordPerson(cashiers[seed % cashiers.length]!, input);
+    const { person_id } = service.persons.record(
+      cashiers[seed % cashiers.length]!,
+      parseInput(recordPersonInput, input),
+    );
     profileOf.set(person_id, seed % PROFILES.length);
     knownIds.push({ personId: person_id, idNumber: input.id_number });
   }
@@ -325,12 +332,15 @@ function populate(dir: string): Population {
   for (let i = 0; i < 600; i++) {
     const personId = knownIds[i % REAL_PERSONS]!.personId;
     realNumbers.push(
-      service.settle(cashiers[i % cashiers.length]!, billInput(personId, profileOf.get(personId)!, rand)).number,
+      service.settlements.settle(
+        cashiers[i % cashiers.length]!,
+        parseInput(settleInput, billInput(personId, profileOf.get(personId)!, rand)),
+      ).number,
     );
     clock.at += 30_000;
   }
   for (let i = 0; i < 6; i++)
-    service.reverse(supervisor, { number: realNumbers[i * 97]!, reason: '患者要求更正费用后重新结算' });
+    service.settlements.reverse(supervisor, { number: realNumbers[i * 97]!, reason: '患者要求更正费用后重新结算' });
   const db = service.db;
   const templates = db
     .prepare("SELECT * FROM settlements WHERE kind = 'settlement' ORDER BY id")
@@ -551,7 +561,7 @@ function dropFromPageCache(path: string): boolean {
 }
 
 /**
- * Runs every kind through service.history(); warm: then once more capturing the
+ * Runs every kind through service.records.history(); warm: then once more capturing the
  * SQL and arguments it ran, for EXPLAIN QUERY PLAN; cold: the file is dropped
  * from the page cache before each kind (its first search reads from disk).
  */
@@ -568,7 +578,7 @@ function measureHistory(
     let rows = 0;
     for (const input of kind.inputs) {
       const start = process.hrtime.bigint();
-      rows += service.history(session, input).length;
+      rows += service.records.history(session, parseInput(historyQuery, input)).length;
       times.push(elapsedMs(start));
     }
     const plan = coldFile ? [] : explain(service, session, kind.inputs[0]!);
@@ -592,7 +602,7 @@ function explain(service: DeskService, session: Session, input: Record<string, u
     return statement;
   }) as typeof db.prepare;
   try {
-    service.history(session, input);
+    service.records.history(session, parseInput(historyQuery, input));
   } finally {
     db.prepare = prepare as typeof db.prepare;
   }
@@ -618,11 +628,11 @@ function printHistory(title: string, results: Measured[], access: boolean): void
 
 /** The warm pass (with plans) and, where the page cache can be dropped, the cold pass. */
 function searches(heading: string, service: DeskService, dbPath: string, kinds: QueryKind[]): void {
-  const session = service.login({ code: 'cash1', pin: '135790' });
+  const session = service.operators.login({ code: 'cash1', pin: '135790' });
   if (heading) console.log(heading);
   const warm = measureHistory(service, session, kinds, null);
   printHistory(
-    `   warm (the file in the page cache), ${REPEAT} searches each through service.history(), cashier's session; how settlements are reached (the whole plan when slow):`,
+    `   warm (the file in the page cache), ${REPEAT} searches each through service.records.history(), cashier's session; how settlements are reached (the whole plan when slow):`,
     warm,
     true,
   );

@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
-import { DeskService } from '../electron/worker/store/service.js';
+import { DeskService } from '../electron/worker/services/desk-service.js';
 import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { startInsurer } from '../insurer/server.js';
 import { parseFaultSpec, type FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
+import { parseInput, recordPersonInput, settleInput } from '../shared/store/inputs.js';
 
 const N = Number(process.env['BENCH_SYNC_N'] ?? 10_000);
 const FAULT = process.env['BENCH_SYNC_FAULT'] ?? 'error_500_after_commit:p=0.05,path=/v1/claims';
@@ -49,44 +50,50 @@ const open = (dir: string) =>
 
 function fill(dir: string): void {
   const service = open(dir);
-  service.createOperator(null, { code: 'sup1', name: '主管', role: 'supervisor', pin: '246810' });
-  const op = service.login({ code: 'sup1', pin: '246810' });
+  service.operators.create(null, { code: 'sup1', name: '主管', role: 'supervisor', pin: '246810' });
+  const op = service.operators.login({ code: 'sup1', pin: '246810' });
   const persons = PLAIN.map((id) => {
     const s = SEED_PERSONS.find((x) => x.id_number === id)!;
     const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-    return service.recordPerson(op, {
-      id_number,
-      name,
-      gender,
-      region,
-      scheme,
-      retired,
-      medical_assistance,
-      enrolled,
-      accumulators: {},
-      as_of: '2026-01-01T00:00:00+08:00',
-      source: 'cashier',
-    }).person_id;
+    return service.persons.record(
+      op,
+      parseInput(recordPersonInput, {
+        id_number,
+        name,
+        gender,
+        region,
+        scheme,
+        retired,
+        medical_assistance,
+        enrolled,
+        accumulators: {},
+        as_of: '2026-01-01T00:00:00+08:00',
+        source: 'cashier',
+      }),
+    ).person_id;
   });
   const started = performance.now();
   for (let i = 0; i < N; i++) {
     const cents = String(i % 100).padStart(2, '0');
-    service.settle(op, {
-      person_id: persons[i % persons.length]!,
-      hospital_level: 2,
-      admission_date: '2026-03-10',
-      discharge_date: '2026-03-15',
-      costs: [
-        {
-          date: '2026-03-15',
-          medfee_sumamt: `${800 + (i % 400)}.${cents}`,
-          fulamt_ownpay_amt: '50.00',
-          overlmt_selfpay: '0.00',
-          preselfpay_amt: '20.00',
-        },
-      ],
-      offline: true,
-    });
+    service.settlements.settle(
+      op,
+      parseInput(settleInput, {
+        person_id: persons[i % persons.length]!,
+        hospital_level: 2,
+        admission_date: '2026-03-10',
+        discharge_date: '2026-03-15',
+        costs: [
+          {
+            date: '2026-03-15',
+            medfee_sumamt: `${800 + (i % 400)}.${cents}`,
+            fulamt_ownpay_amt: '50.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '20.00',
+          },
+        ],
+        offline: true,
+      }),
+    );
   }
   process.stdout.write(
     `queued ${N} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,

@@ -3,11 +3,12 @@
  * the status bar that is always visible: operator, online/offline, queued
  * uploads, rule versions in force. F2–F11 switch screens (the tabs show each key).
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { AppStatus, RuleVersionSummary } from '../shared/ipc/contract.js';
 import { ErrorBox, Field, moveOnEnter, useCall, useRegionName } from './ui.js';
+import { useAppStatus } from './app-status.js';
 import { LanguageToggle } from './i18n/LanguageToggle.js';
 import { SettleScreen } from './screens/SettleScreen.js';
 import { HistoryScreen } from './screens/HistoryScreen.js';
@@ -32,27 +33,9 @@ const screensFor = (role: string | undefined) => SCREENS.filter((s) => !s.superv
 
 export function App() {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<AppStatus | null>(null);
+  const { status, refresh } = useAppStatus();
   const [rules, setRules] = useState<RuleVersionSummary[]>([]);
   const [screen, setScreen] = useState<Screen>('settle');
-
-  const refresh = useCallback(async () => {
-    const r = await bridge.invoke('app.status', {});
-    if (r.ok) setStatus(r.value);
-  }, []);
-
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), 5_000);
-    const out = () => void refresh();
-    window.addEventListener('desk:signed-out', out);
-    window.addEventListener('desk:changed', out);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener('desk:signed-out', out);
-      window.removeEventListener('desk:changed', out);
-    };
-  }, [refresh]);
 
   const signedIn = status?.operator !== null && status?.operator !== undefined;
   useEffect(() => {

@@ -6,6 +6,7 @@ import type { ChannelName, RequestOf, ResponseOf } from '../shared/ipc/contract.
 import type { FundField } from '../shared/rules/schema.js';
 import type { Language } from './i18n/messages.js';
 import { useLanguage } from './i18n/useLanguage.js';
+import { useAppStatus } from './app-status.js';
 
 /** An error as the services send it (shared/errors.ts): both languages, so switching the window's language re-words it. */
 export interface UiError {
@@ -20,8 +21,12 @@ export function windowError(field: string, text: (lng: Language) => string): UiE
   return { code: 'invalid_field', field, message: text('zh'), message_en: text('en') };
 }
 
-/** Calls a contract channel, keeping the last error (with its field) for the screen. */
+/**
+ * Calls a contract channel, keeping the last error (with its field) for the screen.
+ * An 'unauthenticated' answer refreshes the app status, which then shows the sign-in card.
+ */
 export function useCall() {
+  const { refresh } = useAppStatus();
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
   const call = useCallback(
@@ -32,16 +37,19 @@ export function useCall() {
         const r = await bridge.invoke(channel, request);
         if (r.ok) return r.value;
         setError(r.error);
-        if (r.error.code === 'unauthenticated') window.dispatchEvent(new Event('desk:signed-out'));
+        if (r.error.code === 'unauthenticated') void refresh();
         return undefined;
       } finally {
         setBusy(false);
       }
     },
-    [],
+    [refresh],
   );
   return { call, error, setError, busy };
 }
+
+/** A screen's `call` from useCall, for hooks that call the services on the screen's behalf (its error box shows their errors). */
+export type Call = ReturnType<typeof useCall>['call'];
 
 export function ErrorBox({ error }: { error: UiError | null }) {
   const language = useLanguage();
@@ -104,46 +112,4 @@ export function useFundName(): (fund: { field: FundField; name: string }) => str
 export function useRegionName(): (region: { region_name: string; region_name_en: string | null }) => string {
   const language = useLanguage();
   return (r) => (language === 'en' && r.region_name_en ? r.region_name_en : r.region_name);
-}
-
-export type CostAmounts = {
-  medfee_sumamt: string;
-  fulamt_ownpay_amt: string;
-  overlmt_selfpay: string;
-  preselfpay_amt: string;
-};
-const AMOUNT_FIELDS: (keyof CostAmounts)[] = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-];
-
-/** The four national cost fields of one line (a cost line or an invoice), right-aligned, bound to `${path}.<field>`. */
-export function AmountInputs({
-  error,
-  path,
-  row,
-  onChange,
-}: {
-  error: UiError | null;
-  path: string;
-  row: CostAmounts;
-  onChange: (key: keyof CostAmounts, value: string) => void;
-}) {
-  const { t } = useTranslation();
-  return (
-    <>
-      {AMOUNT_FIELDS.map((key) => (
-        <Field key={key} label={t(`amounts.${key}`)}>
-          <input
-            inputMode="decimal"
-            {...bind(error, `${path}.${key}`, 'amount')}
-            value={row[key]}
-            onChange={(e) => onChange(key, e.target.value)}
-          />
-        </Field>
-      ))}
-    </>
-  );
 }

@@ -91,7 +91,7 @@ describe('offline and back', () => {
     await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toContain('待上传 0');
     expect(await page.textContent('[data-testid="sync-online"]')).toContain('在线');
     await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
-    expect(e2e.app.service.queueCounts()).toMatchObject({ queued: 0, accepted: 1 });
+    expect(e2e.app.service.outbox.counts()).toMatchObject({ queued: 0, accepted: 1 });
     expect(claimsAtInsurer()).toBe(1);
     await e2e.shot('12-sync-drained');
 

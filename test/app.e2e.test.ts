@@ -361,13 +361,13 @@ describe('the app in Chromium', () => {
       e2e.seedPerson(CASHIER, { seed: 13, name: '患者13' }).person_id,
       '5000.00',
     );
-    e2e.app.service.reverse(e2e.as(SUPERVISOR), { number: last.number, reason: '费用录入错误' });
+    e2e.app.service.settlements.reverse(e2e.as(SUPERVISOR), { number: last.number, reason: '费用录入错误' });
     await e2e.open();
     await signIn(SUPERVISOR);
     await page.keyboard.press('F4');
     await page.fill('[data-field="operator_code"]', 'cash1');
     await page.click('button:has-text("统计")');
-    const totals = e2e.app.service.dayTotals(
+    const totals = e2e.app.service.day.totals(
       e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number,
       today,
     );

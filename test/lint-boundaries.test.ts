@@ -66,7 +66,7 @@ const CASES: [rule: string, file: string, bad: string, good: string][] = [
   [
     'renderer/: not the services',
     'renderer/screens/X.tsx',
-    "import { x } from '../../electron/worker/store/service.js';",
+    "import { x } from '../../electron/worker/services/desk-service.js';",
     "import { x } from '../../shared/money.js';",
   ],
   [

@@ -7,7 +7,7 @@ import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
 import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { terminalDayTotals } from '../electron/worker/sync/reconcile.js';
-import { makeStore, TERMINAL } from './store-support.js';
+import { TERMINAL, asBill, asPerson, makeStore } from './store-support.js';
 
 const CREDENTIAL = {
   hospital_code: TERMINAL.hospital_code,
@@ -36,19 +36,22 @@ describe('reconciliation (3201 / 3202)', () => {
     });
     const seeded = SEED_PERSONS.find((p) => p.id_number === '410202197001050037')!;
     const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = seeded;
-    const { person_id } = store.service.recordPerson(store.cashier, {
-      id_number,
-      name,
-      gender,
-      region,
-      scheme,
-      retired,
-      medical_assistance,
-      enrolled,
-      accumulators: {},
-      as_of: '2026-01-01T00:00:00+08:00',
-      source: 'cashier',
-    });
+    const { person_id } = store.service.persons.record(
+      store.cashier,
+      asPerson({
+        id_number,
+        name,
+        gender,
+        region,
+        scheme,
+        retired,
+        medical_assistance,
+        enrolled,
+        accumulators: {},
+        as_of: '2026-01-01T00:00:00+08:00',
+        source: 'cashier',
+      }),
+    );
     const bill = (total: string) => ({
       person_id,
       hospital_level: 2,
@@ -64,9 +67,9 @@ describe('reconciliation (3201 / 3202)', () => {
         },
       ],
     });
-    const first = store.service.settle(store.cashier, bill('1200.00')).number;
-    store.service.settle(store.cashier, bill('900.00'));
-    store.service.reverse(store.supervisor, { number: first, reason: '重复结算' });
+    const first = store.service.settlements.settle(store.cashier, asBill(bill('1200.00'))).number;
+    store.service.settlements.settle(store.cashier, asBill(bill('900.00')));
+    store.service.settlements.reverse(store.supervisor, { number: first, reason: '重复结算' });
     expect((await worker.syncNow()).ok).toBe(true);
 
     const balanced = await worker.reconcile(store.supervisor, '2026-03-20');
@@ -74,7 +77,7 @@ describe('reconciliation (3201 / 3202)', () => {
     expect(balanced.terminal).toEqual(terminalDayTotals(store.service.db, '2026-03-20'));
     expect(balanced.terminal).toMatchObject({ settlements: 2, reversals: 1 });
 
-    const late = store.service.settle(store.cashier, bill('700.00')).number;
+    const late = store.service.settlements.settle(store.cashier, asBill(bill('700.00'))).number;
     const mismatch = await worker.reconcile(store.supervisor, '2026-03-20');
     expect(mismatch.result).toBe('mismatch');
     expect(mismatch.differences.map((d) => d.field)).toContain('settlements');

@@ -236,9 +236,9 @@ describe('packages before 2026-11-30 (no per-layer periods)', () => {
       .get() as string;
     expect(JSON.parse(audit)).toMatchObject({ replaced: ['2023.1'] });
     // After 2028-03-31 the basic parameters are still in force: the stay settles without 大额医补.
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson(3));
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson(3));
     s.clock.set('2028-04-10T02:00:00Z');
-    const r = s.service.preview(
+    const r = s.service.settlements.preview(
       s.cashier,
       example1Bill(person_id, {
         admission_date: '2028-04-01',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { threadId as mainThreadId } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testPlatform } from './test-platform.js';
 import { startServices, type Services } from '../electron/node/services-client.js';
 import { DEV_WORKER_ENTRY } from '../electron/host/dev-worker-entry.js';
 import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
@@ -32,12 +33,14 @@ async function start(
   const services = await startServices({
     entry: DEV_WORKER_ENTRY,
     dataDir,
-    masterKey: key,
-    printer,
-    publish: (html, pdf) => {
-      published.push({ html, pdf });
-      return { html_url: `/documents/${published.length}.html`, pdf_url: `/documents/${published.length}.pdf` };
-    },
+    platform: testPlatform(dataDir, {
+      printer,
+      keys: { masterKey: () => Buffer.from(key) },
+      publish: (html, pdf) => {
+        published.push({ html, pdf });
+        return { html_url: `/documents/${published.length}.html`, pdf_url: `/documents/${published.length}.pdf` };
+      },
+    }),
     backups: false,
     log: () => undefined,
   });

@@ -10,16 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDeskApp, type DeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
-import { FileKeyProvider } from '../electron/node/keys.js';
-import type { SlipPrinter } from '../electron/node/printer.js';
+import { testPlatform } from './test-platform.js';
 import type { SettingsView } from '../shared/settings.js';
 
-const noPrinter: SlipPrinter = {
-  toPdf: () => Promise.reject(new Error('no printer in this test')),
-  close: async () => undefined,
-};
 const dataDir = mkdtempSync(join(tmpdir(), 'desk-settings-'));
-const app: DeskApp = openDeskApp({ dataDir, keys: new FileKeyProvider(join(dataDir, 'key')), printer: noPrinter });
+const app: DeskApp = openDeskApp({ dataDir, platform: testPlatform(dataDir) });
 afterAll(() => app.close());
 
 const sup = { clientId: 'sup' };
@@ -138,7 +133,7 @@ describe('settings', () => {
 
   it('a new insurer connection needs its secret', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'desk-settings-fresh-'));
-    const other = openDeskApp({ dataDir: fresh, keys: new FileKeyProvider(join(fresh, 'key')), printer: noPrinter });
+    const other = openDeskApp({ dataDir: fresh, platform: testPlatform(fresh) });
     try {
       await dispatch(other.handlers, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' }, sup);
       const r = await dispatch(

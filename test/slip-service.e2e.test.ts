@@ -13,8 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
+import { testPlatform } from './test-platform.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
-import { FileKeyProvider } from '../electron/node/keys.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 const printer = new ChromiumSlipPrinter();
@@ -39,9 +39,9 @@ function scanQr(pngPath: string): string | null {
 describe('slips from settlement records', () => {
   it('original, reprint and reversal: numbers from the record, PDF archived with its hash, QR verifies', async () => {
     const s = makeStore();
-    const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson(1, { name: '张<i>三</i>' }));
-    const { number, result } = s.service.settle(
+    const slips = new SlipService(s.service, testPlatform(s.dir, { printer }), s.dir, s.clock);
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson(1, { name: '张<i>三</i>' }));
+    const { number, result } = s.service.settlements.settle(
       s.cashier,
       example1Bill(person_id, {
         offline: true,
@@ -83,9 +83,9 @@ describe('slips from settlement records', () => {
     const r = pdfText(again.pdf, s.dir, 'reprint');
     expect(r.flat).toContain('补打（第1次）');
     expect(r.flat).toContain(number);
-    expect(s.service.record(number).reprints).toBe(1);
+    expect(s.service.records.record(number).reprints).toBe(1);
 
-    const rev = s.service.reverse(s.supervisor, { number, reason: '费用录入错误' });
+    const rev = s.service.settlements.reverse(s.supervisor, { number, reason: '费用录入错误' });
     const reversal = await slips.print(s.supervisor, rev.number, 'a5');
     expect(reversal.kind).toBe('reversal');
     const v = pdfText(reversal.pdf, s.dir, 'reversal');
@@ -99,18 +99,18 @@ describe('slips from settlement records', () => {
 
   it("a claims clerk may not print a cashier's settlement slip", async () => {
     const s = makeStore();
-    const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    const { number } = s.service.settle(s.cashier, example1Bill(person_id));
+    const slips = new SlipService(s.service, testPlatform(s.dir, { printer }), s.dir, s.clock);
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson());
+    const { number } = s.service.settlements.settle(s.cashier, example1Bill(person_id));
     await expect(slips.print(s.clerk, number, 'a5')).rejects.toMatchObject({ body: { code: 'forbidden' } });
   });
 
   it("prints the day report with the day's totals", async () => {
     const s = makeStore();
-    const slips = new SlipService(s.service, new FileKeyProvider(join(s.dir, 'key')), s.dir, printer, s.clock);
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    s.service.settle(s.cashier, example1Bill(person_id));
-    s.service.closeDay(s.supervisor, { operator_code: 'cash1', business_date: '2026-03-20' });
+    const slips = new SlipService(s.service, testPlatform(s.dir, { printer }), s.dir, s.clock);
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson());
+    s.service.settlements.settle(s.cashier, example1Bill(person_id));
+    s.service.day.close(s.supervisor, { operator_code: 'cash1', business_date: '2026-03-20' });
     const report = await slips.printDayReport(s.supervisor, 'cash1', '2026-03-20', 'a5');
     const t = pdfText(report.pdf, s.dir, 'day');
     expect(t.pages).toBe(1);

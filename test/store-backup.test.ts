@@ -4,22 +4,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/worker/store/backup.js';
 import { DeskError } from '../shared/errors.js';
-import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
+import { asQuery, dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 describe('backup and restore', () => {
   it('backs up online while writing, and restores the copy', async () => {
     const s = makeStore();
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    const kept = s.service.settle(s.cashier, example1Bill(person_id)).number;
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson());
+    const kept = s.service.settlements.settle(s.cashier, example1Bill(person_id)).number;
     const backup = await backupDatabase(s.service.db, join(s.dir, 'backups'), s.clock);
     expect(backup.settlements).toBe(1);
     expect(backup.path).toMatch(/desk-20260320-020000\.sqlite$/);
-    const lost = s.service.settle(s.cashier, example1Bill(person_id)).number;
+    const lost = s.service.settlements.settle(s.cashier, example1Bill(person_id)).number;
     s.service.db.close();
     expect(restoreDatabase(backup.path, s.dbPath)).toEqual({ settlements: 1 });
     const restored = s.reopen();
-    expect(restored.history(s.cashier, {}).map((r) => r.number)).toEqual([kept]);
-    expect(() => restored.record(lost)).toThrow(/no settlement/);
+    expect(restored.records.history(s.cashier, asQuery({})).map((r) => r.number)).toEqual([kept]);
+    expect(() => restored.records.record(lost)).toThrow(/no settlement/);
     expect(restored.verifyAudit().ok).toBe(true);
   });
 
@@ -36,8 +36,8 @@ describe('backup and restore', () => {
 
   it('refuses a damaged backup and leaves the current database untouched', async () => {
     const s = makeStore();
-    const { person_id } = s.service.recordPerson(s.cashier, dazhouPerson());
-    for (let i = 0; i < 20; i++) s.service.settle(s.cashier, example1Bill(person_id));
+    const { person_id } = s.service.persons.record(s.cashier, dazhouPerson());
+    for (let i = 0; i < 20; i++) s.service.settlements.settle(s.cashier, example1Bill(person_id));
     const backup = await backupDatabase(s.service.db, join(s.dir, 'backups'), s.clock);
     s.service.db.close();
     const damaged = join(s.dir, 'damaged.sqlite');

@@ -253,7 +253,7 @@ describe('two processes settling on one database at once', () => {
       { timeout: 90_000 },
       async () => {
         const s = makeStore();
-        const person = s.service.recordPerson(s.cashier, dazhouPerson(11)).person_id;
+        const person = s.service.persons.record(s.cashier, dazhouPerson(11)).person_id;
         s.service.db.close();
         try {
           const started = Date.now();
@@ -283,8 +283,8 @@ describe('two processes settling on one database at once', () => {
       { timeout: 90_000 },
       async () => {
         const s = makeStore();
-        const p1 = s.service.recordPerson(s.cashier, dazhouPerson(21)).person_id;
-        const p2 = s.service.recordPerson(s.cashier, dazhouPerson(22)).person_id;
+        const p1 = s.service.persons.record(s.cashier, dazhouPerson(21)).person_id;
+        const p2 = s.service.persons.record(s.cashier, dazhouPerson(22)).person_id;
         s.service.db.close();
         try {
           const started = Date.now();

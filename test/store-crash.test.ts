@@ -333,7 +333,7 @@ describe('store under SIGKILL', () => {
       // below that, then the next person takes over.
       const persons = Array.from(
         { length: ITERATIONS },
-        (_, i) => s.service.recordPerson(s.cashier, dazhouPerson(i + 1)).person_id,
+        (_, i) => s.service.persons.record(s.cashier, dazhouPerson(i + 1)).person_id,
       );
       s.service.db.close();
       const operators = [

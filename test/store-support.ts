@@ -4,8 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
-import { DeskService, type Session } from '../electron/worker/store/service.js';
+import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import type { Clock } from '../electron/worker/store/clock.js';
+import {
+  historyQuery,
+  manualClaimInput,
+  parseInput,
+  recordPersonInput,
+  reverseInput,
+  settleInput,
+} from '../shared/store/inputs.js';
+
+/**
+ * The tests call the services as the window's boundary would, after validation:
+ * these parse a test's plain object with the contract's schemas (defaults
+ * applied, a bad field refused by name) before it reaches a service.
+ */
+export const asPerson = (input: unknown) => parseInput(recordPersonInput, input);
+export const asBill = (input: unknown) => parseInput(settleInput, input);
+export const asClaim = (input: unknown) => parseInput(manualClaimInput, input);
+export const asQuery = (input: unknown) => parseInput(historyQuery, input);
+export const asReversal = (input: unknown) => parseInput(reverseInput, input);
 
 export class TestClock implements Clock {
   constructor(public at: Date) {}
@@ -43,18 +62,18 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
       clock,
     });
   const service = open();
-  service.createOperator(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
-  const supervisor = service.login({ code: 'sup1', pin: '246810' });
-  service.createOperator(supervisor, { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' });
-  service.createOperator(supervisor, { code: 'clerk1', name: '赵审核', role: 'claims_clerk', pin: '112233' });
+  service.operators.create(null, { code: 'sup1', name: '王主管', role: 'supervisor', pin: '246810' });
+  const supervisor = service.operators.login({ code: 'sup1', pin: '246810' });
+  service.operators.create(supervisor, { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' });
+  service.operators.create(supervisor, { code: 'clerk1', name: '赵审核', role: 'claims_clerk', pin: '112233' });
   return {
     dir,
     dbPath,
     service,
     clock,
     supervisor,
-    cashier: service.login({ code: 'cash1', pin: '135790' }),
-    clerk: service.login({ code: 'clerk1', pin: '112233' }),
+    cashier: service.operators.login({ code: 'cash1', pin: '135790' }),
+    clerk: service.operators.login({ code: 'clerk1', pin: '112233' }),
     reopen: open,
   };
 }
@@ -73,7 +92,7 @@ export function idNumber(seed: number): string {
 }
 
 export function dazhouPerson(seed = 1, extra: Record<string, unknown> = {}) {
-  return {
+  return asPerson({
     id_number: idNumber(seed),
     name: '张三',
     gender: 'M' as const,
@@ -86,22 +105,23 @@ export function dazhouPerson(seed = 1, extra: Record<string, unknown> = {}) {
     as_of: '2026-01-01T00:00:00+08:00',
     source: 'cashier' as const,
     ...extra,
-  };
+  });
 }
 
-export const example1Bill = (personId: number, extra: Record<string, unknown> = {}) => ({
-  person_id: personId,
-  hospital_level: 3,
-  admission_date: '2026-03-02',
-  discharge_date: '2026-03-20',
-  costs: [
-    {
-      date: '2026-03-20',
-      medfee_sumamt: '180000.00',
-      fulamt_ownpay_amt: '6000.00',
-      overlmt_selfpay: '0.00',
-      preselfpay_amt: '4000.00',
-    },
-  ],
-  ...extra,
-});
+export const example1Bill = (personId: number, extra: Record<string, unknown> = {}) =>
+  asBill({
+    person_id: personId,
+    hospital_level: 3,
+    admission_date: '2026-03-02',
+    discharge_date: '2026-03-20',
+    costs: [
+      {
+        date: '2026-03-20',
+        medfee_sumamt: '180000.00',
+        fulamt_ownpay_amt: '6000.00',
+        overlmt_selfpay: '0.00',
+        preselfpay_amt: '4000.00',
+      },
+    ],
+    ...extra,
+  });

@@ -19,12 +19,12 @@ import { SEED_PERSONS } from '../insurer/seed.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
-import { DeskService } from '../electron/worker/store/service.js';
+import { DeskService } from '../electron/worker/services/desk-service.js';
 import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { InsurerSession } from '../electron/worker/sync/session.js';
 import { SyncError } from '../electron/worker/sync/http.js';
 import type { SyncConfig } from '../electron/node/sync-config.js';
-import { makeStore, TERMINAL, type TestStore } from './store-support.js';
+import { TERMINAL, asBill, asPerson, makeStore, type TestStore } from './store-support.js';
 
 const CREDENTIAL = {
   hospital_code: TERMINAL.hospital_code,
@@ -79,19 +79,22 @@ const configFor = (url: string, pinned: string[], extra: Partial<SyncConfig> = {
 function recordSeeded(store: TestStore, idNumber: string): number {
   const s = SEED_PERSONS.find((x) => x.id_number === idNumber)!;
   const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-  return store.service.recordPerson(store.cashier, {
-    id_number,
-    name,
-    gender,
-    region,
-    scheme,
-    retired,
-    medical_assistance,
-    enrolled,
-    accumulators: {},
-    as_of: '2026-01-01T00:00:00+08:00',
-    source: 'cashier',
-  }).person_id;
+  return store.service.persons.record(
+    store.cashier,
+    asPerson({
+      id_number,
+      name,
+      gender,
+      region,
+      scheme,
+      retired,
+      medical_assistance,
+      enrolled,
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    }),
+  ).person_id;
 }
 
 function smallBill(personId: number, i: number) {
@@ -118,9 +121,10 @@ function settleBatch(store: TestStore, n: number): string[] {
   const persons = PLAIN.map((id) => recordSeeded(store, id));
   const numbers = Array.from(
     { length: n },
-    (_, i) => store.service.settle(store.cashier, smallBill(persons[i % persons.length]!, i)).number,
+    (_, i) =>
+      store.service.settlements.settle(store.cashier, asBill(smallBill(persons[i % persons.length]!, i))).number,
   );
-  store.service.reverse(store.supervisor, { number: numbers[1]!, reason: '患者要求重新结算' });
+  store.service.settlements.reverse(store.supervisor, { number: numbers[1]!, reason: '患者要求重新结算' });
   return numbers;
 }
 
@@ -330,22 +334,25 @@ describe('an adjusted claim (多退少补)', () => {
     const insurer = await insurerFor();
     const store = makeStore();
     const zhang = recordSeeded(store, ZHANG);
-    const settled = store.service.settle(store.cashier, {
-      person_id: zhang,
-      hospital_level: 3,
-      admission_date: '2026-03-02',
-      discharge_date: '2026-03-20',
-      costs: [
-        {
-          date: '2026-03-20',
-          medfee_sumamt: '180000.00',
-          fulamt_ownpay_amt: '6000.00',
-          overlmt_selfpay: '0.00',
-          preselfpay_amt: '4000.00',
-        },
-      ],
-      offline: true,
-    });
+    const settled = store.service.settlements.settle(
+      store.cashier,
+      asBill({
+        person_id: zhang,
+        hospital_level: 3,
+        admission_date: '2026-03-02',
+        discharge_date: '2026-03-20',
+        costs: [
+          {
+            date: '2026-03-20',
+            medfee_sumamt: '180000.00',
+            fulamt_ownpay_amt: '6000.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '4000.00',
+          },
+        ],
+        offline: true,
+      }),
+    );
     expect(settled.result.fund_pay_sumamt).toBe('159758.75');
     const changes: number[] = [];
     const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]), (s) =>
@@ -401,8 +408,8 @@ describe('an adjusted claim (多退少补)', () => {
     // With the insurer's snapshot the next claim uses its accumulators and is accepted as settled.
     const snap = await worker.fetchPerson(store.cashier, ZHANG, [2026]);
     expect(snap.person_id).toBe(zhang);
-    expect(store.service.personSummary(store.cashier, zhang).source).toBe('insurer');
-    store.service.settle(store.cashier, { ...smallBill(zhang, 3), hospital_level: 3 });
+    expect(store.service.persons.summary(store.cashier, zhang).source).toBe('insurer');
+    store.service.settlements.settle(store.cashier, asBill({ ...smallBill(zhang, 3), hospital_level: 3 }));
     await drain(worker);
     expect(outboxRows(store.service).map((x) => x.status)).toEqual(['adjusted', 'accepted']);
   });
@@ -411,14 +418,14 @@ describe('an adjusted claim (多退少补)', () => {
     const insurer = await insurerFor();
     const store = makeStore();
     const li = recordSeeded(store, PLAIN[0]!);
-    store.service.settle(store.cashier, smallBill(li, 1));
+    store.service.settlements.settle(store.cashier, asBill(smallBill(li, 1)));
     const worker = new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64]));
     await expect(worker.fetchPerson(store.cashier, PLAIN[0]!, [2026])).rejects.toThrow(/sync first/);
     await expect(worker.fetchPerson(store.cashier, '110101199003070011', [2026])).rejects.toMatchObject({
       kind: 'client',
       code: 'person_not_found',
     });
-    expect(store.service.findPersonByIdNumber(store.cashier, '110101199003070011')).toBeNull();
+    expect(store.service.persons.findByIdNumber(store.cashier, '110101199003070011')).toBeNull();
   });
 });
 
@@ -457,7 +464,7 @@ describe('the worker itself', () => {
     await drain(worker);
     // A token the terminal believes valid but the insurer no longer knows (as after the insurer's restart).
     (worker as unknown as { session: { token: string } }).session.token = 'x'.repeat(43);
-    store.service.settle(store.cashier, smallBill(recordSeeded(store, PLAIN[1]!), 9));
+    store.service.settlements.settle(store.cashier, asBill(smallBill(recordSeeded(store, PLAIN[1]!), 9)));
     expect(await drain(worker)).toBe(1);
     expect(outboxRows(store.service).every((x) => x.status === 'accepted')).toBe(true);
   });

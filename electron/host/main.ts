@@ -3,11 +3,10 @@
  * Data folder: $DESK_DATA, or ./desk-data. The services run in a worker thread;
  * this thread serves HTTP and renders slips to PDF with Debian's Chromium.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FileKeyProvider } from '../node/keys.js';
-import { ChromiumSlipPrinter } from './chromium-printer.js';
+import { hostPlatform } from './platform.js';
 import { startServices } from '../node/services-client.js';
 import { DEV_WORKER_ENTRY } from './dev-worker-entry.js';
 import { startHost, type RunningHost } from './server.js';
@@ -29,12 +28,10 @@ let host: RunningHost | null = null;
 const services = await startServices({
   entry: DEV_WORKER_ENTRY,
   dataDir,
-  masterKey: new FileKeyProvider(join(dataDir, 'key')).masterKey(),
-  printer: new ChromiumSlipPrinter(),
-  publish: (html, pdf) => {
+  platform: hostPlatform(dataDir, (html, pdf) => {
     if (!host) throw new Error('the host is not serving yet');
     return host.publish(html, pdf);
-  },
+  }),
   backups: true,
 }).catch((e: unknown) => {
   process.stderr.write(

@@ -12,7 +12,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { dispatch, validatingInvoke, type Handlers, type Invoke } from '../node/dispatch.js';
+import { dispatch, type Handlers, type Invoke } from '../node/dispatch.js';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -51,13 +51,13 @@ const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src dat
 const TICKET_MS = 10 * 60_000;
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  const invoke: Invoke = options.invoke
-    ? validatingInvoke(options.invoke)
-    : (name, payload, ctx) => {
-        const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
-        if (!handlers) throw new Error('startHost needs handlers or invoke');
-        return dispatch(handlers, name, payload, ctx, options.log);
-      };
+  const invoke: Invoke =
+    options.invoke ??
+    ((name, payload, ctx) => {
+      const handlers = typeof options.handlers === 'function' ? options.handlers() : options.handlers;
+      if (!handlers) throw new Error('startHost needs handlers or invoke');
+      return dispatch(handlers, name, payload, ctx, options.log);
+    });
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   let port = 0;

@@ -5,24 +5,11 @@
  * requests are denied; every IPC call is checked for its sender frame and
  * validated against the contract before it reaches a service.
  */
-import {
-  app,
-  BrowserWindow,
-  dialog,
-  ipcMain,
-  protocol,
-  net,
-  safeStorage,
-  session,
-  type IpcMainInvokeEvent,
-} from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, net, session, type IpcMainInvokeEvent } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
-import { validatingInvoke } from '../node/dispatch.js';
-import { loadConfig } from '../node/config.js';
-import { SafeStorageKeyProvider } from './safe-storage-keys.js';
-import { ElectronSlipPrinter } from './electron-printer.js';
+import { electronPlatform } from './platform.js';
 import { startServices } from '../node/services-client.js';
 import { resolveDataFolder } from './data-folder.js';
 import { INVOKE_CHANNEL } from '../../shared/ipc/channel.js';
@@ -78,23 +65,9 @@ app.whenReady().then(async () => {
     startServices({
       entry: existsSync(bundled) ? bundled : join(__dirname, '..', 'host', 'services-worker-dev.mjs'),
       dataDir,
-      masterKey: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')).masterKey(),
-      printer: new ElectronSlipPrinter(
-        (options) => new BrowserWindow(options),
-        () => {
-          // Read at each print, so a change on the settings screen applies to the next slip.
-          const printer = loadConfig(dataDir).printer;
-          return { deviceName: printer.device_name, dpi: printer.dpi, preview: printer.preview };
-        },
-      ),
+      platform: electronPlatform(dataDir),
       backups: true,
       dataFolderNote: folder.fallback,
-      // Electron asks the OS through a window's webContents; the first window is the app's.
-      listPrinters: async () => {
-        const win = BrowserWindow.getAllWindows()[0];
-        if (!win) return [];
-        return (await win.webContents.getPrintersAsync()).map((p) => ({ name: p.name, display_name: p.displayName }));
-      },
     });
   // A keychain that is not available, a database from a newer version, a broken config.json: said, not crashed.
   const services = await open().catch((e: unknown) => {
@@ -110,7 +83,6 @@ app.whenReady().then(async () => {
     event.preventDefault();
     void services.close().finally(() => app.exit(0));
   });
-  const invoke = validatingInvoke(services.call);
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) => {
     if (!isOurFrame(event)) {
       return {
@@ -118,7 +90,7 @@ app.whenReady().then(async () => {
         error: { code: 'unauthorized', field: '', message: '调用来源不可信', message_en: 'untrusted sender' },
       };
     }
-    return invoke(typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
+    return services.call(typeof name === 'string' ? name : '', payload, { clientId: String(event.sender.id) });
   });
   await createWindow();
 });

@@ -1,16 +1,18 @@
 /**
- * Runs one contract call for the Electron main process or the browser host:
- * checks the channel, validates the payload against the contract's schema,
- * calls the handler, and turns every outcome into an IpcResult. Internal
- * errors are logged here and reach the window only as a generic message.
+ * Runs one contract call: the window → parent boundary checks the channel and
+ * validates the payload against the contract's schema ONCE (validateCall, in
+ * services-client.ts for the worker, or dispatch for in-process handlers); the handlers get the validated, typed
+ * request (the services worker trusts its parent and does not parse again);
+ * every outcome becomes an IpcResult. Internal errors are logged here and
+ * reach the window only as a generic message.
  */
 import {
   contract,
   isChannel,
   type ChannelName,
   type IpcResult,
-  type RequestOf,
   type ResponseOf,
+  type ValidRequestOf,
 } from '../../shared/ipc/contract.js';
 import { DeskError, fromZodError } from '../../shared/errors.js';
 
@@ -20,44 +22,29 @@ export interface CallContext {
 }
 
 export type Handlers = {
-  [C in ChannelName]: (request: RequestOf<C>, ctx: CallContext) => Promise<ResponseOf<C>> | ResponseOf<C>;
+  [C in ChannelName]: (request: ValidRequestOf<C>, ctx: CallContext) => Promise<ResponseOf<C>> | ResponseOf<C>;
 };
 
-/** A call that reaches a service: any other process or thread it crossed into has checked it too. */
+/** A call from a window to the services; whoever implements it validates it (services-client.ts, dispatch). */
 export type Invoke = (name: string, payload: unknown, ctx: CallContext) => Promise<IpcResult<unknown>>;
+
+const unknownChannel = (name: string): IpcResult<never> => ({
+  ok: false,
+  error: { code: 'unknown_channel', field: '', message: `未知调用 "${name}"`, message_en: `unknown channel "${name}"` },
+});
 
 /** Checks the channel and validates the payload against the contract; the error result when either fails. */
 export function validateCall(
   name: string,
   payload: unknown,
 ): { ok: true; name: ChannelName; request: unknown } | { ok: false; error: IpcResult<unknown> } {
-  if (!isChannel(name)) {
-    return {
-      ok: false,
-      error: {
-        ok: false,
-        error: {
-          code: 'unknown_channel',
-          field: '',
-          message: `未知调用 "${name}"`,
-          message_en: `unknown channel "${name}"`,
-        },
-      },
-    };
-  }
+  if (!isChannel(name)) return { ok: false, error: unknownChannel(name) };
   const parsed = contract[name].request.safeParse(payload, { reportInput: true });
   if (!parsed.success) return { ok: false, error: { ok: false, error: fromZodError(parsed.error).body } };
   return { ok: true, name, request: parsed.data };
 }
 
-/** Validates in this thread, then hands the call to the services (the worker validates again on its side). */
-export function validatingInvoke(services: Invoke): Invoke {
-  return async (name, payload, ctx) => {
-    const checked = validateCall(name, payload);
-    return checked.ok ? services(checked.name, checked.request, ctx) : checked.error;
-  };
-}
-
+/** Validates a call from the window and runs it (in-process handlers: the browser host's fallback, tests). */
 export async function dispatch(
   handlers: Handlers,
   name: string,
@@ -67,9 +54,21 @@ export async function dispatch(
 ): Promise<IpcResult<unknown>> {
   const checked = validateCall(name, payload);
   if (!checked.ok) return checked.error;
+  return runValidated(handlers, checked.name, checked.request, ctx, log);
+}
+
+/** Runs a call its sender has validated against the contract (the services worker, behind services-client.ts). */
+export async function runValidated(
+  handlers: Handlers,
+  name: string,
+  request: unknown,
+  ctx: CallContext,
+  log: (e: unknown) => void = console.error,
+): Promise<IpcResult<unknown>> {
+  if (!isChannel(name)) return unknownChannel(name);
   try {
-    const handler = handlers[checked.name] as (r: unknown, c: CallContext) => Promise<unknown> | unknown;
-    return { ok: true, value: await handler(checked.request, ctx) };
+    const handler = handlers[name] as (r: unknown, c: CallContext) => Promise<unknown> | unknown;
+    return { ok: true, value: await handler(request, ctx) };
   } catch (e) {
     if (e instanceof DeskError) return { ok: false, error: e.body };
     log(e);

@@ -1,29 +1,25 @@
 /**
- * The parent's side of the services worker: starts the thread, forwards
- * validated contract calls to it and returns their results, prints and
+ * The parent's side of the services worker: starts the thread, validates
+ * each contract call (the window → parent boundary), forwards it and returns their results, prints and
  * publishes for it, and restarts it on the next call if it dies (the calls in
  * flight then fail with a clear error rather than hang).
  */
 import { Worker } from 'node:worker_threads';
 import type { IpcResult } from '../../shared/ipc/contract.js';
-import type { SlipPrinter } from './printer.js';
-import type { PrinterInfo } from '../../shared/settings.js';
-import type { CallContext } from './dispatch.js';
+import { validateCall, type CallContext } from './dispatch.js';
+import type { Platform } from './platform.js';
 import type { FromWorker, ServicesWorkerData, ToWorker } from './worker-messages.js';
 
-export interface ServicesOptions extends Omit<ServicesWorkerData, 'publishes' | 'listsPrinters'> {
+export interface ServicesOptions extends Omit<ServicesWorkerData, 'masterKey' | 'listsPrinters'> {
   /** The worker script: the bundled .cjs in the app, services-worker-dev.mjs from source. */
   entry: string | URL;
-  /** Renders (and in the app prints) slips; runs in the parent. */
-  printer: SlipPrinter;
-  /** Makes a printed document fetchable by the page (browser host). */
-  publish?: (html: string, pdf: Buffer) => { html_url: string; pdf_url: string };
-  /** The system's printers, for the settings screen (Electron main). */
-  listPrinters?: () => Promise<PrinterInfo[]>;
+  /** What only this (parent) process can do: print, publish, list printers, key storage. */
+  platform: Platform;
   log?: (e: unknown) => void;
 }
 
 export interface Services {
+  /** One call from a window: validated against the contract here, then run in the worker. */
   call(name: string, payload: unknown, ctx: CallContext): Promise<IpcResult<unknown>>;
   /** The worker's thread id (tests show that calls do not run on the parent's thread). */
   threadId(): number;
@@ -51,6 +47,7 @@ interface Running {
 /** Starts the worker and resolves once its store is open; rejects with the worker's reason if it cannot open. */
 export async function startServices(options: ServicesOptions): Promise<Services> {
   const log = options.log ?? console.error;
+  const platform = options.platform;
   let nextId = 1;
   let closing = false;
   let threadId = -1;
@@ -58,9 +55,8 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   function spawn(): Promise<Running> {
     const data: ServicesWorkerData = {
       dataDir: options.dataDir,
-      masterKey: options.masterKey,
-      publishes: options.publish !== undefined,
-      listsPrinters: options.listPrinters !== undefined,
+      masterKey: new Uint8Array(platform.keys.masterKey()),
+      listsPrinters: platform.listPrinters !== null,
       backups: options.backups,
       ...(options.sync ? { sync: options.sync } : {}),
       dataFolderNote: options.dataFolderNote ?? null,
@@ -109,17 +105,16 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     const reply = (message: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
     try {
       if (m.op === 'print') {
-        const r = await options.printer.toPdf(m.html, m.layout);
+        const r = await platform.print(m.html, m.layout);
         const pdf = new Uint8Array(r.pdf);
         reply({ type: 'host-reply', id: m.id, ok: true, value: { pdf, widthMm: r.widthMm, heightMm: r.heightMm } }, [
           pdf.buffer,
         ]);
       } else if (m.op === 'printers') {
-        if (!options.listPrinters) throw new Error('no printer list here');
-        reply({ type: 'host-reply', id: m.id, ok: true, value: await options.listPrinters() });
+        if (!platform.listPrinters) throw new Error('no printer list here');
+        reply({ type: 'host-reply', id: m.id, ok: true, value: await platform.listPrinters() });
       } else {
-        if (!options.publish) throw new Error('nothing publishes documents here');
-        reply({ type: 'host-reply', id: m.id, ok: true, value: options.publish(m.html, Buffer.from(m.pdf)) });
+        reply({ type: 'host-reply', id: m.id, ok: true, value: await platform.publish(m.html, Buffer.from(m.pdf)) });
       }
     } catch (e) {
       // The printer's message (e.g. 打印失败：…) goes back to the slip service, which reports it to the window.
@@ -133,6 +128,9 @@ export async function startServices(options: ServicesOptions): Promise<Services>
   return {
     async call(name, payload, ctx) {
       if (closing) return unavailable('closing');
+      // The window → parent boundary: validated here, once; the worker takes the typed request as it is.
+      const checked = validateCall(name, payload);
+      if (!checked.ok) return checked.error;
       let running = await current.catch(() => null);
       if (!running || running.exited) {
         current = spawn();
@@ -146,7 +144,13 @@ export async function startServices(options: ServicesOptions): Promise<Services>
       const r = running;
       return new Promise<IpcResult<unknown>>((resolve) => {
         r.pending.set(id, resolve);
-        r.worker.postMessage({ type: 'call', id, name, payload, clientId: ctx.clientId } satisfies ToWorker);
+        r.worker.postMessage({
+          type: 'call',
+          id,
+          name: checked.name,
+          payload: checked.request,
+          clientId: ctx.clientId,
+        } satisfies ToWorker);
       });
     },
     threadId: () => threadId,
@@ -164,7 +168,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
           running.worker.postMessage({ type: 'close' } satisfies ToWorker);
         });
       }
-      await options.printer.close();
+      await platform.close();
     },
   };
 }

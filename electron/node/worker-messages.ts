@@ -1,9 +1,10 @@
 /**
  * The messages between a window's process (Electron main or the browser host)
- * and the services worker thread. Calls go down and results come back; the
- * worker asks its parent for the two things only the parent can do: print a
- * slip (Electron's printing needs the main thread) and publish a document for
- * the page (the browser host serves it).
+ * and the services worker thread. Calls go down (validated against the
+ * contract by the parent) and results come back; the worker asks its parent
+ * for what only the parent's Platform can do: print a slip (Electron's
+ * printing needs the main thread), publish a document for the page (the
+ * browser host serves it), list the system's printers.
  */
 import type { IpcResult } from '../../shared/ipc/contract.js';
 import type { SlipLayout } from '../../shared/slip/slip.js';
@@ -14,8 +15,6 @@ export interface ServicesWorkerData {
   dataDir: string;
   /** The store's 32-byte master key, read by the parent (Electron's safeStorage is main-thread only). */
   masterKey: Uint8Array;
-  /** The parent publishes printed documents for the page (browser host). */
-  publishes: boolean;
   /** The parent can list the system's printers (Electron main). */
   listsPrinters: boolean;
   /** Daily backup into dataDir/backups, checked every hour. */

@@ -9,19 +9,17 @@ import { useTranslation } from 'react-i18next';
 import { i18next } from '../i18n/index.js';
 import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
-import type { PersonSummary } from '../../shared/store/records.js';
-import { AmountInputs, ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
-import { PersonCard, RecordPerson } from './SettleScreen.js';
+import type { CostAmounts } from '../../shared/engine/request.js';
+import { ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
+import { useAppStatus } from '../app-status.js';
 import { ResultView } from './ResultView.js';
+import { PersonLookup } from '../components/PersonLookup.js';
+import { CostLines } from '../components/CostLines.js';
+import { usePersonLookup } from '../hooks/usePersonLookup.js';
+import { useCostLines } from '../hooks/useCostLines.js';
 
-interface Invoice {
-  invoice_no: string;
-  invoice_date: string;
-  medfee_sumamt: string;
-  fulamt_ownpay_amt: string;
-  overlmt_selfpay: string;
-  preselfpay_amt: string;
-}
+/** A paper invoice: a cost line's amounts, with the invoice's number and date instead of the line's date. */
+type Invoice = CostAmounts & { invoice_no: string; invoice_date: string };
 interface Attachment {
   file_name: string;
   media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
@@ -48,16 +46,14 @@ function readBase64(file: File): Promise<string> {
 
 export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; status: AppStatus }) {
   const { t } = useTranslation();
+  const { refresh } = useAppStatus();
   const { call, error, busy, setError } = useCall();
-  const [idNumber, setIdNumber] = useState('');
-  const [person, setPerson] = useState<PersonSummary | null>(null);
-  const [recording, setRecording] = useState(false);
-  /** The identity number last looked up: kept for updating the person, not shown. */
-  const [lookedUp, setLookedUp] = useState('');
+  const lookup = usePersonLookup(call);
+  const { person } = lookup;
   const [hospital, setHospital] = useState({ code: '', name: '', level: 2 as 1 | 2 | 3 });
   const [admission, setAdmission] = useState('');
   const [discharge, setDischarge] = useState('');
-  const [invoices, setInvoices] = useState<Invoice[]>([emptyInvoice()]);
+  const invoices = useCostLines(emptyInvoice);
   const [attachments, setAttachments] = useState<Attachment[]>([]);
   const [claim, setClaim] = useState<{
     number: string;
@@ -66,17 +62,6 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
     submitted: boolean;
   } | null>(null);
 
-  const find = async () => {
-    const found = await call('person.find', { id_number: idNumber.trim() });
-    if (found === undefined) return;
-    setPerson(found);
-    setRecording(found === null);
-    // Once found, the full identity number leaves the screen; the card shows it masked.
-    setLookedUp(idNumber.trim());
-    if (found) setIdNumber('');
-  };
-  const setInvoice = (i: number, key: keyof Invoice, value: string) =>
-    setInvoices((rows) => rows.map((r, j) => (j === i ? { ...r, [key]: value } : r)));
   const attach = async (files: FileList | null) => {
     const list: Attachment[] = [];
     for (const f of [...(files ?? [])]) {
@@ -101,7 +86,7 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
       hospital_level: hospital.level,
       admission_date: admission,
       discharge_date: discharge,
-      invoices,
+      invoices: invoices.rows,
       attachments,
     });
     if (r) setClaim({ number: r.number, expected: r.expected_reimbursement, result: r.result, submitted: false });
@@ -111,36 +96,15 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
     const r = await call('claim.submit', { number: claim.number });
     if (r) {
       setClaim({ ...claim, submitted: true });
-      window.dispatchEvent(new Event('desk:changed'));
+      void refresh();
     }
   };
 
   return (
     <div className="columns">
       <section className="form" onKeyDown={moveOnEnter} aria-label={t('claim.formLabel')}>
-        <fieldset>
-          <legend>{t('common.insuredPerson')}</legend>
-          <Field label={t('common.idNumber')}>
-            <input
-              {...bind(error, 'id_number')}
-              value={idNumber}
-              onChange={(e) => setIdNumber(e.target.value)}
-              onKeyDown={(e) => e.key === 'Enter' && void find()}
-              maxLength={18}
-            />
-          </Field>
-          {person && !recording && <PersonCard person={person} rules={rules} onEdit={() => setRecording(true)} />}
-        </fieldset>
-        {recording && (
-          <RecordPerson
-            idNumber={lookedUp}
-            rules={rules}
-            existing={person}
-            today={status.today}
-            onDone={(p) => (setPerson(p), setRecording(false))}
-          />
-        )}
-        {person && !recording && (
+        <PersonLookup lookup={lookup} error={error} rules={rules} today={status.today} />
+        {lookup.ready && (
           <fieldset disabled={!!claim}>
             <legend>{t('claim.hospital')}</legend>
             <Field label={t('claim.hospitalCode')}>
@@ -184,34 +148,32 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
                 onChange={(e) => setDischarge(e.target.value)}
               />
             </Field>
-            {invoices.map((inv, i) => (
-              <div className="cost" key={i}>
-                <Field label={t('claim.invoiceNo', { n: i + 1 })}>
-                  <input
-                    {...bind(error, `invoices[${i}].invoice_no`)}
-                    value={inv.invoice_no}
-                    onChange={(e) => setInvoice(i, 'invoice_no', e.target.value)}
-                  />
-                </Field>
-                <Field label={t('claim.invoiceDate')}>
-                  <input
-                    type="date"
-                    {...bind(error, `invoices[${i}].invoice_date`)}
-                    value={inv.invoice_date}
-                    onChange={(e) => setInvoice(i, 'invoice_date', e.target.value)}
-                  />
-                </Field>
-                <AmountInputs
-                  error={error}
-                  path={`invoices[${i}]`}
-                  row={inv}
-                  onChange={(key, value) => setInvoice(i, key, value)}
-                />
-              </div>
-            ))}
-            <button type="button" className="link" onClick={() => setInvoices([...invoices, emptyInvoice()])}>
-              {t('claim.addInvoice')}
-            </button>
+            <CostLines
+              lines={invoices}
+              name="invoices"
+              error={error}
+              lead={(inv, i) => (
+                <>
+                  <Field label={t('claim.invoiceNo', { n: i + 1 })}>
+                    <input
+                      {...bind(error, `invoices[${i}].invoice_no`)}
+                      value={inv.invoice_no}
+                      onChange={(e) => invoices.set(i, 'invoice_no', e.target.value)}
+                    />
+                  </Field>
+                  <Field label={t('claim.invoiceDate')}>
+                    <input
+                      type="date"
+                      {...bind(error, `invoices[${i}].invoice_date`)}
+                      value={inv.invoice_date}
+                      onChange={(e) => invoices.set(i, 'invoice_date', e.target.value)}
+                    />
+                  </Field>
+                </>
+              )}
+              addLabel={t('claim.addInvoice')}
+              onAdd={() => invoices.add()}
+            />
             <Field label={t('claim.scans')}>
               <input
                 type="file"
@@ -228,7 +190,7 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
             )}
           </fieldset>
         )}
-        {person && !recording && (
+        {lookup.ready && (
           <div className="actions">
             <button type="button" className="default" disabled={busy || !!claim} onClick={() => void create()}>
               {t('claim.create')}

@@ -5,10 +5,12 @@ import type { AppStatus, PrintedSlipInfo } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { SettlementRecord } from '../../shared/store/records.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { useAppStatus } from '../app-status.js';
 import { ResultView, SlipView } from './ResultView.js';
 
 export function HistoryScreen({ status }: { status: AppStatus }) {
   const { t } = useTranslation();
+  const { refresh } = useAppStatus();
   const { call, error, busy } = useCall();
   const [q, setQ] = useState({ number: '', id_number: '', from: status.today, to: status.today, status: '' });
   const [rows, setRows] = useState<SettlementRecord[] | null>(null);
@@ -43,7 +45,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
     if (!open) return;
     const r = await call('settlement.reverse', { number: open.record.number, reason });
     if (r) {
-      window.dispatchEvent(new Event('desk:changed'));
+      void refresh();
       await show(r.number);
       await search();
     }

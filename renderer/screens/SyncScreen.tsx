@@ -7,12 +7,14 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SyncStatusView } from '../../shared/ipc/contract.js';
 import { ErrorBox, useCall } from '../ui.js';
+import { useAppStatus } from '../app-status.js';
 
 /** An instant in China Standard Time, as the window shows times (in both languages: dates are not translated). */
 const cst = (iso: string) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 
 export function SyncScreen() {
   const { t } = useTranslation();
+  const { refresh } = useAppStatus();
   const { call, error, busy } = useCall();
   const [sync, setSync] = useState<SyncStatusView | null>(null);
   const [notes, setNotes] = useState<Record<number, string>>({});
@@ -26,7 +28,8 @@ export function SyncScreen() {
   const now = async () => {
     const r = await call('sync.now', {});
     if (r) setSync(r);
-    window.dispatchEvent(new Event('desk:changed'));
+    // The status bar's online/offline and queue change with a sync.
+    void refresh();
   };
   const resolve = async (id: number) => {
     const r = await call('sync.resolve', { adjustment_id: id, note: notes[id] ?? '' });

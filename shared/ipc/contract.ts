@@ -2,8 +2,8 @@
  * The one typed contract between the window and the services: every call the
  * UI can make, with its request schema and response type. The Electron preload
  * exposes exactly these channels; the browser host serves the same ones over
- * loopback HTTP; both validate every request against the schema here before a
- * service sees it (and the services validate again).
+ * loopback HTTP; both validate every request against the schema here, once,
+ * before the services see it, and the services take the validated types.
  */
 import { z } from 'zod';
 import type { ErrorBody } from '../errors.js';
@@ -15,7 +15,7 @@ import {
   manualClaimInput,
   recordPersonInput,
   reverseInput,
-  settleInput,
+  billInput,
 } from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
 import { createOperatorInput } from '../store/inputs.js';
@@ -77,7 +77,7 @@ export interface PrintedSlipInfo {
   pdf_url: string | null;
 }
 
-/** The sync worker's state as the window shows it (electron/worker/sync/state.ts SyncStatus). */
+/** One item of the outbox that needs a person (electron/worker/services/outbox.ts openWork). */
 export interface SyncWorkItem {
   outbox_id: number;
   kind: 'settlement' | 'reversal' | 'manual_claim';
@@ -88,15 +88,20 @@ export interface SyncWorkItem {
   fund_pay_difference?: string;
   psn_cash_difference?: string;
 }
+/** The sync worker's state, as it reports it and the window shows it: one shape. */
 export interface SyncStatusView {
   configured: boolean;
   online: boolean;
   running: boolean;
+  /** The outbox's one definition of the queue (QueueCounts): still to send and not held; held apart. */
   queued: number;
   held: number;
   last_success_at: string | null;
   last_error: string | null;
+  last_error_at: string | null;
   next_attempt_at: string | null;
+  token_expires_at: string | null;
+  rule_check_at: string | null;
   work: SyncWorkItem[];
   rule_refusals: { region: string; version: string; reason: string; refused_at: string }[];
 }
@@ -132,8 +137,8 @@ export const contract = {
   'rules.list': channel<RuleVersionSummary[]>()(z.strictObject({})),
   'person.find': channel<PersonSummary | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
   'person.record': channel<PersonSummary>()(recordPersonInput),
-  'settlement.preview': channel<SettlementResult>()(settleInput),
-  'settlement.settle': channel<{ number: string; result: SettlementResult }>()(settleInput),
+  'settlement.preview': channel<SettlementResult>()(billInput),
+  'settlement.settle': channel<{ number: string; result: SettlementResult }>()(billInput),
   'settlement.get': channel<{ record: SettlementRecord; result: SettlementResult }>()(z.strictObject({ number })),
   'settlement.reverse': channel<{ number: string }>()(reverseInput),
   'slip.print': channel<PrintedSlipInfo>()(z.strictObject({ number, layout })),
@@ -168,7 +173,10 @@ export const contract = {
 } as const;
 
 export type ChannelName = keyof typeof contract;
+/** What the window sends (defaults not yet applied). */
 export type RequestOf<C extends ChannelName> = z.input<(typeof contract)[C]['request']>;
+/** What the services receive: validated at the window → parent boundary, defaults applied. */
+export type ValidRequestOf<C extends ChannelName> = z.output<(typeof contract)[C]['request']>;
 export type ResponseOf<C extends ChannelName> =
   NonNullable<(typeof contract)[C]['response']> | Extract<(typeof contract)[C]['response'], null>;
 

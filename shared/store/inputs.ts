@@ -1,13 +1,16 @@
 /**
- * What the services accept from the window (and later over IPC): schemas for
- * the store's inputs. Amounts are decimal strings, dates ISO, as in the engine's
- * request, whose own validation still runs on everything it receives.
+ * What the services accept from the window: schemas for the store's inputs,
+ * checked once where they enter (the window's contract in shared/ipc, or
+ * parseInput at another boundary) and typed after that. Amounts are decimal
+ * strings, dates ISO, as in the engine's request.
  */
 import { z } from 'zod';
 import { AMOUNT_PATTERN } from '../money.js';
 import { isRealDate } from '../dates.js';
+import { fromZodError } from '../errors.js';
 import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
+import { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine } from '../engine/request.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
 const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), {
@@ -61,15 +64,15 @@ export const recordPersonInput = z.strictObject({
   source: z.enum(['cashier', 'insurer']),
 });
 
-const costLine = z.strictObject({
-  date,
-  medfee_sumamt: amount,
-  fulamt_ownpay_amt: amount,
-  overlmt_selfpay: amount,
-  preselfpay_amt: amount,
-});
+/** The amounts of a cost line (shared/engine/request.ts CostAmounts), one schema per field. */
+const costAmounts = Object.fromEntries(COST_AMOUNT_FIELDS.map((f) => [f, amount])) as Record<
+  keyof CostAmounts,
+  typeof amount
+>;
+const costLine = z.strictObject({ date, ...costAmounts }) satisfies z.ZodType<CostLine>;
 
-export const settleInput = z.strictObject({
+/** A bill to settle, as the window sends it (F5 and F8). */
+export const billInput = z.strictObject({
   person_id: z.number().int().positive(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   admission_date: date,
@@ -77,8 +80,6 @@ export const settleInput = z.strictObject({
   costs: z.array(costLine).min(1).max(400),
   /** Paid for this stay by schemes not modelled here (公务员医疗补助 …), per year (江阴 二(三)). */
   prior_compensation: z.record(yearKey, amount).default({}),
-  /** Settled while the link to the insurer is down (脱机结算). */
-  offline: z.boolean().default(false),
   /** For the slip: inpatient number, ward, bed, diagnosis (from the hospital system). */
   stay: z
     .strictObject({
@@ -89,6 +90,9 @@ export const settleInput = z.strictObject({
     })
     .default({ inpatient_no: '', ward: '', bed: '', diagnosis: '' }),
 });
+
+/** What the service settles: the bill, and whether the link to the insurer was down (脱机结算), which the terminal knows, not the window. */
+export const settleInput = billInput.extend({ offline: z.boolean().default(false) });
 
 export const reverseInput = z.strictObject({ number: z.string().min(1).max(40), reason: text(200) });
 
@@ -111,16 +115,7 @@ export const manualClaimInput = z.strictObject({
   admission_date: date,
   discharge_date: date,
   invoices: z
-    .array(
-      z.strictObject({
-        invoice_no: text(40),
-        invoice_date: date,
-        medfee_sumamt: amount,
-        fulamt_ownpay_amt: amount,
-        overlmt_selfpay: amount,
-        preselfpay_amt: amount,
-      }),
-    )
+    .array(z.strictObject({ invoice_no: text(40), invoice_date: date, ...costAmounts }))
     .min(1)
     .max(200),
   attachments: z
@@ -137,4 +132,20 @@ export const manualClaimInput = z.strictObject({
 
 export const closeDayInput = z.strictObject({ operator_code: z.string().min(1).max(20), business_date: date });
 
-export type HistoryQuery = z.input<typeof historyQuery>;
+/** What the services take: inputs validated at a trust boundary (the window's contract, a file, the CLI), defaults applied. */
+export type CreateOperatorInput = z.output<typeof createOperatorInput>;
+export type LoginInput = z.output<typeof loginInput>;
+export type RecordPersonInput = z.output<typeof recordPersonInput>;
+export type BillInput = z.output<typeof billInput>;
+export type SettleInput = z.output<typeof settleInput>;
+export type ReverseInput = z.output<typeof reverseInput>;
+export type HistoryQuery = z.output<typeof historyQuery>;
+export type ManualClaimInput = z.output<typeof manualClaimInput>;
+export type CloseDayInput = z.output<typeof closeDayInput>;
+
+/** Validates at a trust boundary that is not the window's contract (CLI input, tests standing in for the window). */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input, { reportInput: true });
+  if (!r.success) throw fromZodError(r.error);
+  return r.data;
+}

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
+import { testPlatform } from '../test-platform.js';
 import { openDeskApp, type DeskApp, type DeskAppOptions } from '../../electron/worker/desk-app.js';
-import { FileKeyProvider } from '../../electron/node/keys.js';
 import { ChromiumSlipPrinter, CHROMIUM_ARGS } from '../../electron/host/chromium-printer.js';
 import { businessDate } from '../../electron/worker/store/clock.js';
-import type { Session } from '../../electron/worker/store/service.js';
-import { idNumber } from '../store-support.js';
+import type { Session } from '../../electron/worker/services/desk-service.js';
+import { asBill, asPerson, idNumber } from '../store-support.js';
 import { E2E_RENDERER_DIR, SCREENS_DIR } from './paths.js';
 
 export const today = businessDate(new Date());
@@ -99,9 +99,7 @@ export function useE2E(options: E2EOptions = {}): E2E {
     const sync = options.sync?.();
     app = openDeskApp({
       dataDir,
-      keys: new FileKeyProvider(join(dataDir, 'key')),
-      printer: { toPdf: (html, layout) => printer.toPdf(html, layout), close: async () => {} },
-      publish: (h, p) => published?.publish(h, p) ?? null,
+      platform: testPlatform(dataDir, { printer, publish: (h, p) => published?.publish(h, p) ?? null }),
       ...(sync ? { sync } : {}),
     });
     host = await startHost({ staticDir: E2E_RENDERER_DIR, handlers: app.handlers });
@@ -158,49 +156,55 @@ export function useE2E(options: E2EOptions = {}): E2E {
       await expect.poll(() => page.locator('[data-testid="operator"]').count()).toBe(0);
     },
     seedOperators(...others) {
-      if (e2e.app.service.needsFirstOperator()) e2e.app.service.createOperator(null, SUPERVISOR);
-      const existing = new Set(e2e.app.service.listOperators(e2e.as(SUPERVISOR)).map((o) => o.code));
-      for (const op of others) if (!existing.has(op.code)) e2e.app.service.createOperator(e2e.as(SUPERVISOR), op);
+      if (e2e.app.service.operators.needsFirst()) e2e.app.service.operators.create(null, SUPERVISOR);
+      const existing = new Set(e2e.app.service.operators.list(e2e.as(SUPERVISOR)).map((o) => o.code));
+      for (const op of others) if (!existing.has(op.code)) e2e.app.service.operators.create(e2e.as(SUPERVISOR), op);
     },
     as(op) {
       let s = sessions.get(op.code);
-      if (!s) sessions.set(op.code, (s = e2e.app.service.login({ code: op.code, pin: op.pin })));
+      if (!s) sessions.set(op.code, (s = e2e.app.service.operators.login({ code: op.code, pin: op.pin })));
       return s;
     },
     seedPerson(by, p) {
       const id_number = idNumber(p.seed);
-      const { person_id } = e2e.app.service.recordPerson(e2e.as(by), {
-        id_number,
-        name: p.name,
-        gender: 'M',
-        region: p.region ?? 'dazhou',
-        scheme: p.scheme ?? 'employee',
-        retired: false,
-        medical_assistance: false,
-        enrolled: p.enrolled ?? {},
-        accumulators: {},
-        as_of: `${year}-01-01T00:00:00+08:00`,
-        source: 'cashier',
-      });
+      const { person_id } = e2e.app.service.persons.record(
+        e2e.as(by),
+        asPerson({
+          id_number,
+          name: p.name,
+          gender: 'M',
+          region: p.region ?? 'dazhou',
+          scheme: p.scheme ?? 'employee',
+          retired: false,
+          medical_assistance: false,
+          enrolled: p.enrolled ?? {},
+          accumulators: {},
+          as_of: `${year}-01-01T00:00:00+08:00`,
+          source: 'cashier',
+        }),
+      );
       return { person_id, id_number };
     },
     seedSettlement(by, personId, medfee) {
-      const { number } = e2e.app.service.settle(e2e.as(by), {
-        person_id: personId,
-        hospital_level: 3,
-        admission_date: `${year}-01-02`,
-        discharge_date: today,
-        costs: [
-          {
-            date: today,
-            medfee_sumamt: medfee,
-            fulamt_ownpay_amt: '0.00',
-            overlmt_selfpay: '0.00',
-            preselfpay_amt: '0.00',
-          },
-        ],
-        offline: true,
-      });
+      const { number } = e2e.app.service.settlements.settle(
+        e2e.as(by),
+        asBill({
+          person_id: personId,
+          hospital_level: 3,
+          admission_date: `${year}-01-02`,
+          discharge_date: today,
+          costs: [
+            {
+              date: today,
+              medfee_sumamt: medfee,
+              fulamt_ownpay_amt: '0.00',
+              overlmt_selfpay: '0.00',
+              preselfpay_amt: '0.00',
+            },
+          ],
+          offline: true,
+        }),
+      );
       return { number };
     },
   };

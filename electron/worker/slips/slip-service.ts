@@ -19,10 +19,12 @@ import { renderDayReport } from '../../../shared/slip/day-report.js';
 import { writeTransaction } from '../store/db.js';
 import { appendAudit } from '../store/audit.js';
 import type { Clock } from '../store/clock.js';
-import type { KeyProvider } from '../../node/keys.js';
-import type { DeskService, Session } from '../store/service.js';
+import type { Handlers } from '../../node/dispatch.js';
+import type { Platform } from '../../node/platform.js';
+import type { AppContext } from '../app-context.js';
+import type { Session } from '../services/access.js';
+import type { DeskService } from '../services/desk-service.js';
 import { SlipChecksum } from './checksum.js';
-import type { SlipPrinter } from '../../node/printer.js';
 
 export interface PrintedSlip {
   html: string;
@@ -39,12 +41,11 @@ export class SlipService {
 
   constructor(
     private readonly desk: DeskService,
-    keys: KeyProvider,
+    private readonly platform: Pick<Platform, 'print' | 'keys'>,
     private readonly dataDir: string,
-    private readonly printer: SlipPrinter,
     private readonly clock: Clock,
   ) {
-    this.checksum = new SlipChecksum(keys);
+    this.checksum = new SlipChecksum(platform.keys);
   }
 
   /** The text the slip's QR code carries, for the insurer's verification. */
@@ -54,7 +55,7 @@ export class SlipService {
 
   async print(session: Session, number: string, layout: SlipLayout): Promise<PrintedSlip> {
     const db = this.desk.db;
-    const rec = this.desk.record(number);
+    const rec = this.desk.records.record(number);
     const printed = (
       db.prepare('SELECT count(*) AS n FROM slip_prints WHERE settlement_id = ?').get(rec.id) as { n: number }
     ).n;
@@ -72,7 +73,7 @@ export class SlipService {
     const at = this.clock.now();
     const data = await this.slipData(number, kind, reprint, at.toISOString());
     const html = renderSlip(data, layout);
-    const { pdf } = await this.printer.toPdf(html, layout);
+    const { pdf } = await this.platform.print(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
     const relative = join(
       'slips',
@@ -81,7 +82,7 @@ export class SlipService {
     );
     writeFileDurably(join(this.dataDir, relative), pdf);
     writeTransaction(db, () => {
-      if (reprint > 0) this.desk.reprint(session, number);
+      if (reprint > 0) this.desk.records.reprint(session, number);
       db.prepare(
         'INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(rec.id, kind, layout, reprint, relative, sha, session.operatorId, at.toISOString());
@@ -193,16 +194,9 @@ export class SlipService {
   ): Promise<{ html: string; pdf: Buffer; pdf_path: string; pdf_sha256: string }> {
     this.desk.assertCan(session, 'day.close');
     const db = this.desk.db;
-    const op = db.prepare('SELECT id, code, name FROM operators WHERE code = ?').get(operatorCode) as
-      { id: number; code: string; name: string } | undefined;
-    if (!op)
-      throw new DeskError('not_found', 'operator_code', `工号 ${operatorCode} 不存在`, `no operator ${operatorCode}`);
-    const closed = db
-      .prepare(
-        'SELECT c.closed_at, o.name FROM day_closes c JOIN operators o ON o.id = c.closed_by WHERE c.operator_id = ? AND c.business_date = ?',
-      )
-      .get(op.id, businessDate) as { closed_at: string; name: string } | undefined;
-    const totals = this.desk.dayTotals(op.id, businessDate);
+    const op = this.desk.day.operator(operatorCode);
+    const closed = this.desk.day.closedBy(op.id, businessDate);
+    const totals = this.desk.day.totals(op.id, businessDate);
     const names = new Map(
       (
         db.prepare('SELECT DISTINCT f.layer, f.field FROM settlement_funds f').all() as {
@@ -229,7 +223,7 @@ export class SlipService {
       },
       layout,
     );
-    const { pdf } = await this.printer.toPdf(html, layout);
+    const { pdf } = await this.platform.print(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
     const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
     writeFileDurably(join(this.dataDir, relative), pdf);
@@ -256,3 +250,25 @@ const FUND_LABELS: Record<string, string> = {
   cvlserv_pay: '公务员医疗补助支付',
   oth_pay: '其他支付',
 };
+
+export function slipHandlers({ slips, sessions, platform }: AppContext): Pick<Handlers, 'slip.print' | 'day.report'> {
+  return {
+    'slip.print': async (req, ctx) => {
+      const printed = await slips.print(sessions.current(ctx), req.number, req.layout);
+      const urls = await platform.publish(printed.html, printed.pdf);
+      return {
+        kind: printed.kind,
+        reprint: printed.reprint,
+        pdf_sha256: printed.pdf_sha256,
+        html_url: urls?.html_url ?? null,
+        pdf_url: urls?.pdf_url ?? null,
+      };
+    },
+    'day.report': async (req, ctx) => {
+      const s = sessions.current(ctx);
+      const report = await slips.printDayReport(s, req.operator_code, req.business_date, req.layout);
+      const urls = await platform.publish(report.html, report.pdf);
+      return { pdf_sha256: report.pdf_sha256, html_url: urls?.html_url ?? null, pdf_url: urls?.pdf_url ?? null };
+    },
+  };
+}

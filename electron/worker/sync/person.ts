@@ -7,7 +7,8 @@
  */
 import { DeskError } from '../../../shared/errors.js';
 import { ENDPOINTS } from '../../../shared/sync/protocol.js';
-import type { DeskService, Session } from '../store/service.js';
+import type { DeskService } from '../services/desk-service.js';
+import type { Session } from '../services/access.js';
 import { SyncError } from './http.js';
 import type { InsurerSession } from './session.js';
 
@@ -19,19 +20,15 @@ export async function fetchPerson(
   years: readonly number[],
 ): Promise<{ person_id: number; id_masked: string; as_of: string }> {
   service.assertCan(operator, 'person.record');
-  const known = service.findPersonByIdNumber(operator, idNumber);
+  const known = service.persons.findByIdNumber(operator, idNumber);
   if (known) {
-    const pending = service.db
-      .prepare(
-        "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND json_extract(payload, '$.person_id') = ?",
-      )
-      .get(known.person_id) as { n: number };
-    if (pending.n > 0) {
+    const pending = service.outbox.pendingForPerson(known.person_id);
+    if (pending > 0) {
       throw new DeskError(
         'invalid_field',
         'id_number',
-        `该参保人尚有 ${pending.n} 笔结算未上传，请先同步`,
-        `${pending.n} of this person's records are not uploaded yet: sync first`,
+        `该参保人尚有 ${pending} 笔结算未上传，请先同步`,
+        `${pending} of this person's records are not uploaded yet: sync first`,
       );
     }
   }
@@ -41,6 +38,6 @@ export async function fetchPerson(
     body: { id_number: idNumber, years: [...years] },
   });
   if (res.person.id_number !== idNumber) throw new SyncError('server', 'the snapshot is for another person');
-  const recorded = service.recordPerson(operator, { ...res.person, source: 'insurer' });
+  const recorded = service.persons.record(operator, { ...res.person, source: 'insurer' });
   return { ...recorded, as_of: res.person.as_of };
 }

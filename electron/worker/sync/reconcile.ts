@@ -15,14 +15,10 @@ import type { ReconciliationView } from '../../../shared/ipc/contract.js';
 
 type DayTotalsWire = z.output<typeof dayTotals>;
 
-export interface ReconciliationReport {
-  business_date: string;
-  result: 'balanced' | 'mismatch';
+/** The window's view of the day's reconciliation, plus both sides' totals (for logs and the CLI). */
+export interface ReconciliationReport extends ReconciliationView {
   terminal: DayTotalsWire;
   insurer: DayTotalsWire;
-  differences: { field: string; terminal: string; insurer: string }[];
-  /** Records that differ, from the detail list (empty when balanced). */
-  records: ReconciliationRecord[];
 }
 
 /** One record that differs: a code for the window's language, and the Chinese text for logs and the CLI. */

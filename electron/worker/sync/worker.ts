@@ -8,7 +8,9 @@
  */
 import { appendAudit } from '../store/audit.js';
 import { writeTransaction } from '../store/db.js';
-import type { DeskService, Session } from '../store/service.js';
+import type { DeskService } from '../services/desk-service.js';
+import type { Session } from '../services/access.js';
+import type { SyncStatusView } from '../../../shared/ipc/contract.js';
 import { DeskError } from '../../../shared/errors.js';
 import { MAX_BATCH_ITEMS } from '../../../shared/sync/protocol.js';
 import { pinnedKeys, type SyncConfig } from '../../node/sync-config.js';
@@ -18,7 +20,7 @@ import { fetchPerson } from './person.js';
 import { pullRules, type RulePullResult } from './rules.js';
 import { InsurerSession } from './session.js';
 import { reconcileDay, type ReconciliationReport } from './reconcile.js';
-import { counts, openWork, readState, recentRefusals, updateState, type SyncStatus } from './state.js';
+import { readState, recentRefusals, updateState } from './state.js';
 
 export interface SyncRunResult {
   ok: boolean;
@@ -41,7 +43,7 @@ export class SyncWorker {
   constructor(
     private readonly service: DeskService,
     private readonly config: SyncConfig,
-    private readonly onChange: (status: SyncStatus) => void = () => {},
+    private readonly onChange: (status: SyncStatusView) => void = () => {},
   ) {
     const batch = config.batchSize ?? MAX_BATCH_ITEMS;
     if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH_ITEMS)
@@ -188,24 +190,7 @@ export class SyncWorker {
 
   /** After fixing the cause, a supervisor lets a held row be sent again (same key, same body). */
   releaseHeld(supervisor: Session, outboxId: number): void {
-    this.service.assertCan(supervisor, 'day.close');
-    const db = this.service.db;
-    writeTransaction(db, () => {
-      const r = db
-        .prepare(
-          'UPDATE outbox SET held_reason = NULL, updated_at = ? WHERE id = ? AND held_reason IS NOT NULL RETURNING idempotency_key',
-        )
-        .get(this.now().toISOString(), outboxId) as { idempotency_key: string } | undefined;
-      if (!r) throw new DeskError('not_found', 'outbox_id', '没有此搁置的记录', 'no such held record');
-      appendAudit(db, {
-        at: this.now().toISOString(),
-        operatorId: supervisor.operatorId,
-        action: 'sync.release',
-        entity: 'outbox',
-        entityId: r.idempotency_key,
-        detail: {},
-      });
-    });
+    this.service.outbox.release(supervisor, outboxId, this.now().toISOString());
     this.changed();
   }
 
@@ -215,21 +200,28 @@ export class SyncWorker {
     return reconcileDay(this.service.db, this.session, businessDate);
   }
 
-  status(): SyncStatus {
-    const db = this.service.db;
-    const s = readState(db);
+  /** Whether the last contact with the insurer succeeded (cheap: the window asks on every status). */
+  isOnline(): boolean {
+    return this.online;
+  }
+
+  status(): SyncStatusView {
+    const s = readState(this.service.db);
+    const { queued, held } = this.service.outbox.counts();
     return {
+      configured: true,
       online: this.online,
       running: this.running !== null,
-      ...counts(db),
+      queued,
+      held,
       last_success_at: s.last_success_at,
       last_error: s.last_error,
       last_error_at: s.last_error_at,
       next_attempt_at: s.next_attempt_at,
       token_expires_at: s.token_expires_at,
       rule_check_at: s.rule_check_at,
-      work: openWork(db),
-      rule_refusals: recentRefusals(db),
+      work: this.service.outbox.openWork(),
+      rule_refusals: recentRefusals(this.service.db),
     };
   }
 

@@ -1,55 +1,43 @@
 /**
  * The settings screen's calls (supervisor only): the terminal's settings file,
- * backups on demand, and the operators. Settings read at start (terminal,
+ * backups on demand, and the printers. Settings read at start (terminal,
  * hospital, insurer) apply after a restart and the view says so; the lock
  * time, printer and backup folder apply at once.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeskError } from '../../shared/errors.js';
-import {
-  applySettings,
-  settingsView,
-  type PrinterInfo,
-  type SettingsView,
-  type TerminalConfig,
-} from '../../shared/settings.js';
-import type { Handlers, CallContext } from '../node/dispatch.js';
-import type { DeskService, Session } from './store/service.js';
-import { saveConfig } from '../node/config.js';
+import { DeskError } from '../../../shared/errors.js';
+import { applySettings, settingsView, type SettingsView, type TerminalConfig } from '../../../shared/settings.js';
+import type { Handlers, CallContext } from '../../node/dispatch.js';
+import { saveConfig } from '../../node/config.js';
+import type { AppContext } from '../app-context.js';
+import { writeTransaction } from '../store/db.js';
+import { assertCan, type Session } from './access.js';
+import { audit, type ServiceContext } from './context.js';
 
-export interface LiveConfig {
-  /** As read at start: what the running services use for terminal, hospital and insurer. */
-  readonly started: TerminalConfig;
-  /** As last saved. */
-  current: TerminalConfig;
+/** The settings change record: what changed goes to the audit log (never the secret). */
+export class SettingsLog {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  record(session: Session, changed: Record<string, unknown>): void {
+    assertCan(this.ctx.db, session, 'settings.change');
+    writeTransaction(this.ctx.db, () =>
+      audit(this.ctx, session, 'settings.change', 'settings', 'config.json', changed),
+    );
+  }
 }
 
 export function backupFolder(dataDir: string, config: TerminalConfig): string {
   return config.backup.folder || join(dataDir, 'backups');
 }
 
-type SettingsChannels =
-  | 'settings.get'
-  | 'settings.save'
-  | 'backup.now'
-  | 'printers.list'
-  | 'operators.list'
-  | 'operators.create'
-  | 'operators.set_active';
-
-export function settingsHandlers(options: {
-  dataDir: string;
-  dataFolderNote: string | null;
-  service: DeskService;
-  live: LiveConfig;
-  current: (ctx: CallContext) => Session;
-  listPrinters?: () => Promise<PrinterInfo[]>;
-}): Pick<Handlers, SettingsChannels> {
-  const { dataDir, service, live, current } = options;
+export function settingsHandlers(
+  app: AppContext,
+): Pick<Handlers, 'settings.get' | 'settings.save' | 'backup.now' | 'printers.list'> {
+  const { dataDir, service, live, sessions, platform } = app;
 
   const supervisor = (ctx: CallContext): Session => {
-    const s = current(ctx);
+    const s = sessions.current(ctx);
     service.assertCan(s, 'settings.change');
     return s;
   };
@@ -77,7 +65,7 @@ export function settingsHandlers(options: {
     return {
       ...settingsView(c),
       data_folder: dataDir,
-      data_folder_note: options.dataFolderNote,
+      data_folder_note: app.dataFolderNote,
       backups_in: folder,
       backups,
       restart_pending: restart,
@@ -105,32 +93,21 @@ export function settingsHandlers(options: {
       if (req.insurer?.secret) changed['insurer_secret'] = 'replaced';
       saveConfig(dataDir, next.config);
       live.current = next.config;
-      service.recordSettingsChange(s, changed);
+      service.settings.record(s, changed);
       return view();
     },
     'backup.now': async (_req, ctx) => {
-      await service.backup(supervisor(ctx), backupFolder(dataDir, live.current));
+      await service.backups.run(supervisor(ctx), backupFolder(dataDir, live.current));
       return view();
     },
     'printers.list': async (_req, ctx) => {
       supervisor(ctx);
-      if (!options.listPrinters) return { available: false, printers: [] };
-      const printers = await options.listPrinters();
+      if (!platform.listPrinters) return { available: false, printers: [] };
+      const printers = await platform.listPrinters();
       return {
         available: true,
         printers: printers.map((p) => ({ name: p.name, display_name: p.display_name || p.name })),
       };
-    },
-    'operators.list': (_req, ctx) => service.listOperators(current(ctx)),
-    'operators.create': (req, ctx) => {
-      const s = current(ctx);
-      service.createOperator(s, req);
-      return service.listOperators(s);
-    },
-    'operators.set_active': (req, ctx) => {
-      const s = current(ctx);
-      service.setOperatorActive(s, req.code, req.active);
-      return service.listOperators(s);
     },
   };
 }

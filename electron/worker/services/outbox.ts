@@ -1,0 +1,239 @@
+/**
+ * The outbox: the one owner of the table that carries every settlement,
+ * reversal and submitted manual claim to the insurer (docs/sync.md §5). Rows
+ * are written in the same transaction as their record, never deleted, and
+ * move queued → sending → accepted | adjusted | rejected; a held row waits for
+ * a supervisor. "Queued" has one definition here, for the status bar and the
+ * sync screen alike: still to send and not held.
+ */
+import { DeskError } from '../../../shared/errors.js';
+import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
+import type { QueueCounts } from '../../../shared/store/records.js';
+import type { ClaimAnswer, ReversalAnswer } from '../../../shared/sync/protocol.js';
+import { writeTransaction } from '../store/db.js';
+import type { Session } from './access.js';
+import { assertCan } from './access.js';
+import { audit, type ServiceContext } from './context.js';
+
+export type OutboxKind = 'settlement' | 'reversal' | 'manual_claim';
+
+export interface OutboxRow {
+  id: number;
+  kind: OutboxKind;
+  ref_id: number;
+  idempotency_key: string;
+  payload: string;
+}
+
+export interface PushResult {
+  sent: number;
+  accepted: number;
+  adjusted: number;
+  rejected: number;
+  held: number;
+}
+
+export type Answer = ClaimAnswer | ReversalAnswer;
+type Outcome = Exclude<Answer, { status: 'duplicate' } | { status: 'conflict' }>;
+/** A duplicate is applied as its original answer (the first answer may have been lost). */
+export const outcomeOf = (a: Exclude<Answer, { status: 'conflict' }>): Outcome =>
+  a.status === 'duplicate' ? a.original : a;
+
+const FINAL = new Set(['accepted', 'adjusted', 'rejected']);
+
+export class Outbox {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Inside the caller's transaction, with the record it carries; the idempotency key is the record's number. */
+  enqueue(kind: OutboxKind, refId: number, idempotencyKey: string, payload: unknown, at: Date): void {
+    this.ctx.db
+      .prepare(
+        'INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(kind, refId, idempotencyKey, JSON.stringify(payload), at.toISOString(), at.toISOString());
+  }
+
+  /** The one definition of the upload queue: rows left in 'sending' by a crash are still to send; held rows apart. */
+  counts(): QueueCounts {
+    const r = this.ctx.db
+      .prepare(
+        `SELECT coalesce(sum(status IN ('queued', 'sending') AND held_reason IS NULL), 0) AS queued,
+                coalesce(sum(status IN ('queued', 'sending') AND held_reason IS NOT NULL), 0) AS held,
+                coalesce(sum(status = 'accepted'), 0) AS accepted,
+                coalesce(sum(status = 'rejected'), 0) AS rejected,
+                coalesce(sum(status = 'adjusted'), 0) AS adjusted
+         FROM outbox`,
+      )
+      .get() as QueueCounts;
+    return { queued: r.queued, held: r.held, accepted: r.accepted, rejected: r.rejected, adjusted: r.adjusted };
+  }
+
+  /** The oldest rows still to send (not held), in id order. */
+  pending(limit: number): OutboxRow[] {
+    return this.ctx.db
+      .prepare(
+        "SELECT id, kind, ref_id, idempotency_key, payload FROM outbox WHERE status IN ('queued', 'sending') AND held_reason IS NULL ORDER BY id LIMIT ?",
+      )
+      .all(limit) as OutboxRow[];
+  }
+
+  /** Rows of this person not yet answered (their accumulators are not at the insurer yet). */
+  pendingForPerson(personId: number): number {
+    return (
+      this.ctx.db
+        .prepare(
+          "SELECT count(*) AS n FROM outbox WHERE status IN ('queued', 'sending') AND json_extract(payload, '$.person_id') = ?",
+        )
+        .get(personId) as { n: number }
+    ).n;
+  }
+
+  /** Whether the row under this key is waiting for a supervisor (held and not answered). */
+  isHeld(idempotencyKey: string): boolean {
+    const row = this.ctx.db
+      .prepare('SELECT status, held_reason FROM outbox WHERE idempotency_key = ?')
+      .get(idempotencyKey) as { status: string; held_reason: string | null } | undefined;
+    return !!row && !FINAL.has(row.status) && row.held_reason !== null;
+  }
+
+  /** Held rows wait for a supervisor; they are not sent again on their own. */
+  hold(ids: readonly number[], reason: string, at: string): void {
+    writeTransaction(this.ctx.db, () => this.holdIn(ids, reason, at));
+  }
+
+  private holdIn(ids: readonly number[], reason: string, at: string): void {
+    const stmt = this.ctx.db.prepare(
+      "UPDATE outbox SET status = 'queued', held_reason = ?, last_error = ?, updated_at = ? WHERE id = ?",
+    );
+    for (const id of ids) stmt.run(reason, reason, at, id);
+  }
+
+  /** Before a batch goes out: a crash after this leaves the rows 'sending', sent again under the same keys. */
+  markSending(ids: readonly number[], at: string): void {
+    const mark = this.ctx.db.prepare(
+      "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+    );
+    writeTransaction(this.ctx.db, () => ids.forEach((id) => mark.run(at, id)));
+  }
+
+  /** A batch that failed goes back to 'queued' with the error; `hold` names the rows the insurer refused outright. */
+  giveBack(ids: readonly number[], error: string, at: string, hold: readonly number[]): void {
+    writeTransaction(this.ctx.db, () => {
+      const back = this.ctx.db.prepare(
+        "UPDATE outbox SET status = 'queued', last_error = ?, updated_at = ? WHERE id = ? AND status = 'sending'",
+      );
+      for (const id of ids) back.run(error, at, id);
+      if (hold.length > 0) this.holdIn(hold, error, at);
+    });
+  }
+
+  /** Applies a batch's answers in one transaction: status, the stored answer, an adjustment. */
+  applyAnswers(rows: readonly OutboxRow[], answers: readonly Answer[], at: string, result: PushResult): void {
+    const db = this.ctx.db;
+    const setStatus = db.prepare('UPDATE outbox SET status = ?, last_error = NULL, updated_at = ? WHERE id = ?');
+    const store = db.prepare(
+      'INSERT INTO outbox_answers (outbox_id, status, claim_id, answer, answered_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const adjust = db.prepare(
+      `INSERT INTO adjustments (outbox_id, kind, number, claim_id, terminal_amounts, insurer_amounts, medfee_difference, fund_pay_difference, psn_cash_difference, fund_differences, reasons, message, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    writeTransaction(db, () => {
+      rows.forEach((row, i) => {
+        const answer = answers[i]!;
+        if (answer.status === 'conflict') {
+          // The insurer holds another body under this key: a bug or tampering here. Never resend automatically.
+          this.holdIn([row.id], `idempotency_conflict: ${answer.message}`, at);
+          result.held++;
+          return;
+        }
+        const o = outcomeOf(answer);
+        setStatus.run(o.status, at, row.id);
+        store.run(row.id, o.status, 'claim_id' in o ? o.claim_id : null, JSON.stringify(o), o.answered_at, at);
+        result[o.status]++;
+        if (o.status === 'adjusted') {
+          const d = o.difference;
+          adjust.run(
+            row.id,
+            row.kind,
+            row.idempotency_key,
+            o.claim_id,
+            JSON.stringify(o.terminal),
+            JSON.stringify(o.insurer),
+            d.medfee_sumamt,
+            d.fund_pay_sumamt,
+            d.psn_cash_pay,
+            JSON.stringify(d.funds),
+            JSON.stringify(o.reasons),
+            o.message,
+            at,
+          );
+        }
+      });
+    });
+  }
+
+  /** After fixing the cause, a supervisor lets a held row be sent again (same key, same body). */
+  release(supervisor: Session, outboxId: number, at: string): void {
+    const db = this.ctx.db;
+    assertCan(db, supervisor, 'day.close');
+    writeTransaction(db, () => {
+      const r = db
+        .prepare(
+          'UPDATE outbox SET held_reason = NULL, updated_at = ? WHERE id = ? AND held_reason IS NOT NULL RETURNING idempotency_key',
+        )
+        .get(at, outboxId) as { idempotency_key: string } | undefined;
+      if (!r) throw new DeskError('not_found', 'outbox_id', '没有此搁置的记录', 'no such held record');
+      audit(this.ctx, supervisor, 'sync.release', 'outbox', r.idempotency_key, {});
+    });
+  }
+
+  /** What needs a person: held rows, rejected ones, and adjustments still open. */
+  openWork(): SyncWorkItem[] {
+    const rows = this.ctx.db
+      .prepare(
+        `SELECT o.id AS outbox_id, o.kind, o.idempotency_key AS number, o.status, o.held_reason, a.answer, j.id AS adjustment_id, j.fund_pay_difference, j.psn_cash_difference, j.message AS adj_message
+         FROM outbox o
+         LEFT JOIN outbox_answers a ON a.outbox_id = o.id
+         LEFT JOIN adjustments j ON j.outbox_id = o.id
+         WHERE o.held_reason IS NOT NULL OR o.status = 'rejected' OR (o.status = 'adjusted' AND j.status = 'open')
+         ORDER BY o.id`,
+      )
+      .all() as {
+      outbox_id: number;
+      kind: OutboxKind;
+      number: string;
+      status: string;
+      held_reason: string | null;
+      answer: string | null;
+      adjustment_id: number | null;
+      fund_pay_difference: string | null;
+      psn_cash_difference: string | null;
+      adj_message: string | null;
+    }[];
+    return rows.map((r): SyncWorkItem => {
+      if (r.held_reason !== null)
+        return { outbox_id: r.outbox_id, kind: r.kind, number: r.number, status: 'held', message: r.held_reason };
+      if (r.status === 'adjusted') {
+        return {
+          outbox_id: r.outbox_id,
+          kind: r.kind,
+          number: r.number,
+          status: 'adjusted',
+          message: r.adj_message ?? '',
+          adjustment_id: r.adjustment_id!,
+          fund_pay_difference: r.fund_pay_difference!,
+          psn_cash_difference: r.psn_cash_difference!,
+        };
+      }
+      const a = JSON.parse(r.answer ?? '{}') as { code?: string; message?: string };
+      return {
+        outbox_id: r.outbox_id,
+        kind: r.kind,
+        number: r.number,
+        status: 'rejected',
+        message: `${a.code ?? ''}: ${a.message ?? ''}`,
+      };
+    });
+  }
+}

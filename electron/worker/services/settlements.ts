@@ -1,0 +1,313 @@
+/**
+ * Settling at the window (预结算 F5, 结算 F8) and reversing (结算撤销): the
+ * engine's request built from the store (snapshot + accumulators), and each
+ * write as ONE transaction with its fund rows, ledger movements, outbox entry
+ * and audit entry, so a settlement reported done is there in full after a
+ * power cut, or not at all. The window's settlement.preview/settle/reverse.
+ */
+import { DeskError } from '../../../shared/errors.js';
+import { formatAmount, negatedAmount } from '../../../shared/money.js';
+import { yearOf, yearsBetween } from '../../../shared/dates.js';
+import { enrolmentForYears, onlyRegionLayers, type Enrolment } from '../../../shared/engine/insured.js';
+import { settleRequest } from '../../../shared/engine/settle.js';
+import { movements } from '../../../shared/engine/accumulators.js';
+import type { CostLine, SettlementRequest } from '../../../shared/engine/request.js';
+import type { SettlementResult } from '../../../shared/engine/result.js';
+import type { SchemeId } from '../../../shared/rules/schema.js';
+import type { BillInput, ReverseInput, SettleInput } from '../../../shared/store/inputs.js';
+import type { Handlers } from '../../node/dispatch.js';
+import type { AppContext } from '../app-context.js';
+import { businessDate } from '../store/clock.js';
+import { writeTransaction } from '../store/db.js';
+import { assertCan, type Session } from './access.js';
+import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './context.js';
+import type { Outbox } from './outbox.js';
+import type { Persons, Ytd } from './persons.js';
+
+/** The request as stored with the record and uploaded (empty prior compensation and filing date left out). */
+export type StoredRequest = Omit<SettlementRequest, 'prior_compensation' | 'claim_filed_on'> & {
+  prior_compensation?: Record<string, string>;
+  claim_filed_on?: string;
+};
+
+/** What a request is built from: the stay and its bill, for a recorded person. */
+export interface Stay {
+  person_id: number;
+  hospital_level: SettleInput['hospital_level'];
+  admission_date: string;
+  discharge_date: string;
+  costs: CostLine[];
+  prior_compensation?: Record<string, string>;
+  claim_filed_on?: string;
+}
+
+/** The engine's typed request of a stored one (no second validation: the service built it). */
+export const engineRequest = (r: StoredRequest): SettlementRequest => ({
+  ...r,
+  prior_compensation: r.prior_compensation ?? {},
+  claim_filed_on: r.claim_filed_on ?? null,
+});
+
+export class Settlements {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly persons: Persons,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** The engine's request from the store: the person's latest snapshot and year-to-date accumulators. */
+  buildRequest(stay: Stay): StoredRequest {
+    const snap = this.persons.snapshot(stay.person_id);
+    const years = [...new Set(stay.costs.map((c) => yearOf(c.date)))].sort();
+    // Only the flags and accumulators of layers the region has (shared with the reference insurer's recomputation).
+    const own = onlyRegionLayers(
+      this.ctx.rules.ruleSet().layerIds(snap.region),
+      JSON.parse(snap.enrolled) as Record<string, Enrolment>,
+      this.persons.ytd(stay.person_id, years, snap),
+    );
+    return {
+      region: snap.region,
+      insured: {
+        scheme: snap.scheme as SchemeId,
+        retired: snap.retired === 1,
+        medical_assistance: snap.medical_assistance === 1,
+        // Enrolment per year, limited to the stay's years (the record may hold many years; the request names only the stay's).
+        enrolled: enrolmentForYears(own.enrolled, yearsBetween(stay.admission_date, stay.discharge_date)),
+        suspended_years: JSON.parse(snap.suspended_years) as string[],
+      },
+      hospital_level: stay.hospital_level,
+      admission_date: stay.admission_date,
+      discharge_date: stay.discharge_date,
+      costs: stay.costs,
+      ytd: own.ytd as Ytd,
+      ...(stay.prior_compensation && Object.keys(stay.prior_compensation).length > 0
+        ? { prior_compensation: stay.prior_compensation }
+        : {}),
+      ...(stay.claim_filed_on ? { claim_filed_on: stay.claim_filed_on } : {}),
+    };
+  }
+
+  /** Pre-settlement (预结算): computes from the stored rules and accumulators, writes nothing. */
+  preview(session: Session, s: BillInput): SettlementResult {
+    assertCan(this.ctx.db, session, 'settlement.preview');
+    return settleRequest(engineRequest(this.buildRequest(s)), this.ctx.rules.ruleSet());
+  }
+
+  /** Settles in one transaction: settlement, fund rows, ledger movements, outbox entry, audit entry. */
+  settle(session: Session, s: SettleInput): { number: string; id: number; result: SettlementResult } {
+    const { db, terminal } = this.ctx;
+    assertCan(db, session, 'settlement.settle');
+    return refusingClosedDay(session, () =>
+      writeTransaction(db, () => {
+        // Inside the write lock: the accumulators cannot move under us.
+        const request = this.buildRequest(s);
+        const result = settleRequest(engineRequest(request), this.ctx.rules.ruleSet());
+        const at = this.ctx.clock.now();
+        const date = businessDate(at);
+        const number = nextNumber(this.ctx, 'S', date);
+        const id = Number(
+          db
+            .prepare(
+              `INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
+                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, stay)
+               VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              number,
+              s.person_id,
+              session.operatorId,
+              date,
+              at.toISOString(),
+              result.region,
+              [...new Set(result.parts.map((p) => p.rule_version))].join(','),
+              s.offline ? 1 : 0,
+              s.hospital_level,
+              s.admission_date,
+              s.discharge_date,
+              result.medfee_sumamt,
+              result.fund_pay_sumamt,
+              result.psn_cash_pay,
+              JSON.stringify(request),
+              JSON.stringify(result),
+              JSON.stringify(s.stay),
+            ).lastInsertRowid,
+        );
+        const fund = db.prepare(
+          'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)',
+        );
+        for (const f of result.fund_details) fund.run(id, f.layer, f.field, f.fund_pay_type, f.amount);
+        const ledger = db.prepare(
+          'INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        // What this settlement moved, per year and layer (ytd_after − ytd before).
+        for (const m of movements(request.ytd, result.ytd_after))
+          ledger.run(
+            s.person_id,
+            m.year,
+            m.layer,
+            formatAmount(m.paid),
+            formatAmount(m.base),
+            m.admissions,
+            id,
+            at.toISOString(),
+          );
+        this.outbox.enqueue(
+          'settlement',
+          id,
+          number,
+          {
+            number,
+            terminal: terminal.code,
+            hospital_code: terminal.hospital_code,
+            person_id: s.person_id,
+            offline: s.offline,
+            request,
+            result: { ...result, trace: undefined },
+          },
+          at,
+        );
+        audit(this.ctx, session, 'settlement.settle', 'settlement', number, {
+          cash: result.psn_cash_pay,
+          funds: result.fund_pay_sumamt,
+          offline: s.offline,
+        });
+        return { number, id, result };
+      }),
+    );
+  }
+
+  /** 结算撤销: a negative record linked to the original; the accumulators move back. */
+  reverse(session: Session, r: ReverseInput): { number: string; id: number } {
+    const { db } = this.ctx;
+    assertCan(db, session, 'settlement.reverse');
+    return refusingClosedDay(session, () =>
+      writeTransaction(db, () => {
+        const original = db
+          .prepare("SELECT * FROM settlements WHERE number = ? AND kind = 'settlement'")
+          .get(r.number) as
+          | {
+              id: number;
+              person_id: number;
+              operator_id: number;
+              stay: string;
+              region: string;
+              rule_versions: string;
+              hospital_level: number;
+              admission_date: string;
+              discharge_date: string;
+              medfee_sumamt: string;
+              fund_pay_sumamt: string;
+              psn_cash_pay: string;
+              request: string;
+            }
+          | undefined;
+        if (!original)
+          throw new DeskError('not_found', 'number', `结算单号 ${r.number} 不存在`, `no settlement ${r.number}`);
+        const already = db.prepare('SELECT number FROM settlements WHERE reverses_id = ?').get(original.id) as
+          { number: string } | undefined;
+        const today = businessDate(this.ctx.clock.now());
+        if (
+          db
+            .prepare('SELECT 1 FROM day_closes WHERE operator_id = ? AND business_date = ?')
+            .get(original.operator_id, today)
+        ) {
+          throw new DeskError(
+            'day_closed',
+            'number',
+            `原收费员今日已日结，撤销须在次日办理`,
+            `the original cashier's day ${today} is closed`,
+          );
+        }
+        if (already)
+          throw new DeskError(
+            'already_reversed',
+            'number',
+            `结算 ${r.number} 已于冲销单 ${already.number} 撤销，不能重复撤销`,
+            `settlement ${r.number} was already reversed by ${already.number}`,
+          );
+        const at = this.ctx.clock.now();
+        const date = businessDate(at);
+        const number = nextNumber(this.ctx, 'R', date);
+        const id = Number(
+          db
+            .prepare(
+              `INSERT INTO settlements (number, kind, reverses_id, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
+                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, reason, stay)
+               VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(
+              number,
+              original.id,
+              original.person_id,
+              session.operatorId,
+              date,
+              at.toISOString(),
+              original.region,
+              original.rule_versions,
+              original.hospital_level,
+              original.admission_date,
+              original.discharge_date,
+              negatedAmount(original.medfee_sumamt),
+              negatedAmount(original.fund_pay_sumamt),
+              negatedAmount(original.psn_cash_pay),
+              original.request,
+              JSON.stringify({ reverses: r.number }),
+              r.reason,
+              original.stay,
+            ).lastInsertRowid,
+        );
+        const fund = db.prepare(
+          'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)',
+        );
+        for (const f of db
+          .prepare('SELECT layer, field, fund_pay_type, amount FROM settlement_funds WHERE settlement_id = ?')
+          .all(original.id) as { layer: string; field: string; fund_pay_type: string; amount: string }[]) {
+          fund.run(id, f.layer, f.field, f.fund_pay_type, negatedAmount(f.amount));
+        }
+        const moves = db
+          .prepare('SELECT year, layer, paid, base, admissions FROM ledger WHERE settlement_id = ?')
+          .all(original.id) as { year: number; layer: string; paid: string; base: string; admissions: number }[];
+        const ledger = db.prepare(
+          'INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const m of moves)
+          ledger.run(
+            original.person_id,
+            m.year,
+            m.layer,
+            negatedAmount(m.paid),
+            negatedAmount(m.base),
+            -m.admissions,
+            id,
+            at.toISOString(),
+          );
+        this.outbox.enqueue(
+          'reversal',
+          id,
+          number,
+          { number, reverses: r.number, terminal: this.ctx.terminal.code, reason: r.reason },
+          at,
+        );
+        audit(this.ctx, session, 'settlement.reverse', 'settlement', number, { reverses: r.number, reason: r.reason });
+        return { number, id };
+      }),
+    );
+  }
+}
+
+export function settlementHandlers({
+  service,
+  sessions,
+  online,
+}: AppContext): Pick<Handlers, 'settlement.preview' | 'settlement.settle' | 'settlement.reverse'> {
+  const settlements = service.settlements;
+  return {
+    'settlement.preview': (req, ctx) => settlements.preview(sessions.current(ctx), req),
+    'settlement.settle': (req, ctx) => {
+      // Offline is what this terminal knows of its link, not what the window says.
+      const { number, result } = settlements.settle(sessions.current(ctx), { ...req, offline: !online() });
+      return { number, result };
+    },
+    'settlement.reverse': (req, ctx) => ({ number: settlements.reverse(sessions.current(ctx), req).number }),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Finding the insured person by identity number, or recording them (or
+ * updating what the store holds) when the store does not know them. The
+ * lookup goes through the screen's `call`, so its errors show in the screen's
+ * error box against the id_number field.
+ */
+import { useState } from 'react';
+import type { PersonSummary } from '../../shared/store/records.js';
+import type { Call } from '../ui.js';
+
+export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
+  const [idNumber, setIdNumber] = useState('');
+  const [person, setPerson] = useState<PersonSummary | null>(null);
+  const [recording, setRecording] = useState(false);
+  /** The identity number last looked up: kept for recording or updating the person, not shown. */
+  const [lookedUp, setLookedUp] = useState('');
+
+  const find = async () => {
+    const found = await call('person.find', { id_number: idNumber.trim() });
+    if (found === undefined) return;
+    setPerson(found);
+    setRecording(found === null);
+    // Once found, the full identity number leaves the screen; the card shows it masked.
+    setLookedUp(idNumber.trim());
+    if (found) setIdNumber('');
+    onLookedUp();
+  };
+
+  return {
+    idNumber,
+    setIdNumber,
+    person,
+    recording,
+    lookedUp,
+    find,
+    /** The person found (or just recorded) and not being edited: the rest of the screen's form shows. */
+    ready: person !== null && !recording,
+    edit: () => setRecording(true),
+    recorded: (p: PersonSummary) => {
+      setPerson(p);
+      setRecording(false);
+    },
+    clear: () => {
+      setIdNumber('');
+      setPerson(null);
+      setRecording(false);
+    },
+  };
+}
+
+export type PersonLookupState = ReturnType<typeof usePersonLookup>;
