@@ -85,7 +85,7 @@ const CASES: [rule: string, file: string, bad: string, good: string][] = [
   [
     'node/: not the worker',
     'electron/node/x.ts',
-    "import { x } from '../worker/store/service.js';",
+    "import { x } from '../worker/services/desk-service.js';",
     "import { x } from './dispatch.js';",
   ],
   [
