@@ -5,41 +5,29 @@
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
 import { ZERO, formatAmount, negatedAmount, type Money } from '../shared/money.js';
-import { BASIC_LAYER_ID, type SchemeId } from '../shared/rules/schema.js';
+import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
 import type { PersonSnapshot } from '../shared/sync/protocol.js';
 import type { Db } from './db.js';
-import type { Enrolment } from '../shared/engine/insured.js';
+import type { Enrolment, InsuredPerson } from '../shared/engine/insured.js';
 
-export interface Person {
+/** An InsuredPerson as the insurer holds them: its row id and the identity number. */
+export interface Person extends InsuredPerson {
   id: number;
   id_number: string;
-  name: string;
-  gender: 'M' | 'F' | null;
-  region: string;
-  scheme: SchemeId;
-  retired: boolean;
-  medical_assistance: boolean;
-  enrolled: Record<string, Enrolment>;
-  suspended_years: string[];
 }
 
 export type PersonInput = Omit<Person, 'id' | 'suspended_years'> & { suspended_years?: string[] };
 
 type MoveSource = 'other_hospital' | 'claim' | 'reversal';
 
-interface PersonRow {
-  id: number;
-  id_number: string;
-  name: string;
-  gender: 'M' | 'F' | null;
-  region: string;
-  scheme: SchemeId;
+/** A persons row: the flags as 0/1, enrolment and suspended years as JSON text. */
+type PersonRow = Omit<Person, 'retired' | 'medical_assistance' | 'enrolled' | 'suspended_years'> & {
   retired: number;
   medical_assistance: number;
   enrolled: string;
   suspended_years: string;
-}
+};
 
 function fromRow(r: PersonRow): Person {
   return {

@@ -16,39 +16,24 @@
 import Papa from 'papaparse';
 import { z } from 'zod';
 import { Decimal, amountProblem, formatAmount } from './money.js';
+import { COST_AMOUNT_FIELDS, costLineShape, type Bill, type CostLine } from './engine/request.js';
 
-export interface ImportedBill {
-  admission_date?: string;
-  discharge_date?: string;
-  hospital_level?: 1 | 2 | 3;
-  costs: {
-    date: string;
-    medfee_sumamt: string;
-    fulamt_ownpay_amt: string;
-    overlmt_selfpay: string;
-    preselfpay_amt: string;
-  }[];
-  prior_compensation?: Record<string, string>;
-}
+/** A Bill (shared/engine/request.ts) as far as the file says it: the costs, and the rest when present. */
+export type ImportedBill = Pick<Bill, 'costs'> & Partial<Omit<Bill, 'costs'>>;
 
 export type ImportOutcome = { ok: true; bill: ImportedBill } | { ok: false; problem: string; problem_en: string };
 
-export const CSV_COLUMNS = ['date', 'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'] as const;
+/** A cost line's fields (CostLine), in its order. */
+export const CSV_COLUMNS = ['date', ...COST_AMOUNT_FIELDS] as const satisfies readonly (keyof CostLine)[];
 
-const cost = z.object({
-  date: z.string(),
-  medfee_sumamt: z.string(),
-  fulamt_ownpay_amt: z.string(),
-  overlmt_selfpay: z.string(),
-  preselfpay_amt: z.string(),
-});
+const cost = z.object(costLineShape(z.string(), z.string())) satisfies z.ZodType<CostLine>;
 const jsonBill = z.object({
   admission_date: z.string().optional(),
   discharge_date: z.string().optional(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
   costs: z.array(cost).min(1),
   prior_compensation: z.record(z.string(), z.string()).optional(),
-});
+}) satisfies z.ZodType<ImportedBill>;
 
 export function importBill(fileName: string, text: string): ImportOutcome {
   const body = text.replace(/^\uFEFF/, '');
@@ -91,13 +76,11 @@ export function importBill(fileName: string, text: string): ImportOutcome {
       problem_en: `CSV is missing columns: ${missing.join(', ')} (the header is ${CSV_COLUMNS.join(',')})`,
     };
   if (csv.data.length === 0) return { ok: false, problem: 'CSV 没有费用行', problem_en: 'CSV has no cost lines' };
-  const costs = csv.data.map((row) => ({
-    date: (row['date'] ?? '').trim(),
-    medfee_sumamt: (row['medfee_sumamt'] ?? '').trim(),
-    fulamt_ownpay_amt: (row['fulamt_ownpay_amt'] ?? '').trim(),
-    overlmt_selfpay: (row['overlmt_selfpay'] ?? '').trim(),
-    preselfpay_amt: (row['preselfpay_amt'] ?? '').trim(),
-  }));
+  const costs = csv.data.map((row) => {
+    const line = {} as CostLine;
+    for (const c of CSV_COLUMNS) line[c] = (row[c] ?? '').trim();
+    return line;
+  });
   const dates = costs
     .map((c) => c.date)
     .filter((d) => d !== '')

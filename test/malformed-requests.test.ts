@@ -2,11 +2,14 @@
  * Malformed settlement requests (test/corpus/malformed.json): each case starts
  * from the valid examples/dazhou-example-1.json and breaks one thing; the
  * engine must refuse it with a DeskError naming the expected code and field,
- * with a Chinese message for the cashier and an English one for IT.
+ * with a Chinese message for the cashier and an English one for IT. A typed
+ * request (settleRequest, as the terminal's service builds it) that breaks a
+ * rule is refused with the same error body, without zod.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { settle } from '../shared/engine/settle.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { settle, settleRequest } from '../shared/engine/settle.js';
+import { parseRequestShape, settlementRequestSchema, type SettlementRequest } from '../shared/engine/request.js';
 import { bundledRuleSet } from '../shared/rules/bundled.js';
 import { DeskError, type ErrorBody, type ErrorCode } from '../shared/errors.js';
 
@@ -46,8 +49,12 @@ const example: unknown = JSON.parse(
 
 /** The DeskError body settle() refuses the request with; fails when it settles or throws anything else. */
 function refusal(request: unknown): ErrorBody {
+  return refusalOf(() => settle(request, bundledRuleSet()));
+}
+
+function refusalOf(run: () => unknown): ErrorBody {
   try {
-    settle(request, bundledRuleSet());
+    run();
   } catch (e) {
     if (e instanceof DeskError) return e.body;
     throw new Error(`expected a DeskError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
@@ -82,4 +89,98 @@ describe('settle() refuses malformed requests with the right code and field', ()
       expect(body.message_en, 'message_en is English').not.toMatch(HAN);
     });
   }
+});
+
+describe('settleRequest() checks a typed request against the rules, without zod, with the same errors as settle()', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** The example as trusted code would build it: every default filled in. */
+  const typed = (): SettlementRequest => parseRequestShape(structuredClone(example));
+  const typedRefusal = (req: SettlementRequest) => refusalOf(() => settleRequest(req, bundledRuleSet()));
+  /** The typed request as JSON carries it: no claim_filed_on when there is none. */
+  const asJson = ({ claim_filed_on, ...rest }: SettlementRequest): unknown =>
+    structuredClone(claim_filed_on === null ? rest : { ...rest, claim_filed_on });
+
+  it('settles the typed example exactly as settle() settles the JSON, never calling zod', () => {
+    const req = typed();
+    const zod = vi.spyOn(settlementRequestSchema, 'safeParse');
+    expect(settleRequest(req, bundledRuleSet())).toEqual(settle(structuredClone(example), bundledRuleSet()));
+    expect(zod).toHaveBeenCalledTimes(1); // settle()'s, not settleRequest's
+  });
+
+  const broken: { name: string; error: { code: ErrorCode; field: string }; breakIt: (r: SettlementRequest) => void }[] =
+    [
+      {
+        name: 'a cost outside the stay',
+        error: { code: 'cost_outside_stay', field: 'costs[0].date' },
+        breakIt: (r) => (r.costs[0]!.date = '2026-03-21'),
+      },
+      {
+        name: 'an unknown layer in the enrolment flags',
+        error: { code: 'unknown_field', field: 'insured.enrolled.large_amout' },
+        breakIt: (r) => (r.insured.enrolled = { large_amout: true }),
+      },
+      {
+        name: 'an unknown layer in the accumulators',
+        error: { code: 'unknown_field', field: 'ytd.2026.serious_illness' },
+        breakIt: (r) => (r.ytd['2026']!['serious_illness'] = { paid: '0.00', base: '0.00' }),
+      },
+      {
+        name: 'an unknown region',
+        error: { code: 'unknown_region', field: 'region' },
+        breakIt: (r) => (r.region = 'chengdu'),
+      },
+      {
+        name: 'an unknown scheme',
+        error: { code: 'unknown_scheme', field: 'insured.scheme' },
+        breakIt: (r) => (r.insured.scheme = 'farmer' as SettlementRequest['insured']['scheme']),
+      },
+      {
+        name: 'an enrolment year outside the stay',
+        error: { code: 'invalid_field', field: 'insured.enrolled.large_amount.2025' },
+        breakIt: (r) => (r.insured.enrolled = { large_amount: { '2025': true } }),
+      },
+      {
+        name: 'prior compensation for a year outside the stay',
+        error: { code: 'invalid_field', field: 'prior_compensation.2027' },
+        breakIt: (r) => (r.prior_compensation = { '2027': '100.00' }),
+      },
+      {
+        name: 'discharge before admission',
+        error: { code: 'discharge_before_admission', field: 'discharge_date' },
+        breakIt: (r) => (r.discharge_date = '2026-03-01'),
+      },
+      {
+        name: 'no costs',
+        error: { code: 'no_costs', field: 'costs' },
+        breakIt: (r) => (r.costs = []),
+      },
+    ];
+  for (const b of broken) {
+    it(`refuses ${b.name}`, () => {
+      const req = typed();
+      b.breakIt(req);
+      const zod = vi.spyOn(settlementRequestSchema, 'safeParse');
+      const body = typedRefusal(req);
+      expect(zod).not.toHaveBeenCalled();
+      expect({ code: body.code, field: body.field }).toEqual(b.error);
+      // The same request as JSON, through settle(): the same body, messages included.
+      expect(refusal(asJson(req))).toEqual(body);
+    });
+  }
+
+  it('refuses every corpus request whose shape is right with the body settle() gives', () => {
+    let checked = 0;
+    for (const c of cases) {
+      let req: SettlementRequest;
+      try {
+        req = parseRequestShape(structuredClone(c.request));
+      } catch {
+        continue; // refused by the shape: settleRequest never sees such a request
+      }
+      checked++;
+      expect(typedRefusal(req), c.name).toEqual(refusal(structuredClone(c.request)));
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
 });

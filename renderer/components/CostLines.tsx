@@ -6,7 +6,7 @@
  */
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { COST_AMOUNT_FIELDS, type CostAmounts } from '../../shared/engine/request.js';
+import { COST_AMOUNT_FIELDS, type CostAmounts } from '../../shared/engine/cost-line.js';
 import { Field, bind, type UiError } from '../ui.js';
 import type { CostLinesState } from '../hooks/useCostLines.js';
 

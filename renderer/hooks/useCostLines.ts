@@ -5,7 +5,7 @@
  * shared/engine/request.ts.
  */
 import { useCallback, useState } from 'react';
-import type { CostAmounts } from '../../shared/engine/request.js';
+import type { CostAmounts } from '../../shared/engine/cost-line.js';
 
 export function useCostLines<Row extends CostAmounts>(blank: () => Row) {
   const [rows, setRows] = useState<Row[]>(() => [blank()]);

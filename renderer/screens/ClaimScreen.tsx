@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { i18next } from '../i18n/index.js';
 import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
-import type { CostAmounts } from '../../shared/engine/request.js';
+import type { CostAmounts } from '../../shared/engine/cost-line.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
 import { useAppStatus } from '../app-status.js';
 import { ResultView } from './ResultView.js';

@@ -20,6 +20,9 @@ export interface YearYtd {
 
 export type YtdJson = Record<string, Record<string, LayerAccumulator>>;
 
+/** A missing or "0.00" value is the shared ZERO rather than a new Decimal. */
+const amount = (s: string | undefined): Money => (s === undefined || s === '0.00' ? ZERO : new Decimal(s));
+
 export class Accumulators {
   private readonly years = new Map<number, YearYtd>();
 
@@ -29,13 +32,10 @@ export class Accumulators {
       const y = acc.year(Number(year));
       for (const [id, v] of Object.entries(layers)) {
         if (id === BASIC_LAYER_ID) {
-          y.basicPaid = v.paid === undefined ? ZERO : new Decimal(v.paid);
+          y.basicPaid = amount(v.paid);
           y.admissions = v.admissions ?? 0;
         } else {
-          y.layers.set(id, {
-            paid: v.paid === undefined ? ZERO : new Decimal(v.paid),
-            base: v.base === undefined ? ZERO : new Decimal(v.base),
-          });
+          y.layers.set(id, { paid: amount(v.paid), base: amount(v.base) });
         }
       }
     }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { unionMessage } from '../errors.js';
-import { BASIC_LAYER_ID } from '../rules/schema.js';
+import { BASIC_LAYER_ID, type SchemeId } from '../rules/schema.js';
 
 export const YEAR_PATTERN = /^\d{4}$/;
 
@@ -27,6 +27,28 @@ export type Enrolment = z.infer<typeof enrolmentValue>;
 
 /** Years ("2026") in which basic benefits are suspended: waiting period, arrears. */
 export const suspendedYears = z.array(year).max(200);
+
+/** The insured as the engine's request states them (insured.*): scheme, status, enrolment, suspension. */
+export interface Insured {
+  scheme: SchemeId;
+  retired: boolean;
+  medical_assistance: boolean;
+  /** Per layer: every year of the stay, or year → enrolled (domain.md §3). */
+  enrolled: Record<string, Enrolment>;
+  /** Years in which basic benefits are suspended. */
+  suspended_years: string[];
+}
+
+/**
+ * An insured person: who, where insured, and the engine's facts about them.
+ * The insurer's person snapshot (shared/sync/protocol), the store's person
+ * summary (shared/store/records.ts) and the reference insurer's person derive from it.
+ */
+export interface InsuredPerson extends Insured {
+  name: string;
+  gender: 'M' | 'F' | null;
+  region: string;
+}
 
 export function enrolledIn(e: Enrolment | undefined, y: number): boolean {
   if (e === undefined) return false;

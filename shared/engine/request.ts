@@ -4,14 +4,23 @@
  * field and the problem; nothing is guessed or silently defaulted except what
  * the contract says (missing accumulators are zero, missing enrolment flags
  * are false).
+ *
+ * Here: a bill (Bill, its cost lines declared once in cost-line.ts) and the request (SettlementRequest, and
+ * SettlementRequestJson as JSON carries it), and the request's shape read with
+ * zod (parseRequestShape). Its check against the rules is check.ts.
  */
 import { z } from 'zod';
 import { amountProblem } from '../money.js';
-import { isRealDate, yearsBetween } from '../dates.js';
-import { enrolmentValue, suspendedYears, type Enrolment } from './insured.js';
-import { DeskError, fromZodError, formatPath, type ErrorCode } from '../errors.js';
-import { LAYER_ID_PATTERN, SCHEME_IDS, BASIC_LAYER_ID, type SchemeId, type HospitalLevel } from '../rules/schema.js';
+import { isRealDate } from '../dates.js';
+import { enrolmentValue, suspendedYears, type Insured } from './insured.js';
+import { DeskError, fromZodError, type ErrorCode } from '../errors.js';
+import { LAYER_ID_PATTERN, BASIC_LAYER_ID, type SchemeId, type HospitalLevel } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
+import type { YtdJson } from './accumulators.js';
+import { checkRequest } from './check.js';
+import { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine } from './cost-line.js';
+
+export { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine };
 
 /**
  * A field checked by hand so that every failure, wrong JSON type included,
@@ -73,15 +82,67 @@ const layerKey = keyMatching(
 );
 const yearKey = keyMatching(/^\d{4}$/, '年度须为四位数字，如 "2026"', 'year must be four digits such as "2026"');
 
-const cost = z.strictObject({
-  date,
-  medfee_sumamt: amount,
-  fulamt_ownpay_amt: amount,
-  overlmt_selfpay: amount,
-  preselfpay_amt: amount,
-});
+/**
+ * A zod shape for a cost line, field for field in CostLine's order: the date,
+ * then every COST_AMOUNT_FIELDS field with the schemas the boundary uses (the
+ * engine's, the protocol's, the bill import's). Type the object schema built
+ * from it against CostLine.
+ */
+export function costLineShape<D extends z.ZodType<string>, A extends z.ZodType<string>>(
+  date: D,
+  amount: A,
+): { date: D } & Record<keyof CostAmounts, A> {
+  const shape = { date } as { date: D } & Record<keyof CostAmounts, A>;
+  for (const f of COST_AMOUNT_FIELDS) shape[f] = amount;
+  return shape;
+}
 
-const accumulator = z.strictObject({ paid: amount.optional(), base: amount.optional(), admissions: count.optional() });
+/**
+ * A hospital bill: the stay, the hospital's level and the cost lines, with
+ * what other schemes (公务员医疗补助, 职工补充医疗保险) paid for it per year
+ * (江阴 二(三)). The request, the imported bill and the protocol's request
+ * derive from it.
+ */
+export interface Bill {
+  hospital_level: HospitalLevel;
+  admission_date: string;
+  discharge_date: string;
+  costs: CostLine[];
+  prior_compensation: Record<string, string>;
+}
+
+export interface LayerAccumulator {
+  paid?: string;
+  base?: string;
+  admissions?: number;
+}
+
+/** A settlement request, every default filled in: what settleRequest takes. */
+export interface SettlementRequest extends Bill {
+  region: string;
+  insured: Insured;
+  ytd: YtdJson;
+  claim_filed_on: string | null;
+}
+
+/** The request as JSON carries it (CLI v1, the sync protocol): what has a default may be left out. */
+export interface SettlementRequestJson extends Omit<
+  SettlementRequest,
+  'insured' | 'ytd' | 'prior_compensation' | 'claim_filed_on'
+> {
+  insured: Omit<Insured, 'enrolled' | 'suspended_years'> & Partial<Pick<Insured, 'enrolled' | 'suspended_years'>>;
+  ytd?: SettlementRequest['ytd'];
+  prior_compensation?: SettlementRequest['prior_compensation'];
+  claim_filed_on?: string;
+}
+
+const cost = z.strictObject(costLineShape(date, amount)) satisfies z.ZodType<CostLine>;
+
+const accumulator = z.strictObject({
+  paid: amount.optional(),
+  base: amount.optional(),
+  admissions: count.optional(),
+}) satisfies z.ZodType<LayerAccumulator>;
 
 const yearAccumulators = z.record(layerKey, accumulator).superRefine((layers, ctx) => {
   for (const [id, acc] of Object.entries(layers)) {
@@ -124,142 +185,31 @@ export const settlementRequestSchema = z.strictObject({
   prior_compensation: z.record(yearKey, amount).optional(),
   /** Manual claims: the day the claim is filed, for the layers' filing limits (德阳 第十四条). */
   claim_filed_on: date.optional(),
-});
+}) satisfies z.ZodType<WithAnyScheme<SettlementRequestJson>>;
 
-type RawRequest = z.infer<typeof settlementRequestSchema>;
+/** The scheme as the shape reads it: any string, refused as unknown_scheme by checkRequest (after the region). */
+type WithAnyScheme<R extends { insured: { scheme: SchemeId } }> = Omit<R, 'insured'> & {
+  insured: Omit<R['insured'], 'scheme'> & { scheme: string };
+};
 
-/** One cost line of a bill (national field names): the one declaration every other cost shape derives from. */
-export interface CostLine {
-  date: string;
-  medfee_sumamt: string;
-  fulamt_ownpay_amt: string;
-  overlmt_selfpay: string;
-  preselfpay_amt: string;
-}
-/** A cost line's amounts without its date (an invoice's amounts, a row's amount fields). */
-export type CostAmounts = Omit<CostLine, 'date'>;
-export const COST_AMOUNT_FIELDS = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-] as const satisfies readonly (keyof CostAmounts)[];
-
-export interface LayerAccumulator {
-  paid?: string;
-  base?: string;
-  admissions?: number;
-}
-
-export interface SettlementRequest {
-  region: string;
-  insured: {
-    scheme: SchemeId;
-    retired: boolean;
-    medical_assistance: boolean;
-    enrolled: Record<string, Enrolment>;
-    suspended_years: string[];
-  };
-  hospital_level: HospitalLevel;
-  admission_date: string;
-  discharge_date: string;
-  costs: CostLine[];
-  ytd: Record<string, Record<string, LayerAccumulator>>;
-  prior_compensation: Record<string, string>;
-  claim_filed_on: string | null;
-}
-
-function unknownLayer(field: string, id: string, region: string, known: Set<string>): DeskError {
-  const list = [...known].join(', ') || '—';
-  return new DeskError(
-    'unknown_field',
-    field,
-    `统筹区 ${region} 没有层级 "${id}"（有：${list}）`,
-    `region ${region} has no layer "${id}" (it has: ${list})`,
-  );
-}
-
-/** Validates an untrusted request; throws DeskError naming the field. */
-export function parseSettlementRequest(input: unknown, rules: RuleSet): SettlementRequest {
+/**
+ * Reads the request's shape (zod): JSON types, amounts, dates, field names,
+ * with the defaults filled in. Nothing is checked against the rules here: the
+ * scheme may still be unknown (checkRequest refuses it). Throws DeskError
+ * naming the field.
+ */
+export function parseRequestShape(input: unknown): SettlementRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new DeskError('invalid_field', '', '请求须为 JSON 对象', 'the request must be a JSON object');
   }
   const parsed = settlementRequestSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw fromZodError(parsed.error);
-  const req: RawRequest = parsed.data;
-
-  if (!rules.hasRegion(req.region)) {
-    throw new DeskError(
-      'unknown_region',
-      'region',
-      `未知统筹区 "${req.region}"（已安装：${rules.regions().join('、')}）`,
-      `unknown region "${req.region}" (installed: ${rules.regions().join(', ')})`,
-    );
-  }
-  const scheme = req.insured.scheme;
-  if (!(SCHEME_IDS as readonly string[]).includes(scheme)) {
-    throw new DeskError(
-      'unknown_scheme',
-      'insured.scheme',
-      `未知险种 "${scheme}"（应为 employee 职工 或 resident 城乡居民）`,
-      `unknown scheme "${scheme}" (employee or resident)`,
-    );
-  }
-  // A layer id the region does not have is refused, not ignored: a misspelt
-  // enrolment flag or accumulator would silently change the money.
-  const layerIds = rules.layerIds(req.region);
-  const stayYears = yearsBetween(req.admission_date, req.discharge_date).map(String);
-  const outsideStay = (field: string, y: string) =>
-    new DeskError(
-      'invalid_field',
-      field,
-      `${y} 年不在住院期间（${req.admission_date} 至 ${req.discharge_date}）内`,
-      `year ${y} is outside the stay ${req.admission_date}..${req.discharge_date}`,
-    );
-  for (const [id, e] of Object.entries(req.insured.enrolled ?? {})) {
-    if (!layerIds.has(id)) throw unknownLayer(`insured.enrolled.${id}`, id, req.region, layerIds);
-    if (typeof e === 'object')
-      for (const y of Object.keys(e)) if (!stayYears.includes(y)) throw outsideStay(`insured.enrolled.${id}.${y}`, y);
-  }
-  for (const y of Object.keys(req.prior_compensation ?? {}))
-    if (!stayYears.includes(y)) throw outsideStay(`prior_compensation.${y}`, y);
-  for (const [year, layers] of Object.entries(req.ytd ?? {})) {
-    for (const id of Object.keys(layers)) {
-      if (id !== BASIC_LAYER_ID && !layerIds.has(id)) throw unknownLayer(`ytd.${year}.${id}`, id, req.region, layerIds);
-    }
-  }
-  if (req.discharge_date < req.admission_date) {
-    throw new DeskError(
-      'discharge_before_admission',
-      'discharge_date',
-      `出院日期 ${req.discharge_date} 早于入院日期 ${req.admission_date}`,
-      `discharge date ${req.discharge_date} is before admission date ${req.admission_date}`,
-    );
-  }
-  if (req.costs.length === 0) {
-    throw new DeskError(
-      'no_costs',
-      'costs',
-      '没有费用明细，至少需要一条',
-      'no costs: at least one cost line is required',
-    );
-  }
-  req.costs.forEach((c, i) => {
-    const field = formatPath(['costs', i]);
-    if (c.date < req.admission_date || c.date > req.discharge_date) {
-      throw new DeskError(
-        'cost_outside_stay',
-        `${field}.date`,
-        `费用日期 ${c.date} 不在住院期间 ${req.admission_date} 至 ${req.discharge_date} 内`,
-        `cost date ${c.date} is outside the stay ${req.admission_date}..${req.discharge_date}`,
-      );
-    }
-  });
-
+  const req = parsed.data;
   return {
     region: req.region,
     insured: {
-      scheme: scheme as SchemeId,
+      // checkRequest refuses a scheme not in SCHEME_IDS (after an unknown region).
+      scheme: req.insured.scheme as SchemeId,
       retired: req.insured.retired,
       medical_assistance: req.insured.medical_assistance,
       enrolled: req.insured.enrolled ?? {},
@@ -273,4 +223,11 @@ export function parseSettlementRequest(input: unknown, rules: RuleSet): Settleme
     prior_compensation: req.prior_compensation ?? {},
     claim_filed_on: req.claim_filed_on ?? null,
   };
+}
+
+/** Validates an untrusted request: its shape, then against the rules (checkRequest). Throws DeskError naming the field. */
+export function parseSettlementRequest(input: unknown, rules: RuleSet): SettlementRequest {
+  const req = parseRequestShape(input);
+  checkRequest(req, rules);
+  return req;
 }

@@ -1,5 +1,6 @@
 /** What a settlement returns (CLI v1 result, slip, store record). Amounts are strings in cents. */
 import type { YtdJson } from './accumulators.js';
+import type { CostAmounts } from './request.js';
 import type { FundField, Segment } from '../rules/schema.js';
 
 export interface TraceStep {
@@ -22,19 +23,16 @@ export interface FundPayment {
   amount: string;
 }
 
-export interface PartResult {
+/** A part's own bill amounts, in-policy amount and deductible: these fields of NationalFields, for the part's costs. */
+export type PartNationalFields = Pick<NationalFields, keyof CostAmounts | 'inscp_scp_amt' | 'act_pay_dedc'>;
+
+export interface PartResult extends PartNationalFields {
   year: number;
   rule_version: string;
   /** True when any value the part used is a sample, not a published figure. */
   uses_sample_values: boolean;
   first_date: string;
   last_date: string;
-  medfee_sumamt: string;
-  fulamt_ownpay_amt: string;
-  overlmt_selfpay: string;
-  preselfpay_amt: string;
-  inscp_scp_amt: string;
-  act_pay_dedc: string;
   segments: Record<Segment, string>;
   funds: Record<string, string>;
   /** Layers that paid nothing in this part and why: not in force on its dates, filed past the layer's limit, or not enrolled that year. */
@@ -43,21 +41,14 @@ export interface PartResult {
 
 export type NotPaying = 'not_in_force' | 'filing_expired' | 'not_enrolled';
 
-/** The national setlinfo fields (domain.md §2). */
-export interface NationalFields {
-  medfee_sumamt: string;
-  fulamt_ownpay_amt: string;
-  overlmt_selfpay: string;
-  preselfpay_amt: string;
+/**
+ * The national setlinfo fields (domain.md §2): the bill's amounts (the cost
+ * line's CostAmounts, summed), the in-policy amount and deductible, one field
+ * per fund field (FUND_FIELDS), and the totals.
+ */
+export interface NationalFields extends CostAmounts, Record<FundField, string> {
   inscp_scp_amt: string;
   act_pay_dedc: string;
-  hifp_pay: string;
-  cvlserv_pay: string;
-  hifes_pay: string;
-  hifmi_pay: string;
-  hifob_pay: string;
-  maf_pay: string;
-  oth_pay: string;
   fund_pay_sumamt: string;
   psn_part_amt: string;
   acct_pay: string;

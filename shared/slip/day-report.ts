@@ -2,20 +2,15 @@
 import { html } from './html.js';
 import { capitalAmount } from './capital-amount.js';
 import { localTime, type SlipLayout } from './slip.js';
+import type { DayTotals } from '../store/records.js';
 
-export interface DayReportData {
+/** An operator's DayTotals (shared/store/records.ts), its funds named, with who, where and when for the print. */
+export interface DayReportData extends Omit<DayTotals, 'funds'> {
   hospital: { name: string; code: string };
   terminal: string;
   operator: { code: string; name: string };
-  business_date: string;
   closed: { by: string; at: string } | null;
   printed_at: string;
-  settlements: number;
-  reversals: number;
-  offline: number;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
   funds: { name: string; layer: string; amount: string }[];
 }
 

@@ -10,11 +10,13 @@
  */
 import { html, trusted, type Trusted } from './html.js';
 import { capitalAmount } from './capital-amount.js';
+import type { CostAmounts } from '../engine/request.js';
+import type { NationalFields } from '../engine/result.js';
 
 export type SlipLayout = 'a5' | 'receipt80';
 export type SlipKind = 'original' | 'reprint' | 'reversal';
 
-export interface SlipData {
+export interface SlipData extends Pick<NationalFields, 'act_pay_dedc' | 'fund_pay_sumamt' | 'psn_cash_pay'> {
   kind: SlipKind;
   /** 1 for the first reprint, … */
   reprint: number;
@@ -31,17 +33,9 @@ export interface SlipData {
     days: number;
     diagnosis: string;
   };
-  costs: {
-    medfee_sumamt: string;
-    fulamt_ownpay_amt: string;
-    overlmt_selfpay: string;
-    preselfpay_amt: string;
-    inscp_scp_amt: string;
-  };
+  /** The bill's amounts (a cost line's CostAmounts, summed) and the in-policy amount. */
+  costs: CostAmounts & Pick<NationalFields, 'inscp_scp_amt'>;
   funds: { name: string; field: string; amount: string }[];
-  act_pay_dedc: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
   rules: { region_name: string; versions: string; sample: boolean };
   offline: boolean;
   cashier: { code: string; name: string };

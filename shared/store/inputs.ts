@@ -10,7 +10,7 @@ import { isRealDate } from '../dates.js';
 import { fromZodError } from '../errors.js';
 import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
-import { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine } from '../engine/request.js';
+import { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine } from '../engine/cost-line.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
 const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), {

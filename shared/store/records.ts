@@ -1,5 +1,5 @@
 /** What the store returns to the window: records as the UI and the IPC contract see them. */
-import type { Enrolment } from '../engine/insured.js';
+import type { InsuredPerson } from '../engine/insured.js';
 import type { OperatorRole } from './inputs.js';
 
 export interface OperatorInfo {
@@ -45,19 +45,10 @@ export interface DayTotals {
   funds: Record<string, string>;
 }
 
-export interface PersonSummary {
+/** An InsuredPerson (shared/engine/insured.ts) as the store holds them: its own id, the identity number masked, and where the facts came from. */
+export interface PersonSummary extends InsuredPerson {
   person_id: number;
-  name: string;
-  gender: 'M' | 'F' | null;
   id_masked: string;
-  region: string;
-  scheme: 'employee' | 'resident';
-  retired: boolean;
-  medical_assistance: boolean;
-  /** Per layer: every year, or year → enrolled (domain.md §3). */
-  enrolled: Record<string, Enrolment>;
-  /** Years in which basic benefits are suspended. */
-  suspended_years: string[];
   source: 'cashier' | 'insurer';
   as_of: string;
 }

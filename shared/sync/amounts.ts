@@ -8,13 +8,8 @@
 import { Decimal, ZERO, formatAmount, formatSigned as signed, type Money } from '../money.js';
 import type { Amounts, SignedAmounts } from './protocol.js';
 
-/** The four figures of a settlement result (the engine's or the terminal's). */
-export function amountsOf(r: {
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  psn_cash_pay: string;
-  funds: Record<string, string>;
-}): Amounts {
+/** The four figures of a settlement result (the engine's or the terminal's), written as the insurer writes them. */
+export function amountsOf(r: Amounts): Amounts {
   const funds: Record<string, string> = {};
   for (const id of Object.keys(r.funds).sort()) funds[id] = formatAmount(new Decimal(r.funds[id]!));
   return {
