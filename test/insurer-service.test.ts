@@ -134,7 +134,7 @@ async function signIn(t: { hospital_code: string; terminal_code: string; secret:
   ).token;
 }
 
-// ── The terminal's side: outbox payloads as electron/worker/store/service.ts writes them ──
+// ── The terminal's side: outbox payloads as electron/worker/services/settlements.ts and claims.ts write them ──
 
 interface Insured {
   region: string;
@@ -699,7 +699,7 @@ describe('reversal upload', () => {
       '2026-03-22',
     );
     const { number, terminal, person_id, request, result } = base.body;
-    // electron/worker/store/service.ts submitManualClaim: the hospital is the one the patient paid at.
+    // electron/worker/services/claims.ts Claims.submit: the hospital is the one the patient paid at.
     const body = {
       number,
       terminal,
