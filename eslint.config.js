@@ -15,7 +15,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /** Packages that run anywhere (no Node, no DOM): the only ones shared/ may import. */
-export const RUNTIME_FREE_PACKAGES = ['zod', 'decimal.js', 'nzh', 'papaparse'];
+export const RUNTIME_FREE_PACKAGES = ['zod', 'decimal.js', 'nzh', 'papaparse', 'lossless-json'];
 /** Packages the window may import. */
 export const WINDOW_PACKAGES = ['react', 'react-dom/client', 'i18next', 'react-i18next'];
 

@@ -31,23 +31,70 @@ const insurerUrl = z
   .url({ message: '须为完整网址，如 https://ybj.example.cn/desk', ...en('invalid_field', 'must be a full URL') });
 const pinnedKeys = z.array(z.string().trim().min(40).max(200)).min(1).max(2);
 
-export const terminalConfig = z.strictObject({
-  terminal: terminalSettings,
-  lock_after_minutes: z.number().int().min(1).max(240).default(15),
-  /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
-  insurer: z
-    .strictObject({
-      url: insurerUrl,
-      secret: z.string().min(16).max(200),
-      pinned_keys_spki_base64: pinnedKeys,
-      interval_seconds: z.number().int().min(5).max(3600).default(60),
-    })
-    .optional(),
-  printer: printerSettings.default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
-  /** Where backups go ('' = the data folder's backups/); a second disk or a network share is better. */
-  backup: z.strictObject({ folder: z.string().trim().max(500).default('') }).default({ folder: '' }),
-});
+export const terminalConfig = z
+  .strictObject({
+    terminal: terminalSettings,
+    lock_after_minutes: z.number().int().min(1).max(240).default(15),
+    /** The insurer (docs/sync.md): absent = no sync, the window works offline. */
+    insurer: z
+      .strictObject({
+        url: insurerUrl,
+        secret: z.string().min(16).max(200),
+        pinned_keys_spki_base64: pinnedKeys,
+        interval_seconds: z.number().int().min(5).max(3600).default(60),
+      })
+      .optional(),
+    /**
+     * The national interface (docs/nhsa.md) instead of our own protocol: present = this terminal settles
+     * with the NHSA gateway; `insurer` must then be absent. Edited in config.json by IT (the passToken is
+     * never sent to the window).
+     */
+    nhsa: z
+      .strictObject({
+        /** The single-URL form (infno in the body), e.g. https://…/fsi/api/rsfComIfsService/callService. */
+        gateway_url: insurerUrl.optional(),
+        /** Or one path per transaction under this base (paths: infno → path; DEFAULT_PATHS otherwise). */
+        base_url: insurerUrl.optional(),
+        paths: z.record(z.string().regex(/^\d{4}$/), z.string().regex(/^\/[\w/.-]{1,200}$/)).default({}),
+        paasid: z.string().trim().min(1).max(100),
+        pass_token: z.string().min(8).max(200),
+        fixmedins_code: z.string().regex(/^[A-Z0-9]{12}$/, {
+          message: '定点医药机构编号须为 12 位大写字母或数字',
+          ...en('invalid_field', 'fixmedins_code: 12 capital letters or digits'),
+        }),
+        fixmedins_name: z.string().trim().min(1).max(200),
+        mdtrtarea_admvs: z.string().regex(/^\d{6}$/),
+        infver: z.string().trim().min(1).max(6).default('V1.0'),
+        recer_sys_code: z.string().trim().min(1).max(10).default('YBXT'),
+        dev_no: z.string().trim().max(100).default(''),
+        /** This terminal's digit of the msgid sequence, unique among the hospital's terminals (docs/nhsa.md §7.5). */
+        terminal_slot: z.number().int().min(0).max(9),
+        /** Fee lines per 2301 request. */
+        batch_size: z.number().int().min(1).max(100).default(50),
+        interval_seconds: z.number().int().min(5).max(3600).default(60),
+        /** err_msg phrases, per region (docs/nhsa.md §4.2, unconfirmed wording). */
+        phrases: z
+          .strictObject({
+            sign_no_invalid: z.array(z.string().min(1).max(100)).default(['签到编号无效']),
+            original_not_found: z.array(z.string().min(1).max(100)).default(['原交易不存在', '原交易已冲正']),
+          })
+          .default({ sign_no_invalid: ['签到编号无效'], original_not_found: ['原交易不存在', '原交易已冲正'] }),
+      })
+      .refine((n) => (n.gateway_url === undefined) !== (n.base_url === undefined), {
+        message: '须给出 gateway_url 或 base_url 之一',
+        path: ['gateway_url'],
+      })
+      .optional(),
+    printer: printerSettings.default({ device_name: '', dpi: 203, layout: 'a5', preview: false }),
+    /** Where backups go ('' = the data folder's backups/); a second disk or a network share is better. */
+    backup: z.strictObject({ folder: z.string().trim().max(500).default('') }).default({ folder: '' }),
+  })
+  .refine((c) => !(c.insurer && c.nhsa), {
+    message: '医保连接只能选一种：insurer（本系统协议）或 nhsa（国家医保接口）',
+    path: ['nhsa'],
+  });
 export type TerminalConfig = z.output<typeof terminalConfig>;
+export type NhsaConfig = NonNullable<TerminalConfig['nhsa']>;
 
 export const DEFAULT_CONFIG: TerminalConfig = {
   terminal: { code: 'T01', hospital_code: 'H000000000', hospital_name: '演示医院（请在设置中修改）' },
@@ -143,6 +190,12 @@ export function applySettings(
 ): { config: TerminalConfig } | { field: string; message: string; message_en: string } {
   const input = settingsInput.parse(request);
   let insurer: TerminalConfig['insurer'];
+  if (input.insurer && current.nhsa)
+    return {
+      field: 'insurer.url',
+      message: '本终端已配置国家医保接口（config.json 的 nhsa），不能再配置本系统协议',
+      message_en: 'this terminal speaks the national interface (nhsa in config.json): no second insurer',
+    };
   if (input.insurer) {
     const secret = input.insurer.secret || current.insurer?.secret || '';
     if (!secret)
@@ -163,6 +216,8 @@ export function applySettings(
       terminal: input.terminal,
       lock_after_minutes: input.lock_after_minutes,
       ...(insurer ? { insurer } : {}),
+      // The NHSA connection is IT's, in config.json: the screen keeps it as it is.
+      ...(current.nhsa ? { nhsa: current.nhsa } : {}),
       printer: input.printer,
       backup: { folder: input.backup_folder },
     },
