@@ -2,8 +2,8 @@
  * Fault switches: the failures a terminal's sync client must survive, on
  * demand. Each rule names a fault and fires either with a probability on
  * every matching request or for the next `count` matching requests (a rule
- * with neither fires always). Rules apply to protocol paths (/v1/…) only,
- * optionally to those starting with `path`.
+ * with neither fires always). Rules apply to protocol paths (/v1/…) and the
+ * NHSA gateway's (/fsi/…) only, optionally to those starting with `path`.
  *
  *   delay                    wait delay_ms before handling (combines with one of the others)
  *   error_500_before_commit  answer 500 without handling: nothing is stored
@@ -40,7 +40,7 @@ export const faultRuleSchema = z
     delay_ms: z.number().int().min(1).max(600_000).optional(),
     path: z
       .string()
-      .regex(/^\/v1\//)
+      .regex(/^\/(v1|fsi)\//)
       .max(200)
       .optional(),
     style: z.enum(['invalid_json', 'wrong_shape']).optional(),
@@ -110,7 +110,7 @@ export class FaultSwitches {
   /** Decides the faults for one request (and uses up counts). */
   draw(path: string, canReplay: boolean): FaultDraw {
     const draw: FaultDraw = { delayMs: 0, outcome: null, style: 'invalid_json' };
-    if (!path.startsWith('/v1/')) return draw;
+    if (!/^\/(v1|fsi)\//.test(path)) return draw;
     for (const r of this.rules) {
       if (r.fault === 'delay' && this.fires(r, path)) {
         this.consume(r);

@@ -3,7 +3,7 @@
  * reader, JSON parsing and zod validation that end in a 4xx with
  * {error: {code, field, message}}, and the reply type the routes return.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { DeskError, fromZodError } from '../shared/errors.js';
 import { MAX_BODY_BYTES } from '../shared/sync/protocol.js';
@@ -101,4 +101,33 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
 export function bearer(req: IncomingMessage): string | null {
   const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(req.headers.authorization ?? '');
   return m ? m[1]! : null;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Content-Type': JSON_TYPE,
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** `head` + padding + `tail`: MAX_BODY_BYTES + 1 bytes of JSON in all, streamed without a Content-Length. */
+export function sendOversized(res: ServerResponse, head: string, tail: string): void {
+  res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' });
+  let left = MAX_BODY_BYTES + 1 - Buffer.byteLength(head) - Buffer.byteLength(tail);
+  res.write(head);
+  const chunk = 'x'.repeat(64 * 1024);
+  const pump = () => {
+    while (left > 0) {
+      const n = Math.min(left, chunk.length);
+      left -= n;
+      if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) return void res.once('drain', pump);
+    }
+    res.end(tail);
+  };
+  pump();
 }

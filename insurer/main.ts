@@ -31,7 +31,9 @@
  * signs it and stores it (safe while the server runs: WAL, its own connection).
  *
  * Stops on SIGINT/SIGTERM. Prints its URL, the public key to pin, the admin
- * token, the terminal credential and the seeded persons.
+ * token, the terminal credential, the NHSA gateway's URL (single-URL form),
+ * paasid and passToken (lines "nhsa gateway: …", "nhsa paasid: …", "nhsa
+ * passToken: …", the hospital's codes beside them) and the seeded persons.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -142,6 +144,12 @@ async function main(): Promise<void> {
       `  terminal     ${insurer.demoTerminal.hospital_code}/${insurer.demoTerminal.terminal_code} secret ${insurer.demoTerminal.secret} (demo)`,
     );
   for (const t of terminals) out.push(`  terminal     ${t.hospital_code}/${t.terminal_code}`);
+  out.push(
+    `nhsa gateway: ${insurer.nhsa.url}`,
+    `nhsa paasid: ${insurer.nhsa.paasid}`,
+    `nhsa passToken: ${insurer.nhsa.passToken}`,
+    `  nhsa         fixmedins_code ${insurer.nhsa.fixmedinsCode} (${insurer.nhsa.fixmedinsName}), mdtrtarea_admvs ${insurer.nhsa.mdtrtareaAdmvs}, hospital level ${insurer.nhsa.hospitalLevel}; per-transaction paths under ${insurer.nhsa.baseUrl}`,
+  );
   if (faults.length > 0) out.push(`  faults       ${faults.map((f) => JSON.stringify(f)).join(' ')}`);
   if (!host.startsWith('127.') && host !== 'localhost' && host !== '::1' && !certFile)
     out.push(

@@ -12,14 +12,17 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { MAX_BODY_BYTES, PROTOCOL, type ErrorResponse } from '../shared/sync/protocol.js';
+import { PROTOCOL, type ErrorResponse } from '../shared/sync/protocol.js';
 import { handleAdmin } from './admin.js';
 import { openDataDir, type DataDirOptions, type TerminalCredential } from './data-dir.js';
 import { FaultSwitches, type FaultDraw, type FaultRule } from './faults.js';
-import { HttpError, readBody, type Reply } from './http.js';
+import { HttpError, readBody, send, sendOversized, type Reply } from './http.js';
 import { allAccumulators, listPersons, type Person } from './persons.js';
 import type { YtdJson } from '../shared/engine/accumulators.js';
 import { handleProtocol, matchRoute, requestIdOf, type ProtocolContext } from './routes.js';
+import { SINGLE_URL_PATH } from '../shared/nhsa/envelope.js';
+import { createNhsaGateway } from './nhsa/gateway.js';
+import { ensureAccount, type NhsaAccountOptions, type NhsaLogEntry, type NhsaSettlementView } from './nhsa/state.js';
 
 export interface InsurerOptions extends DataDirOptions {
   host?: string;
@@ -33,6 +36,23 @@ export interface InsurerOptions extends DataDirOptions {
   /** For probabilistic faults (tests pass a deterministic one). */
   random?: () => number;
   log?: (message: string) => void;
+  /** The NHSA gateway's hospital account (default: the demo hospital, random paasid and passToken kept in the database). */
+  nhsa?: NhsaAccountOptions;
+}
+
+/** The NHSA gateway's hospital account, as a terminal's config.json nhsa section needs it. */
+export interface NhsaInfo {
+  /** The single-URL form: infno in the body. */
+  url: string;
+  /** For the per-transaction paths (DEFAULT_PATHS under it). */
+  baseUrl: string;
+  paasid: string;
+  passToken: string;
+  fixmedinsCode: string;
+  fixmedinsName: string;
+  mdtrtareaAdmvs: string;
+  /** The hospital level the gateway settles this hospital's stays with. */
+  hospitalLevel: 1 | 2 | 3;
 }
 
 export interface RunningInsurer {
@@ -46,10 +66,13 @@ export interface RunningInsurer {
   faults: FaultSwitches;
   /** The persons with their accumulators in every year they have any. */
   persons(): (Person & { accumulators: YtdJson })[];
+  nhsa: NhsaInfo;
+  /** Every NHSA settlement (2304), cancelled ones included, in order. */
+  nhsaSettlements(): NhsaSettlementView[];
+  /** Every request the NHSA gateway answered, in order. */
+  nhsaLog(): NhsaLogEntry[];
   close(): Promise<void>;
 }
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 function errorBody(e: HttpError, requestId: string | null): ErrorResponse {
   return {
@@ -57,16 +80,6 @@ function errorBody(e: HttpError, requestId: string | null): ErrorResponse {
     request_id: requestId,
     error: { code: e.code, field: e.field, message: e.zh, message_en: e.en },
   };
-}
-
-function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'Content-Type': JSON_TYPE,
-    'Content-Length': String(Buffer.byteLength(text)),
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }
 
 /** Valid JSON, but not the protocol's: every amount a number, plus a field no schema knows. */
@@ -82,22 +95,8 @@ function wrongShape(text: string): string {
 }
 
 /** MAX_BODY_BYTES + 1 bytes of JSON, streamed without a Content-Length. */
-function sendOversized(res: ServerResponse, requestId: string | null): void {
-  res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' });
-  const head = `{"protocol":"${PROTOCOL}","request_id":${JSON.stringify(requestId)},"padding":"`;
-  const tail = '"}';
-  let left = MAX_BODY_BYTES + 1 - head.length - tail.length;
-  res.write(head);
-  const chunk = 'x'.repeat(64 * 1024);
-  const pump = () => {
-    while (left > 0) {
-      const n = Math.min(left, chunk.length);
-      left -= n;
-      if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) return void res.once('drain', pump);
-    }
-    res.end(tail);
-  };
-  pump();
+function sendOversizedV1(res: ServerResponse, requestId: string | null): void {
+  sendOversized(res, `{"protocol":"${PROTOCOL}","request_id":${JSON.stringify(requestId)},"padding":"`, '"}');
 }
 
 export async function startInsurer(options: InsurerOptions): Promise<RunningInsurer> {
@@ -114,6 +113,8 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
   /** The last 2xx body each endpoint produced per session (no other terminal's data), for replay_previous. */
   const previous = new Map<string, string>();
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const account = ensureAccount(data.db, options.nhsa ?? {}, data.now().toISOString());
+  const nhsa = createNhsaGateway({ db: data.db, packages: data.packages, now: data.now, faults, account });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://insurer.invalid').pathname;
@@ -139,6 +140,7 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
       }
       return send(res, reply.status, JSON.stringify(reply.body), reply.headers);
     }
+    if (path.startsWith('/fsi/')) return nhsa.handle(req, res, path);
 
     const requestId = requestIdOf(req);
     let routeKey: string | null = null;
@@ -204,7 +206,7 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
           headers,
         );
       case 'oversized_body':
-        return sendOversized(res, requestId);
+        return sendOversizedV1(res, requestId);
       case 'replay_previous':
         return send(res, 200, replay ?? text, headers);
       default:
@@ -237,8 +239,10 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
 
+  const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+
   return {
-    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${port}`,
+    url,
     port,
     adminToken,
     keyId: data.signer.keyId,
@@ -247,6 +251,18 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     demoTerminal: data.demoTerminal,
     faults,
     persons: () => listPersons(data.db).map((p) => ({ ...p, accumulators: allAccumulators(data.db, p.id) })),
+    nhsa: {
+      url: `${url}${SINGLE_URL_PATH}`,
+      baseUrl: url,
+      paasid: account.paasid,
+      passToken: account.pass_token,
+      fixmedinsCode: account.fixmedins_code,
+      fixmedinsName: account.fixmedins_name,
+      mdtrtareaAdmvs: account.mdtrtarea_admvs,
+      hospitalLevel: account.hospital_level,
+    },
+    nhsaSettlements: () => nhsa.settlements(),
+    nhsaLog: () => nhsa.log(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {

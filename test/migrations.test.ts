@@ -144,6 +144,46 @@ describe('migrations', () => {
     expect(() => db.prepare('DELETE FROM adjustments').run()).toThrow(/never deleted/);
   });
 
+  it('0006-fee-lines adds the stay mdtrt_id (existing settlements get NULL) and the immutable fee-line table', () => {
+    const db = new Database(':memory:');
+    migrate(db, 0, 5);
+    db.exec(`INSERT INTO operators (id, code, name, role, pin_hash, created_at) VALUES (1, 'c', 'c', 'cashier', 'x', 't');
+             INSERT INTO persons (id, id_hash, id_cipher, id_masked, name, created_at) VALUES (1, 'h', x'00', 'm', 'n', 't');
+             INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
+               admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result)
+             VALUES ('T01-S20260101-000001', 'settlement', 1, 1, '2026-01-01', 't', 'dazhou', '2023.2', 0, 3, '2026-01-01', '2026-01-01', '1.00', '0.00', '1.00', '{}', '{}');`);
+    migrate(db, 5, 6);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(db.prepare('SELECT mdtrt_id FROM settlements').get()).toEqual({ mdtrt_id: null });
+    expect(names(db, 'table')).toContain('settlement_fee_lines');
+    expect(names(db, 'trigger')).toEqual(
+      expect.arrayContaining(['settlement_fee_lines_immutable', 'settlement_fee_lines_kept']),
+    );
+    // Amounts, counts and prices are TEXT: never binary floats.
+    const types = db
+      .prepare(
+        "SELECT name, type FROM pragma_table_info('settlement_fee_lines') WHERE name IN ('cnt', 'pric', 'det_item_fee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt')",
+      )
+      .all() as { type: string }[];
+    expect(types.map((t) => t.type)).toEqual(Array(6).fill('TEXT'));
+    const insert = db.prepare(
+      `INSERT INTO settlement_fee_lines (settlement_id, feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, name, cnt, pric,
+         det_item_fee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt, bilg_dept_codg, bilg_dept_name)
+       VALUES (1, ?, '2026-01-01 08:00:00', 'M', 'H', '床位费', '1', '120', '120.00', '0.00', '0.00', '0.00', 'A03', '内科')`,
+    );
+    insert.run('F1');
+    expect(db.prepare('SELECT init_feedetl_sn, bilg_dr_codg, cnt FROM settlement_fee_lines').get()).toEqual({
+      init_feedetl_sn: '',
+      bilg_dr_codg: '',
+      cnt: '1',
+    });
+    expect(() => insert.run('F1')).toThrow(/UNIQUE/);
+    expect(() => insert.run('')).toThrow(/CHECK/);
+    expect(() => db.prepare("UPDATE settlement_fee_lines SET cnt = '2'").run()).toThrow(/immutable/);
+    expect(() => db.prepare('DELETE FROM settlement_fee_lines').run()).toThrow(/never deleted/);
+    expect(() => db.prepare("UPDATE settlements SET mdtrt_id = 'MD1'").run()).toThrow(/immutable/);
+  });
+
   it('opening an up-to-date database applies nothing again', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
     openDatabase(path).close();

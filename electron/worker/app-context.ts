@@ -10,7 +10,7 @@ import type { DeskService } from './services/desk-service.js';
 import type { Sessions } from './sessions.js';
 import type { SlipService } from './slips/slip-service.js';
 import type { Clock } from './store/clock.js';
-import type { SyncWorker } from './sync/worker.js';
+import type { SyncAgent } from './sync/agent.js';
 
 export interface LiveConfig {
   /** As read at start: what the running services use for terminal, hospital and insurer. */
@@ -26,7 +26,7 @@ export interface AppContext {
   readonly service: DeskService;
   readonly sessions: Sessions;
   readonly slips: SlipService;
-  readonly sync: SyncWorker | null;
+  readonly sync: SyncAgent | null;
   /** Whether the insurer answered last time (false without one). */
   online(): boolean;
   readonly platform: Platform;

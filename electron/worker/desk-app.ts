@@ -27,6 +27,8 @@ import { businessDate, systemClock, type Clock } from './store/clock.js';
 import { openDatabase } from './store/db.js';
 import { syncHandlers } from './sync/handlers.js';
 import { SyncWorker } from './sync/worker.js';
+import type { SyncAgent } from './sync/agent.js';
+import { NhsaSync, type NhsaSyncOptions } from './sync/nhsa/worker.js';
 
 export interface DeskAppOptions {
   dataDir: string;
@@ -35,6 +37,8 @@ export interface DeskAppOptions {
   clock?: Clock;
   /** Overrides the insurer settings of config.json (tests: the reference service on 127.0.0.1). */
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
+  /** Timing of the national interface's sync (tests: short timeouts, fixed clock). */
+  nhsa?: NhsaSyncOptions;
   /** Why the data folder is not the per-machine one (shown on the settings screen). */
   dataFolderNote?: string | null;
 }
@@ -43,7 +47,7 @@ export interface DeskApp {
   handlers: Handlers;
   service: DeskService;
   slips: SlipService;
-  sync: SyncWorker | null;
+  sync: SyncAgent | null;
   /** Where backups go now (the settings screen may change it while running). */
   backupFolder(): string;
   close(): Promise<void>;
@@ -72,13 +76,15 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
           intervalMs: config.insurer.interval_seconds * 1000,
         }
       : null);
-  const sync = insurer
-    ? new SyncWorker(service, {
-        terminal_code: config.terminal.code,
-        hospital_code: config.terminal.hospital_code,
-        ...insurer,
-      })
-    : null;
+  const sync: SyncAgent | null = config.nhsa
+    ? new NhsaSync(service, config.nhsa, options.nhsa ?? {})
+    : insurer
+      ? new SyncWorker(service, {
+          terminal_code: config.terminal.code,
+          hospital_code: config.terminal.hospital_code,
+          ...insurer,
+        })
+      : null;
   sync?.start();
 
   const app: AppContext = {

@@ -98,6 +98,10 @@ export const en: Messages = {
     priorCompensation: 'Other compensation ({{year}})',
     optional: 'civil-servant subsidy etc., optional',
     importFailed: 'Could not import {{file}}: {{problem}}',
+    feeLinesImported:
+      'Imported {{count}} fee lines from the hospital system; the costs below are their sums per date and cannot be edited',
+    feeLinesStay: '; stay ID (mdtrt_id) {{id}}',
+    clearFeeLines: 'Clear the fee lines and type the costs',
     preview: 'Preview F5',
     settle: 'Settle F8',
     paper: 'Slip paper',

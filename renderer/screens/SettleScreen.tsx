@@ -10,6 +10,7 @@ import { i18next } from '../i18n/index.js';
 import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { CostLine } from '../../shared/engine/cost-line.js';
+import type { FeeLine } from '../../shared/fee-lines.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
 import { useAppStatus } from '../app-status.js';
 import { ResultView, SlipView } from './ResultView.js';
@@ -38,6 +39,8 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const costs = useCostLines(() => emptyCost(''));
   /** 江阴 二(三): paid by 公务员医疗补助 / 职工补充医疗保险 for this stay, per year (typed: the discharge year's; imported: per line's year). */
   const [prior, setPrior] = useState<Record<string, string>>({});
+  /** An item-level bill from the HIS (docs/bill-import.md): sent as is; the costs shown are its per-date sums. */
+  const [items, setItems] = useState<{ lines: FeeLine[]; mdtrt_id?: string } | null>(null);
   const [result, setResult] = useState<SettlementResult | null>(null);
   const [settled, setSettled] = useState<string | null>(null);
   const [layout, setLayout] = useState<'a5' | 'receipt80'>('a5');
@@ -55,7 +58,10 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     hospital_level: level,
     admission_date: admission,
     discharge_date: discharge,
-    costs: costs.rows.map((c) => ({ ...c, date: c.date || discharge })),
+    // With fee lines the services derive the costs from them (the ones shown are the same sums, not editable).
+    ...(items
+      ? { fee_lines: items.lines, ...(items.mdtrt_id ? { mdtrt_id: items.mdtrt_id } : {}) }
+      : { costs: costs.rows.map((c) => ({ ...c, date: c.date || discharge })) }),
     prior_compensation: Object.fromEntries(
       Object.entries(prior)
         .filter(([, v]) => v.trim() !== '')
@@ -98,6 +104,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const next = () => {
     lookup.clear();
     costs.reset();
+    setItems(null);
     setStay({ inpatient_no: '', ward: '', bed: '', diagnosis: '' });
     setPrior({});
     setAdmission('');
@@ -126,6 +133,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     if (b.discharge_date) setDischarge(b.discharge_date);
     if (b.hospital_level) setLevel(b.hospital_level);
     costs.reset(b.costs);
+    setItems(b.fee_lines ? { lines: b.fee_lines, ...(b.mdtrt_id ? { mdtrt_id: b.mdtrt_id } : {}) } : null);
     setPrior(b.prior_compensation ?? {});
     setResult(null);
     setError(null);
@@ -197,25 +205,45 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
             </fieldset>
             <fieldset disabled={!!settled}>
               <legend>{t('settle.costs')}</legend>
-              <CostLines
-                lines={costs}
-                name="costs"
-                error={error}
-                lead={(c, i) =>
-                  costs.rows.length > 1 && (
-                    <Field label={t('settle.lineDate', { line: i + 1 })}>
-                      <input
-                        type="date"
-                        {...bind(error, `costs[${i}].date`)}
-                        value={c.date}
-                        onChange={(e) => costs.set(i, 'date', e.target.value)}
-                      />
-                    </Field>
-                  )
-                }
-                addLabel={t('settle.addLine')}
-                onAdd={() => costs.add(emptyCost(discharge))}
-              />
+              {items && (
+                <p className="hint" data-testid="fee-lines">
+                  {t('settle.feeLinesImported', { count: items.lines.length })}
+                  {items.mdtrt_id && t('settle.feeLinesStay', { id: items.mdtrt_id })}{' '}
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setItems(null);
+                      costs.reset();
+                      setResult(null);
+                    }}
+                  >
+                    {t('settle.clearFeeLines')}
+                  </button>
+                </p>
+              )}
+              {/* Lines derived from fee lines are shown, not edited: a nested fieldset disables them all. */}
+              <fieldset disabled={!!items} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
+                <CostLines
+                  lines={costs}
+                  name="costs"
+                  error={error}
+                  lead={(c, i) =>
+                    costs.rows.length > 1 && (
+                      <Field label={t('settle.lineDate', { line: i + 1 })}>
+                        <input
+                          type="date"
+                          {...bind(error, `costs[${i}].date`)}
+                          value={c.date}
+                          onChange={(e) => costs.set(i, 'date', e.target.value)}
+                        />
+                      </Field>
+                    )
+                  }
+                  addLabel={t('settle.addLine')}
+                  onAdd={() => costs.add(emptyCost(discharge))}
+                />
+              </fieldset>
               <Field label={t('settle.priorCompensation', { year: priorYear })}>
                 <input
                   inputMode="decimal"

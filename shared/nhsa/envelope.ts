@@ -4,6 +4,7 @@
  * request and response envelopes. Hashing is left to each side's runtime
  * (node:crypto), since shared/ runs anywhere.
  */
+import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 
 /** The transactions this desk speaks (docs/nhsa.md §4). */
@@ -130,9 +131,13 @@ export const requestEnvelope = z.strictObject({
 export type RequestEnvelope = z.infer<typeof requestEnvelope>;
 
 /** infcode is a JSON number in some answers and a string in others (docs/nhsa.md §3): both, nothing else. */
-export const infcode = z
-  .union([z.literal(0), z.literal(-1), z.literal('0'), z.literal('-1')])
-  .transform((c) => Number(c) as 0 | -1);
+export const infcode = z.unknown().transform((v, ctx) => {
+  // Read losslessly, a JSON number is a LosslessNumber: its text decides.
+  const text = isLosslessNumber(v) ? v.value : typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  if (text === '0' || text === '-1') return Number(text) as 0 | -1;
+  ctx.addIssue({ code: 'custom', message: 'infcode 须为 0 或 -1' });
+  return z.NEVER;
+});
 
 /** The response envelope; `output` is validated per transaction. Anything without infcode is not an answer. */
 export const responseEnvelope = z.looseObject({

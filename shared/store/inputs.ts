@@ -11,6 +11,16 @@ import { fromZodError } from '../errors.js';
 import { enrolmentValue, suspendedYears } from '../engine/insured.js';
 import { LAYER_ID_PATTERN, SCHEME_IDS } from '../rules/schema.js';
 import { COST_AMOUNT_FIELDS, type CostAmounts, type CostLine } from '../engine/cost-line.js';
+import {
+  addProblem,
+  aggregateFeeLines,
+  billCosts,
+  costsDisagreement,
+  feeLinesOutsideStay,
+  feeLinesSchema,
+  type FeeLine,
+  WHEN_VALID,
+} from '../fee-lines.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
 const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), {
@@ -71,13 +81,18 @@ const costAmounts = Object.fromEntries(COST_AMOUNT_FIELDS.map((f) => [f, amount]
 >;
 const costLine = z.strictObject({ date, ...costAmounts }) satisfies z.ZodType<CostLine>;
 
-/** A bill to settle, as the window sends it (F5 and F8). */
-export const billInput = z.strictObject({
+/** A bill to settle, as the window sends it (F5 and F8): its costs, or its fee lines (docs/bill-import.md), or both. */
+const billShape = {
   person_id: z.number().int().positive(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   admission_date: date,
   discharge_date: date,
-  costs: z.array(costLine).min(1).max(400),
+  /** Per-date cost lines; with fee_lines they may be left out (derived), or must agree exactly. */
+  costs: z.array(costLine).min(1).max(400).optional(),
+  /** The HIS's fee lines (2301 fields, shared/fee-lines.ts): the costs are their per-date sums. */
+  fee_lines: feeLinesSchema.optional(),
+  /** The stay's 就诊ID when the HIS registered the admission with the platform (2401). */
+  mdtrt_id: z.string().trim().min(1).max(30).optional(),
   /** Paid for this stay by schemes not modelled here (公务员医疗补助 …), per year (江阴 二(三)). */
   prior_compensation: z.record(yearKey, amount).default({}),
   /** For the slip: inpatient number, ward, bed, diagnosis (from the hospital system). */
@@ -89,10 +104,38 @@ export const billInput = z.strictObject({
       diagnosis: z.string().trim().max(500).default(''),
     })
     .default({ inpatient_no: '', ward: '', bed: '', diagnosis: '' }),
-});
+};
+
+/** The bill's costs: given, or derived from its fee lines (aggregateFeeLines, the one aggregation), checked to agree. */
+function withCosts<T extends { costs?: CostLine[] | undefined; fee_lines?: FeeLine[] | undefined }>(
+  schema: z.ZodType<T>,
+) {
+  return schema
+    .superRefine((b, ctx) => {
+      if (!b.fee_lines) {
+        if (!b.costs)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['costs'],
+            message: '须有费用（costs）或费用明细（fee_lines）',
+            params: { code: 'no_costs', en: 'a bill needs costs or fee_lines' },
+          });
+        return;
+      }
+      const { admission_date: from, discharge_date: to } = b as { admission_date?: unknown; discharge_date?: unknown };
+      const outside =
+        typeof from === 'string' && typeof to === 'string' ? feeLinesOutsideStay(b.fee_lines, from, to) : null;
+      if (outside) return addProblem(ctx, outside, ['fee_lines']);
+      const disagree = b.costs ? costsDisagreement(b.costs, aggregateFeeLines(b.fee_lines)) : null;
+      if (disagree) addProblem(ctx, disagree);
+    }, WHEN_VALID)
+    .transform((b) => ({ ...b, costs: billCosts(b) }));
+}
+
+export const billInput = withCosts(z.strictObject(billShape));
 
 /** What the service settles: the bill, and whether the link to the insurer was down (脱机结算), which the terminal knows, not the window. */
-export const settleInput = billInput.extend({ offline: z.boolean().default(false) });
+export const settleInput = withCosts(z.strictObject({ ...billShape, offline: z.boolean().default(false) }));
 
 export const reverseInput = z.strictObject({ number: z.string().min(1).max(40), reason: text(200) });
 

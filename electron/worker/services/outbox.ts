@@ -188,6 +188,22 @@ export class Outbox {
     });
   }
 
+  /** A supervisor settles an adjustment (多退少补 done): open → resolved, with a note; audited. */
+  resolveAdjustment(supervisor: Session, adjustmentId: number, note: string, at: string): void {
+    const db = this.ctx.db;
+    // Only supervisors may close the day; the same role settles the difference with the patient.
+    assertCan(db, supervisor, 'day.close');
+    writeTransaction(db, () => {
+      const r = db
+        .prepare(
+          "UPDATE adjustments SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ? WHERE id = ? AND status = 'open' RETURNING number",
+        )
+        .get(supervisor.operatorId, at, note, adjustmentId) as { number: string } | undefined;
+      if (!r) throw new DeskError('not_found', 'adjustment_id', '没有此待处理的差额', 'no such open adjustment');
+      audit(this.ctx, supervisor, 'adjustment.resolve', 'settlement', r.number, { adjustment_id: adjustmentId, note });
+    });
+  }
+
   /** What needs a person: held rows, rejected ones, and adjustments still open. */
   openWork(): SyncWorkItem[] {
     const rows = this.ctx.db

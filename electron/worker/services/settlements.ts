@@ -15,12 +15,14 @@ import type { CostLine, SettlementRequest } from '../../../shared/engine/request
 import type { SettlementResult } from '../../../shared/engine/result.js';
 import type { SchemeId } from '../../../shared/rules/schema.js';
 import type { BillInput, ReverseInput, SettleInput } from '../../../shared/store/inputs.js';
+import { billCosts, type FeeLine } from '../../../shared/fee-lines.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
 import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './context.js';
+import { insertFeeLines, readFeeLines, readMdtrtId, refuseWithoutFeeLines } from './fee-lines.js';
 import type { Outbox } from './outbox.js';
 import type { Persons, Ytd } from './persons.js';
 
@@ -90,7 +92,7 @@ export class Settlements {
   /** Pre-settlement (预结算): computes from the stored rules and accumulators, writes nothing. */
   preview(session: Session, s: BillInput): SettlementResult {
     assertCan(this.ctx.db, session, 'settlement.preview');
-    return settleRequest(engineRequest(this.buildRequest(s)), this.ctx.rules.ruleSet());
+    return settleRequest(engineRequest(this.buildRequest({ ...s, costs: billCosts(s) })), this.ctx.rules.ruleSet());
   }
 
   /** Settles in one transaction: settlement, fund rows, ledger movements, outbox entry, audit entry. */
@@ -100,7 +102,8 @@ export class Settlements {
     return refusingClosedDay(session, () =>
       writeTransaction(db, () => {
         // Inside the write lock: the accumulators cannot move under us.
-        const request = this.buildRequest(s);
+        // The costs of an item-level bill are its fee lines summed per date (shared/fee-lines.ts).
+        const request = this.buildRequest({ ...s, costs: billCosts(s) });
         const result = settleRequest(engineRequest(request), this.ctx.rules.ruleSet());
         const at = this.ctx.clock.now();
         const date = businessDate(at);
@@ -109,8 +112,8 @@ export class Settlements {
           db
             .prepare(
               `INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
-                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, stay)
-               VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, stay, mdtrt_id)
+               VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               number,
@@ -130,8 +133,11 @@ export class Settlements {
               JSON.stringify(request),
               JSON.stringify(result),
               JSON.stringify(s.stay),
+              s.mdtrt_id ?? null,
             ).lastInsertRowid,
         );
+        // The item-level bill the costs were derived from (shared/store/inputs.ts), with the settlement or not at all.
+        if (s.fee_lines) insertFeeLines(db, id, s.fee_lines);
         const fund = db.prepare(
           'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)',
         );
@@ -176,6 +182,16 @@ export class Settlements {
     );
   }
 
+  /** The fee lines the settlement's bill carried, in the bill's order ([] without an item-level bill): for the NHSA adapter's 2301. */
+  feeLines(settlementId: number): FeeLine[] {
+    return readFeeLines(this.ctx.db, settlementId);
+  }
+
+  /** The stay's mdtrt_id as the bill gave it (the HIS registered the admission, 2401 done), else null. A reversal carries its original's. */
+  mdtrtId(settlementId: number): string | null {
+    return readMdtrtId(this.ctx.db, settlementId);
+  }
+
   /** 结算撤销: a negative record linked to the original; the accumulators move back. */
   reverse(session: Session, r: ReverseInput): { number: string; id: number } {
     const { db } = this.ctx;
@@ -190,6 +206,7 @@ export class Settlements {
               person_id: number;
               operator_id: number;
               stay: string;
+              mdtrt_id: string | null;
               region: string;
               rule_versions: string;
               hospital_level: number;
@@ -232,8 +249,8 @@ export class Settlements {
           db
             .prepare(
               `INSERT INTO settlements (number, kind, reverses_id, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
-                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, reason, stay)
-               VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                 admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, reason, stay, mdtrt_id)
+               VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               number,
@@ -254,6 +271,7 @@ export class Settlements {
               JSON.stringify({ reverses: r.number }),
               r.reason,
               original.stay,
+              original.mdtrt_id,
             ).lastInsertRowid,
         );
         const fund = db.prepare(
@@ -299,13 +317,22 @@ export function settlementHandlers({
   service,
   sessions,
   online,
+  live,
 }: AppContext): Pick<Handlers, 'settlement.preview' | 'settlement.settle' | 'settlement.reverse'> {
   const settlements = service.settlements;
+  // The national interface settles item by item (2301): a bill without fee lines cannot be sent there.
+  const nhsa = live.started.nhsa !== undefined;
   return {
-    'settlement.preview': (req, ctx) => settlements.preview(sessions.current(ctx), req),
+    'settlement.preview': (req, ctx) => {
+      const session = sessions.current(ctx);
+      refuseWithoutFeeLines(nhsa, req);
+      return settlements.preview(session, req);
+    },
     'settlement.settle': (req, ctx) => {
+      const session = sessions.current(ctx);
+      refuseWithoutFeeLines(nhsa, req);
       // Offline is what this terminal knows of its link, not what the window says.
-      const { number, result } = settlements.settle(sessions.current(ctx), { ...req, offline: !online() });
+      const { number, result } = settlements.settle(session, { ...req, offline: !online() });
       return { number, result };
     },
     'settlement.reverse': (req, ctx) => ({ number: settlements.reverse(sessions.current(ctx), req).number }),

@@ -4,7 +4,7 @@ import type { SyncStatusView } from '../../../shared/ipc/contract.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { notConfigured } from './state.js';
-import type { SyncWorker } from './worker.js';
+import type { SyncAgent } from './agent.js';
 
 export function syncHandlers({
   service,
@@ -12,7 +12,7 @@ export function syncHandlers({
   sync,
 }: AppContext): Pick<Handlers, 'sync.status' | 'sync.now' | 'sync.resolve' | 'sync.release' | 'sync.reconcile'> {
   const view = (): SyncStatusView => sync?.status() ?? notConfigured(service.outbox.counts());
-  const configured = (why = '未配置医保连接'): SyncWorker => {
+  const configured = (why = '未配置医保连接'): SyncAgent => {
     if (!sync) throw new DeskError('not_found', '', why, 'no insurer configured');
     return sync;
   };

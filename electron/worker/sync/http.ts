@@ -38,8 +38,8 @@ export function newRequestId(): string {
   return `dd-${Date.now().toString(36)}-${counter}-${randomBytes(6).toString('hex')}`;
 }
 
-/** Reads at most MAX_BODY_BYTES, counting bytes (Content-Length may be absent or lie). */
-async function readLimited(res: Response): Promise<string> {
+/** Reads at most `limit` bytes, counting them (Content-Length may be absent or lie); past it, `tooLarge()` is thrown. */
+export async function readLimited(res: Response, limit: number, tooLarge: () => Error): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -48,9 +48,9 @@ async function readLimited(res: Response): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw new SyncError('server', `response larger than ${MAX_BODY_BYTES} bytes`);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -89,7 +89,11 @@ export class ProtocolClient {
         redirect: 'error',
       });
       status = res.status;
-      text = await readLimited(res);
+      text = await readLimited(
+        res,
+        MAX_BODY_BYTES,
+        () => new SyncError('server', `response larger than ${MAX_BODY_BYTES} bytes`),
+      );
     } catch (e) {
       if (e instanceof SyncError) throw e;
       throw new SyncError(

@@ -53,3 +53,41 @@ export function recentRefusals(db: Db, limit = 20): SyncStatusView['rule_refusal
     .prepare('SELECT region, version, reason, refused_at FROM rule_refusals ORDER BY id DESC LIMIT ?')
     .all(limit) as SyncStatusView['rule_refusals'];
 }
+
+/** A run that reached the insurer to the end: no error, no backoff. */
+export function recordSuccess(db: Db, at: Date): void {
+  updateState(db, {
+    last_success_at: at.toISOString(),
+    last_error: null,
+    last_error_at: null,
+    failures: 0,
+    next_attempt_at: null,
+  });
+}
+
+/**
+ * A run that failed: the error for the sync screen, and the next automatic attempt after an
+ * exponential backoff with full jitter in [½, 1] of the step, so a hospital's terminals do not retry in step.
+ */
+export function recordFailure(
+  db: Db,
+  message: string,
+  at: Date,
+  random: () => number,
+  timing: { backoffBaseMs?: number; backoffMaxMs?: number },
+  sentSome: boolean,
+): void {
+  const failures = readState(db).failures + 1;
+  const step = Math.min(
+    (timing.backoffBaseMs ?? 2000) * 2 ** Math.min(failures - 1, 20),
+    timing.backoffMaxMs ?? 300_000,
+  );
+  const wait = step * (0.5 + random() / 2);
+  updateState(db, {
+    last_error: message,
+    last_error_at: at.toISOString(),
+    failures,
+    next_attempt_at: new Date(at.getTime() + wait).toISOString(),
+    ...(sentSome ? { last_success_at: at.toISOString() } : {}),
+  });
+}

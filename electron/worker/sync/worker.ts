@@ -6,21 +6,19 @@
  * the same outbox would send the same rows twice (harmless, answered
  * `duplicate`, but wasteful).
  */
-import { appendAudit } from '../store/audit.js';
-import { writeTransaction } from '../store/db.js';
 import type { DeskService } from '../services/desk-service.js';
 import type { Session } from '../services/access.js';
 import type { SyncStatusView } from '../../../shared/ipc/contract.js';
-import { DeskError } from '../../../shared/errors.js';
 import { MAX_BATCH_ITEMS } from '../../../shared/sync/protocol.js';
 import { pinnedKeys, type SyncConfig } from '../../node/sync-config.js';
+import type { SyncAgent } from './agent.js';
 import { SyncError } from './http.js';
 import { pushOutbox, type PushResult } from './outbox.js';
 import { fetchPerson } from './person.js';
 import { pullRules, type RulePullResult } from './rules.js';
 import { InsurerSession } from './session.js';
 import { reconcileDay, type ReconciliationReport } from './reconcile.js';
-import { readState, recentRefusals, updateState } from './state.js';
+import { readState, recentRefusals, recordFailure, recordSuccess, updateState } from './state.js';
 
 export interface SyncRunResult {
   ok: boolean;
@@ -31,7 +29,8 @@ export interface SyncRunResult {
 
 const EMPTY: PushResult = { sent: 0, accepted: 0, adjusted: 0, rejected: 0, held: 0 };
 
-export class SyncWorker {
+export class SyncWorker implements SyncAgent {
+  readonly protocol = 'desk' as const;
   private readonly session: InsurerSession;
   private readonly now: () => Date;
   private readonly random: () => number;
@@ -105,34 +104,14 @@ export class SyncWorker {
       ) {
         rules = await pullRules(db, this.service.rules, this.session, this.pinned, this.now);
       }
-      updateState(db, {
-        last_success_at: this.now().toISOString(),
-        last_error: null,
-        last_error_at: null,
-        failures: 0,
-        next_attempt_at: null,
-      });
+      recordSuccess(db, this.now());
       return { ok: true, push, rules, error: null };
     } catch (e) {
       push = (e as { partial?: PushResult }).partial ?? push;
       const err = e instanceof SyncError ? e : new SyncError('server', (e as Error).message);
       if (push.sent > 0) this.online = true;
       if (err.kind === 'network') this.online = false;
-      const failures = readState(db).failures + 1;
-      // Exponential backoff with full jitter in [½, 1] of the step, so a hospital's terminals do not retry in step.
-      const step = Math.min(
-        (this.config.backoffBaseMs ?? 2000) * 2 ** Math.min(failures - 1, 20),
-        this.config.backoffMaxMs ?? 300_000,
-      );
-      const wait = step * (0.5 + this.random() / 2);
-      const at = this.now();
-      updateState(db, {
-        last_error: err.message,
-        last_error_at: at.toISOString(),
-        failures,
-        next_attempt_at: new Date(at.getTime() + wait).toISOString(),
-        ...(push.sent > 0 ? { last_success_at: at.toISOString() } : {}),
-      });
+      recordFailure(db, err.message, this.now(), this.random, this.config, push.sent > 0);
       return { ok: false, push, rules, error: err.message };
     }
   }
@@ -165,26 +144,7 @@ export class SyncWorker {
 
   /** A supervisor settles an adjustment (多退少补 done): open → resolved, with a note; audited. */
   resolveAdjustment(supervisor: Session, adjustmentId: number, note: string): void {
-    // Only supervisors may close the day; the same role settles the difference with the patient.
-    this.service.assertCan(supervisor, 'day.close');
-    const db = this.service.db;
-    writeTransaction(db, () => {
-      const at = this.now().toISOString();
-      const r = db
-        .prepare(
-          "UPDATE adjustments SET status = 'resolved', resolved_by = ?, resolved_at = ?, note = ? WHERE id = ? AND status = 'open' RETURNING number",
-        )
-        .get(supervisor.operatorId, at, note, adjustmentId) as { number: string } | undefined;
-      if (!r) throw new DeskError('not_found', 'adjustment_id', '没有此待处理的差额', 'no such open adjustment');
-      appendAudit(db, {
-        at,
-        operatorId: supervisor.operatorId,
-        action: 'adjustment.resolve',
-        entity: 'settlement',
-        entityId: r.number,
-        detail: { adjustment_id: adjustmentId, note },
-      });
-    });
+    this.service.outbox.resolveAdjustment(supervisor, adjustmentId, note, this.now().toISOString());
     this.changed();
   }
 

@@ -4,6 +4,8 @@ import { sql as slips } from './0002-slips.js';
 import { sql as historyIndex } from './0003-history-index.js';
 import { sql as sync } from './0004-sync.js';
 import { sql as benefitYears } from './0005-benefit-years.js';
+import { sql as feeLines } from './0006-fee-lines.js';
+import { sql as nhsa } from './0007-nhsa.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0003-history-index', sql: historyIndex },
   { name: '0004-sync', sql: sync },
   { name: '0005-benefit-years', sql: benefitYears },
+  { name: '0006-fee-lines', sql: feeLines },
+  { name: '0007-nhsa', sql: nhsa },
 ];

@@ -1,0 +1,307 @@
+/**
+ * The offline queue drained through the national interface exactly once
+ * (issue 13 item 5–6): a real terminal store, the reference insurer's strict
+ * NHSA gateway on 127.0.0.1, the whole fault matrix; every record ends settled
+ * once at the platform, and 2601 冲正 is sent exactly where an outcome was
+ * unknown, and only there.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startInsurer, type RunningInsurer } from '../insurer/server.js';
+import { SEED_PERSONS } from '../insurer/seed.js';
+import type { FaultRule } from '../insurer/faults.js';
+import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
+import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
+import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
+import { asBill, asPerson, makeStore, type TestStore } from './store-support.js';
+
+const PERSON = '511702197509210021'; // seeded, no earlier stays at the insurer
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function gateway(faults: FaultRule[] = []): Promise<RunningInsurer> {
+  const insurer = await startInsurer({
+    dataDir: mkdtempSync(join(tmpdir(), 'insurer-nhsa-')),
+    port: 0,
+    faults,
+    adminToken: 'admin-token-for-tests-0123456789',
+    log: () => {},
+  });
+  cleanup.push(() => insurer.close());
+  return insurer;
+}
+
+/** The terminal's config.json nhsa section for the gateway, validated as the app validates it. */
+function nhsaConfig(insurer: RunningInsurer, form: 'single' | 'paths' = 'paths'): NhsaConfig {
+  const n = insurer.nhsa;
+  const config = terminalConfig.parse({
+    terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
+    nhsa: {
+      ...(form === 'single' ? { gateway_url: n.url } : { base_url: n.baseUrl }),
+      paasid: n.paasid,
+      pass_token: n.passToken,
+      fixmedins_code: n.fixmedinsCode,
+      fixmedins_name: n.fixmedinsName,
+      mdtrtarea_admvs: n.mdtrtareaAdmvs,
+      terminal_slot: 3,
+      batch_size: 2,
+    },
+  });
+  return config.nhsa!;
+}
+
+function recordPerson(store: TestStore, idNumber: string): number {
+  const s = SEED_PERSONS.find((x) => x.id_number === idNumber)!;
+  const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
+  return store.service.persons.record(
+    store.cashier,
+    asPerson({
+      id_number,
+      name,
+      gender,
+      region,
+      scheme,
+      retired,
+      medical_assistance,
+      enrolled,
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    }),
+  ).person_id;
+}
+
+const line = (sn: string, code: string, cnt: string, pric: string, amount: string, day = '2026-03-12') => ({
+  feedetl_sn: sn,
+  init_feedetl_sn: '',
+  fee_ocur_time: `${day} 09:30:00`,
+  med_list_codg: code,
+  medins_list_codg: `H-${code}`,
+  name: `项目 ${sn}`,
+  cnt,
+  pric,
+  det_item_fee_sumamt: amount,
+  fulamt_ownpay_amt: '0.00',
+  overlmt_selfpay: '0.00',
+  preselfpay_amt: '0.00',
+  bilg_dept_codg: 'D01',
+  bilg_dept_name: '心内科',
+  bilg_dr_codg: '',
+  bilg_dr_name: '',
+});
+
+/** An offline settlement of an item-level bill: five fee lines on two days, services only (no catalogue item). */
+function settleOffline(store: TestStore, personId: number, hospitalLevel: 1 | 2 | 3, i = 0): string {
+  return store.service.settlements.settle(
+    store.cashier,
+    asBill({
+      person_id: personId,
+      hospital_level: hospitalLevel,
+      admission_date: '2026-03-10',
+      discharge_date: '2026-03-15',
+      fee_lines: [
+        line(`${i}-1`, '001101000010000', '5', '60.00', '300.00', '2026-03-10'),
+        line(`${i}-2`, '001201000010000', '1', '1200.00', '1200.00', '2026-03-11'),
+        line(`${i}-3`, '002101000010000', '2', '450.50', '901.00'),
+        line(`${i}-4`, '003101000010000', '1', '2300.00', '2300.00'),
+        line(`${i}-5`, '004101000010000', '3', '33.333333', '100.00', '2026-03-15'),
+      ],
+      offline: true,
+    }),
+  ).number;
+}
+
+async function drain(sync: NhsaSync, maxRuns = 20): Promise<void> {
+  for (let run = 0; run < maxRuns; run++) {
+    await sync.syncNow();
+    if (sync.status().queued === 0) return;
+  }
+  throw new Error(`not drained: ${sync.status().last_error}`);
+}
+
+const steps = (store: TestStore) =>
+  store.service.db.prepare('SELECT infno, state FROM nhsa_steps ORDER BY id').all() as {
+    infno: string;
+    state: string;
+  }[];
+
+describe('the offline queue through the national interface', () => {
+  it('9001 → 1101 → 2401 → 2301 in batches → 2402 → 2304, the platform answer stored beside the local split', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const number = settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer, 'single'), { timeoutMs: 3000, backoffBaseMs: 5 });
+    await drain(sync);
+
+    expect(steps(store).map((s) => s.infno)).toEqual(['9001', '1101', '2401', '2301', '2301', '2301', '2402', '2304']);
+    expect(steps(store).every((s) => s.state === 'answered')).toBe(true);
+    const platform = insurer.nhsaSettlements();
+    expect(platform).toHaveLength(1);
+    expect(platform[0]).toMatchObject({ status: 'settled', medfee_sumamt: '4801.00' });
+    const answer = store.service.db
+      .prepare(
+        'SELECT o.status, a.claim_id FROM outbox o JOIN outbox_answers a ON a.outbox_id = o.id WHERE o.idempotency_key = ?',
+      )
+      .get(number) as { status: string; claim_id: string };
+    expect(['accepted', 'adjusted']).toContain(answer.status);
+    expect(answer.claim_id).toBe(platform[0]!.setl_id);
+    // Every msgid: fixmedins_code + Beijing second + this terminal's slot 3 + counter; none twice.
+    const msgids = store.service.db.prepare('SELECT msgid FROM nhsa_steps').pluck().all() as string[];
+    expect(new Set(msgids).size).toBe(msgids.length);
+    for (const m of msgids) expect(m).toMatch(new RegExp(`^${insurer.nhsa.fixmedinsCode}\\d{14}3\\d{3}$`));
+    // opter is the cashier who settled the record (李收费, cash1), not whoever runs the queue.
+    for (const body of store.service.db
+      .prepare("SELECT request FROM nhsa_steps WHERE infno != '9001'")
+      .pluck()
+      .all() as string[])
+      expect(JSON.parse(body)).toMatchObject({ opter: 'cash1', opter_name: '李收费', opter_type: '1' });
+    // Amounts travel as JSON numbers, written from the decimal strings.
+    const settleBody = store.service.db
+      .prepare("SELECT request FROM nhsa_steps WHERE infno = '2304'")
+      .pluck()
+      .get() as string;
+    expect(settleBody).toMatch(/"medfee_sumamt":4801\.00[,}]/);
+  });
+
+  const reversible: { name: string; path: string; infno: string }[] = [
+    { name: '2401', path: DEFAULT_PATHS['2401'], infno: '2401' },
+    { name: '2402', path: DEFAULT_PATHS['2402'], infno: '2402' },
+    { name: '2304', path: DEFAULT_PATHS['2304'], infno: '2304' },
+  ];
+  const outcomes: { fault: FaultRule['fault']; style?: 'invalid_json' | 'wrong_shape'; applied: boolean }[] = [
+    { fault: 'drop_after_commit', applied: true },
+    { fault: 'error_500_after_commit', applied: true },
+    { fault: 'error_500_before_commit', applied: false },
+    { fault: 'malformed_body', style: 'invalid_json', applied: true },
+    { fault: 'malformed_body', style: 'wrong_shape', applied: true },
+  ];
+  for (const step of reversible)
+    for (const o of outcomes)
+      it(`${step.name} with ${o.fault}${o.style ? ` (${o.style})` : ''}: resolved by 2601, then the step again with a new msgid; settled once`, async () => {
+        const insurer = await gateway([
+          { fault: o.fault, count: 1, path: step.path, ...(o.style ? { style: o.style } : {}) },
+        ]);
+        const store = makeStore();
+        settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+        const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
+        await drain(sync);
+
+        const settled = insurer.nhsaSettlements().filter((s) => s.status === 'settled');
+        expect(settled).toHaveLength(1);
+        const log = insurer.nhsaLog();
+        const reversals = log.filter((l) => l.infno === '2601');
+        expect(reversals).toHaveLength(1);
+        // The 冲正 names the request whose outcome was unknown; the step then went again under a new msgid.
+        const tried = log.filter((l) => l.infno === step.infno);
+        expect(tried.length).toBe(o.applied ? 2 : 1 + (o.fault === 'error_500_before_commit' ? 0 : 1));
+        expect(new Set(tried.map((t) => t.msgid)).size).toBe(tried.length);
+        expect(sync.status()).toMatchObject({ queued: 0, held: 0 });
+      });
+
+  it('an unknown 2301 batch is cleared with 2302 "0000" and every line uploaded again, never duplicated', async () => {
+    const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2301'] }]);
+    const store = makeStore();
+    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
+    await drain(sync);
+    const log = insurer.nhsaLog();
+    expect(log.filter((l) => l.infno === '2302')).toHaveLength(1);
+    expect(log.filter((l) => l.infno === '2601')).toHaveLength(0);
+    expect(log.filter((l) => l.infno === '2301' && l.infcode !== 0)).toEqual([]);
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+  });
+
+  it('a crash after the platform committed 2304: a new process finds the sent step, sends 2601, settles once', async () => {
+    const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2304'] }]);
+    const store = makeStore();
+    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const first = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    expect((await first.syncNow()).ok).toBe(false);
+    await first.stop();
+    // The process is gone; the journal in the file says 2304 was sent and never answered.
+    const reopened = store.reopen();
+    const sent = reopened.db.prepare("SELECT infno FROM nhsa_steps WHERE state = 'sent'").pluck().all();
+    expect(sent).toEqual(['2304']);
+    const second = new NhsaSync(reopened, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
+    await drain(second);
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2601')).toHaveLength(1);
+  });
+
+  it('a refusal (infcode -1) holds the record with the gateway’s words; nothing is sent twice', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    // A person the gateway does not know: 1101 answers -1.
+    const personId = store.service.persons.record(
+      store.cashier,
+      asPerson({
+        id_number: '11010519491231002X',
+        name: '未参保',
+        region: 'dazhou',
+        scheme: 'employee',
+        retired: false,
+        medical_assistance: false,
+        as_of: '2026-01-01T00:00:00+08:00',
+        source: 'cashier',
+      }),
+    ).person_id;
+    settleOffline(store, personId, insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    await sync.syncNow();
+    const st = sync.status();
+    expect(st).toMatchObject({ queued: 0, held: 1 });
+    expect(st.work[0]).toMatchObject({ status: 'held' });
+    expect(st.work[0]!.message).toMatch(/^1101：/);
+    await sync.syncNow();
+    expect(insurer.nhsaLog().filter((l) => l.infno === '1101')).toHaveLength(1);
+  });
+
+  it('no answer within the timeout (the gateway applied 2304 late): 2601, then 2304 again; settled once', async () => {
+    const insurer = await gateway([{ fault: 'delay', delay_ms: 1500, count: 1, path: DEFAULT_PATHS['2304'] }]);
+    const store = makeStore();
+    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 700, backoffBaseMs: 5 });
+    expect((await sync.syncNow()).ok).toBe(false);
+    expect(sync.isOnline()).toBe(false);
+    await new Promise((r) => setTimeout(r, 1200)); // the late 2304 lands at the platform meanwhile
+    await drain(sync);
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2601')).toHaveLength(1);
+  });
+
+  it('the platform splits an item differently (乙类 10% 先行自付): an adjusted work item with per-fund differences', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const personId = recordPerson(store, PERSON);
+    const number = store.service.settlements.settle(
+      store.cashier,
+      asBill({
+        person_id: personId,
+        hospital_level: insurer.nhsa.hospitalLevel,
+        admission_date: '2026-03-10',
+        discharge_date: '2026-03-15',
+        fee_lines: [
+          line('a-1', '001101000010000', '5', '2000.00', '10000.00', '2026-03-10'),
+          // The HIS sends the drug as fully in scope; the platform's catalogue has it 乙类 with 10% 先行自付.
+          line('a-2', 'XB01ABE075B002010100001', '100', '200.00', '20000.00'),
+        ],
+        offline: true,
+      }),
+    ).number;
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    await drain(sync);
+    const work = sync.status().work;
+    expect(work).toHaveLength(1);
+    expect(work[0]).toMatchObject({ status: 'adjusted', number });
+    expect(Number(work[0]!.psn_cash_difference)).toBeGreaterThan(0);
+    const adj = store.service.db.prepare('SELECT fund_differences FROM adjustments').pluck().get() as string;
+    expect(Object.keys(JSON.parse(adj) as object)).toContain('basic');
+    // The platform's answer is kept as it came, beside the local split.
+    const kept = store.service.db.prepare('SELECT setlinfo FROM nhsa_settlements').pluck().get() as string;
+    expect(JSON.parse(kept)).toMatchObject({ preselfpay_amt: '2000.00' });
+  });
+});
