@@ -15,7 +15,7 @@ import type { FaultRule } from '../insurer/faults.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
 import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
-import { asBill, asPerson, makeStore, type TestStore } from './store-support.js';
+import { asBill, asClaim, asPerson, asReversal, makeStore, type TestStore } from './store-support.js';
 
 const PERSON = '511702197509210021'; // seeded, no earlier stays at the insurer
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -303,5 +303,81 @@ describe('the offline queue through the national interface', () => {
     // The platform's answer is kept as it came, beside the local split.
     const kept = store.service.db.prepare('SELECT setlinfo FROM nhsa_settlements').pluck().get() as string;
     expect(JSON.parse(kept)).toMatchObject({ preselfpay_amt: '2000.00' });
+  });
+
+  it('a reversal goes up as 2305 after its settlement; the platform cancels it once', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const number = settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const reversal = store.service.settlements.reverse(
+      store.supervisor,
+      asReversal({ number, reason: '费用录入错误' }),
+    );
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    await drain(sync);
+    expect(insurer.nhsaSettlements().map((s) => s.status)).toEqual(['cancelled']);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2305')).toHaveLength(1);
+    const journal = store.service.db
+      .prepare('SELECT infno FROM nhsa_steps WHERE outbox_id = (SELECT id FROM outbox WHERE idempotency_key = ?)')
+      .pluck()
+      .all(reversal.number);
+    expect(journal).toEqual(['2305']);
+    // The 2305 was sent for the supervisor who reversed it.
+    const body = store.service.db
+      .prepare("SELECT request FROM nhsa_steps WHERE infno = '2305'")
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(body)).toMatchObject({ opter: 'sup1' });
+    expect(sync.status()).toMatchObject({ queued: 0, held: 0 });
+    // Only the original can be open work (its bed fee is over the platform's price limit: 多退少补); the reversal is not.
+    expect(sync.status().work.filter((w) => w.number !== number)).toEqual([]);
+  });
+
+  it('a manual claim is not a 定点医药机构 transaction: held with the reason, not sent', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const personId = recordPerson(store, PERSON);
+    const claim = store.service.claims.create(
+      store.clerk,
+      asClaim({
+        person_id: personId,
+        hospital_code: 'H999',
+        hospital_name: '外院',
+        hospital_level: 2,
+        admission_date: '2026-03-01',
+        discharge_date: '2026-03-05',
+        invoices: [
+          {
+            invoice_no: 'INV-1',
+            invoice_date: '2026-03-05',
+            medfee_sumamt: '1000.00',
+            fulamt_ownpay_amt: '0.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '0.00',
+          },
+        ],
+      }),
+    );
+    store.service.claims.submit(store.clerk, claim.number);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    await sync.syncNow();
+    expect(sync.status()).toMatchObject({ queued: 0, held: 1 });
+    expect(sync.status().work[0]!.message).toMatch(/手工报销/);
+    expect(insurer.nhsaLog()).toEqual([]);
+  });
+
+  it('sign_no no longer valid: 9001 again and the step goes on; nothing held', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    // As if the gateway had dropped this terminal's sign-in (a new day, a gateway restart).
+    (sync as unknown as { context: { session: { signNo: string } } }).context.session.signNo = 'SIGN-EXPIRED-000001';
+    await drain(sync);
+    const log = insurer.nhsaLog();
+    expect(log[0]).toMatchObject({ infno: '1101', infcode: -1, err_msg: '签到编号无效' });
+    expect(log[1]).toMatchObject({ infno: '9001', infcode: 0 });
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+    expect(sync.status().held).toBe(0);
   });
 });
