@@ -5,7 +5,9 @@
  * once at the platform, and 2601 冲正 is sent exactly where an outcome was
  * unknown, and only there.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -260,14 +262,14 @@ describe('the offline queue through the national interface', () => {
     expect(insurer.nhsaLog().filter((l) => l.infno === '1101')).toHaveLength(1);
   });
 
-  it('no answer within the timeout (the gateway applied 2304 late): 2601, then 2304 again; settled once', async () => {
+  it('no answer within the timeout (the gateway applies the 2304 after the terminal gave up): 2601, then 2304 again; settled once', async () => {
     const insurer = await gateway([{ fault: 'delay', delay_ms: 1500, count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
     settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 700, backoffBaseMs: 5 });
     expect((await sync.syncNow()).ok).toBe(false);
     expect(sync.isOnline()).toBe(false);
-    await new Promise((r) => setTimeout(r, 1200)); // the late 2304 lands at the platform meanwhile
+    await expect.poll(() => insurer.nhsaSettlements().length, { timeout: 5000 }).toBe(1); // the late 2304 lands
     await drain(sync);
     expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
     expect(insurer.nhsaLog().filter((l) => l.infno === '2601')).toHaveLength(1);
@@ -379,5 +381,30 @@ describe('the offline queue through the national interface', () => {
     expect(log[1]).toMatchObject({ infno: '9001', infcode: 0 });
     expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
     expect(sync.status().held).toBe(0);
+  });
+
+  it('a real crash: the process is killed while the platform holds its 2304; a new process sends 2601 and settles once', async () => {
+    // The gateway handles this 2304 only after 2.5 s: the terminal is killed before the answer, the platform commits after.
+    const insurer = await gateway([{ fault: 'delay', delay_ms: 2500, count: 1, path: DEFAULT_PATHS['2304'] }]);
+    const store = makeStore();
+    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/nhsa-drain-worker.ts', store.dir, JSON.stringify(nhsaConfig(insurer))],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'ignore', timeout: 60_000, killSignal: 'SIGKILL' },
+    );
+    cleanup.push(() => void child.kill('SIGKILL'));
+    const sent2304 = () =>
+      store.service.db.prepare("SELECT count(*) FROM nhsa_steps WHERE infno = '2304' AND state = 'sent'").pluck().get();
+    await expect.poll(sent2304, { timeout: 30_000, interval: 20 }).toBe(1);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    await expect.poll(() => insurer.nhsaSettlements().length, { timeout: 10_000 }).toBe(1);
+
+    const sync = new NhsaSync(store.reopen(), nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
+    await drain(sync);
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2601')).toHaveLength(1);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2304')).toHaveLength(2);
   });
 });

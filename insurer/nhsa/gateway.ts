@@ -59,8 +59,6 @@ export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
     if (req.method !== 'POST') return send(res, 405, notServed(`${path} 只接受 POST`), { Allow: 'POST' });
     const key = `${path} ${headerOf(req.headers, HEADER.paasid) ?? ''}`;
     const draw = deps.faults.draw(path, previous.has(key));
-    if (draw.delayMs > 0) await new Promise((r) => setTimeout(r, draw.delayMs));
-
     let body: Buffer = Buffer.alloc(0);
     let bodyError: string | null = null;
     try {
@@ -69,6 +67,9 @@ export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
       if (!(e instanceof HttpError)) throw e;
       bodyError = e.zh;
     }
+    // A gateway busy after the request arrived: a request received whole is handled even if its sender
+    // has given up or died meanwhile (the outcome the terminal cannot know, docs/nhsa.md §4.2).
+    if (draw.delayMs > 0) await new Promise((r) => setTimeout(r, draw.delayMs));
     if (draw.outcome === 'error_500_before_commit')
       return send(res, 500, JSON.stringify({ code: 500, message: '医保中心内部错误（注入故障，未处理）' }));
 

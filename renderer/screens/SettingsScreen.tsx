@@ -1,24 +1,28 @@
 /**
  * Settings (supervisor): the terminal and hospital, the inactivity lock, the
- * insurer's endpoint and pinned signing keys, the slip printer, the data and
- * backup folders with a backup on demand, and the operators. The terminal's
- * secret is never shown: it can only be replaced.
+ * insurance protocol (none, our own with the insurer's endpoint and pinned
+ * signing keys, or the national interface: components/NhsaSettings.tsx), the
+ * slip printer, the data and backup folders with a backup on demand, and the
+ * operators. The terminal's secret and the passToken are never shown: they can
+ * only be replaced.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OperatorListItem, PrinterList, SettingsView } from '../../shared/settings.js';
+import type { OperatorListItem, PrinterList, Protocol, SettingsView } from '../../shared/settings.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { NhsaSettings, nhsaRequest, toNhsaForm, type NhsaForm } from '../components/NhsaSettings.js';
 
 interface Form {
   code: string;
   hospital_code: string;
   hospital_name: string;
   lock: string;
-  insurer: boolean;
+  protocol: Protocol;
   url: string;
   secret: string;
   keys: string;
   interval: string;
+  nhsa: NhsaForm;
   device: string;
   dpi: string;
   layout: 'a5' | 'receipt80';
@@ -31,11 +35,12 @@ const toForm = (v: SettingsView): Form => ({
   hospital_code: v.terminal.hospital_code,
   hospital_name: v.terminal.hospital_name,
   lock: String(v.lock_after_minutes),
-  insurer: v.insurer !== null,
+  protocol: v.protocol,
   url: v.insurer?.url ?? '',
   secret: '',
   keys: (v.insurer?.pinned_keys_spki_base64 ?? []).join('\n'),
   interval: String(v.insurer?.interval_seconds ?? 60),
+  nhsa: toNhsaForm(v.nhsa),
   device: v.printer.device_name,
   dpi: String(v.printer.dpi),
   layout: v.printer.layout,
@@ -85,7 +90,9 @@ export function SettingsScreen({ self }: { self: string }) {
     const v = await call('settings.save', {
       terminal: { code: form.code.trim(), hospital_code: form.hospital_code, hospital_name: form.hospital_name },
       lock_after_minutes: whole(form.lock),
-      insurer: form.insurer
+      protocol: form.protocol,
+      insurer:
+        form.protocol === 'desk'
         ? {
             url: form.url.trim(),
             secret: form.secret,
@@ -96,6 +103,7 @@ export function SettingsScreen({ self }: { self: string }) {
             interval_seconds: whole(form.interval),
           }
         : null,
+      nhsa: form.protocol === 'nhsa' ? nhsaRequest(form.nhsa) : null,
       printer: { device_name: form.device, dpi: whole(form.dpi), layout: form.layout, preview: form.preview },
       backup_folder: form.backup,
     });
@@ -158,16 +166,26 @@ export function SettingsScreen({ self }: { self: string }) {
         </fieldset>
         <fieldset>
           <legend>{t('settings.insurer')}</legend>
-          <label className="check">
-            <input
-              type="checkbox"
-              data-field="insurer.enabled"
-              checked={form.insurer}
-              onChange={(e) => set('insurer', e.target.checked)}
-            />{' '}
-            {t('settings.insurerEnabled')}
-          </label>
-          {form.insurer && (
+          <Field label={t('settings.protocol')} wide>
+            <select
+              {...bind(error, 'protocol')}
+              value={form.protocol}
+              onChange={(e) => set('protocol', e.target.value as Protocol)}
+            >
+              <option value="none">{t('settings.protocolNone')}</option>
+              <option value="desk">{t('settings.protocolDesk')}</option>
+              <option value="nhsa">{t('settings.protocolNhsa')}</option>
+            </select>
+          </Field>
+          {form.protocol === 'nhsa' && (
+            <NhsaSettings
+              form={form.nhsa}
+              set={(nhsa) => set('nhsa', nhsa)}
+              error={error}
+              hasToken={view.nhsa?.has_pass_token ?? false}
+            />
+          )}
+          {form.protocol === 'desk' && (
             <>
               <Field label={t('settings.insurerUrl')} wide>
                 <input

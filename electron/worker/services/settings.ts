@@ -1,8 +1,9 @@
 /**
  * The settings screen's calls (supervisor only): the terminal's settings file,
  * backups on demand, and the printers. Settings read at start (terminal,
- * hospital, insurer) apply after a restart and the view says so; the lock
- * time, printer and backup folder apply at once.
+ * hospital, the protocol and its parameters: insurer or nhsa) apply after a
+ * restart and the view says so; the lock time, printer and backup folder apply
+ * at once. No answer carries the insurer's secret or the NHSA passToken.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
 import { audit, type ServiceContext } from './context.js';
 
-/** The settings change record: what changed goes to the audit log (never the secret). */
+/** The settings change record: what changed goes to the audit log (never a secret: 'replaced' stands for it). */
 export class SettingsLog {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -61,7 +62,8 @@ export function settingsHandlers(
     const c = live.current;
     const restart =
       JSON.stringify(s.terminal) !== JSON.stringify(c.terminal) ||
-      JSON.stringify(s.insurer ?? null) !== JSON.stringify(c.insurer ?? null);
+      JSON.stringify(s.insurer ?? null) !== JSON.stringify(c.insurer ?? null) ||
+      JSON.stringify(s.nhsa ?? null) !== JSON.stringify(c.nhsa ?? null);
     return {
       ...settingsView(c),
       data_folder: dataDir,
@@ -90,7 +92,9 @@ export function settingsHandlers(
           )
           .map((k) => [k, after[k as keyof typeof after]]),
       );
+      // The views hold no secrets; a secret sent (non-empty) replaced the stored one.
       if (req.insurer?.secret) changed['insurer_secret'] = 'replaced';
+      if (req.nhsa?.pass_token) changed['nhsa_pass_token'] = 'replaced';
       saveConfig(dataDir, next.config);
       live.current = next.config;
       service.settings.record(s, changed);
