@@ -12,12 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
-import { SEED_PERSONS } from '../insurer/seed.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
 import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
-import { asBill, asClaim, asPerson, asReversal, makeStore, type TestStore } from './store-support.js';
+import { asBill, asClaim, asPerson, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
 
 const PERSON = '511702197509210021'; // seeded, no earlier stays at the insurer
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -54,27 +53,6 @@ function nhsaConfig(insurer: RunningInsurer, form: 'single' | 'paths' = 'paths')
     },
   });
   return config.nhsa!;
-}
-
-function recordPerson(store: TestStore, idNumber: string): number {
-  const s = SEED_PERSONS.find((x) => x.id_number === idNumber)!;
-  const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-  return store.service.persons.record(
-    store.cashier,
-    asPerson({
-      id_number,
-      name,
-      gender,
-      region,
-      scheme,
-      retired,
-      medical_assistance,
-      enrolled,
-      accumulators: {},
-      as_of: '2026-01-01T00:00:00+08:00',
-      source: 'cashier',
-    }),
-  ).person_id;
 }
 
 const line = (sn: string, code: string, cnt: string, pric: string, amount: string, day = '2026-03-12') => ({
@@ -135,7 +113,7 @@ describe('the offline queue through the national interface', () => {
   it('9001 → 1101 → 2401 → 2301 in batches → 2402 → 2304, the platform answer stored beside the local split', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const number = settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const number = settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer, 'single'), { timeoutMs: 3000, backoffBaseMs: 5 });
     await drain(sync);
 
@@ -188,7 +166,7 @@ describe('the offline queue through the national interface', () => {
           { fault: o.fault, count: 1, path: step.path, ...(o.style ? { style: o.style } : {}) },
         ]);
         const store = makeStore();
-        settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+        settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
         const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
         await drain(sync);
 
@@ -207,7 +185,7 @@ describe('the offline queue through the national interface', () => {
   it('an unknown 2301 batch is cleared with 2302 "0000" and every line uploaded again, never duplicated', async () => {
     const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2301'] }]);
     const store = makeStore();
-    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
     await drain(sync);
     const log = insurer.nhsaLog();
@@ -220,7 +198,7 @@ describe('the offline queue through the national interface', () => {
   it('a crash after the platform committed 2304: a new process finds the sent step, sends 2601, settles once', async () => {
     const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const first = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     expect((await first.syncNow()).ok).toBe(false);
     await first.stop();
@@ -265,7 +243,7 @@ describe('the offline queue through the national interface', () => {
   it('no answer within the timeout (the gateway applies the 2304 after the terminal gave up): 2601, then 2304 again; settled once', async () => {
     const insurer = await gateway([{ fault: 'delay', delay_ms: 1500, count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 700, backoffBaseMs: 5 });
     expect((await sync.syncNow()).ok).toBe(false);
     expect(sync.isOnline()).toBe(false);
@@ -278,7 +256,7 @@ describe('the offline queue through the national interface', () => {
   it('the platform splits an item differently (乙类 10% 先行自付): an adjusted work item with per-fund differences', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const personId = recordPerson(store, PERSON);
+    const personId = recordSeeded(store, PERSON);
     const number = store.service.settlements.settle(
       store.cashier,
       asBill({
@@ -310,7 +288,7 @@ describe('the offline queue through the national interface', () => {
   it('a reversal goes up as 2305 after its settlement; the platform cancels it once', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const number = settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    const number = settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const reversal = store.service.settlements.reverse(
       store.supervisor,
       asReversal({ number, reason: '费用录入错误' }),
@@ -338,7 +316,7 @@ describe('the offline queue through the national interface', () => {
   it('a manual claim is not a 定点医药机构 transaction: held with the reason, not sent', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const personId = recordPerson(store, PERSON);
+    const personId = recordSeeded(store, PERSON);
     const claim = store.service.claims.create(
       store.clerk,
       asClaim({
@@ -371,7 +349,7 @@ describe('the offline queue through the national interface', () => {
   it('sign_no no longer valid: 9001 again and the step goes on; nothing held', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     // As if the gateway had dropped this terminal's sign-in (a new day, a gateway restart).
     (sync as unknown as { context: { session: { signNo: string } } }).context.session.signNo = 'SIGN-EXPIRED-000001';
@@ -387,7 +365,7 @@ describe('the offline queue through the national interface', () => {
     // The gateway handles this 2304 only after 2.5 s: the terminal is killed before the answer, the platform commits after.
     const insurer = await gateway([{ fault: 'delay', delay_ms: 2500, count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordPerson(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'test/fixtures/nhsa-drain-worker.ts', store.dir, JSON.stringify(nhsaConfig(insurer))],

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
-import { SEED_PERSONS } from '../insurer/seed.js';
 import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { terminalDayTotals } from '../electron/worker/sync/reconcile.js';
-import { TERMINAL, asBill, asPerson, makeStore } from './store-support.js';
+import { TERMINAL, asBill, makeStore, recordSeeded } from './store-support.js';
 
 const CREDENTIAL = {
   hospital_code: TERMINAL.hospital_code,
@@ -34,24 +33,7 @@ describe('reconciliation (3201 / 3202)', () => {
       pinnedKeysSpkiBase64: [insurer.publicKeySpkiBase64],
       timeoutMs: 5000,
     });
-    const seeded = SEED_PERSONS.find((p) => p.id_number === '410202197001050037')!;
-    const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = seeded;
-    const { person_id } = store.service.persons.record(
-      store.cashier,
-      asPerson({
-        id_number,
-        name,
-        gender,
-        region,
-        scheme,
-        retired,
-        medical_assistance,
-        enrolled,
-        accumulators: {},
-        as_of: '2026-01-01T00:00:00+08:00',
-        source: 'cashier',
-      }),
-    );
+    const person_id = recordSeeded(store, '410202197001050037');
     const bill = (total: string) => ({
       person_id,
       hospital_level: 2,

@@ -1,8 +1,10 @@
 /**
  * The settings screen's services through the real contract dispatch: only a
  * supervisor reads or changes settings, changes are validated (field named),
- * written to config.json and audited, the insurer's secret never reaches the
- * window, backups land in the chosen folder, operators are added and disabled.
+ * written to config.json and audited, the insurer's secret and the NHSA
+ * passToken never reach the window nor the audit log, one protocol per
+ * terminal (none, our own, the national interface), backups land in the chosen
+ * folder, operators are added and disabled.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDeskApp, type DeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { testPlatform } from './test-platform.js';
-import type { SettingsView } from '../shared/settings.js';
+import { terminalConfig, type SettingsInput, type SettingsView } from '../shared/settings.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'desk-settings-'));
 const app: DeskApp = openDeskApp({ dataDir, platform: testPlatform(dataDir) });
@@ -39,7 +41,9 @@ describe('settings', () => {
     const view = value<SettingsView>(await call('settings.get', {}));
     expect(view).toMatchObject({
       terminal: { code: 'T01' },
+      protocol: 'none',
       insurer: null,
+      nhsa: null,
       data_folder: dataDir,
       backups_in: join(dataDir, 'backups'),
       restart_pending: false,
@@ -56,6 +60,8 @@ describe('settings', () => {
     const input = {
       terminal: { code: 'T07', hospital_code: 'H510100001', hospital_name: '达州市中心医院' },
       lock_after_minutes: 5,
+      protocol: 'desk',
+      nhsa: null,
       insurer: {
         url: 'https://ybj.example.cn/desk',
         secret: 'terminal-secret-0123456789',
@@ -106,7 +112,9 @@ describe('settings', () => {
     const input = {
       terminal: base.terminal,
       lock_after_minutes: base.lock_after_minutes,
+      protocol: 'none',
       insurer: null,
+      nhsa: null,
       printer: base.printer,
       backup_folder: '',
     };
@@ -121,6 +129,7 @@ describe('settings', () => {
     expect(
       await call('settings.save', {
         ...input,
+        protocol: 'desk',
         insurer: { url: 'not a url', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 },
       }),
     ).toMatchObject({ ok: false, error: { field: 'insurer.url' } });
@@ -142,7 +151,9 @@ describe('settings', () => {
         {
           terminal: { code: 'T02', hospital_code: 'H1', hospital_name: '医院' },
           lock_after_minutes: 15,
+          protocol: 'desk',
           insurer: { url: 'https://ybj.example.cn/', secret: '', pinned_keys_spki_base64: [KEY], interval_seconds: 60 },
+          nhsa: null,
           printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
           backup_folder: '',
         },
@@ -197,5 +208,168 @@ describe('settings', () => {
       .all();
     expect(active).toEqual(['sup2']);
     value(await call('operators.set_active', { code: 'sup1', active: true }, sup2));
+  });
+});
+
+describe('settings: the national interface (NHSA)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'desk-settings-nhsa-'));
+  const nhsaApp: DeskApp = openDeskApp({ dataDir: dir, platform: testPlatform(dir) });
+  afterAll(() => nhsaApp.close());
+  const save = (input: unknown) => dispatch(nhsaApp.handlers, 'settings.save', input, sup, () => undefined);
+  const get = () => dispatch(nhsaApp.handlers, 'settings.get', {}, sup, () => undefined);
+  const file = () => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const auditText = () =>
+    (nhsaApp.service.db.prepare('SELECT detail FROM audit_log ORDER BY id').pluck().all() as string[]).join('\n');
+
+  const TOKEN = 'nhsa-pass-token-FIRST-0001';
+  const TOKEN2 = 'nhsa-pass-token-SECOND-0002';
+  const NHSA = {
+    gateway_url: 'https://hsa.example.cn/fsi/api/rsfComIfsService/callService',
+    base_url: null,
+    paths: {},
+    paasid: 'paas-511702',
+    pass_token: TOKEN,
+    fixmedins_code: 'H51170200001',
+    fixmedins_name: '达州市中心医院',
+    mdtrtarea_admvs: '511702',
+    infver: 'V1.0',
+    recer_sys_code: 'YBXT',
+    dev_no: '',
+    terminal_slot: 3,
+    batch_size: 50,
+    interval_seconds: 60,
+  };
+  const DESK = {
+    url: 'https://ybj.example.cn/desk',
+    secret: 'terminal-secret-0123456789',
+    pinned_keys_spki_base64: [KEY],
+    interval_seconds: 60,
+  };
+  const base = {
+    terminal: { code: 'T03', hospital_code: 'H51170200001', hospital_name: '达州市中心医院' },
+    lock_after_minutes: 15,
+    printer: { device_name: '', dpi: 203, layout: 'a5', preview: false },
+    backup_folder: '',
+  } as const;
+  const asNhsa = (nhsa: Partial<typeof NHSA> | Record<string, unknown> = {}): SettingsInput =>
+    ({ ...base, protocol: 'nhsa', insurer: null, nhsa: { ...NHSA, ...nhsa } }) as SettingsInput;
+  /** No answer to the window carries a passToken or the insurer's secret. */
+  const noSecret = (answer: unknown) => {
+    const json = JSON.stringify(answer);
+    for (const secret of [TOKEN, TOKEN2, DESK.secret]) expect(json).not.toContain(secret);
+    return answer;
+  };
+  const valueOf = (r: unknown) => value<SettingsView>(noSecret(r) as { ok: boolean; value?: unknown });
+
+  it('a new NHSA connection needs its passToken; saved, the view and the audit never hold it', async () => {
+    value(await dispatch(nhsaApp.handlers, 'auth.setup', { code: 'sup1', name: '王主管', pin: '246810' }, sup));
+    const before = readFileSync(join(dir, 'config.json'), 'utf8');
+    expect(await save(asNhsa({ pass_token: '' }))).toMatchObject({
+      ok: false,
+      error: { field: 'nhsa.pass_token', message: '首次配置国家医保接口须填写网关密钥 passToken' },
+    });
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(before);
+
+    const view = valueOf(await save(asNhsa()));
+    expect(view).toMatchObject({ protocol: 'nhsa', insurer: null, restart_pending: true });
+    const { pass_token: _token, ...shown } = NHSA;
+    expect(view.nhsa).toEqual({
+      ...shown,
+      has_pass_token: true,
+      phrases: { sign_no_invalid: ['签到编号无效'], original_not_found: ['原交易不存在', '原交易已冲正'] },
+    });
+    expect(view.nhsa).not.toHaveProperty('pass_token');
+    expect(terminalConfig.safeParse(file()).success).toBe(true);
+    expect(file()['nhsa']).toMatchObject({ gateway_url: NHSA.gateway_url, pass_token: TOKEN, terminal_slot: 3 });
+    expect(file()['nhsa']).not.toHaveProperty('base_url');
+    valueOf(await get());
+
+    // An empty passToken keeps the stored one; a new one replaces it; neither reaches the window.
+    valueOf(await save(asNhsa({ pass_token: '', paasid: 'paas-other', terminal_slot: 4 })));
+    expect(file()['nhsa']).toMatchObject({ pass_token: TOKEN, paasid: 'paas-other', terminal_slot: 4 });
+    valueOf(await save(asNhsa({ pass_token: TOKEN2 })));
+    expect(file()['nhsa']).toMatchObject({ pass_token: TOKEN2 });
+    valueOf(await get());
+
+    const audit = auditText();
+    expect(audit).toContain('"protocol":"nhsa"');
+    expect(audit).toContain('"nhsa_pass_token":"replaced"');
+    expect(audit).not.toContain(TOKEN);
+    expect(audit).not.toContain(TOKEN2);
+    expect(audit).not.toContain('pass-token');
+  });
+
+  it('the base URL with one path per transaction; the phrases stay as IT set them', async () => {
+    const view = valueOf(
+      await save(
+        asNhsa({
+          pass_token: '',
+          gateway_url: null,
+          base_url: 'https://hsa.example.cn',
+          paths: { '2304': '/fsi/api/hospSettService/settV2' },
+        }),
+      ),
+    );
+    expect(view.nhsa).toMatchObject({ gateway_url: null, base_url: 'https://hsa.example.cn', has_pass_token: true });
+    const nhsa = file()['nhsa'] as Record<string, unknown>;
+    expect(nhsa).toMatchObject({
+      base_url: 'https://hsa.example.cn',
+      paths: { '2304': '/fsi/api/hospSettService/settV2' },
+    });
+    expect(nhsa).not.toHaveProperty('gateway_url');
+    expect(nhsa['pass_token']).toBe(TOKEN2);
+    expect(terminalConfig.safeParse(file()).success).toBe(true);
+  });
+
+  it('refuses bad NHSA parameters with the field named as the screen names it, in both languages', async () => {
+    const before = readFileSync(join(dir, 'config.json'), 'utf8');
+    const cases: [Record<string, unknown>, string, string, string][] = [
+      [{ terminal_slot: 10 }, 'nhsa.terminal_slot', '终端序号', 'terminal_slot'],
+      [{ terminal_slot: Number.NaN }, 'nhsa.terminal_slot', '终端序号', 'terminal_slot'],
+      [{ fixmedins_code: 'h5117' }, 'nhsa.fixmedins_code', '定点医药机构编号', 'fixmedins_code'],
+      [{ mdtrtarea_admvs: '5117' }, 'nhsa.mdtrtarea_admvs', '就医地医保区划', 'mdtrtarea_admvs'],
+      [{ gateway_url: 'not a url' }, 'nhsa.gateway_url', '网关地址须为完整网址', 'gateway URL'],
+      [{ gateway_url: null }, 'nhsa.gateway_url', '网关地址', 'gateway URL'],
+      [{ base_url: 'https://hsa.example.cn' }, 'nhsa.gateway_url', '基础地址', 'base URL'],
+      [{ paasid: ' ' }, 'nhsa.paasid', 'paasid', 'paasid'],
+      [{ pass_token: 'short' }, 'nhsa.pass_token', 'passToken', 'passToken'],
+      [{ gateway_url: null, base_url: 'https://h.cn', paths: { '23': '/x' } }, 'nhsa.paths', '交易路径', 'paths'],
+      [{ batch_size: 0 }, 'nhsa.batch_size', '每批明细条数', 'fee lines'],
+    ];
+    for (const [nhsa, field, zh, english] of cases) {
+      const r = await save(asNhsa(nhsa));
+      expect(r, field).toMatchObject({ ok: false, error: { code: 'invalid_field', field } });
+      const error = (r as { error: { message: string; message_en: string } }).error;
+      expect(error.message, field).toContain(zh);
+      expect(error.message_en, field).toContain(english);
+    }
+    // The protocol chosen and the sections sent agree.
+    expect(await save({ ...asNhsa(), nhsa: null })).toMatchObject({ ok: false, error: { field: 'nhsa' } });
+    expect(await save({ ...asNhsa(), protocol: 'none' })).toMatchObject({ ok: false, error: { field: 'nhsa' } });
+    expect(await save({ ...asNhsa(), insurer: DESK })).toMatchObject({ ok: false, error: { field: 'insurer' } });
+    expect(await save({ ...asNhsa(), protocol: 'desk' })).toMatchObject({ ok: false, error: { field: 'insurer' } });
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(before);
+  });
+
+  it('one protocol per terminal: choosing one drops the other and its secret', async () => {
+    const desk = valueOf(await save({ ...base, protocol: 'desk', insurer: DESK, nhsa: null }));
+    expect(desk).toMatchObject({ protocol: 'desk', nhsa: null, insurer: { has_secret: true } });
+    expect(file()).not.toHaveProperty('nhsa');
+    expect(file()['insurer']).toMatchObject({ secret: DESK.secret });
+    expect(terminalConfig.safeParse(file()).success).toBe(true);
+
+    // The passToken went with the NHSA section: a new NHSA connection needs one again.
+    expect(await save(asNhsa({ pass_token: '' }))).toMatchObject({ ok: false, error: { field: 'nhsa.pass_token' } });
+    const nhsa = valueOf(await save(asNhsa()));
+    expect(nhsa).toMatchObject({ protocol: 'nhsa', insurer: null, nhsa: { has_pass_token: true } });
+    expect(file()).not.toHaveProperty('insurer');
+    expect(terminalConfig.safeParse(file()).success).toBe(true);
+
+    const none = valueOf(await save({ ...base, protocol: 'none', insurer: null, nhsa: null }));
+    expect(none).toMatchObject({ protocol: 'none', insurer: null, nhsa: null });
+    expect(file()).not.toHaveProperty('insurer');
+    expect(file()).not.toHaveProperty('nhsa');
+    expect(auditText()).not.toContain('pass-token');
+    expect(auditText()).not.toContain(DESK.secret);
   });
 });

@@ -6,6 +6,7 @@ import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import type { Clock } from '../electron/worker/store/clock.js';
+import { SEED_PERSONS } from '../insurer/seed.js';
 import {
   historyQuery,
   manualClaimInput,
@@ -125,3 +126,26 @@ export const example1Bill = (personId: number, extra: Record<string, unknown> = 
     ],
     ...extra,
   });
+
+/** One of the reference insurer's seeded persons, recorded at the window as a cashier would (no accumulators known here). */
+export function recordSeeded(store: TestStore, idNumber: string): number {
+  const s = SEED_PERSONS.find((x) => x.id_number === idNumber);
+  if (!s) throw new Error(`${idNumber} is not a seeded person`);
+  const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
+  return store.service.persons.record(
+    store.cashier,
+    asPerson({
+      id_number,
+      name,
+      gender,
+      region,
+      scheme,
+      retired,
+      medical_assistance,
+      enrolled,
+      accumulators: {},
+      as_of: '2026-01-01T00:00:00+08:00',
+      source: 'cashier',
+    }),
+  ).person_id;
+}

@@ -15,7 +15,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Decimal } from '../shared/money.js';
 import * as p from '../shared/sync/protocol.js';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
-import { SEED_PERSONS } from '../insurer/seed.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
@@ -24,7 +23,7 @@ import { SyncWorker } from '../electron/worker/sync/worker.js';
 import { InsurerSession } from '../electron/worker/sync/session.js';
 import { SyncError } from '../electron/worker/sync/http.js';
 import type { SyncConfig } from '../electron/node/sync-config.js';
-import { TERMINAL, asBill, asPerson, makeStore, type TestStore } from './store-support.js';
+import { TERMINAL, asBill, makeStore, type TestStore, recordSeeded } from './store-support.js';
 
 const CREDENTIAL = {
   hospital_code: TERMINAL.hospital_code,
@@ -75,27 +74,6 @@ const configFor = (url: string, pinned: string[], extra: Partial<SyncConfig> = {
   backoffMaxMs: 50,
   ...extra,
 });
-
-function recordSeeded(store: TestStore, idNumber: string): number {
-  const s = SEED_PERSONS.find((x) => x.id_number === idNumber)!;
-  const { id_number, name, gender, region, scheme, retired, medical_assistance, enrolled } = s;
-  return store.service.persons.record(
-    store.cashier,
-    asPerson({
-      id_number,
-      name,
-      gender,
-      region,
-      scheme,
-      retired,
-      medical_assistance,
-      enrolled,
-      accumulators: {},
-      as_of: '2026-01-01T00:00:00+08:00',
-      source: 'cashier',
-    }),
-  ).person_id;
-}
 
 function smallBill(personId: number, i: number) {
   return {

@@ -93,16 +93,16 @@ export function SettingsScreen({ self }: { self: string }) {
       protocol: form.protocol,
       insurer:
         form.protocol === 'desk'
-        ? {
-            url: form.url.trim(),
-            secret: form.secret,
-            pinned_keys_spki_base64: form.keys
-              .split('\n')
-              .map((k) => k.trim())
-              .filter((k) => k !== ''),
-            interval_seconds: whole(form.interval),
-          }
-        : null,
+          ? {
+              url: form.url.trim(),
+              secret: form.secret,
+              pinned_keys_spki_base64: form.keys
+                .split('\n')
+                .map((k) => k.trim())
+                .filter((k) => k !== ''),
+              interval_seconds: whole(form.interval),
+            }
+          : null,
       nhsa: form.protocol === 'nhsa' ? nhsaRequest(form.nhsa) : null,
       printer: { device_name: form.device, dpi: whole(form.dpi), layout: form.layout, preview: form.preview },
       backup_folder: form.backup,
