@@ -158,6 +158,7 @@ describe('the offline queue through the national interface', () => {
     { fault: 'error_500_before_commit', applied: false },
     { fault: 'malformed_body', style: 'invalid_json', applied: true },
     { fault: 'malformed_body', style: 'wrong_shape', applied: true },
+    { fault: 'oversized_body', applied: true },
   ];
   for (const step of reversible)
     for (const o of outcomes)
@@ -384,5 +385,23 @@ describe('the offline queue through the national interface', () => {
     expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
     expect(insurer.nhsaLog().filter((l) => l.infno === '2601')).toHaveLength(1);
     expect(insurer.nhsaLog().filter((l) => l.infno === '2304')).toHaveLength(2);
+  });
+
+  it('a replayed answer (the previous 2301 batch’s) is not taken as this batch’s: 2302 "0000", the lines again, settled once', async () => {
+    const insurer = await gateway([{ fault: 'replay_previous', count: 1, path: DEFAULT_PATHS['2301'] }]);
+    const store = makeStore();
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
+    await drain(sync);
+    const log = insurer.nhsaLog();
+    expect(log.filter((l) => l.infno === '2302')).toHaveLength(1);
+    expect(log.filter((l) => l.infno === '2301' && l.infcode !== 0)).toEqual([]);
+    expect(insurer.nhsaSettlements().filter((s) => s.status === 'settled')).toHaveLength(1);
+    // What the terminal recorded as uploaded is exactly the bill's lines, once each.
+    const uploaded = store.service.db
+      .prepare('SELECT feedetl_sn FROM nhsa_fee_uploads WHERE cancelled = 0 ORDER BY feedetl_sn')
+      .pluck()
+      .all();
+    expect(uploaded).toEqual(['0-1', '0-2', '0-3', '0-4', '0-5']);
   });
 });

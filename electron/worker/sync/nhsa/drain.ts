@@ -46,8 +46,15 @@ async function call<I extends Infno>(
   input: Record<string, unknown>,
   sender: Sender,
   apply: Apply<I>,
-  /** A refusal that still settles the question (2601/2302 of something the platform does not have). */
-  resolvedBy?: (errMsg: string) => (() => void) | null,
+  checks: {
+    /** A refusal that still settles the question (2601/2302 of something the platform does not have). */
+    resolvedBy?: (errMsg: string) => (() => void) | null;
+    /**
+     * Whether a valid-looking answer is the answer to THIS request (it does not echo our msgid): a
+     * replayed or misrouted one is an unknown outcome, resolved like any other.
+     */
+    belongs?: (output: Output<I>, p: Prepared) => string | null;
+  } = {},
 ): Promise<void> {
   if (infno !== '9001' && !x.session.signNo) await signIn(x, row, sender);
   const p = x.journal.begin(row.id, infno, (msgid) =>
@@ -64,7 +71,7 @@ async function call<I extends Infno>(
   }
   if (answer.kind === 'refused') {
     const msg = answer.errMsg;
-    const settled = resolvedBy?.(msg) ?? null;
+    const settled = checks.resolvedBy?.(msg) ?? null;
     x.journal.answered(p.stepId, -1, msg, null, () => settled?.());
     if (settled) return;
     if (x.config.phrases.sign_no_invalid.some((ph) => msg.includes(ph))) {
@@ -74,6 +81,8 @@ async function call<I extends Infno>(
     throw new Held(`${infno}：${msg}`);
   }
   const ok = answer;
+  const foreign = checks.belongs?.(ok.output as Output<I>, p) ?? null;
+  if (foreign) throw new UnknownOutcome(`${infno}: the answer is not this request's (${foreign})`, 'answer');
   x.journal.answered(p.stepId, 0, null, ok.outputText, () => apply(ok.output as Output<I>, p));
 }
 
@@ -99,10 +108,10 @@ async function resolveUnknown(x: NhsaContext, row: OutboxRow, stay: Stay, sender
         x.journal.cancelAllUploaded(row.id);
         done();
       };
-      await call(x, row, '2302', input, sender, cleared, (m) => (notFound(x, m) ? cleared : null));
+      await call(x, row, '2302', input, sender, cleared, { resolvedBy: (m) => (notFound(x, m) ? cleared : null) });
     } else if (REVERSIBLE.has(s.infno)) {
       const input = { data: { psn_no: stay.psn_no!, omsgid: s.msgid, oinfno: s.infno } };
-      await call(x, row, '2601', input, sender, done, (m) => (notFound(x, m) ? done : null));
+      await call(x, row, '2601', input, sender, done, { resolvedBy: (m) => (notFound(x, m) ? done : null) });
     } else {
       x.journal.mark(s.id, 'unknown');
     }
@@ -154,16 +163,24 @@ async function drainSettlement(x: NhsaContext, row: OutboxRow, result: PushResul
         psn_name: rec.personName,
       },
     };
-    await call(x, row, '1101', input, sender, (o) => {
-      // The stay's insurance: the scheme the record was settled under (310 职工 / 390 居民), else the first.
-      const wanted = rec.scheme === 'employee' ? '310' : '390';
-      const insu = o.insuinfo.find((i) => i.insutype === wanted) ?? o.insuinfo[0]!;
-      j.updateStay(row.id, {
-        psn_no: o.baseinfo.psn_no,
-        insutype: insu.insutype,
-        insuplc_admdvs: insu.insuplc_admdvs,
-      });
-    });
+    await call(
+      x,
+      row,
+      '1101',
+      input,
+      sender,
+      (o) => {
+        // The stay's insurance: the scheme the record was settled under (310 职工 / 390 居民), else the first.
+        const wanted = rec.scheme === 'employee' ? '310' : '390';
+        const insu = o.insuinfo.find((i) => i.insutype === wanted) ?? o.insuinfo[0]!;
+        j.updateStay(row.id, {
+          psn_no: o.baseinfo.psn_no,
+          insutype: insu.insutype,
+          insuplc_admdvs: insu.insuplc_admdvs,
+        });
+      },
+      { belongs: (o) => (o.baseinfo.certno && o.baseinfo.certno !== rec.idNumber ? 'another person' : null) },
+    );
     stay = j.stay(row.id);
   }
   if (!stay.mdtrt_id) {
@@ -201,7 +218,19 @@ async function drainSettlement(x: NhsaContext, row: OutboxRow, result: PushResul
   for (let i = 0; i < todo.length; i += x.config.batch_size) {
     const batch = todo.slice(i, i + x.config.batch_size);
     const input = { feedetail: batch.map((l) => feeLineInput(l, stay)) };
-    await call(x, row, '2301', input, withPsn(), (o, p) => j.recordUploaded(row.id, p.stepId, o.result));
+    const sent = batch
+      .map((l) => l.feedetl_sn)
+      .sort()
+      .join(',');
+    await call(x, row, '2301', input, withPsn(), (o, p) => j.recordUploaded(row.id, p.stepId, o.result), {
+      belongs: (o) =>
+        o.result
+          .map((r) => r.feedetl_sn)
+          .sort()
+          .join(',') === sent
+          ? null
+          : 'other fee lines',
+    });
   }
 
   if (!stay.discharged) {
@@ -242,25 +271,44 @@ async function drainSettlement(x: NhsaContext, row: OutboxRow, result: PushResul
     },
   };
   const codes = packageFundCodes(x.service.rules.ruleSet(), rec.region);
-  await call(x, row, '2304', input, withPsn(), (o, p) => {
-    j.recordSettlement(row.id, {
-      setl_id: o.setlinfo.setl_id,
-      mdtrt_id: o.setlinfo.mdtrt_id,
-      psn_no: o.setlinfo.psn_no,
-      msgid: p.msgid,
-      setlinfo: JSON.stringify(o.setlinfo),
-      setldetail: JSON.stringify(o.setldetail),
-    });
-    const answer = answerFor(
-      row.idempotency_key,
-      o.setlinfo.setl_id,
-      terminalAmounts(r),
-      platformAmounts(o, codes),
-      x.now(),
-    );
-    x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);
-  });
+  await call(
+    x,
+    row,
+    '2304',
+    input,
+    withPsn(),
+    (o, p) => {
+      j.recordSettlement(row.id, {
+        setl_id: o.setlinfo.setl_id,
+        mdtrt_id: o.setlinfo.mdtrt_id,
+        psn_no: o.setlinfo.psn_no,
+        msgid: p.msgid,
+        setlinfo: JSON.stringify(o.setlinfo),
+        setldetail: JSON.stringify(o.setldetail),
+      });
+      const answer = answerFor(
+        row.idempotency_key,
+        o.setlinfo.setl_id,
+        terminalAmounts(r),
+        platformAmounts(o, codes),
+        x.now(),
+      );
+      x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);
+    },
+    { belongs: (o, p) => settlementProblem(o, stay, p) },
+  );
   result.sent++;
+}
+
+/** A settlement answer is ours when it names our stay and person (and our msgid, where it carries medins_setl_id). */
+function settlementProblem(
+  o: Output<'2304'>,
+  stay: { mdtrt_id: string | null; psn_no: string | null },
+  p: Prepared,
+): string | null {
+  if (o.setlinfo.mdtrt_id !== stay.mdtrt_id || o.setlinfo.psn_no !== stay.psn_no) return 'another stay';
+  if (o.setlinfo.medins_setl_id && o.setlinfo.medins_setl_id !== p.msgid) return 'another request';
+  return null;
 }
 
 async function drainReversal(x: NhsaContext, row: OutboxRow, result: PushResult): Promise<void> {
@@ -278,31 +326,42 @@ async function drainReversal(x: NhsaContext, row: OutboxRow, result: PushResult)
   const sender: Sender = { opter: who.code, opter_name: who.name, insuplc_admdvs: stay.insuplc_admdvs ?? '' };
   await resolveUnknown(x, row, stay, sender);
   const input = { data: { mdtrt_id: platform.mdtrt_id, setl_id: platform.setl_id, psn_no: platform.psn_no } };
-  await call(x, row, '2305', input, sender, (o, p) => {
-    x.journal.recordSettlement(row.id, {
-      setl_id: o.setlinfo.setl_id,
-      mdtrt_id: o.setlinfo.mdtrt_id,
-      psn_no: o.setlinfo.psn_no,
-      msgid: p.msgid,
-      setlinfo: JSON.stringify(o.setlinfo),
-      setldetail: JSON.stringify(o.setldetail),
-    });
-    const s = o.setlinfo;
-    const answer = {
-      status: 'accepted' as const,
-      idempotency_key: row.idempotency_key,
-      claim_id: s.setl_id,
-      reverses,
-      insurer: {
-        medfee_sumamt: s.medfee_sumamt,
-        fund_pay_sumamt: s.fund_pay_sumamt,
-        psn_cash_pay: s.psn_cash_pay,
-        funds: {},
-      },
-      answered_at: x.now().toISOString(),
-    };
-    x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);
-  });
+  await call(
+    x,
+    row,
+    '2305',
+    input,
+    sender,
+    (o, p) => {
+      x.journal.recordSettlement(row.id, {
+        setl_id: o.setlinfo.setl_id,
+        mdtrt_id: o.setlinfo.mdtrt_id,
+        psn_no: o.setlinfo.psn_no,
+        msgid: p.msgid,
+        setlinfo: JSON.stringify(o.setlinfo),
+        setldetail: JSON.stringify(o.setldetail),
+      });
+      const s = o.setlinfo;
+      const answer = {
+        status: 'accepted' as const,
+        idempotency_key: row.idempotency_key,
+        claim_id: s.setl_id,
+        reverses,
+        insurer: {
+          medfee_sumamt: s.medfee_sumamt,
+          fund_pay_sumamt: s.fund_pay_sumamt,
+          psn_cash_pay: s.psn_cash_pay,
+          funds: {},
+        },
+        answered_at: x.now().toISOString(),
+      };
+      x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);
+    },
+    {
+      belongs: (o) =>
+        o.setlinfo.mdtrt_id === platform.mdtrt_id && o.setlinfo.psn_no === platform.psn_no ? null : 'another stay',
+    },
+  );
   result.sent++;
 }
 
