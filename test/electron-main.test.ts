@@ -5,7 +5,7 @@
  * IPC only from our own frame and only through the contract; the renderer's
  * CSP; the packaged app's fuses.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,6 +150,52 @@ describe('Electron main process', () => {
     captured.appEvents.get('will-quit')!(quit);
     expect(quit.preventDefault).toHaveBeenCalled();
     await expect.poll(() => captured.exits).toEqual([0]);
+  });
+
+  it('`DischargeDesk --sync` runs one headless round with the safeStorage key, prints the summary and exits', async () => {
+    // The data folder the first test opened: key.bin (safeStorage), desk.sqlite, a config.json with no insurer.
+    const data = join(userData, 'data');
+    const hostFolder = mkdtempSync(join(tmpdir(), 'desk-host-')); // a browser host's folder: key, not key.bin
+    for (const f of ['desk.sqlite', 'config.json', 'key']) writeFileSync(join(hostFolder, f), '');
+    const argv = process.argv;
+    const out: string[] = [];
+    const capture = (chunk: unknown, ...rest: unknown[]) => {
+      out.push(String(chunk));
+      (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+      return true;
+    };
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture as any);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture as any);
+    const run = async (args: string[]) => {
+      out.length = 0;
+      captured.exits.length = 0;
+      process.argv = [argv[0]!, 'DischargeDesk', ...args];
+      vi.resetModules();
+      await import('../electron/main/main.js');
+      await expect.poll(() => captured.exits, { timeout: 30_000 }).toHaveLength(1);
+      return { exit: captured.exits[0], text: out.join('') };
+    };
+    try {
+      const none = await run(['--sync', '--data', data, '--timeout-ms', '3000']);
+      expect(none.exit).toBe(1);
+      expect(JSON.parse(none.text)).toMatchObject({ protocol: 'none', ok: false, queued: 0, held: 0, open_work: [] });
+      // Without --data: the machine's data folder ($DESK_DATA here), the same one.
+      expect(JSON.parse((await run(['--sync'])).text)).toMatchObject({ protocol: 'none' });
+      const missing = await run(['--sync', '--data', join(userData, 'nowhere')]);
+      expect(missing).toEqual({
+        exit: 2,
+        text: `DischargeDesk --sync: --data: no folder ${join(userData, 'nowhere')}\n`,
+      });
+      const host = await run(['--sync', '--data', hostFolder]);
+      expect(host.exit).toBe(2);
+      expect(host.text).toMatch(/no key\.bin/);
+      expect((await run(['--sync', '--bogus'])).exit).toBe(2);
+      expect(captured.windows).toHaveLength(1); // no window was opened for a round
+    } finally {
+      process.argv = argv;
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
   });
 
   it('the renderer ships a strict CSP with no inline script, no eval, no remote content', () => {

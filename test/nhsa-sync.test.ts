@@ -404,4 +404,24 @@ describe('the offline queue through the national interface', () => {
       .all();
     expect(uploaded).toEqual(['0-1', '0-2', '0-3', '0-4', '0-5']);
   });
+
+  it('one process drains the queue at a time: a second one is told so and sends nothing; a dead holder is taken over', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    const app = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const other = new NhsaSync(store.reopen(), nhsaConfig(insurer), { timeoutMs: 3000 });
+    const first = app.syncNow();
+    const second = await other.syncNow();
+    expect(second).toMatchObject({ ok: false, error: expect.stringMatching(/another process is syncing/) });
+    expect((await first).ok).toBe(true);
+    expect(insurer.nhsaLog().filter((l) => l.infno === '2304')).toHaveLength(1);
+    // A holder whose process is gone (a crash) does not block the queue until its lease runs out.
+    store.service.db
+      .prepare(
+        "UPDATE sync_state SET lease_pid = 2147483646, lease_token = 'dead', lease_until = '2999-01-01T00:00:00.000Z'",
+      )
+      .run();
+    expect((await other.syncNow()).ok).toBe(true);
+  });
 });

@@ -281,6 +281,8 @@ describe('a terminal that crashes after the insurer committed', () => {
       clock: store.clock,
     });
     cleanup.push(() => void service.db.close());
+    // The copy still holds the sync lease of the process that "crashed"; a real crash leaves a dead process id there.
+    service.db.prepare('UPDATE sync_state SET lease_pid = 2147483646 WHERE lease_pid IS NOT NULL').run();
     const before = outboxRows(service);
     expect(before.filter((x) => x.status === 'sending').length).toBeGreaterThan(0);
     const worker = new SyncWorker(service, configFor(insurer.url, [insurer.publicKeySpkiBase64]));

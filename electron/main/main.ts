@@ -5,17 +5,35 @@
  * requests are denied; every IPC call is checked for its sender frame and
  * validated against the contract before it reaches a service.
  */
-import { app, BrowserWindow, dialog, ipcMain, protocol, net, session, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  net,
+  safeStorage,
+  session,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { electronPlatform } from './platform.js';
 import { startServices } from '../node/services-client.js';
 import { resolveDataFolder } from './data-folder.js';
+import { dataFolderProblem, parseSyncArgs, syncRoundInWorker } from '../node/headless-sync.js';
+import { SafeStorageKeyProvider } from './safe-storage-keys.js';
 import { INVOKE_CHANNEL } from '../../shared/ipc/channel.js';
 
 const APP_ORIGIN = 'app://desk';
 const rendererDir = join(__dirname, '..', 'renderer');
+// The services worker. Bundled: out/electron/services-worker.cjs; from source: the tsx loader beside it.
+const bundledWorker = join(__dirname, 'services-worker.cjs');
+const workerEntry = () =>
+  existsSync(bundledWorker) ? bundledWorker : join(__dirname, '..', 'host', 'services-worker-dev.mjs');
+/** `DischargeDesk --sync [--data DIR] [--timeout-ms N]`: one headless sync round, no window (electron/node/headless-sync.ts). */
+const syncFlag = process.argv.indexOf('--sync');
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } },
@@ -45,7 +63,39 @@ async function createWindow(): Promise<void> {
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
+/** The headless round with the key safeStorage protects (key.bin): JSON on stdout, the exit status of cli/desk.ts. */
+async function syncRound(argv: string[]): Promise<number> {
+  const machine = argv.includes('--data')
+    ? undefined
+    : resolveDataFolder({ env: process.env, platform: process.platform, userData: app.getPath('userData') }).path;
+  const args = parseSyncArgs(argv, machine);
+  const problem = 'error' in args ? args.error : dataFolderProblem(args.dataDir, 'key.bin');
+  if ('error' in args || problem) {
+    process.stderr.write(`DischargeDesk --sync: ${problem}\n`);
+    return 2;
+  }
+  let key: Buffer;
+  try {
+    key = new SafeStorageKeyProvider(safeStorage, join(args.dataDir, 'key.bin')).masterKey();
+  } catch (e) {
+    process.stderr.write(`DischargeDesk --sync: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const outcome = await syncRoundInWorker(workerEntry(), args, new Uint8Array(key));
+  // Written before app.exit(): a pipe may be asynchronous (Windows).
+  await new Promise<void>((written) =>
+    outcome.exit === 2
+      ? process.stderr.write(`DischargeDesk --sync: ${outcome.message}\n`, () => written())
+      : process.stdout.write(`${JSON.stringify(outcome.summary, null, 2)}\n`, () => written()),
+  );
+  return outcome.exit;
+}
+
 app.whenReady().then(async () => {
+  if (syncFlag >= 0) {
+    app.exit(await syncRound(process.argv.slice(syncFlag + 1)));
+    return;
+  }
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   protocol.handle('app', (request) => {
     const path = decodeURIComponent(new URL(request.url).pathname).replace(/^\/+/, '') || 'index.html';
@@ -59,11 +109,9 @@ app.whenReady().then(async () => {
   const dataDir = folder.path;
   // The store, engine, sync and backups run in a worker thread: a long search or a
   // sync never blocks this thread, which serves the window's IPC and prints.
-  // Bundled: out/electron/services-worker.cjs; from source: the tsx loader beside it.
-  const bundled = join(__dirname, 'services-worker.cjs');
   const open = async () =>
     startServices({
-      entry: existsSync(bundled) ? bundled : join(__dirname, '..', 'host', 'services-worker-dev.mjs'),
+      entry: workerEntry(),
       dataDir,
       platform: electronPlatform(dataDir),
       backups: true,

@@ -9,6 +9,7 @@
 import type { IpcResult } from '../../shared/ipc/contract.js';
 import type { SlipLayout } from '../../shared/slip/slip.js';
 import type { SyncConfig } from './sync-config.js';
+import type { SyncRoundOutcome } from './headless-sync.js';
 
 /** What the worker needs to open the services (structured-cloned into the thread). */
 export interface ServicesWorkerData {
@@ -23,6 +24,8 @@ export interface ServicesWorkerData {
   dataFolderNote?: string | null;
   /** Overrides config.json's insurer (tests: the reference service on 127.0.0.1). */
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
+  /** Instead of serving calls: one headless sync round, answered by a 'sync-round' message, then exit (headless-sync.ts). */
+  syncRound?: { timeoutMs: number };
 }
 
 export type ToWorker =
@@ -41,4 +44,5 @@ export type FromWorker =
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; result: IpcResult<unknown> }
   | ({ type: 'host'; id: number } & HostRequest)
-  | { type: 'closed' };
+  | { type: 'closed' }
+  | { type: 'sync-round'; outcome: SyncRoundOutcome };

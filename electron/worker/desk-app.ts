@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../node/config.js';
+import { loadConfig, type TerminalConfig } from '../node/config.js';
 import type { Handlers } from '../node/dispatch.js';
 import type { Platform } from '../node/platform.js';
 import type { SyncConfig } from '../node/sync-config.js';
@@ -53,6 +53,37 @@ export interface DeskApp {
   close(): Promise<void>;
 }
 
+/**
+ * The terminal's sync agent as config.json chooses it (not started): the national
+ * interface for an `nhsa` section, our own protocol for `insurer` (or a test's
+ * override), none otherwise. The app and the headless round (sync/headless.ts) both use it.
+ */
+export function syncAgentFor(
+  service: DeskService,
+  config: TerminalConfig,
+  overrides: Pick<DeskAppOptions, 'sync' | 'nhsa'> & { timeoutMs?: number } = {},
+): SyncAgent | null {
+  const timeout = overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs };
+  if (config.nhsa) return new NhsaSync(service, config.nhsa, { ...timeout, ...overrides.nhsa });
+  const insurer =
+    overrides.sync ??
+    (config.insurer
+      ? {
+          url: config.insurer.url,
+          secret: config.insurer.secret,
+          pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64,
+          intervalMs: config.insurer.interval_seconds * 1000,
+        }
+      : null);
+  if (!insurer) return null;
+  return new SyncWorker(service, {
+    terminal_code: config.terminal.code,
+    hospital_code: config.terminal.hospital_code,
+    ...timeout,
+    ...insurer,
+  });
+}
+
 export function openDeskApp(options: DeskAppOptions): DeskApp {
   const { dataDir, platform } = options;
   mkdirSync(dataDir, { recursive: true });
@@ -66,25 +97,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     clock,
   });
   const live: LiveConfig = { started: config, current: config };
-  const insurer =
-    options.sync ??
-    (config.insurer
-      ? {
-          url: config.insurer.url,
-          secret: config.insurer.secret,
-          pinnedKeysSpkiBase64: config.insurer.pinned_keys_spki_base64,
-          intervalMs: config.insurer.interval_seconds * 1000,
-        }
-      : null);
-  const sync: SyncAgent | null = config.nhsa
-    ? new NhsaSync(service, config.nhsa, options.nhsa ?? {})
-    : insurer
-      ? new SyncWorker(service, {
-          terminal_code: config.terminal.code,
-          hospital_code: config.terminal.hospital_code,
-          ...insurer,
-        })
-      : null;
+  const sync = syncAgentFor(service, config, options);
   sync?.start();
 
   const app: AppContext = {

@@ -6,14 +6,15 @@
  */
 import type { SyncStatusView } from '../../../shared/ipc/contract.js';
 import type { Session } from '../services/access.js';
+import type { PushResult } from '../services/outbox.js';
 import type { ReconciliationReport } from './reconcile.js';
 
 export interface SyncAgent {
   readonly protocol: 'desk' | 'nhsa';
   start(): void;
   stop(): Promise<void>;
-  /** One run now (a supervisor's button); a run in progress is joined. */
-  syncNow(options?: { rules?: boolean }): Promise<{ ok: boolean; error: string | null }>;
+  /** One run now (a supervisor's button); a run in progress is joined. push: what this run sent and the answers (null: nothing got that far). */
+  syncNow(options?: { rules?: boolean }): Promise<{ ok: boolean; error: string | null; push: PushResult | null }>;
   isOnline(): boolean;
   status(): SyncStatusView;
   resolveAdjustment(supervisor: Session, adjustmentId: number, note: string): void;

@@ -5,10 +5,14 @@
  * sync screen's status from the one queue (services/outbox.ts) and the
  * sync_state row, and the supervisor's two actions on the work list.
  */
+import { randomBytes } from 'node:crypto';
 import type { SyncStatusView } from '../../../shared/ipc/contract.js';
 import type { Session } from '../services/access.js';
 import type { DeskService } from '../services/desk-service.js';
-import { readState, recentRefusals } from './state.js';
+import { acquireSyncLease, readState, recentRefusals, releaseSyncLease } from './state.js';
+
+/** Longer than any round; a holder that died is taken over at once (its process id is gone). */
+const LEASE_MS = 30 * 60_000;
 
 export abstract class SyncLoop<R extends { ok: boolean; error: string | null }> {
   private timer: NodeJS.Timeout | null = null;
@@ -24,6 +28,22 @@ export abstract class SyncLoop<R extends { ok: boolean; error: string | null }> 
 
   /** One run of the protocol; records its own success or failure in sync_state. */
   protected abstract run(options: { rules?: boolean }): Promise<R>;
+  /** The result of a round not run because another process holds the queue. */
+  protected abstract notRun(reason: string): R;
+
+  private readonly leaseToken = randomBytes(12).toString('hex');
+
+  /** One process drains the queue at a time (migration 0008): the app, the headless command, a second instance. */
+  private async leased(options: { rules?: boolean }): Promise<R> {
+    const db = this.service.db;
+    if (!acquireSyncLease(db, this.leaseToken, this.now(), LEASE_MS))
+      return this.notRun('另一进程正在同步本终端的队列，本次未执行 (another process is syncing this queue)');
+    try {
+      return await this.run(options);
+    } finally {
+      releaseSyncLease(db, this.leaseToken);
+    }
+  }
 
   start(): void {
     if (this.timer) return;
@@ -50,7 +70,7 @@ export abstract class SyncLoop<R extends { ok: boolean; error: string | null }> 
   /** One run now, ignoring the backoff (a supervisor's button). A run in progress is joined, not doubled. */
   syncNow(options: { rules?: boolean } = {}): Promise<R> {
     if (!this.running) {
-      this.running = this.run(options).finally(() => {
+      this.running = this.leased(options).finally(() => {
         this.running = null;
         this.changed();
       });

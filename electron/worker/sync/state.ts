@@ -91,3 +91,49 @@ export function recordFailure(
     ...(sentSome ? { last_success_at: at.toISOString() } : {}),
   });
 }
+
+/** A process that is still running (signal 0 checks without signalling); EPERM means it exists under another user. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the queue's lease for one sync round (migration 0008): free, expired, ours, or held by a
+ * process that no longer runs. False when another live process is draining the queue.
+ */
+export function acquireSyncLease(db: Db, token: string, at: Date, ttlMs: number): boolean {
+  return writeTransaction(db, () => {
+    const l = db.prepare('SELECT lease_pid, lease_token, lease_until FROM sync_state WHERE id = 1').get() as {
+      lease_pid: number | null;
+      lease_token: string | null;
+      lease_until: string | null;
+    };
+    const free =
+      l.lease_token === null ||
+      l.lease_token === token ||
+      (l.lease_until !== null && l.lease_until <= at.toISOString()) ||
+      (l.lease_pid !== null && !alive(l.lease_pid));
+    if (!free) return false;
+    db.prepare('UPDATE sync_state SET lease_pid = ?, lease_token = ?, lease_until = ? WHERE id = 1').run(
+      process.pid,
+      token,
+      new Date(at.getTime() + ttlMs).toISOString(),
+    );
+    return true;
+  });
+}
+
+export function releaseSyncLease(db: Db, token: string): void {
+  writeTransaction(db, () =>
+    db
+      .prepare(
+        'UPDATE sync_state SET lease_pid = NULL, lease_token = NULL, lease_until = NULL WHERE id = 1 AND lease_token = ?',
+      )
+      .run(token),
+  );
+}

@@ -52,6 +52,10 @@ export class SyncWorker extends SyncLoop<SyncRunResult> implements SyncAgent {
     );
   }
 
+  protected notRun(reason: string): SyncRunResult {
+    return { ok: false, push: EMPTY, rules: null, error: reason };
+  }
+
   /** One run: push the outbox, then rule packages when due (or `rules: true`). */
   protected async run({ rules: forceRules = false }: { rules?: boolean }): Promise<SyncRunResult> {
     const db = this.service.db;

@@ -6,6 +6,7 @@ import { sql as sync } from './0004-sync.js';
 import { sql as benefitYears } from './0005-benefit-years.js';
 import { sql as feeLines } from './0006-fee-lines.js';
 import { sql as nhsa } from './0007-nhsa.js';
+import { sql as syncLease } from './0008-sync-lease.js';
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005-benefit-years', sql: benefitYears },
   { name: '0006-fee-lines', sql: feeLines },
   { name: '0007-nhsa', sql: nhsa },
+  { name: '0008-sync-lease', sql: syncLease },
 ];

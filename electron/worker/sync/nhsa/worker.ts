@@ -52,6 +52,10 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
     };
   }
 
+  protected notRun(reason: string): RunResult {
+    return { ok: false, error: reason, push: null };
+  }
+
   protected async run(): Promise<RunResult> {
     const db = this.service.db;
     try {
