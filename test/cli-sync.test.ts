@@ -18,10 +18,10 @@ import type { SyncRoundSummary } from '../electron/node/headless-sync.js';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { terminalConfig } from '../shared/settings.js';
 import { SINGLE_URL_PATH } from '../shared/nhsa/envelope.js';
-import { TERMINAL, asBill, asClaim, makeStore, recordSeeded, type TestStore } from './store-support.js';
+import { TERMINAL, asBill, makeStore, recordSeeded, type TestStore } from './store-support.js';
+import { NHSA_PERSON, nhsaSection, settleOffline, submitManualClaim } from './nhsa-support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PERSON = '511702197509210021'; // seeded, no earlier stays at the insurer
 const SECRET = 'test-secret-T01-0123456789';
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -61,59 +61,8 @@ async function insurer(): Promise<RunningInsurer> {
   return running;
 }
 
-/** config.json as IT writes it: the national interface's section from the reference gateway. */
-function nhsaSection(n: RunningInsurer['nhsa'], gatewayUrl = n.url) {
-  return {
-    gateway_url: gatewayUrl,
-    paasid: n.paasid,
-    pass_token: n.passToken,
-    fixmedins_code: n.fixmedinsCode,
-    fixmedins_name: n.fixmedinsName,
-    mdtrtarea_admvs: n.mdtrtareaAdmvs,
-    terminal_slot: 4,
-  };
-}
-
 function writeConfig(store: TestStore, protocol: Record<string, unknown> = {}): void {
   saveConfig(store.dir, terminalConfig.parse({ terminal: TERMINAL, ...protocol }));
-}
-
-const line = (sn: string, code: string, cnt: string, pric: string, amount: string) => ({
-  feedetl_sn: sn,
-  init_feedetl_sn: '',
-  fee_ocur_time: '2026-03-12 09:30:00',
-  med_list_codg: code,
-  medins_list_codg: `H-${code}`,
-  name: `项目 ${sn}`,
-  cnt,
-  pric,
-  det_item_fee_sumamt: amount,
-  fulamt_ownpay_amt: '0.00',
-  overlmt_selfpay: '0.00',
-  preselfpay_amt: '0.00',
-  bilg_dept_codg: 'D01',
-  bilg_dept_name: '心内科',
-  bilg_dr_codg: '',
-  bilg_dr_name: '',
-});
-
-/** An offline settlement of an item-level bill (what an NHSA terminal queues). */
-function settleOffline(store: TestStore, hospitalLevel: 1 | 2 | 3): string {
-  return store.service.settlements.settle(
-    store.cashier,
-    asBill({
-      person_id: recordSeeded(store, PERSON),
-      hospital_level: hospitalLevel,
-      admission_date: '2026-03-10',
-      discharge_date: '2026-03-15',
-      fee_lines: [
-        line('1', '001101000010000', '5', '60.00', '300.00'),
-        line('2', '002101000010000', '2', '450.50', '901.00'),
-        line('3', '003101000010000', '1', '2300.00', '2300.00'),
-      ],
-      offline: true,
-    }),
-  ).number;
 }
 
 /** A port nothing listens on: the gateway is down. */
@@ -129,8 +78,8 @@ describe('desk sync --data DIR', () => {
   it('NHSA: the queue drains in one round → exit 0, the counts in the JSON summary', async () => {
     const gateway = await insurer();
     const store = makeStore();
-    writeConfig(store, { nhsa: nhsaSection(gateway.nhsa) });
-    const number = settleOffline(store, gateway.nhsa.hospitalLevel);
+    writeConfig(store, { nhsa: nhsaSection(gateway.nhsa, { slot: 4 }) });
+    const number = settleOffline(store, recordSeeded(store, NHSA_PERSON), gateway.nhsa.hospitalLevel);
 
     const r = await desk(['sync', '--data', store.dir, '--timeout-ms', '5000']);
     expect(r.stderr).toBe('');
@@ -154,36 +103,15 @@ describe('desk sync --data DIR', () => {
   it('NHSA: a manual claim is held (not a 定点医药机构 transaction) → exit 1, the record in open_work', async () => {
     const gateway = await insurer();
     const store = makeStore();
-    writeConfig(store, { nhsa: nhsaSection(gateway.nhsa) });
-    const claim = store.service.claims.create(
-      store.clerk,
-      asClaim({
-        person_id: recordSeeded(store, PERSON),
-        hospital_code: 'H999',
-        hospital_name: '外院',
-        hospital_level: 2,
-        admission_date: '2026-03-01',
-        discharge_date: '2026-03-05',
-        invoices: [
-          {
-            invoice_no: 'INV-1',
-            invoice_date: '2026-03-05',
-            medfee_sumamt: '1000.00',
-            fulamt_ownpay_amt: '0.00',
-            overlmt_selfpay: '0.00',
-            preselfpay_amt: '0.00',
-          },
-        ],
-      }),
-    );
-    store.service.claims.submit(store.clerk, claim.number);
+    writeConfig(store, { nhsa: nhsaSection(gateway.nhsa, { slot: 4 }) });
+    const claim = submitManualClaim(store, recordSeeded(store, NHSA_PERSON));
 
     const r = await desk(['sync', '--data', store.dir]);
     expect(r.status).toBe(1);
     const s = summary(r);
     expect(s).toMatchObject({ protocol: 'nhsa', ok: true, queued: 0, held: 1 });
     expect(s.open_work).toHaveLength(1);
-    expect(s.open_work[0]).toMatchObject({ kind: 'manual_claim', number: claim.number, status: 'held' });
+    expect(s.open_work[0]).toMatchObject({ kind: 'manual_claim', number: claim, status: 'held' });
     expect(s.open_work[0]!.message).toMatch(/手工报销/);
     expect(gateway.nhsaLog()).toEqual([]);
   });
@@ -192,8 +120,10 @@ describe('desk sync --data DIR', () => {
     const gateway = await insurer();
     const store = makeStore();
     const port = await closedPort();
-    writeConfig(store, { nhsa: nhsaSection(gateway.nhsa, `http://127.0.0.1:${port}${SINGLE_URL_PATH}`) });
-    settleOffline(store, gateway.nhsa.hospitalLevel);
+    writeConfig(store, {
+      nhsa: nhsaSection(gateway.nhsa, { gatewayUrl: `http://127.0.0.1:${port}${SINGLE_URL_PATH}`, slot: 4 }),
+    });
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), gateway.nhsa.hospitalLevel);
 
     const r = await desk(['sync', '--data', store.dir, '--timeout-ms', '2000']);
     expect(r.status).toBe(1);
@@ -209,7 +139,7 @@ describe('desk sync --data DIR', () => {
     writeConfig(store, {
       insurer: { url: running.url, secret: SECRET, pinned_keys_spki_base64: [running.publicKeySpkiBase64] },
     });
-    const personId = recordSeeded(store, PERSON);
+    const personId = recordSeeded(store, NHSA_PERSON);
     const bill = {
       person_id: personId,
       hospital_level: 2,
@@ -248,7 +178,7 @@ describe('desk sync --data DIR', () => {
     store.service.settlements.settle(
       store.cashier,
       asBill({
-        person_id: recordSeeded(store, PERSON),
+        person_id: recordSeeded(store, NHSA_PERSON),
         hospital_level: 2,
         admission_date: '2026-03-10',
         discharge_date: '2026-03-15',

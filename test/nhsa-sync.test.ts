@@ -16,9 +16,9 @@ import type { FaultRule } from '../insurer/faults.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
 import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
-import { asBill, asClaim, asPerson, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
+import { asBill, asPerson, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
+import { NHSA_PERSON, feeLine, nhsaSection, settleOffline, submitManualClaim } from './nhsa-support.js';
 
-const PERSON = '511702197509210021'; // seeded, no earlier stays at the insurer
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
@@ -39,60 +39,10 @@ async function gateway(faults: FaultRule[] = []): Promise<RunningInsurer> {
 /** The terminal's config.json nhsa section for the gateway, validated as the app validates it. */
 function nhsaConfig(insurer: RunningInsurer, form: 'single' | 'paths' = 'paths'): NhsaConfig {
   const n = insurer.nhsa;
-  const config = terminalConfig.parse({
+  return terminalConfig.parse({
     terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
-    nhsa: {
-      ...(form === 'single' ? { gateway_url: n.url } : { base_url: n.baseUrl }),
-      paasid: n.paasid,
-      pass_token: n.passToken,
-      fixmedins_code: n.fixmedinsCode,
-      fixmedins_name: n.fixmedinsName,
-      mdtrtarea_admvs: n.mdtrtareaAdmvs,
-      terminal_slot: 3,
-      batch_size: 2,
-    },
-  });
-  return config.nhsa!;
-}
-
-const line = (sn: string, code: string, cnt: string, pric: string, amount: string, day = '2026-03-12') => ({
-  feedetl_sn: sn,
-  init_feedetl_sn: '',
-  fee_ocur_time: `${day} 09:30:00`,
-  med_list_codg: code,
-  medins_list_codg: `H-${code}`,
-  name: `项目 ${sn}`,
-  cnt,
-  pric,
-  det_item_fee_sumamt: amount,
-  fulamt_ownpay_amt: '0.00',
-  overlmt_selfpay: '0.00',
-  preselfpay_amt: '0.00',
-  bilg_dept_codg: 'D01',
-  bilg_dept_name: '心内科',
-  bilg_dr_codg: '',
-  bilg_dr_name: '',
-});
-
-/** An offline settlement of an item-level bill: five fee lines on two days, services only (no catalogue item). */
-function settleOffline(store: TestStore, personId: number, hospitalLevel: 1 | 2 | 3, i = 0): string {
-  return store.service.settlements.settle(
-    store.cashier,
-    asBill({
-      person_id: personId,
-      hospital_level: hospitalLevel,
-      admission_date: '2026-03-10',
-      discharge_date: '2026-03-15',
-      fee_lines: [
-        line(`${i}-1`, '001101000010000', '5', '60.00', '300.00', '2026-03-10'),
-        line(`${i}-2`, '001201000010000', '1', '1200.00', '1200.00', '2026-03-11'),
-        line(`${i}-3`, '002101000010000', '2', '450.50', '901.00'),
-        line(`${i}-4`, '003101000010000', '1', '2300.00', '2300.00'),
-        line(`${i}-5`, '004101000010000', '3', '33.333333', '100.00', '2026-03-15'),
-      ],
-      offline: true,
-    }),
-  ).number;
+    nhsa: nhsaSection(n, { form, batchSize: 2 }),
+  }).nhsa!;
 }
 
 async function drain(sync: NhsaSync, maxRuns = 20): Promise<void> {
@@ -113,7 +63,7 @@ describe('the offline queue through the national interface', () => {
   it('9001 → 1101 → 2401 → 2301 in batches → 2402 → 2304, the platform answer stored beside the local split', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const number = settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    const number = settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer, 'single'), { timeoutMs: 3000, backoffBaseMs: 5 });
     await drain(sync);
 
@@ -167,7 +117,7 @@ describe('the offline queue through the national interface', () => {
           { fault: o.fault, count: 1, path: step.path, ...(o.style ? { style: o.style } : {}) },
         ]);
         const store = makeStore();
-        settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+        settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
         const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
         await drain(sync);
 
@@ -186,7 +136,7 @@ describe('the offline queue through the national interface', () => {
   it('an unknown 2301 batch is cleared with 2302 "0000" and every line uploaded again, never duplicated', async () => {
     const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2301'] }]);
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
     await drain(sync);
     const log = insurer.nhsaLog();
@@ -199,7 +149,7 @@ describe('the offline queue through the national interface', () => {
   it('a crash after the platform committed 2304: a new process finds the sent step, sends 2601, settles once', async () => {
     const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const first = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     expect((await first.syncNow()).ok).toBe(false);
     await first.stop();
@@ -244,7 +194,7 @@ describe('the offline queue through the national interface', () => {
   it('no answer within the timeout (the gateway applies the 2304 after the terminal gave up): 2601, then 2304 again; settled once', async () => {
     const insurer = await gateway([{ fault: 'delay', delay_ms: 1500, count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 700, backoffBaseMs: 5 });
     expect((await sync.syncNow()).ok).toBe(false);
     expect(sync.isOnline()).toBe(false);
@@ -257,7 +207,7 @@ describe('the offline queue through the national interface', () => {
   it('the platform splits an item differently (乙类 10% 先行自付): an adjusted work item with per-fund differences', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const personId = recordSeeded(store, PERSON);
+    const personId = recordSeeded(store, NHSA_PERSON);
     const number = store.service.settlements.settle(
       store.cashier,
       asBill({
@@ -266,9 +216,9 @@ describe('the offline queue through the national interface', () => {
         admission_date: '2026-03-10',
         discharge_date: '2026-03-15',
         fee_lines: [
-          line('a-1', '001101000010000', '5', '2000.00', '10000.00', '2026-03-10'),
+          feeLine('a-1', '001101000010000', '5', '2000.00', '10000.00', '2026-03-10'),
           // The HIS sends the drug as fully in scope; the platform's catalogue has it 乙类 with 10% 先行自付.
-          line('a-2', 'XB01ABE075B002010100001', '100', '200.00', '20000.00'),
+          feeLine('a-2', 'XB01ABE075B002010100001', '100', '200.00', '20000.00'),
         ],
         offline: true,
       }),
@@ -289,7 +239,7 @@ describe('the offline queue through the national interface', () => {
   it('a reversal goes up as 2305 after its settlement; the platform cancels it once', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const number = settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    const number = settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const reversal = store.service.settlements.reverse(
       store.supervisor,
       asReversal({ number, reason: '费用录入错误' }),
@@ -317,29 +267,8 @@ describe('the offline queue through the national interface', () => {
   it('a manual claim is not a 定点医药机构 transaction: held with the reason, not sent', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    const personId = recordSeeded(store, PERSON);
-    const claim = store.service.claims.create(
-      store.clerk,
-      asClaim({
-        person_id: personId,
-        hospital_code: 'H999',
-        hospital_name: '外院',
-        hospital_level: 2,
-        admission_date: '2026-03-01',
-        discharge_date: '2026-03-05',
-        invoices: [
-          {
-            invoice_no: 'INV-1',
-            invoice_date: '2026-03-05',
-            medfee_sumamt: '1000.00',
-            fulamt_ownpay_amt: '0.00',
-            overlmt_selfpay: '0.00',
-            preselfpay_amt: '0.00',
-          },
-        ],
-      }),
-    );
-    store.service.claims.submit(store.clerk, claim.number);
+    const personId = recordSeeded(store, NHSA_PERSON);
+    submitManualClaim(store, personId);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     await sync.syncNow();
     expect(sync.status()).toMatchObject({ queued: 0, held: 1 });
@@ -350,7 +279,7 @@ describe('the offline queue through the national interface', () => {
   it('sign_no no longer valid: 9001 again and the step goes on; nothing held', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     // As if the gateway had dropped this terminal's sign-in (a new day, a gateway restart).
     (sync as unknown as { context: { session: { signNo: string } } }).context.session.signNo = 'SIGN-EXPIRED-000001';
@@ -366,7 +295,7 @@ describe('the offline queue through the national interface', () => {
     // The gateway handles this 2304 only after 2.5 s: the terminal is killed before the answer, the platform commits after.
     const insurer = await gateway([{ fault: 'delay', delay_ms: 2500, count: 1, path: DEFAULT_PATHS['2304'] }]);
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'test/fixtures/nhsa-drain-worker.ts', store.dir, JSON.stringify(nhsaConfig(insurer))],
@@ -390,7 +319,7 @@ describe('the offline queue through the national interface', () => {
   it('a replayed answer (the previous 2301 batch’s) is not taken as this batch’s: 2302 "0000", the lines again, settled once', async () => {
     const insurer = await gateway([{ fault: 'replay_previous', count: 1, path: DEFAULT_PATHS['2301'] }]);
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000, backoffBaseMs: 5 });
     await drain(sync);
     const log = insurer.nhsaLog();
@@ -408,7 +337,7 @@ describe('the offline queue through the national interface', () => {
   it('one process drains the queue at a time: a second one is told so and sends nothing; a dead holder is taken over', async () => {
     const insurer = await gateway();
     const store = makeStore();
-    settleOffline(store, recordSeeded(store, PERSON), insurer.nhsa.hospitalLevel);
+    settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
     const app = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     const other = new NhsaSync(store.reopen(), nhsaConfig(insurer), { timeoutMs: 3000 });
     const first = app.syncNow();

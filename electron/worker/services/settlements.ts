@@ -15,7 +15,7 @@ import type { CostLine, SettlementRequest } from '../../../shared/engine/request
 import type { SettlementResult } from '../../../shared/engine/result.js';
 import type { SchemeId } from '../../../shared/rules/schema.js';
 import type { BillInput, ReverseInput, SettleInput } from '../../../shared/store/inputs.js';
-import { billCosts, type FeeLine } from '../../../shared/fee-lines.js';
+import type { FeeLine } from '../../../shared/fee-lines.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
@@ -92,7 +92,7 @@ export class Settlements {
   /** Pre-settlement (预结算): computes from the stored rules and accumulators, writes nothing. */
   preview(session: Session, s: BillInput): SettlementResult {
     assertCan(this.ctx.db, session, 'settlement.preview');
-    return settleRequest(engineRequest(this.buildRequest({ ...s, costs: billCosts(s) })), this.ctx.rules.ruleSet());
+    return settleRequest(engineRequest(this.buildRequest(s)), this.ctx.rules.ruleSet());
   }
 
   /** Settles in one transaction: settlement, fund rows, ledger movements, outbox entry, audit entry. */
@@ -103,7 +103,7 @@ export class Settlements {
       writeTransaction(db, () => {
         // Inside the write lock: the accumulators cannot move under us.
         // The costs of an item-level bill are its fee lines summed per date (shared/fee-lines.ts).
-        const request = this.buildRequest({ ...s, costs: billCosts(s) });
+        const request = this.buildRequest(s);
         const result = settleRequest(engineRequest(request), this.ctx.rules.ruleSet());
         const at = this.ctx.clock.now();
         const date = businessDate(at);
