@@ -7,6 +7,7 @@ import { sql as benefitYears } from './0005-benefit-years.js';
 import { sql as feeLines } from './0006-fee-lines.js';
 import { sql as nhsa } from './0007-nhsa.js';
 import { sql as syncLease } from './0008-sync-lease.js';
+import { sql as nhsaStays } from './0009-nhsa-stays.js';
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0006-fee-lines', sql: feeLines },
   { name: '0007-nhsa', sql: nhsa },
   { name: '0008-sync-lease', sql: syncLease },
+  { name: '0009-nhsa-stays', sql: nhsaStays },
 ];

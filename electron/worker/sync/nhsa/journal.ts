@@ -10,21 +10,37 @@ import type { Prepared } from './client.js';
 
 export interface Step {
   id: number;
-  outbox_id: number;
+  stay_id: number | null;
+  outbox_id: number | null;
   infno: Infno;
   msgid: string;
   request: string;
   state: 'sent' | 'answered' | 'unknown' | 'reversed';
 }
 
+/** One stay as the platform knows it (migration 0009): a queued record's, or the window's before F8. */
 export interface Stay {
-  outbox_id: number;
+  id: number;
+  outbox_id: number | null;
+  window_key: string | null;
   psn_no: string | null;
   insutype: string | null;
   insuplc_admdvs: string | null;
   mdtrt_id: string | null;
   discharged: number;
+  /** The 2304 input last presettled with 2303 at the window: F8 sends exactly this. */
+  presettled: string | null;
+  undone: 'settlement' | 'discharge' | 'fees' | 'admission' | null;
 }
+
+/** What a request is sent for: the stay it acts on (null for 9001 and the hospital-level 3201/3202/9101/9102) and the record (null before F8). */
+export interface StepOwner {
+  stay: number | null;
+  outbox: number | null;
+}
+
+const STAY_COLUMNS =
+  'id, outbox_id, window_key, psn_no, insutype, insuplc_admdvs, mdtrt_id, discharged, presettled, undone';
 
 export class NhsaJournal {
   constructor(
@@ -58,16 +74,16 @@ export class NhsaJournal {
   }
 
   /** Allocates the msgid, builds the body and records it as 'sent', committed before the request leaves. */
-  begin(outboxId: number, infno: Infno, build: (msgid: string) => Prepared): Prepared & { stepId: number } {
+  begin(owner: StepOwner, infno: Infno, build: (msgid: string) => Prepared): Prepared & { stepId: number } {
     return writeTransaction(this.db, () => {
       const p = build(this.nextMsgid());
       if (p.infno !== infno) throw new Error('prepared for another transaction');
       const stepId = Number(
         this.db
           .prepare(
-            "INSERT INTO nhsa_steps (outbox_id, infno, msgid, request, request_sha256, state, sent_at) VALUES (?, ?, ?, ?, ?, 'sent', ?)",
+            "INSERT INTO nhsa_steps (stay_id, outbox_id, infno, msgid, request, request_sha256, state, sent_at) VALUES (?, ?, ?, ?, ?, ?, 'sent', ?)",
           )
-          .run(outboxId, infno, p.msgid, p.body, p.sha256, this.now().toISOString()).lastInsertRowid,
+          .run(owner.stay, owner.outbox, infno, p.msgid, p.body, p.sha256, this.now().toISOString()).lastInsertRowid,
       );
       return { ...p, stepId };
     });
@@ -92,61 +108,106 @@ export class NhsaJournal {
       .run(state, note, this.now().toISOString(), stepId);
   }
 
-  /** Requests of this record whose outcome is still unknown, oldest first. */
-  unresolved(outboxId: number): Step[] {
+  /** Requests for this stay whose outcome is still unknown, oldest first. */
+  unresolved(stayId: number): Step[] {
     return this.db
       .prepare(
-        "SELECT id, outbox_id, infno, msgid, request, state FROM nhsa_steps WHERE outbox_id = ? AND state = 'sent' ORDER BY id",
+        "SELECT id, stay_id, outbox_id, infno, msgid, request, state FROM nhsa_steps WHERE stay_id = ? AND state = 'sent' ORDER BY id",
       )
-      .all(outboxId) as Step[];
+      .all(stayId) as Step[];
   }
 
-  stay(outboxId: number): Stay {
-    const row = this.db
+  stay(stayId: number): Stay {
+    return this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE id = ?`).get(stayId) as Stay;
+  }
+
+  /** The stay of a queued record, made on first use (the record's own, or the one the window adopted at F8). */
+  stayOf(outboxId: number): Stay {
+    const found = this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE outbox_id = ?`).get(outboxId) as
+      Stay | undefined;
+    if (found) return found;
+    const id = this.db
+      .prepare('INSERT INTO nhsa_stays (outbox_id, updated_at) VALUES (?, ?)')
+      .run(outboxId, this.now().toISOString()).lastInsertRowid;
+    return this.stay(Number(id));
+  }
+
+  /** The window's stay for this bill (docs/nhsa.md §7.6), made on first use. */
+  windowStay(key: string): Stay {
+    const found = this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE window_key = ?`).get(key) as
+      Stay | undefined;
+    if (found) return found;
+    const id = this.db
+      .prepare('INSERT INTO nhsa_stays (window_key, updated_at) VALUES (?, ?)')
+      .run(key, this.now().toISOString()).lastInsertRowid;
+    return this.stay(Number(id));
+  }
+
+  /** Inside the settlement's transaction (F8): the window's stay becomes the record's; the key is free for a later stay. */
+  adopt(stayId: number, outboxId: number): void {
+    this.db
       .prepare(
-        'SELECT outbox_id, psn_no, insutype, insuplc_admdvs, mdtrt_id, discharged FROM nhsa_stays WHERE outbox_id = ?',
+        'UPDATE nhsa_stays SET outbox_id = ?, window_key = NULL, updated_at = ? WHERE id = ? AND outbox_id IS NULL',
       )
-      .get(outboxId) as Stay | undefined;
-    return (
-      row ?? { outbox_id: outboxId, psn_no: null, insutype: null, insuplc_admdvs: null, mdtrt_id: null, discharged: 0 }
-    );
+      .run(outboxId, this.now().toISOString(), stayId);
   }
 
   /** Inside answered()'s transaction: what the platform now knows of the stay. */
-  updateStay(outboxId: number, fields: Partial<Omit<Stay, 'outbox_id'>>): void {
-    const s = { ...this.stay(outboxId), ...fields };
+  updateStay(stayId: number, fields: Partial<Omit<Stay, 'id' | 'outbox_id'>>): void {
+    const s = { ...this.stay(stayId), ...fields };
     this.db
       .prepare(
-        `INSERT INTO nhsa_stays (outbox_id, psn_no, insutype, insuplc_admdvs, mdtrt_id, discharged, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (outbox_id) DO UPDATE SET psn_no = excluded.psn_no, insutype = excluded.insutype, insuplc_admdvs = excluded.insuplc_admdvs,
-           mdtrt_id = excluded.mdtrt_id, discharged = excluded.discharged, updated_at = excluded.updated_at`,
+        `UPDATE nhsa_stays SET window_key = ?, psn_no = ?, insutype = ?, insuplc_admdvs = ?, mdtrt_id = ?, discharged = ?, presettled = ?, undone = ?,
+           updated_at = ? WHERE id = ?`,
       )
-      .run(outboxId, s.psn_no, s.insutype, s.insuplc_admdvs, s.mdtrt_id, s.discharged, this.now().toISOString());
+      .run(
+        s.window_key,
+        s.psn_no,
+        s.insutype,
+        s.insuplc_admdvs,
+        s.mdtrt_id,
+        s.discharged,
+        s.presettled,
+        s.undone,
+        this.now().toISOString(),
+        stayId,
+      );
   }
 
-  /** Fee lines the platform holds for this stay (not cancelled by 2302). */
-  uploaded(outboxId: number): Set<string> {
-    return new Set(
+  /** Fee lines the platform holds for this stay (not cancelled by 2302), with the digest of each as sent. */
+  uploaded(stayId: number): Map<string, string | null> {
+    return new Map(
       (
         this.db
-          .prepare('SELECT feedetl_sn FROM nhsa_fee_uploads WHERE outbox_id = ? AND cancelled = 0')
-          .all(outboxId) as { feedetl_sn: string }[]
-      ).map((r) => r.feedetl_sn),
+          .prepare('SELECT feedetl_sn, line_sha256 FROM nhsa_fee_uploads WHERE stay_id = ? AND cancelled = 0')
+          .all(stayId) as { feedetl_sn: string; line_sha256: string | null }[]
+      ).map((r) => [r.feedetl_sn, r.line_sha256]),
     );
   }
 
-  /** Inside answered()'s transaction: the lines of a 2301 the platform accepted, with its split per line. */
-  recordUploaded(outboxId: number, stepId: number, results: { feedetl_sn: string }[]): void {
+  /** Inside answered()'s transaction: the lines of a 2301 the platform accepted, with its split per line and the digest of what was sent. */
+  recordUploaded(
+    stayId: number,
+    stepId: number,
+    results: { feedetl_sn: string }[],
+    digests: Map<string, string>,
+  ): void {
     const stmt = this.db.prepare(
-      `INSERT INTO nhsa_fee_uploads (outbox_id, feedetl_sn, step_id, result, cancelled) VALUES (?, ?, ?, ?, 0)
-       ON CONFLICT (outbox_id, feedetl_sn) DO UPDATE SET step_id = excluded.step_id, result = excluded.result, cancelled = 0`,
+      `INSERT INTO nhsa_fee_uploads (stay_id, feedetl_sn, step_id, line_sha256, result, cancelled) VALUES (?, ?, ?, ?, ?, 0)
+       ON CONFLICT (stay_id, feedetl_sn) DO UPDATE SET step_id = excluded.step_id, line_sha256 = excluded.line_sha256, result = excluded.result, cancelled = 0`,
     );
-    for (const r of results) stmt.run(outboxId, r.feedetl_sn, stepId, JSON.stringify(r));
+    for (const r of results)
+      stmt.run(stayId, r.feedetl_sn, stepId, digests.get(r.feedetl_sn) ?? null, JSON.stringify(r));
   }
 
-  /** Inside answered()'s transaction: 2302 "0000" cleared every line of the stay. */
-  cancelAllUploaded(outboxId: number): void {
-    this.db.prepare('UPDATE nhsa_fee_uploads SET cancelled = 1 WHERE outbox_id = ?').run(outboxId);
+  /** Inside answered()'s transaction: 2302 cleared these lines of the stay ("0000": all of them). */
+  cancelUploaded(stayId: number, feedetlSns: readonly string[] | 'all'): void {
+    if (feedetlSns === 'all') {
+      this.db.prepare('UPDATE nhsa_fee_uploads SET cancelled = 1 WHERE stay_id = ?').run(stayId);
+      return;
+    }
+    const stmt = this.db.prepare('UPDATE nhsa_fee_uploads SET cancelled = 1 WHERE stay_id = ? AND feedetl_sn = ?');
+    for (const sn of feedetlSns) stmt.run(stayId, sn);
   }
 
   /** Inside answered()'s transaction: the platform's settlement (2304) or reversal (2305), immutable. */
@@ -168,4 +229,46 @@ export class NhsaJournal {
         { setl_id: string; mdtrt_id: string; psn_no: string } | undefined) ?? null
     );
   }
+
+  /** Inside answered()'s transaction: 1101's answer for a person (migration 0009 nhsa_persons). */
+  recordPerson(personId: number, p: Omit<NhsaPerson, 'queried_at'>, answer: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO nhsa_persons (person_id, psn_no, insutype, insuplc_admdvs, psn_insu_stas, psn_type, answer, queried_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (person_id) DO UPDATE SET psn_no = excluded.psn_no, insutype = excluded.insutype, insuplc_admdvs = excluded.insuplc_admdvs,
+           psn_insu_stas = excluded.psn_insu_stas, psn_type = excluded.psn_type, answer = excluded.answer, queried_at = excluded.queried_at`,
+      )
+      .run(
+        personId,
+        p.psn_no,
+        p.insutype,
+        p.insuplc_admdvs,
+        p.psn_insu_stas,
+        p.psn_type,
+        answer,
+        this.now().toISOString(),
+      );
+  }
+
+  /** What 1101 last said of a person at this terminal, or null. */
+  person(personId: number): NhsaPerson | null {
+    return (
+      (this.db
+        .prepare(
+          'SELECT psn_no, insutype, insuplc_admdvs, psn_insu_stas, psn_type, queried_at FROM nhsa_persons WHERE person_id = ?',
+        )
+        .get(personId) as NhsaPerson | undefined) ?? null
+    );
+  }
+}
+
+/** 1101's answer for a person, as kept: the stay's psn_no, insutype and insuplc_admdvs, and the status shown to the cashier. */
+export interface NhsaPerson {
+  psn_no: string;
+  insutype: string;
+  insuplc_admdvs: string;
+  /** 参保状态: 1 正常参保, 2 暂停参保, 4 终止参保 (docs/nhsa.md §4). */
+  psn_insu_stas: string;
+  psn_type: string;
+  queried_at: string;
 }

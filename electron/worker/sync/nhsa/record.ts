@@ -1,26 +1,15 @@
 /** What the NHSA steps need of a queued record, read from the store (docs/nhsa.md §7.1). */
 import type { SettlementResult } from '../../../../shared/engine/result.js';
-import type { FeeLine } from '../../../../shared/fee-lines.js';
 import type { DeskService } from '../../services/desk-service.js';
 import { readFeeLines, readMdtrtId } from '../../services/fee-lines.js';
+import type { StayBill } from './steps.js';
 
-export interface QueuedSettlement {
+export interface QueuedSettlement extends StayBill {
   settlementId: number;
   number: string;
-  personId: number;
-  personName: string;
-  idNumber: string;
-  scheme: 'employee' | 'resident';
-  admission: string;
-  discharge: string;
-  stay: { inpatient_no: string; ward: string; bed: string; diagnosis: string };
   /** The operator who settled it at the window: opter/opter_name of every request for it. */
   operator: { code: string; name: string };
-  result: SettlementResult;
   region: string;
-  lines: FeeLine[];
-  /** When the HIS registered the admission with the platform (2401 done by the HIS). */
-  mdtrtId: string | null;
 }
 
 export function queuedSettlement(service: DeskService, settlementId: number): QueuedSettlement {
@@ -54,7 +43,7 @@ export function queuedSettlement(service: DeskService, settlementId: number): Qu
     scheme: request.insured.scheme,
     admission: row.admission_date,
     discharge: row.discharge_date,
-    stay: JSON.parse(row.stay) as QueuedSettlement['stay'],
+    stay: JSON.parse(row.stay) as StayBill['stay'],
     operator: { code: row.operator_code, name: row.operator_name },
     result: JSON.parse(row.result) as SettlementResult,
     region: row.region,

@@ -15,7 +15,8 @@ import type { ReconciliationReport } from '../reconcile.js';
 import { SyncLoop } from '../loop.js';
 import { recordFailure, recordSuccess } from '../state.js';
 import { NhsaClient, UnknownOutcome } from './client.js';
-import { drainNhsa, type NhsaContext } from './drain.js';
+import { drainNhsa } from './drain.js';
+import { Serial, type NhsaContext } from './exchange.js';
 import { NhsaJournal } from './journal.js';
 
 export interface NhsaSyncOptions {
@@ -49,6 +50,7 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
       journal: new NhsaJournal(service.db, config, this.now),
       client: new NhsaClient(config, options.timeoutMs ?? 15_000, this.now),
       session: { signNo: null },
+      serial: new Serial(),
     };
   }
 
