@@ -5,7 +5,7 @@
  * twice on the retry). One schema version; a newer file is refused untouched.
  */
 import Database from 'better-sqlite3';
-import { NHSA_SCHEMA } from './nhsa/schema.js';
+import { NHSA_RECONCILE_SCHEMA, NHSA_SCHEMA } from './nhsa/schema.js';
 
 export type Db = Database.Database;
 
@@ -89,12 +89,17 @@ CREATE TABLE accumulator_moves (
   recorded_at TEXT NOT NULL
 );
 CREATE INDEX accumulator_moves_person ON accumulator_moves (person_id, year);
-${NHSA_SCHEMA}`;
-/** Version 2 adds persons.suspended_years (domain.md §3, benefit status per year); 3 the NHSA gateway's tables (nhsa/schema.ts). */
-const SCHEMA_VERSION = 3;
+${NHSA_SCHEMA}
+${NHSA_RECONCILE_SCHEMA}`;
+/**
+ * Version 2 adds persons.suspended_years (domain.md §3, benefit status per year); 3 the NHSA gateway's tables
+ * (nhsa/schema.ts); 4 its reconciliation files (NHSA_RECONCILE_SCHEMA).
+ */
+const SCHEMA_VERSION = 4;
 const UPGRADES: Record<number, string> = {
   1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';",
   2: NHSA_SCHEMA,
+  3: NHSA_RECONCILE_SCHEMA,
 };
 
 export function openInsurerDb(path: string): Db {

@@ -36,6 +36,10 @@ export type ErrorCode =
   | 'filing_limit_exceeded'
   | 'damaged_backup'
   | 'print_failed'
+  // the NHSA platform at the window (docs/nhsa.md §7.6)
+  | 'insurer_refused'
+  | 'insurer_unreachable'
+  | 'presettle_stale'
   | 'benefits_suspended';
 
 export interface ErrorBody {

@@ -38,11 +38,20 @@ const pinnedKeys = z.array(z.string().trim().min(40).max(200)).min(1).max(2);
 export const DEFAULT_NHSA_PHRASES = {
   sign_no_invalid: ['签到编号无效'],
   original_not_found: ['原交易不存在', '原交易已冲正'],
+  /**
+   * A refused 2405 出院撤销 / 2404 入院撤销 (or 2302) whose err_msg says the state is already undone: a resent undo
+   * step counts as done (docs/nhsa.md §7.3). Defaults: the reference gateway's fixed wording.
+   */
+  already_undone: ['出院已撤销', '入院已撤销'],
+  /** A refused 2302 of named fee lines whose err_msg says they are not there: nothing left to cancel (steps.ts). */
+  line_not_found: ['不存在'],
 };
 const nhsaPhrases = z
   .strictObject({
     sign_no_invalid: z.array(z.string().min(1).max(100)).default(DEFAULT_NHSA_PHRASES.sign_no_invalid),
     original_not_found: z.array(z.string().min(1).max(100)).default(DEFAULT_NHSA_PHRASES.original_not_found),
+    already_undone: z.array(z.string().min(1).max(100)).default(DEFAULT_NHSA_PHRASES.already_undone),
+    line_not_found: z.array(z.string().min(1).max(100)).default(DEFAULT_NHSA_PHRASES.line_not_found),
   })
   .default(DEFAULT_NHSA_PHRASES);
 const INFNO = /^\d{4}$/;

@@ -240,11 +240,13 @@ describe('the offline queue through the national interface', () => {
     const insurer = await gateway();
     const store = makeStore();
     const number = settleOffline(store, recordSeeded(store, NHSA_PERSON), insurer.nhsa.hospitalLevel);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    // Settled at the platform first: a pair reversed while both are queued is never sent (test/nhsa-reversal.test.ts).
+    await drain(sync);
     const reversal = store.service.settlements.reverse(
       store.supervisor,
       asReversal({ number, reason: '费用录入错误' }),
     );
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
     await drain(sync);
     expect(insurer.nhsaSettlements().map((s) => s.status)).toEqual(['cancelled']);
     expect(insurer.nhsaLog().filter((l) => l.infno === '2305')).toHaveLength(1);
@@ -252,7 +254,8 @@ describe('the offline queue through the national interface', () => {
       .prepare('SELECT infno FROM nhsa_steps WHERE outbox_id = (SELECT id FROM outbox WHERE idempotency_key = ?)')
       .pluck()
       .all(reversal.number);
-    expect(journal).toEqual(['2305']);
+    // Then the stay is undone as far as the patient can be settled again (docs/nhsa.md §7.4).
+    expect(journal).toEqual(['2305', '2405', '2302', '2404']);
     // The 2305 was sent for the supervisor who reversed it.
     const body = store.service.db
       .prepare("SELECT request FROM nhsa_steps WHERE infno = '2305'")

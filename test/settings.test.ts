@@ -276,7 +276,12 @@ describe('settings: the national interface (NHSA)', () => {
     expect(view.nhsa).toEqual({
       ...shown,
       has_pass_token: true,
-      phrases: { sign_no_invalid: ['签到编号无效'], original_not_found: ['原交易不存在', '原交易已冲正'] },
+      phrases: {
+        sign_no_invalid: ['签到编号无效'],
+        original_not_found: ['原交易不存在', '原交易已冲正'],
+        already_undone: ['出院已撤销', '入院已撤销'],
+        line_not_found: ['不存在'],
+      },
     });
     expect(view.nhsa).not.toHaveProperty('pass_token');
     expect(terminalConfig.safeParse(file()).success).toBe(true);

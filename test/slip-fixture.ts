@@ -41,6 +41,8 @@ export async function sampleSlip(overrides: Partial<SlipData> = {}): Promise<Sli
     psn_cash_pay: '20241.25',
     rules: { region_name: '达州市', versions: '2023.2', sample: true },
     offline: false,
+    platform: null,
+    platform_pending: false,
     cashier: { code: 'cash1', name: '李收费' },
     settled_at: '2026-03-20T02:00:00.000Z',
     printed_at: '2026-03-20T02:01:00.000Z',

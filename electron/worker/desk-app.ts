@@ -119,6 +119,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
       operator: app.sessions.peek(ctx),
       needs_first_operator: service.operators.needsFirst(),
       online: app.online(),
+      protocol: sync?.protocol ?? null,
       queue: service.outbox.counts(),
       today: businessDate(clock.now()),
     }),

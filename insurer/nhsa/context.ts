@@ -46,6 +46,8 @@ export interface TxContext {
 export interface TxResult {
   output: unknown;
   undo?: Undo;
+  /** 9102: the file is the answer's body, not an envelope (docs/nhsa.md §8); `output` is only logged. */
+  file?: { bytes: Uint8Array; filename: string };
 }
 
 /** A new id: the gateway's region (6) + Beijing yyyyMMddHHmmss (14) + the request's row id (10) = 30. */

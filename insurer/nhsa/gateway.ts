@@ -49,6 +49,17 @@ function wrongShape(text: string): string {
   return stringifyNhsaJson(rest);
 }
 
+/** A 9102 answer: the file as the body (docs/nhsa.md §8), not an envelope. */
+function sendFile(res: ServerResponse, filename: string, bytes: Uint8Array): void {
+  res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(bytes.length),
+    'Content-Disposition': `attachment; filename="${encodeURIComponent(filename)}"`,
+    'Cache-Control': 'no-store',
+  });
+  res.end(bytes);
+}
+
 export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
   /** The last answer per (path, paasid), for replay_previous. */
   const previous = new Map<string, string>();
@@ -73,7 +84,7 @@ export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
     if (draw.outcome === 'error_500_before_commit')
       return send(res, 500, JSON.stringify({ code: 500, message: '医保中心内部错误（注入故障，未处理）' }));
 
-    const { text } = processNhsa(processDeps, { path, headers: req.headers, body, bodyError });
+    const { text, file } = processNhsa(processDeps, { path, headers: req.headers, body, bodyError });
 
     // Committed from here on: the faults below lose or spoil only the answer.
     const replay = previous.get(key);
@@ -85,6 +96,7 @@ export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
       case 'error_500_after_commit':
         return send(res, 500, JSON.stringify({ code: 500, message: '医保中心内部错误（注入故障，已处理）' }));
       case 'malformed_body':
+        if (file) return sendFile(res, file.filename, file.bytes.subarray(0, Math.floor(file.bytes.length / 2)));
         return send(
           res,
           200,
@@ -95,7 +107,7 @@ export function createNhsaGateway(deps: NhsaGatewayDeps): NhsaGateway {
       case 'replay_previous':
         return send(res, 200, replay ?? text);
       default:
-        return send(res, 200, text);
+        return file ? sendFile(res, file.filename, file.bytes) : send(res, 200, text);
     }
   }
 

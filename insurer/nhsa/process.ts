@@ -59,7 +59,10 @@ function guess(path: string, body: Buffer): { infno: string | null; msgid: strin
   return { infno, msgid };
 }
 
-export function processNhsa(deps: ProcessDeps, req: NhsaRequest): { text: string; paasid: string | null } {
+export function processNhsa(
+  deps: ProcessDeps,
+  req: NhsaRequest,
+): { text: string; paasid: string | null; file: TxResult['file'] | null } {
   const { db } = deps;
   const receivedAt = deps.now();
   return writeTransaction(db, () => {
@@ -132,6 +135,6 @@ export function processNhsa(deps: ProcessDeps, req: NhsaRequest): { text: string
       answeredAt.toISOString(),
       requestId,
     );
-    return { text, paasid };
+    return { text, paasid, file: result?.file ?? null };
   });
 }

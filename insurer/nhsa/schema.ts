@@ -106,3 +106,24 @@ CREATE TABLE nhsa_settlements (
 );
 CREATE INDEX nhsa_settlements_stay ON nhsa_settlements (mdtrt_id, status);
 `;
+
+/**
+ * Reconciliation's files (docs/nhsa.md §8): a 3202 detail file uploaded with 9101, and the result file 3202
+ * writes, both downloadable with 9102 until dld_endtime. Kept byte for byte with their SHA-256. Insurer
+ * schema 4 (db.ts); apart from NHSA_SCHEMA, which upgrade 2 → 3 applies as it was.
+ */
+export const NHSA_RECONCILE_SCHEMA = `
+CREATE TABLE nhsa_files (
+  file_qury_no TEXT PRIMARY KEY,
+  paasid TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('upload', 'result')),
+  filename TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  sha256 TEXT NOT NULL,
+  -- the 3202 whose result this is (kind 'result'), and the detail file it read
+  detail_of TEXT REFERENCES nhsa_files (file_qury_no),
+  request_id INTEGER NOT NULL REFERENCES nhsa_requests (id),
+  created_at TEXT NOT NULL,
+  dld_endtime TEXT NOT NULL
+);
+`;

@@ -120,6 +120,35 @@ export function stayIn(db: Db, paasid: string, mdtrtId: string, psnNo: string, .
   return stay;
 }
 
+/**
+ * The fixed words of a refused undo whose state is already undone (docs/nhsa.md §7.3): 2405 on a stay that is
+ * not discharged, 2404 (and 2405, 2302) on a stay whose admission is cancelled. A terminal that resends an undo
+ * whose first answer it lost reads them as done; its phrases.already_undone default to exactly these.
+ */
+export const ALREADY_UNDONE = { discharge: '出院已撤销', admission: '入院已撤销' } as const;
+
+/**
+ * The stay an undo (2405, 2302, 2404) acts on: this account's and psn_no's in whatever state, void included;
+ * a refusal names a state the undo cannot run from: settled → 2305 first, discharged → 2405 first, void →
+ * ALREADY_UNDONE.admission. `from` is the one state the undo runs from (2302 also refuses a void stay).
+ */
+export function stayToUndo(db: Db, paasid: string, mdtrtId: string, psnNo: string, from: 'admitted' | 'discharged') {
+  const stay = findStay(db, mdtrtId);
+  if (!stay || stay.paasid !== paasid || stay.psn_no !== psnNo)
+    refuse(`就诊ID ${mdtrtId} 不存在（或不属于人员 ${psnNo}）`);
+  if (stay.status === from) return stay;
+  switch (stay.status) {
+    case 'void':
+      return refuse(`就诊ID ${mdtrtId} ${ALREADY_UNDONE.admission}，不能办理本交易`);
+    case 'settled':
+      return refuse(`就诊ID ${mdtrtId} 已结算，请先撤销结算（2305）`);
+    case 'discharged':
+      return refuse(`就诊ID ${mdtrtId} 已办理出院，请先撤销出院（2405）`);
+    case 'admitted':
+      return refuse(`就诊ID ${mdtrtId} ${ALREADY_UNDONE.discharge}（未处于出院状态），不能办理本交易`);
+  }
+}
+
 export function setStay(db: Db, mdtrtId: string, status: StayRow['status'], endtime?: string | null): void {
   if (endtime === undefined) db.prepare('UPDATE nhsa_stays SET status = ? WHERE mdtrt_id = ?').run(status, mdtrtId);
   else db.prepare('UPDATE nhsa_stays SET status = ?, endtime = ? WHERE mdtrt_id = ?').run(status, endtime, mdtrtId);

@@ -7,7 +7,7 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
-import type { PersonSummary } from '../../shared/store/records.js';
+import type { FoundPerson } from '../../shared/ipc/contract.js';
 import { enrolledIn, enrolmentYears } from '../../shared/engine/insured.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall, useFundName, useRegionName, type UiError } from '../ui.js';
 import type { PersonLookupState } from '../hooks/usePersonLookup.js';
@@ -61,7 +61,7 @@ function PersonCard({
   rules,
   onEdit,
 }: {
-  person: PersonSummary;
+  person: FoundPerson;
   rules: RuleVersionSummary[];
   onEdit: () => void;
 }) {
@@ -93,6 +93,17 @@ function PersonCard({
           </div>
         )),
       )}
+      {person.nhsa && (
+        // 1101 at lookup (docs/nhsa.md §7.6): the platform's person number, and its status when not 正常参保.
+        <div className={person.nhsa.psn_insu_stas === '1' ? 'hint' : 'warn'} data-testid="nhsa-person">
+          {t('person.nhsa', {
+            psn: person.nhsa.psn_no,
+            insutype: person.nhsa.insutype,
+            admdvs: person.nhsa.insuplc_admdvs,
+          })}
+          {person.nhsa.psn_insu_stas !== '1' && ` · ${t('person.nhsaStatus', { status: person.nhsa.psn_insu_stas })}`}
+        </div>
+      )}
       {person.suspended_years.length > 0 && (
         <div className="warn" data-testid="suspended">
           {t('person.suspended', { years: person.suspended_years.join(', ') })}
@@ -120,9 +131,9 @@ function RecordPerson({
 }: {
   idNumber: string;
   rules: RuleVersionSummary[];
-  existing: PersonSummary | null;
+  existing: FoundPerson | null;
   today: string;
-  onDone: (p: PersonSummary) => void;
+  onDone: (p: FoundPerson) => void;
 }) {
   const { t } = useTranslation();
   const fundName = useFundName();

@@ -5,12 +5,12 @@
  * error box against the id_number field.
  */
 import { useState } from 'react';
-import type { PersonSummary } from '../../shared/store/records.js';
+import type { FoundPerson } from '../../shared/ipc/contract.js';
 import type { Call } from '../ui.js';
 
 export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
   const [idNumber, setIdNumber] = useState('');
-  const [person, setPerson] = useState<PersonSummary | null>(null);
+  const [person, setPerson] = useState<FoundPerson | null>(null);
   const [recording, setRecording] = useState(false);
   /** The identity number last looked up: kept for recording or updating the person, not shown. */
   const [lookedUp, setLookedUp] = useState('');
@@ -36,7 +36,7 @@ export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
     /** The person found (or just recorded) and not being edited: the rest of the screen's form shows. */
     ready: person !== null && !recording,
     edit: () => setRecording(true),
-    recorded: (p: PersonSummary) => {
+    recorded: (p: FoundPerson) => {
       setPerson(p);
       setRecording(false);
     },

@@ -1,4 +1,7 @@
-/** Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close and print the report. */
+/**
+ * Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close and print the
+ * report; a supervisor's reconciliation of the day with the insurer (our protocol's, or the national 3201/3202).
+ */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, ReconciliationView } from '../../shared/ipc/contract.js';
@@ -30,6 +33,8 @@ export function DayScreen({ status }: { status: AppStatus }) {
     const r = await call('sync.reconcile', { business_date: date });
     if (r) setRecon(r);
   };
+  // Through the national interface, each record of the 3202 result file with its stmt_rslt (docs/nhsa.md §8).
+  const nhsaRecords = recon?.records.filter((r) => r.nhsa) ?? [];
   const print = async () => {
     const r = await call('day.report', { operator_code: operator, business_date: date, layout: 'a5' });
     if (r) setReport(r);
@@ -137,16 +142,20 @@ export function DayScreen({ status }: { status: AppStatus }) {
                     </tbody>
                   </table>
                 )}
-                {recon.records.map((r) => (
-                  <p key={r.number}>
-                    {t('day.record', {
-                      number: r.number,
-                      problem: t(`day.problems.${r.code}`),
-                      terminal: r.terminal ?? t('common.none'),
-                      insurer: r.insurer ?? t('common.none'),
-                    })}
-                  </p>
-                ))}
+                {recon.groups && <NhsaGroups groups={recon.groups} />}
+                {nhsaRecords.length > 0 && <NhsaRecords records={nhsaRecords} />}
+                {recon.records
+                  .filter((r) => !r.nhsa)
+                  .map((r) => (
+                    <p key={r.number ?? ''}>
+                      {t('day.record', {
+                        number: r.number ?? t('day.noLocal'),
+                        problem: t(`day.problems.${r.code}`),
+                        terminal: r.terminal ?? t('common.none'),
+                        insurer: r.insurer ?? t('common.none'),
+                      })}
+                    </p>
+                  ))}
               </div>
             )}
             {report && <SlipView slip={report} />}
@@ -154,5 +163,90 @@ export function DayScreen({ status }: { status: AppStatus }) {
         )}
       </section>
     </div>
+  );
+}
+
+type Recon = ReconciliationView;
+
+/** 平 in green, anything else in amber and bold: the name says which, the colour only helps the eye. */
+const rsltClass = (rslt: string) => (rslt === '0' ? 'online-text' : 'offline-text');
+/** Names and local numbers stay on one line in these wide tables (the platform's 30-digit ids may break). */
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
+/** The 3201 answer per group (national interface). */
+function NhsaGroups({ groups }: { groups: NonNullable<Recon['groups']> }) {
+  const { t } = useTranslation();
+  return (
+    <table className="list" data-testid="nhsa-groups">
+      <caption>{t('day.nhsaGroups')}</caption>
+      <thead>
+        <tr>
+          <th>{t('day.group')}</th>
+          <th>{t('day.refdFlag')}</th>
+          <th className="amt">{t('day.setlCount')}</th>
+          <th className="amt">{t('amounts.medfee_sumamt')}</th>
+          <th className="amt">{t('day.fundPay')}</th>
+          <th className="amt">{t('day.acctPay')}</th>
+          <th>{t('day.stmtRslt')}</th>
+          <th>{t('day.stmtDscr')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {groups.map((g) => (
+          <tr key={[g.insutype, g.clr_type, g.setl_optins, g.refd_setl_flag].join('|')} data-stmt-rslt={g.stmt_rslt}>
+            <td style={NOWRAP}>{[g.insutype, g.clr_type, g.setl_optins].join(' · ')}</td>
+            <td>{t(`day.refd${g.refd_setl_flag}`)}</td>
+            <td className="amt">{g.count}</td>
+            <td className="amt">{g.medfee_sumamt}</td>
+            <td className="amt">{g.fund_pay_sumamt}</td>
+            <td className="amt">{g.acct_pay}</td>
+            <td className={rsltClass(g.stmt_rslt)} style={NOWRAP}>
+              {t(`day.problems.stmt_${g.stmt_rslt}`)}
+            </td>
+            <td>{g.stmt_rslt_dscr}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The 3202 result file, one row per record: its stmt_rslt named, the local number where this terminal has one. */
+function NhsaRecords({ records }: { records: Recon['records'] }) {
+  const { t } = useTranslation();
+  return (
+    <table className="list" data-testid="nhsa-records">
+      <caption>{t('day.nhsaRecords')}</caption>
+      <thead>
+        <tr>
+          <th>{t('day.stmtRslt')}</th>
+          <th>{t('day.number')}</th>
+          <th>{t('day.setlId')}</th>
+          <th className="amt">{t('day.terminal')}</th>
+          <th className="amt">{t('day.insurer')}</th>
+          <th>{t('day.memo')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {records.map((r) => {
+          const rslt = r.code.slice('stmt_'.length);
+          return (
+            <tr key={r.nhsa!.setl_id} data-testid="nhsa-record" data-stmt-rslt={rslt}>
+              <td className={rsltClass(rslt)} style={NOWRAP}>
+                {t(`day.problems.${r.code}`)}
+              </td>
+              <td style={NOWRAP}>
+                {r.number ?? <span className="muted">{t('day.noLocal')}</span>}
+                {r.nhsa!.refd_setl_flag === '1' && <span className="muted"> · {t('day.refd1')}</span>}
+              </td>
+              <td style={{ wordBreak: 'break-all' }}>{r.nhsa!.setl_id}</td>
+              <td className="amt">{r.terminal ?? t('common.none')}</td>
+              <td className="amt">{r.insurer ?? t('common.none')}</td>
+              <td>{r.nhsa!.memo}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

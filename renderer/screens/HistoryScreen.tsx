@@ -28,10 +28,13 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
     const r = await call('history.search', query);
     if (r) setRows(r);
   };
+  /** Why a reversal just made still waits for the insurer (null: done there too, or no insurer). */
+  const [reversalNote, setReversalNote] = useState<string | null>(null);
   const show = async (number: string) => {
     const r = await call('settlement.get', { number });
     if (r) {
       setOpen(r);
+      setReversalNote(null);
       setSlip(null);
       setReason('');
     }
@@ -47,6 +50,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
     if (r) {
       void refresh();
       await show(r.number);
+      setReversalNote(r.provisional);
       await search();
     }
   };
@@ -132,6 +136,11 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
               )}
             </tbody>
           </table>
+        )}
+        {reversalNote && (
+          <p className="provisional" data-testid="reversal-provisional">
+            {reversalNote}
+          </p>
         )}
         <ErrorBox error={error} />
       </section>

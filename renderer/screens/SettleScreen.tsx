@@ -7,7 +7,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { i18next } from '../i18n/index.js';
-import type { AppStatus, PrintedSlipInfo, RuleVersionSummary } from '../../shared/ipc/contract.js';
+import type {
+  AppStatus,
+  PlatformPreview,
+  PlatformSettlement,
+  PrintedSlipInfo,
+  RuleVersionSummary,
+} from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { CostLine } from '../../shared/engine/cost-line.js';
 import type { FeeLine } from '../../shared/fee-lines.js';
@@ -16,6 +22,8 @@ import { useAppStatus } from '../app-status.js';
 import { ResultView, SlipView } from './ResultView.js';
 import { PersonLookup } from '../components/PersonLookup.js';
 import { CostLines } from '../components/CostLines.js';
+import { PlatformView } from '../components/PlatformView.js';
+import { bridge } from '../bridge.js';
 import { usePersonLookup } from '../hooks/usePersonLookup.js';
 import { useCostLines } from '../hooks/useCostLines.js';
 import { importBill } from '../../shared/bill-import.js';
@@ -45,10 +53,21 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   const [settled, setSettled] = useState<string | null>(null);
   const [layout, setLayout] = useState<'a5' | 'receipt80'>('a5');
   const [slip, setSlip] = useState<PrintedSlipInfo | null>(null);
+  /** NHSA terminal: the platform's 2303 after F5, its 2304 after F8 (docs/nhsa.md §7.6). */
+  const [platform, setPlatform] = useState<PlatformPreview | PlatformSettlement | null>(null);
+  /** Why the platform's figures are missing or the amounts provisional (the platform's or the terminal's words). */
+  const [platformNote, setPlatformNote] = useState<{ kind: 'pending' | 'failed' | 'provisional'; text: string } | null>(
+    null,
+  );
+  const clearPlatform = () => {
+    setPlatform(null);
+    setPlatformNote(null);
+  };
   const lookup = usePersonLookup(call, () => {
     setResult(null);
     setSettled(null);
     setSlip(null);
+    clearPlatform();
   });
   const { person } = lookup;
   const actions = useRef({ preview: () => {}, settle: () => {}, print: () => {} });
@@ -71,16 +90,34 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   });
   const priorYear = (discharge || admission || status.today).slice(0, 4);
 
+  const nhsa = status.protocol === 'nhsa';
   actions.current.preview = () => {
     if (!person || settled) return;
-    void call('settlement.preview', input()).then((r) => r && setResult(r));
+    const bill = input();
+    clearPlatform();
+    void call('settlement.preview', bill).then(async (r) => {
+      if (!r) return;
+      setResult(r);
+      if (!nhsa || !status.online) return;
+      // The platform's 2303 beside the local preview; without it F8 still settles here, provisionally.
+      setPlatformNote({ kind: 'pending', text: '' });
+      const p = await bridge.invoke('settlement.presettle', bill);
+      if (p.ok) {
+        setPlatform(p.value);
+        setPlatformNote(null);
+      } else {
+        setPlatformNote({ kind: 'failed', text: i18next.language === 'en' ? p.error.message_en : p.error.message });
+      }
+    });
   };
   actions.current.settle = () => {
-    if (!person || settled || !result) return;
+    if (!person || settled || !result || platformNote?.kind === 'pending') return;
     void call('settlement.settle', input()).then((r) => {
       if (!r) return;
       setResult(r.result);
       setSettled(r.number);
+      setPlatform(r.platform);
+      setPlatformNote(r.provisional ? { kind: 'provisional', text: r.provisional } : null);
       void refresh();
     });
   };
@@ -112,6 +149,7 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
     setResult(null);
     setSettled(null);
     setSlip(null);
+    clearPlatform();
   };
 
   /** A bill exported by the hospital system: JSON (the CLI's request) or CSV (shared/bill-import.ts). */
@@ -272,7 +310,11 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
               >
                 {t('settle.preview')}
               </button>
-              <button type="button" disabled={busy || !!settled || !result} onClick={() => actions.current.settle()}>
+              <button
+                type="button"
+                disabled={busy || !!settled || !result || platformNote?.kind === 'pending'}
+                onClick={() => actions.current.settle()}
+              >
                 {t('settle.settle')}
               </button>
               <select
@@ -304,6 +346,15 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
           </p>
         )}
         {slip && <SlipView slip={slip} />}
+        {platformNote && (
+          <p
+            className={platformNote.kind === 'pending' ? 'hint' : 'provisional'}
+            data-testid={`platform-${platformNote.kind}`}
+          >
+            {t(`platform.${platformNote.kind}`, { message: platformNote.text })}
+          </p>
+        )}
+        {platform && <PlatformView platform={platform} />}
         {result ? <ResultView result={result} /> : <p className="hint">{t('settle.hint')}</p>}
       </section>
     </div>

@@ -61,6 +61,8 @@ export interface RuleVersionSummary {
 
 export interface AppStatus {
   terminal: { code: string; hospital_code: string; hospital_name: string };
+  /** Which insurer interface the terminal speaks: our own protocol, the national NHSA interface (F5 also presettles there: 2303), or none. */
+  protocol: 'desk' | 'nhsa' | null;
   operator: OperatorInfo | null;
   needs_first_operator: boolean;
   online: boolean;
@@ -76,6 +78,47 @@ export interface PrintedSlipInfo {
   html_url: string | null;
   pdf_url: string | null;
 }
+
+/**
+ * The NHSA platform's split beside the terminal's (docs/nhsa.md §7.6): one row per fund (the package's layer,
+ * or `fund_<code>` for a fund_pay_type no package knows), then the fund total and the patient's cash.
+ */
+export interface PlatformRow {
+  key: string;
+  name: string;
+  terminal: string;
+  platform: string;
+  /** platform − terminal; "0.00" when they agree. */
+  difference: string;
+  /** Where the terminal's trace can say how it got its figure (the layer's steps), else null. */
+  explanation: string | null;
+}
+export interface PlatformComparison {
+  rows: PlatformRow[];
+  differs: boolean;
+}
+/** F5 at an NHSA terminal online: 2303 预结算 of the bill, beside the local preview. */
+export interface PlatformPreview extends PlatformComparison {
+  mdtrt_id: string;
+}
+/** F8 at an NHSA terminal online: the platform's 2304 settlement of the record. */
+export interface PlatformSettlement extends PlatformComparison {
+  setl_id: string;
+  /** Our 2304 msgid, which the platform keeps as 医药机构结算ID. */
+  medins_setl_id: string;
+}
+/** What 1101 said of the person at lookup (NHSA terminal online), kept with the person. */
+export interface NhsaPersonView {
+  psn_no: string;
+  insutype: string;
+  insuplc_admdvs: string;
+  /** 参保状态 psn_insu_stas: '1' 正常参保; anything else is shown to the cashier as a warning. */
+  psn_insu_stas: string;
+  queried_at: string;
+}
+
+/** A person as the window shows them: the store's summary and, at an NHSA terminal, what 1101 last said. */
+export type FoundPerson = PersonSummary & { nhsa: NhsaPersonView | null };
 
 /** One item of the outbox that needs a person (electron/worker/services/outbox.ts openWork). */
 export interface SyncWorkItem {
@@ -111,13 +154,34 @@ export interface ReconciliationView {
   business_date: string;
   result: 'balanced' | 'mismatch';
   differences: { field: string; terminal: string; insurer: string }[];
-  /** code: not received by the insurer, rejected by it, fund amounts differ, or a record this terminal does not have. */
+  /**
+   * code: not received by the insurer, rejected by it, fund amounts differ, or a record this terminal does not
+   * have (our protocol); through the national interface, the 3202 result file's stmt_rslt of the record
+   * (stmt_0 平, stmt_1 中心多, stmt_2 医药机构多, stmt_3 不一致). number: the record's local number, null when
+   * this terminal has none (e.g. another terminal's settlement). terminal/insurer: fund_pay_sumamt.
+   */
   records: {
-    number: string;
-    code: 'not_received' | 'rejected' | 'fund_differs' | 'unknown_here';
+    number: string | null;
+    code: 'not_received' | 'rejected' | 'fund_differs' | 'unknown_here' | 'stmt_0' | 'stmt_1' | 'stmt_2' | 'stmt_3';
     problem: string;
     terminal: string | null;
     insurer: string | null;
+    /** National interface only: the platform's identifiers and the result file's memo (docs/nhsa.md §8). */
+    nhsa?: { setl_id: string; refd_setl_flag: '0' | '1'; msgid: string; memo: string };
+  }[];
+  /** National interface only: one 3201 per insutype × clr_type × setl_optins × refd_setl_flag of the day. */
+  groups?: {
+    insutype: string;
+    clr_type: string;
+    setl_optins: string;
+    /** 0: settlements (2304), 1: refunds (2305). */
+    refd_setl_flag: '0' | '1';
+    count: number;
+    medfee_sumamt: string;
+    fund_pay_sumamt: string;
+    acct_pay: string;
+    stmt_rslt: '0' | '1' | '2' | '3';
+    stmt_rslt_dscr: string;
   }[];
 }
 
@@ -135,12 +199,24 @@ export const contract = {
   ),
   'auth.logout': channel<null>()(z.strictObject({})),
   'rules.list': channel<RuleVersionSummary[]>()(z.strictObject({})),
-  'person.find': channel<PersonSummary | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
-  'person.record': channel<PersonSummary>()(recordPersonInput),
+  'person.find': channel<FoundPerson | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
+  'person.record': channel<FoundPerson>()(recordPersonInput),
   'settlement.preview': channel<SettlementResult>()(billInput),
-  'settlement.settle': channel<{ number: string; result: SettlementResult }>()(billInput),
+  /** NHSA terminal online: 1101/2401/2301 (2302 for edited lines) as needed, then 2303 of the bill. */
+  'settlement.presettle': channel<PlatformPreview>()(billInput),
+  /**
+   * platform: the NHSA platform's 2304 when it answered at once; provisional: why the amounts still wait for the
+   * insurer (queued: offline, or the link dropped mid-flow), null when they are final.
+   */
+  'settlement.settle': channel<{
+    number: string;
+    result: SettlementResult;
+    platform: PlatformSettlement | null;
+    provisional: string | null;
+  }>()(billInput),
   'settlement.get': channel<{ record: SettlementRecord; result: SettlementResult }>()(z.strictObject({ number })),
-  'settlement.reverse': channel<{ number: string }>()(reverseInput),
+  /** provisional: why the reversal still waits for the insurer (NHSA online: null once the platform undid the stay). */
+  'settlement.reverse': channel<{ number: string; provisional: string | null }>()(reverseInput),
   'slip.print': channel<PrintedSlipInfo>()(z.strictObject({ number, layout })),
   'history.search': channel<SettlementRecord[]>()(historyQuery),
   'claim.create': channel<{ number: string; expected_reimbursement: string; result: SettlementResult }>()(

@@ -21,6 +21,11 @@ export const INFNO = {
   undoDischarge: '2405',
   undoAdmission: '2404',
   reverse: '2601',
+  // Reconciliation (docs/nhsa.md §8): hospital-level, no stay.
+  stmtTotal: '3201',
+  stmtDetail: '3202',
+  fileUpload: '9101',
+  fileDownload: '9102',
 } as const;
 export type Infno = (typeof INFNO)[keyof typeof INFNO];
 export const INFNOS = Object.values(INFNO) as readonly Infno[];
@@ -39,6 +44,10 @@ export const DEFAULT_PATHS: Record<Infno, string> = {
   '2405': '/fsi/api/dscgService/dischargeUndo',
   '2404': '/fsi/api/hospitalRegisterService/hospitalRegisterCancel',
   '2601': '/fsi/api/reverseService/revsMethod',
+  '3201': '/fsi/api/ybSettlementStmtService/stmtTotal',
+  '3202': '/fsi/api/ybSettlementStmtService/stmtDetail',
+  '9101': '/fsi/api/fileupload/upload',
+  '9102': '/fsi/api/fileupload/download',
 };
 export const SINGLE_URL_PATH = '/fsi/api/rsfComIfsService/callService';
 

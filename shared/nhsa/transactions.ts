@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { fromBeijingDateTime } from './envelope.js';
-import { nhsaCount, nhsaMoney, nhsaPrice, nhsaRatio } from './numbers.js';
+import { decimalText, nhsaCount, nhsaMoney, nhsaNumber, nhsaPrice, nhsaRatio } from './numbers.js';
 
 const str = (max: number) => z.string().max(max);
 const req = (max: number) => z.string().min(1).max(max);
@@ -221,6 +221,191 @@ export const reverseInput = z.strictObject({
   data: z.strictObject({ psn_no: req(30), omsgid: z.string().length(30), oinfno: z.string().regex(/^\d{4}$/) }),
 });
 
+// ── 3201 对总账 / 3202 对明细账 / 9101 文件上传 / 9102 文件下载 (docs/nhsa.md §8) ──
+/** 日期型 yyyy-MM-dd (OH Input_3202: stmt_begndate/stmt_enddate). */
+const ymd = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && fromBeijingDateTime(`${s} 00:00:00`) !== null, {
+  message: '须为日期 yyyy-MM-dd',
+});
+/** 定点医药机构结算笔数 (数值型 10): a whole JSON number, never negative. */
+const setlCount = nhsaNumber(0, 10).refine((s) => !s.startsWith('-'), { message: '结算笔数不能为负' });
+/** 退费结算标志: 0 a settlement (2304), 1 its refund (2305). */
+export const refdSetlFlag = z.enum(['0', '1']);
+/** 对账结果 (ZB NationalTool): 0 平, 1 中心多, 2 医药机构多, 3 数据不一致. */
+export const stmtRslt = z.enum(['0', '1', '2', '3']);
+export type StmtRslt = z.output<typeof stmtRslt>;
+export const STMT_RSLT_NAMES: Record<StmtRslt, string> = { '0': '平', '1': '中心多', '2': '医药机构多', '3': '不一致' };
+/** Canonical base64 (OH sends Convert.ToBase64String of the zip; ZB a byte[] its JSON library writes as base64). */
+const base64 = z
+  .string()
+  .min(4)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { message: '须为 base64 编码' });
+/** A file name as the gateway stores it: no path, no control characters. */
+const fileName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\\x00-\x1f]+$/, { message: '文件名不能含路径或控制字符' });
+
+export const stmtTotalInput = z.strictObject({
+  data: z.strictObject({
+    insutype: z.string().regex(/^\d{3}$/),
+    clr_type: req(6),
+    setl_optins: req(6),
+    stmt_begndate: ymd,
+    stmt_enddate: ymd,
+    medfee_sumamt: nhsaMoney,
+    fund_pay_sumamt: nhsaMoney,
+    acct_pay: nhsaMoney,
+    fixmedins_setl_cnt: setlCount,
+    refd_setl_flag: refdSetlFlag,
+  }),
+});
+export const stmtTotalOutput = z.looseObject({
+  stmtinfo: z.looseObject({
+    setl_optins: str(6).nullish(),
+    stmt_rslt: stmtRslt,
+    stmt_rslt_dscr: z.string().max(200).nullish(),
+  }),
+});
+
+/** 9101: `in` is the file's bytes as base64 (docs/nhsa.md §8). */
+export const fileUploadInput = z.strictObject({
+  fsUploadIn: z.strictObject({ in: base64, filename: fileName, fixmedins_code: req(30) }),
+});
+/** 9101's output is flat (OH Output_9101); dld_endtime 字符型 30. */
+export const fileUploadOutput = z.looseObject({
+  file_qury_no: req(30),
+  filename: str(200).nullish(),
+  dld_endtime: str(30).nullish(),
+});
+
+export const stmtDetailInput = z.strictObject({
+  data: z.strictObject({
+    setl_optins: req(6),
+    file_qury_no: req(30),
+    stmt_begndate: ymd,
+    stmt_enddate: ymd,
+    medfee_sumamt: nhsaMoney,
+    fund_pay_sumamt: nhsaMoney,
+    cash_payamt: nhsaMoney,
+    fixmedins_setl_cnt: setlCount,
+    clr_type: req(6),
+    refd_setl_flag: refdSetlFlag,
+  }),
+});
+export const stmtDetailOutput = z.looseObject({
+  fileinfo: z.looseObject({ file_qury_no: req(30), filename: fileName, dld_endtime: beijing.nullish() }),
+});
+
+export const fileDownloadInput = z.strictObject({
+  fsDownloadIn: z.strictObject({ file_qury_no: req(30), filename: fileName, fixmedins_code: req(30) }),
+});
+/**
+ * 9102 answers with the file itself as the HTTP body, not an envelope (ZB `sendHttpDownload` writes the body
+ * to a .zip); a refusal is the usual JSON envelope. The terminal's client hands the bytes over as `file`.
+ */
+export const fileDownloadOutput = z.strictObject({ file: z.instanceof(Uint8Array) });
+
+/**
+ * The 3202 detail file and the result file (docs/nhsa.md §8): UTF-8 text, one record per line, fields
+ * separated by TAB, every line ended by CRLF (the last one too). Amounts are decimal text with at most 2
+ * decimals. Zipping, and checking the bytes are UTF-8, is each side's (no Node or DOM here).
+ */
+const moneyText = z.string().transform((s, ctx) => {
+  const t = s === s.trim() ? decimalText(s, 2, 14) : null;
+  if (t === null) {
+    ctx.addIssue({ code: 'custom', message: `金额 "${s}" 须为至多 2 位小数的十进制数` });
+    return z.NEVER;
+  }
+  return t;
+});
+export const STMT_DETAIL_FIELDS = [
+  'setl_id',
+  'mdtrt_id',
+  'psn_no',
+  'medfee_sumamt',
+  'fund_pay_sumamt',
+  'acct_pay',
+  'refd_setl_flag',
+] as const;
+export const stmtDetailRecord = z.strictObject({
+  setl_id: req(30),
+  mdtrt_id: req(30),
+  psn_no: req(30),
+  medfee_sumamt: moneyText,
+  fund_pay_sumamt: moneyText,
+  acct_pay: moneyText,
+  refd_setl_flag: refdSetlFlag,
+});
+export type StmtDetailRecord = z.output<typeof stmtDetailRecord>;
+export const STMT_RESULT_FIELDS = [
+  'psn_no',
+  'mdtrt_id',
+  'setl_id',
+  'msgid',
+  'stmt_rslt',
+  'refd_setl_flag',
+  'memo',
+  'medfee_sumamt',
+  'fund_pay_sumamt',
+  'acct_pay',
+] as const;
+/** One line of result.txt; msgid is the platform's record of the original request (empty when it has none). */
+export const stmtResultRecord = z.strictObject({
+  psn_no: req(30),
+  mdtrt_id: req(30),
+  setl_id: req(30),
+  msgid: str(30),
+  stmt_rslt: stmtRslt,
+  refd_setl_flag: refdSetlFlag,
+  memo: str(200),
+  medfee_sumamt: moneyText,
+  fund_pay_sumamt: moneyText,
+  acct_pay: moneyText,
+});
+export type StmtResultRecord = z.output<typeof stmtResultRecord>;
+
+/** A statement file that is not as agreed; `line` is 1-based (null: the file as a whole). */
+export class StmtFileError extends Error {
+  constructor(
+    readonly line: number | null,
+    readonly detail: string,
+  ) {
+    super(line === null ? detail : `第 ${line} 行：${detail}`);
+    this.name = 'StmtFileError';
+  }
+}
+
+/** The records of a statement file's text, each checked field by field; the first fault names its line. */
+export function readStmtFile<S extends z.ZodType>(text: string, fields: readonly string[], schema: S): z.output<S>[] {
+  if (text === '') return [];
+  const lines = text.split('\r\n');
+  const last = lines.pop();
+  if (last !== '') throw new StmtFileError(lines.length + 1, '每行（含末行）须以 CRLF 结束');
+  return lines.map((line, i) => {
+    if (/[\r\n]/.test(line)) throw new StmtFileError(i + 1, '换行须为 CRLF（发现单独的 CR 或 LF）');
+    const cells = line.split('\t');
+    if (cells.length !== fields.length)
+      throw new StmtFileError(i + 1, `应有 ${fields.length} 个字段（TAB 分隔），实有 ${cells.length} 个`);
+    const parsed = schema.safeParse(Object.fromEntries(fields.map((f, k) => [f, cells[k]])));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new StmtFileError(i + 1, `${issue.path.join('.')}：${issue.message}`);
+    }
+    return parsed.data;
+  });
+}
+
+/** A statement file's text from its rows (TAB between fields, CRLF after every line); a cell may hold neither. */
+export function writeStmtFile(rows: readonly (readonly string[])[]): string {
+  return rows
+    .map((cells, i) => {
+      for (const c of cells) if (/[\t\r\n]/.test(c)) throw new StmtFileError(i + 1, `字段 "${c}" 含 TAB 或换行`);
+      return `${cells.join('\t')}\r\n`;
+    })
+    .join('');
+}
+
 /** Each transaction's input schema (what the gateway checks) and output schema (what the terminal checks). */
 export const TRANSACTIONS = {
   '9001': { input: signInInput, output: signInOutput },
@@ -235,6 +420,10 @@ export const TRANSACTIONS = {
   '2405': { input: stayRefInput, output: z.unknown() },
   '2404': { input: stayRefInput, output: z.unknown() },
   '2601': { input: reverseInput, output: z.unknown() },
+  '3201': { input: stmtTotalInput, output: stmtTotalOutput },
+  '3202': { input: stmtDetailInput, output: stmtDetailOutput },
+  '9101': { input: fileUploadInput, output: fileUploadOutput },
+  '9102': { input: fileDownloadInput, output: fileDownloadOutput },
 } as const;
 
 export type SettleOutput = z.output<typeof settleOutput>;

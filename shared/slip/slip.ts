@@ -38,6 +38,14 @@ export interface SlipData extends Pick<NationalFields, 'act_pay_dedc' | 'fund_pa
   funds: { name: string; field: string; amount: string }[];
   rules: { region_name: string; versions: string; sample: boolean };
   offline: boolean;
+  /** The NHSA platform's 2304 (its amounts are the slip's funds and cash) and where the terminal computed otherwise. */
+  platform: {
+    setl_id: string;
+    medins_setl_id: string;
+    differences: { name: string; terminal: string; platform: string }[];
+  } | null;
+  /** An NHSA record the platform has not settled yet: the amounts are the terminal's, provisional. */
+  platform_pending: boolean;
   cashier: { code: string; name: string };
   settled_at: string;
   printed_at: string;
@@ -119,7 +127,36 @@ function marks(d: SlipData): Trusted {
     d.kind === 'reversal' && d.reverses
       ? html`<div class="mark">冲销原结算单 ${d.reverses.number}　原因：${d.reverses.reason}</div>`
       : ''
-  }${d.offline ? html`<div class="mark">脱机结算，以医保部门确认为准</div>` : ''}`;
+  }${d.offline ? html`<div class="mark">脱机结算，以医保部门确认为准</div>` : ''}${
+    d.platform_pending && !d.offline ? html`<div class="mark">医保平台结算未完成，金额以医保部门确认为准</div>` : ''
+  }`;
+}
+
+/** The platform's identifiers, and every amount the terminal computed otherwise (the slip shows the platform's). */
+function platformBlock(p: NonNullable<SlipData['platform']>): Trusted {
+  return html`<div class="notes" data-platform>
+      <p>国家医保平台结算ID ${p.setl_id}</p>
+      <p>医药机构结算ID ${p.medins_setl_id}</p>
+    </div>
+    ${
+      p.differences.length > 0
+        ? html`<table class="differences">
+            <tr>
+              <th>与本机计算不同（以平台为准）</th>
+              <th class="amt">本机</th>
+              <th class="amt">平台</th>
+            </tr>
+            ${p.differences.map(
+              (r) =>
+                html`<tr>
+                  <td>${r.name}</td>
+                  <td class="amt">${r.terminal}</td>
+                  <td class="amt">${r.platform}</td>
+                </tr>`,
+            )}
+          </table>`
+        : ''
+    }`;
 }
 
 export function renderSlip(d: SlipData, layout: SlipLayout): string {
@@ -185,6 +222,7 @@ export function renderSlip(d: SlipData, layout: SlipLayout): string {
         <td class="amt">${d.fund_pay_sumamt}</td>
       </tr>
     </table>
+    ${d.platform ? platformBlock(d.platform) : ''}
     <div class="cash">
       <div class="figures"><b>个人现金支付</b><strong>¥ ${d.psn_cash_pay}</strong></div>
       <div class="capital">大写：${capitalAmount(d.psn_cash_pay)}</div>

@@ -22,6 +22,13 @@ export class Operators {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** Whether the terminal still needs its first operator (a supervisor). */
+  /** Who settled (or reversed) a record: opter/opter_name of every NHSA request for it, whoever is signed in later. */
+  settledBy(settlementId: number): { code: string; name: string } {
+    return this.ctx.db
+      .prepare('SELECT op.code, op.name FROM settlements s JOIN operators op ON op.id = s.operator_id WHERE s.id = ?')
+      .get(settlementId) as { code: string; name: string };
+  }
+
   needsFirst(): boolean {
     return (this.ctx.db.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n === 0;
   }

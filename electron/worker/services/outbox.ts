@@ -4,7 +4,10 @@
  * are written in the same transaction as their record, never deleted, and
  * move queued → sending → accepted | adjusted | rejected; a held row waits for
  * a supervisor. "Queued" has one definition here, for the status bar and the
- * sync screen alike: still to send and not held.
+ * sync screen alike: still to send and not held. A settlement reversed before
+ * any of it reached the NHSA platform leaves the queue with its reversal as
+ * 'withdrawn' (migration 0010, docs/nhsa.md §7.4): never sent, counted as
+ * neither queued, held nor answered.
  */
 import { DeskError } from '../../../shared/errors.js';
 import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
@@ -39,18 +42,21 @@ type Outcome = Exclude<Answer, { status: 'duplicate' } | { status: 'conflict' }>
 export const outcomeOf = (a: Exclude<Answer, { status: 'conflict' }>): Outcome =>
   a.status === 'duplicate' ? a.original : a;
 
-const FINAL = new Set(['accepted', 'adjusted', 'rejected']);
+const FINAL = new Set(['accepted', 'adjusted', 'rejected', 'withdrawn']);
 
 export class Outbox {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** Inside the caller's transaction, with the record it carries; the idempotency key is the record's number. */
-  enqueue(kind: OutboxKind, refId: number, idempotencyKey: string, payload: unknown, at: Date): void {
-    this.ctx.db
-      .prepare(
-        'INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(kind, refId, idempotencyKey, JSON.stringify(payload), at.toISOString(), at.toISOString());
+  /** Inside the record's transaction; returns the row's id. */
+  enqueue(kind: OutboxKind, refId: number, idempotencyKey: string, payload: unknown, at: Date): number {
+    return Number(
+      this.ctx.db
+        .prepare(
+          'INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(kind, refId, idempotencyKey, JSON.stringify(payload), at.toISOString(), at.toISOString()).lastInsertRowid,
+    );
   }
 
   /** The one definition of the upload queue: rows left in 'sending' by a crash are still to send; held rows apart. */
@@ -75,6 +81,38 @@ export class Outbox {
         "SELECT id, kind, ref_id, idempotency_key, payload FROM outbox WHERE status IN ('queued', 'sending') AND held_reason IS NULL ORDER BY id LIMIT ?",
       )
       .all(limit) as OutboxRow[];
+  }
+
+  /** One row if it is still to send and not held (the window's F8 drains its own record at once), else null. */
+  pendingRow(id: number): OutboxRow | null {
+    return (
+      (this.ctx.db
+        .prepare(
+          "SELECT id, kind, ref_id, idempotency_key, payload FROM outbox WHERE id = ? AND status IN ('queued', 'sending') AND held_reason IS NULL",
+        )
+        .get(id) as OutboxRow | undefined) ?? null
+    );
+  }
+
+  /** A row by its idempotency key (a settlement's is its number), whatever its status. */
+  byKey(idempotencyKey: string): (OutboxRow & { status: string }) | null {
+    return (
+      (this.ctx.db
+        .prepare('SELECT id, kind, ref_id, idempotency_key, payload, status FROM outbox WHERE idempotency_key = ?')
+        .get(idempotencyKey) as (OutboxRow & { status: string }) | undefined) ?? null
+    );
+  }
+
+  /** The reversal of a settlement still to send (queued or sending; held ones too), if any. */
+  queuedReversalOf(settlementKey: string): OutboxRow | null {
+    return (
+      (this.ctx.db
+        .prepare(
+          `SELECT id, kind, ref_id, idempotency_key, payload FROM outbox
+           WHERE kind = 'reversal' AND status IN ('queued', 'sending') AND json_extract(payload, '$.reverses') = ? ORDER BY id LIMIT 1`,
+        )
+        .get(settlementKey) as OutboxRow | undefined) ?? null
+    );
   }
 
   /** Rows of this person not yet answered (their accumulators are not at the insurer yet). */
@@ -171,6 +209,46 @@ export class Outbox {
         }
       });
     });
+  }
+
+  /**
+   * A settlement and its reversal leave the queue together, unsent: the platform has nothing of the settlement
+   * (docs/nhsa.md §7.4). Each row gets its withdrawal (the reason, the other row) and the status in one transaction;
+   * a row already withdrawn is left as it is (the pair is withdrawn at most once), an answered one is a bug.
+   */
+  withdrawPair(originalId: number, reversalId: number, reason: string, at: string): void {
+    const db = this.ctx.db;
+    writeTransaction(db, () => {
+      const status = db.prepare('SELECT status FROM outbox WHERE id = ?').pluck();
+      const record = db.prepare(
+        'INSERT INTO outbox_withdrawals (outbox_id, pair_id, reason, withdrawn_at) VALUES (?, ?, ?, ?)',
+      );
+      const withdraw = db.prepare(
+        "UPDATE outbox SET status = 'withdrawn', held_reason = NULL, last_error = NULL, updated_at = ? WHERE id = ?",
+      );
+      for (const [id, pair] of [
+        [originalId, reversalId],
+        [reversalId, originalId],
+      ] as const) {
+        const s = status.get(id) as string | undefined;
+        if (s === 'withdrawn') continue;
+        if (s !== 'queued' && s !== 'sending') throw new Error(`outbox row ${id} is ${s ?? 'missing'}: not withdrawn`);
+        record.run(id, pair, reason, at);
+        withdraw.run(at, id);
+      }
+    });
+  }
+
+  /** Why a record never went to the insurer (its sync state: e.g. 未上传：已在本机撤销), or null. */
+  withdrawal(idempotencyKey: string): { reason: string; pair: string; withdrawn_at: string } | null {
+    return (
+      (this.ctx.db
+        .prepare(
+          `SELECT w.reason, p.idempotency_key AS pair, w.withdrawn_at FROM outbox o
+           JOIN outbox_withdrawals w ON w.outbox_id = o.id JOIN outbox p ON p.id = w.pair_id WHERE o.idempotency_key = ?`,
+        )
+        .get(idempotencyKey) as { reason: string; pair: string; withdrawn_at: string } | undefined) ?? null
+    );
   }
 
   /** After fixing the cause, a supervisor lets a held row be sent again (same key, same body). */

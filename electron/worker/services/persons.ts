@@ -201,6 +201,8 @@ export function personHandlers({
   clock,
 }: AppContext): Pick<Handlers, 'person.find' | 'person.record'> {
   const persons = service.persons;
+  // What the NHSA platform's 1101 said of the person (null for our own protocol, or before any 1101).
+  const withPlatform = (p: PersonSummary) => ({ ...p, nhsa: sync?.window?.personView(p.person_id) ?? null });
   return {
     'person.find': async (req, ctx) => {
       const s = sessions.current(ctx);
@@ -213,11 +215,11 @@ export function personHandlers({
         }
       }
       const found = persons.findByIdNumber(s, req.id_number);
-      return found ? persons.summary(s, found.person_id) : null;
+      return found ? withPlatform(persons.summary(s, found.person_id)) : null;
     },
     'person.record': (req, ctx) => {
       const s = sessions.current(ctx);
-      return persons.summary(s, persons.record(s, req).person_id);
+      return withPlatform(persons.summary(s, persons.record(s, req).person_id));
     },
   };
 }

@@ -95,8 +95,15 @@ export class Settlements {
     return settleRequest(engineRequest(this.buildRequest(s)), this.ctx.rules.ruleSet());
   }
 
-  /** Settles in one transaction: settlement, fund rows, ledger movements, outbox entry, audit entry. */
-  settle(session: Session, s: SettleInput): { number: string; id: number; result: SettlementResult } {
+  /**
+   * Settles in one transaction: settlement, fund rows, ledger movements, outbox entry, audit entry, and what the
+   * caller adds (`within`: the NHSA window's stay adopted by the record, or a refusal that writes nothing).
+   */
+  settle(
+    session: Session,
+    s: SettleInput,
+    within?: (r: { id: number; outboxId: number; result: SettlementResult }) => void,
+  ): { number: string; id: number; outboxId: number; result: SettlementResult } {
     const { db, terminal } = this.ctx;
     assertCan(db, session, 'settlement.settle');
     return refusingClosedDay(session, () =>
@@ -157,7 +164,7 @@ export class Settlements {
             id,
             at.toISOString(),
           );
-        this.outbox.enqueue(
+        const outboxId = this.outbox.enqueue(
           'settlement',
           id,
           number,
@@ -177,7 +184,8 @@ export class Settlements {
           funds: result.fund_pay_sumamt,
           offline: s.offline,
         });
-        return { number, id, result };
+        within?.({ id, outboxId, result });
+        return { number, id, outboxId, result };
       }),
     );
   }
@@ -193,7 +201,7 @@ export class Settlements {
   }
 
   /** 结算撤销: a negative record linked to the original; the accumulators move back. */
-  reverse(session: Session, r: ReverseInput): { number: string; id: number } {
+  reverse(session: Session, r: ReverseInput): { number: string; id: number; outboxId: number } {
     const { db } = this.ctx;
     assertCan(db, session, 'settlement.reverse');
     return refusingClosedDay(session, () =>
@@ -299,7 +307,7 @@ export class Settlements {
             id,
             at.toISOString(),
           );
-        this.outbox.enqueue(
+        const outboxId = this.outbox.enqueue(
           'reversal',
           id,
           number,
@@ -307,7 +315,7 @@ export class Settlements {
           at,
         );
         audit(this.ctx, session, 'settlement.reverse', 'settlement', number, { reverses: r.number, reason: r.reason });
-        return { number, id };
+        return { number, id, outboxId };
       }),
     );
   }
@@ -316,25 +324,60 @@ export class Settlements {
 export function settlementHandlers({
   service,
   sessions,
+  sync,
   online,
   live,
-}: AppContext): Pick<Handlers, 'settlement.preview' | 'settlement.settle' | 'settlement.reverse'> {
+}: AppContext): Pick<
+  Handlers,
+  'settlement.preview' | 'settlement.presettle' | 'settlement.settle' | 'settlement.reverse'
+> {
   const settlements = service.settlements;
   // The national interface settles item by item (2301): a bill without fee lines cannot be sent there.
   const nhsa = live.started.nhsa !== undefined;
+  const window = sync?.window ?? null;
   return {
     'settlement.preview': (req, ctx) => {
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
       return settlements.preview(session, req);
     },
-    'settlement.settle': (req, ctx) => {
+    // F5 at an NHSA terminal: the platform's 2303 beside the local preview (docs/nhsa.md §7.6).
+    'settlement.presettle': (req, ctx) => {
+      const session = sessions.current(ctx);
+      if (!window)
+        throw new DeskError('not_found', '', '本终端未使用国家医保接口，无平台预结算', 'not an NHSA terminal');
+      refuseWithoutFeeLines(true, req);
+      return window.presettle(session, req, settlements.preview(session, req));
+    },
+    'settlement.settle': async (req, ctx) => {
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
+      if (window) {
+        // NHSA: the record takes the window's stay (the queue goes on from the step F5 reached). Online with the
+        // bill presettled (2303), 2402/2304 run at once; otherwise the record is provisional and queued.
+        const stay = window.stayFor(req);
+        const presettled = online() && stay !== null && stay.presettled !== null;
+        const done = settlements.settle(session, { ...req, offline: !presettled }, (r) => {
+          if (stay) window.adopt(stay, req, r.result, r.outboxId, presettled);
+        });
+        if (presettled) {
+          const outcome = await window.settleNow(done.outboxId, done.result);
+          return { number: done.number, result: done.result, ...outcome };
+        }
+        const provisional = '未经医保平台预结算（2303）：本单按本机金额结算，金额以医保部门确认为准，已进入上传队列';
+        return { number: done.number, result: done.result, platform: null, provisional };
+      }
       // Offline is what this terminal knows of its link, not what the window says.
-      const { number, result } = settlements.settle(session, { ...req, offline: !online() });
-      return { number, result };
+      const offline = !online();
+      const { number, result } = settlements.settle(session, { ...req, offline });
+      const provisional = offline ? '脱机结算：金额以医保部门确认为准，联网后自动上传' : null;
+      return { number, result, platform: null, provisional };
     },
-    'settlement.reverse': (req, ctx) => ({ number: settlements.reverse(sessions.current(ctx), req).number }),
+    'settlement.reverse': async (req, ctx) => {
+      const done = settlements.reverse(sessions.current(ctx), req);
+      // NHSA online: the platform's undo runs at once (docs/nhsa.md §7.4); otherwise the reversal waits in the queue.
+      if (window && online()) return { number: done.number, provisional: await window.reverseNow(done.outboxId) };
+      return { number: done.number, provisional: sync ? '冲销已进入上传队列，联网后上传' : null };
+    },
   };
 }

@@ -25,6 +25,13 @@ import type { AppContext } from '../app-context.js';
 import type { Session } from '../services/access.js';
 import type { DeskService } from '../services/desk-service.js';
 import { SlipChecksum } from './checksum.js';
+import type { PlatformSettlement } from '../../../shared/ipc/contract.js';
+import { platformSettlementOf } from '../sync/nhsa/window.js';
+
+const platformRow = (p: PlatformSettlement, key: string) => p.rows.find((r) => r.key === key)!.platform;
+/** The national field of a layer the local result paid from (a fund only the platform used: oth_pay, its code shown by name). */
+const fieldOf = (r: SettlementResult, layer: string) =>
+  r.fund_details.find((f) => f.layer === layer)?.field ?? 'oth_pay';
 
 export interface PrintedSlip {
   html: string;
@@ -103,7 +110,7 @@ export class SlipService {
     const db = this.desk.db;
     const row = db
       .prepare(
-        `SELECT s.kind, s.request, s.result, s.stay, s.reason, s.offline, s.settled_at, s.admission_date, s.discharge_date, s.rule_versions, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay,
+        `SELECT s.id, s.kind, s.request, s.result, s.stay, s.reason, s.offline, s.settled_at, s.admission_date, s.discharge_date, s.rule_versions, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay,
                 o.number AS original_number, o.result AS original_result, p.name, p.gender, p.id_masked, op.code AS operator_code, op.name AS operator_name
          FROM settlements s JOIN persons p ON p.id = s.person_id JOIN operators op ON op.id = s.operator_id LEFT JOIN settlements o ON o.id = s.reverses_id
          WHERE s.number = ?`,
@@ -134,6 +141,8 @@ export class SlipService {
     const terminal = this.desk.terminalInfo;
     const medfee = String(row['medfee_sumamt']);
     const funds = String(row['fund_pay_sumamt']);
+    const nhsa = reversal ? null : this.nhsaOf(Number(row['id']), result);
+    const platform = nhsa?.platform ?? null;
     return {
       kind,
       reprint,
@@ -164,10 +173,23 @@ export class SlipService {
         preselfpay_amt: amount(result.preselfpay_amt),
         inscp_scp_amt: amount(result.inscp_scp_amt),
       },
-      funds: result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: amount(f.amount) })),
+      // With the NHSA platform's settlement, the slip shows what the platform paid (docs/nhsa.md §7.6).
+      funds: platform
+        ? platform.rows
+            .filter((r) => r.key !== 'fund_pay_sumamt' && r.key !== 'psn_cash_pay' && r.platform !== '0.00')
+            .map((r) => ({ name: r.name, field: fieldOf(result, r.key), amount: r.platform }))
+        : result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: amount(f.amount) })),
       act_pay_dedc: amount(result.act_pay_dedc),
-      fund_pay_sumamt: funds,
-      psn_cash_pay: String(row['psn_cash_pay']),
+      fund_pay_sumamt: platform ? platformRow(platform, 'fund_pay_sumamt') : funds,
+      psn_cash_pay: platform ? platformRow(platform, 'psn_cash_pay') : String(row['psn_cash_pay']),
+      platform: platform && {
+        setl_id: platform.setl_id,
+        medins_setl_id: platform.medins_setl_id,
+        differences: platform.rows
+          .filter((r) => r.difference !== '0.00')
+          .map((r) => ({ name: r.name, terminal: r.terminal, platform: r.platform })),
+      },
+      platform_pending: nhsa !== null && platform === null,
       rules: {
         region_name: result.region_name,
         versions: String(row['rule_versions']),
@@ -183,6 +205,18 @@ export class SlipService {
         errorCorrectionLevel: 'M',
       }),
     };
+  }
+
+  /** An NHSA record's platform settlement (null: not settled there yet); null when the record has no NHSA stay. */
+  private nhsaOf(settlementId: number, result: SettlementResult): { platform: PlatformSettlement | null } | null {
+    const outboxId = this.desk.db
+      .prepare(
+        "SELECT o.id FROM outbox o JOIN nhsa_stays st ON st.outbox_id = o.id WHERE o.kind = 'settlement' AND o.ref_id = ?",
+      )
+      .pluck()
+      .get(settlementId) as number | undefined;
+    if (outboxId === undefined) return null;
+    return { platform: platformSettlementOf({ service: this.desk }, outboxId, result) };
   }
 
   /** Prints (and archives) an operator's day report; closed days show who closed them. */

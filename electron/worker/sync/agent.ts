@@ -8,6 +8,7 @@ import type { SyncStatusView } from '../../../shared/ipc/contract.js';
 import type { Session } from '../services/access.js';
 import type { PushResult } from '../services/outbox.js';
 import type { ReconciliationReport } from './reconcile.js';
+import type { NhsaWindow } from './nhsa/window.js';
 
 export interface SyncAgent {
   readonly protocol: 'desk' | 'nhsa';
@@ -20,6 +21,8 @@ export interface SyncAgent {
   resolveAdjustment(supervisor: Session, adjustmentId: number, note: string): void;
   releaseHeld(supervisor: Session, outboxId: number): void;
   reconcile(supervisor: Session, businessDate: string): Promise<ReconciliationReport>;
+  /** The national interface at the window (1101, 2303, 2304 at F8); null for our own protocol. */
+  readonly window: NhsaWindow | null;
   /** The insurer's snapshot of a person at lookup (our protocol; the national 1101 at the window is part 2). */
   fetchPerson(operator: Session, idNumber: string, years: readonly number[]): Promise<unknown>;
 }

@@ -40,7 +40,12 @@ export function newRequestId(): string {
 
 /** Reads at most `limit` bytes, counting them (Content-Length may be absent or lie); past it, `tooLarge()` is thrown. */
 export async function readLimited(res: Response, limit: number, tooLarge: () => Error): Promise<string> {
-  if (!res.body) return '';
+  return (await readLimitedBytes(res, limit, tooLarge)).toString('utf8');
+}
+
+/** The body's bytes, as readLimited reads them (an NHSA 9102 answer is a file, not text). */
+export async function readLimitedBytes(res: Response, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -54,7 +59,7 @@ export async function readLimited(res: Response, limit: number, tooLarge: () => 
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export interface Exchange {

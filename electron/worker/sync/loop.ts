@@ -33,16 +33,27 @@ export abstract class SyncLoop<R extends { ok: boolean; error: string | null }> 
 
   private readonly leaseToken = randomBytes(12).toString('hex');
 
-  /** One process drains the queue at a time (migration 0008): the app, the headless command, a second instance. */
-  private async leased(options: { rules?: boolean }): Promise<R> {
+  private leaseHolders = 0;
+
+  /**
+   * One process drains the queue at a time (migration 0008): the app, the headless command, a second instance.
+   * Within this process the timer's round and the window's F8 (nhsa/window.ts) share the lease: counted, released
+   * by the last one out. null: another process holds it.
+   */
+  protected async underLease<T>(fn: () => Promise<T>): Promise<T | null> {
     const db = this.service.db;
-    if (!acquireSyncLease(db, this.leaseToken, this.now(), LEASE_MS))
-      return this.notRun('另一进程正在同步本终端的队列，本次未执行 (another process is syncing this queue)');
+    if (this.leaseHolders === 0 && !acquireSyncLease(db, this.leaseToken, this.now(), LEASE_MS)) return null;
+    this.leaseHolders++;
     try {
-      return await this.run(options);
+      return await fn();
     } finally {
-      releaseSyncLease(db, this.leaseToken);
+      if (--this.leaseHolders === 0) releaseSyncLease(db, this.leaseToken);
     }
+  }
+
+  private async leased(options: { rules?: boolean }): Promise<R> {
+    const r = await this.underLease(() => this.run(options));
+    return r ?? this.notRun('另一进程正在同步本终端的队列，本次未执行 (another process is syncing this queue)');
   }
 
   start(): void {

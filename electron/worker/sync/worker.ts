@@ -32,6 +32,7 @@ const EMPTY: PushResult = { sent: 0, accepted: 0, adjusted: 0, rejected: 0, held
 
 export class SyncWorker extends SyncLoop<SyncRunResult> implements SyncAgent {
   readonly protocol = 'desk' as const;
+  readonly window = null;
   private readonly session: InsurerSession;
   private readonly random: () => number;
   private readonly pinned;

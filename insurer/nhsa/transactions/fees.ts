@@ -1,14 +1,15 @@
 /**
  * 2301 住院费用明细上传 (each line split with the gateway's own catalogue and
  * answered per line) and 2302 住院费用明细撤销 (a list of feedetl_sn, or "0000"
- * for every line of the stay; refused once the stay is settled).
+ * for every line of the stay; only while the stay is admitted: refused once
+ * discharged or settled, and on a void stay with ALREADY_UNDONE's words).
  */
 import { Decimal, toCents } from '../../../shared/money.js';
 import { fromBeijingDateTime } from '../../../shared/nhsa/envelope.js';
 import { jsonNumber } from '../../../shared/nhsa/numbers.js';
 import { catalogueItem, splitLine } from '../catalogue.js';
 import { refuse } from '../context.js';
-import { money2, stayIn, type FeeLineRow } from '../state.js';
+import { money2, stayIn, stayToUndo, type FeeLineRow } from '../state.js';
 import { personOf, type Handler } from './types.js';
 
 const CLOCK_SLACK_MS = 300_000;
@@ -101,8 +102,10 @@ export const cancelFees: Handler<'2302'> = (ctx, input) => {
   const { psnNo } = personOf(ctx);
   const cancel = ctx.db.prepare('UPDATE nhsa_fee_lines SET cancelled_by = ? WHERE id = ?');
   for (const d of input.data) {
-    const stay = stayIn(ctx.db, ctx.account.paasid, d.mdtrt_id, psnNo, 'admitted', 'discharged');
+    // Like 2301, only while admitted: a discharged stay's lines are what 2402 closed (2405 first).
+    const stay = stayToUndo(ctx.db, ctx.account.paasid, d.mdtrt_id, psnNo, 'admitted');
     if (d.feedetl_sn === '0000') {
+      // Every live line of the stay, none at all included: a second "0000" changes nothing and is answered 0.
       ctx.db
         .prepare('UPDATE nhsa_fee_lines SET cancelled_by = ? WHERE mdtrt_id = ? AND cancelled_by IS NULL')
         .run(ctx.requestId, stay.mdtrt_id);

@@ -1,5 +1,6 @@
 /** Every transaction the gateway answers, by infno (the ones in shared/nhsa TRANSACTIONS). */
 import { cancelFees, uploadFees } from './fees.js';
+import { fileDownload, fileUpload, stmtDetail, stmtTotal } from './reconcile.js';
 import { reverse } from './reverse.js';
 import { cancelSettlement, preSettle, settle } from './settle.js';
 import { personInfo, signIn } from './sign-in-person.js';
@@ -19,4 +20,8 @@ export const HANDLERS: Handlers = {
   '2405': undoDischarge,
   '2404': undoAdmission,
   '2601': reverse,
+  '3201': stmtTotal,
+  '3202': stmtDetail,
+  '9101': fileUpload,
+  '9102': fileDownload,
 };

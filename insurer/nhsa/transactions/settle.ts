@@ -197,21 +197,29 @@ export const settle: Handler<'2304'> = (ctx, input) => {
   };
 };
 
+/**
+ * `back` naming every year and layer of `from` (empty where it has none). movements() compares only the layers of
+ * its `after`: moving back to the state before a settlement must name the layers the settlement added (a first
+ * 大额 base, say), or their movement would stay at the platform after the cancellation.
+ */
+function covering(back: YtdJson, from: YtdJson): YtdJson {
+  const out: YtdJson = {};
+  for (const year of new Set([...Object.keys(from), ...Object.keys(back)]))
+    out[year] = {
+      ...Object.fromEntries(Object.keys(from[year] ?? {}).map((layer) => [layer, {}])),
+      ...back[year],
+    };
+  return out;
+}
+
 /** Cancels a settlement: status, accumulators back, the stay discharged again (ready for 2304 or 2405). */
 function cancel(db: Db, setlId: string, requestId: number, cancelSetlId: string | null, at: string): void {
   const s = findSettlement(db, setlId)!;
   db.prepare(
     "UPDATE nhsa_settlements SET status = 'cancelled', cancel_setl_id = ?, cancelled_by = ?, cancelled_at = ? WHERE setl_id = ?",
   ).run(cancelSetlId, requestId, at, setlId);
-  recordMoves(
-    db,
-    s.person_id,
-    JSON.parse(s.ytd_after) as YtdJson,
-    JSON.parse(s.ytd_before) as YtdJson,
-    'reversal',
-    null,
-    at,
-  );
+  const after = JSON.parse(s.ytd_after) as YtdJson;
+  recordMoves(db, s.person_id, after, covering(JSON.parse(s.ytd_before) as YtdJson, after), 'reversal', null, at);
   setStay(db, s.mdtrt_id, 'discharged');
 }
 

@@ -1,13 +1,15 @@
 /**
  * 2401 入院办理, 2402 出院办理, 2405 出院撤销, 2404 入院撤销, and the undo of
  * 2401 and 2402 that a 2601 冲正 asks for. One open stay (admitted or
- * discharged, not settled or void) per psn_no.
+ * discharged, not settled or void) per psn_no. The undo runs backwards one
+ * state at a time (settled → 2305 → discharged → 2405 → admitted → 2302 →
+ * no lines → 2404 → void), each refused from any other state.
  */
 import { beijingStamp, fromBeijingDateTime } from '../../../shared/nhsa/envelope.js';
 import type { Db } from '../../db.js';
 import { gatewayId, refuse, type TxContext } from '../context.js';
 import { insutypeOf } from '../insured.js';
-import { findStay, liveLines, setStay, stayIn } from '../state.js';
+import { findStay, liveLines, setStay, stayIn, stayToUndo } from '../state.js';
 import { personOf, type Handler } from './types.js';
 
 /** 5 minutes of clock difference between the HIS and the gateway. */
@@ -69,16 +71,24 @@ export const discharge: Handler<'2402'> = (ctx, input) => {
   return { output: {}, undo: { kind: 'discharge', mdtrt_id: stay.mdtrt_id } };
 };
 
+/**
+ * 2405: discharged → admitted (the fee lines stay; 2302 may now cancel them). Refused while settled (2305 first);
+ * on a stay not discharged, or void, refused with the fixed ALREADY_UNDONE words: a second 2405 changes nothing.
+ */
 export const undoDischarge: Handler<'2405'> = (ctx, input) => {
   const { psnNo } = personOf(ctx);
-  const stay = stayIn(ctx.db, ctx.account.paasid, input.data.mdtrt_id, psnNo, 'discharged');
+  const stay = stayToUndo(ctx.db, ctx.account.paasid, input.data.mdtrt_id, psnNo, 'discharged');
   setStay(ctx.db, stay.mdtrt_id, 'admitted', null);
   return { output: {} };
 };
 
+/**
+ * 2404: admitted with no live fee lines → void; the person may be admitted again. Refused while settled (2305),
+ * discharged (2405) or holding fee lines (2302); on a void stay refused with the fixed ALREADY_UNDONE words.
+ */
 export const undoAdmission: Handler<'2404'> = (ctx, input) => {
   const { psnNo } = personOf(ctx);
-  const stay = stayIn(ctx.db, ctx.account.paasid, input.data.mdtrt_id, psnNo, 'admitted');
+  const stay = stayToUndo(ctx.db, ctx.account.paasid, input.data.mdtrt_id, psnNo, 'admitted');
   if (liveLines(ctx.db, stay.mdtrt_id).length > 0)
     refuse(`就诊ID ${stay.mdtrt_id} 尚有费用明细，请先撤销费用明细（2302）`);
   setStay(ctx.db, stay.mdtrt_id, 'void');

@@ -8,6 +8,8 @@ import { sql as feeLines } from './0006-fee-lines.js';
 import { sql as nhsa } from './0007-nhsa.js';
 import { sql as syncLease } from './0008-sync-lease.js';
 import { sql as nhsaStays } from './0009-nhsa-stays.js';
+import { sql as outboxWithdrawn } from './0010-outbox-withdrawn.js';
+import { sql as nhsaReconcile } from './0011-nhsa-reconcile.js';
 
 export interface Migration {
   name: string;
@@ -24,4 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0007-nhsa', sql: nhsa },
   { name: '0008-sync-lease', sql: syncLease },
   { name: '0009-nhsa-stays', sql: nhsaStays },
+  { name: '0010-outbox-withdrawn', sql: outboxWithdrawn },
+  { name: '0011-nhsa-reconcile', sql: nhsaReconcile },
 ];

@@ -22,7 +22,7 @@ import {
 } from '../../../../shared/nhsa/index.js';
 import type { NhsaConfig } from '../../../../shared/settings.js';
 import type { z } from 'zod';
-import { readLimited } from '../http.js';
+import { readLimitedBytes } from '../http.js';
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
@@ -109,7 +109,8 @@ export class NhsaClient {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.timeoutMs);
     let status: number;
-    let text: string;
+    let bytes: Buffer;
+    let type: string;
     try {
       const res = await fetch(this.url(p.infno), {
         method: 'POST',
@@ -126,7 +127,8 @@ export class NhsaClient {
         redirect: 'error',
       });
       status = res.status;
-      text = await readLimited(
+      type = res.headers.get('content-type') ?? '';
+      bytes = await readLimitedBytes(
         res,
         MAX_ANSWER_BYTES,
         () => new UnknownOutcome(`${p.infno}: the answer is larger than ${MAX_ANSWER_BYTES} bytes`, 'answer'),
@@ -141,6 +143,8 @@ export class NhsaClient {
       clearTimeout(timer);
     }
     if (status < 200 || status > 299) throw new UnknownOutcome(`${p.infno}: HTTP ${status}`, 'answer');
+    if (p.infno === '9102' && !/json/i.test(type) && bytes[0] !== 0x7b) return fileAnswer(p.infno, bytes);
+    const text = bytes.toString('utf8');
     let json: unknown;
     try {
       json = parseNhsaJson(text);
@@ -164,6 +168,22 @@ export class NhsaClient {
       warn: env.data.warn_msg?.trim() || null,
     };
   }
+}
+
+/**
+ * 9102 answers with the file as the body, not an envelope (docs/nhsa.md §8): anything but JSON is the file.
+ * The journal keeps its digest and size; the file itself is the caller's to keep.
+ */
+function fileAnswer<I extends Infno>(infno: I, bytes: Buffer): Answer<I> {
+  const out = TRANSACTIONS[infno].output.safeParse({ file: new Uint8Array(bytes) });
+  if (!out.success) throw new UnknownOutcome(`${infno}: the file does not match the interface`, 'answer');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return {
+    kind: 'ok',
+    output: out.data as Output<I>,
+    outputText: stringifyNhsaJson({ file_sha256: sha256, size: bytes.length }),
+    warn: null,
+  };
 }
 
 function firstIssue(e: z.ZodError): string {

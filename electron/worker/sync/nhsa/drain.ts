@@ -3,18 +3,25 @@
  * (docs/nhsa.md §7): per queued settlement the stay's steps (steps.ts: 1101 →
  * 2401 → 2301 → 2402 → 2304), continuing from wherever the journal says the
  * stay got to (at the window before F8, or in an earlier round); per reversal
- * reversal.ts. One record at a time, in turn with the window (Serial).
+ * reversal.ts (also for a settlement whose reversal is queued behind it: the
+ * pair is undone or withdrawn, never sent). One record at a time, in turn with
+ * the window (Serial).
  */
-import { jsonNumber } from '../../../../shared/nhsa/index.js';
+import { parseNhsaJson } from '../../../../shared/nhsa/index.js';
 import type { OutboxRow, PushResult } from '../../services/outbox.js';
 import { Held, SignInAgain, call, resolveUnknown, type NhsaContext } from './exchange.js';
 import { answerFor, packageFundCodes, platformAmounts, terminalAmounts } from './platform-split.js';
 import { queuedSettlement } from './record.js';
-import { drainReversal } from './reversal.js';
+import { drainReversal, reversalOf, undoBeforeSending } from './reversal.js';
 import { admit, discharge, person, settlementData, settlementProblem, uploadFees, type StayRun } from './steps.js';
 
 /** The stay's steps from where they stopped, then 2304 and the platform's split beside the terminal's. */
 export async function drainSettlement(x: NhsaContext, row: OutboxRow, result: PushResult): Promise<void> {
+  // Reversed at the window while still queued: it must never get its 2304. Whatever of its stay reached the
+  // platform is undone, then both rows leave the queue (docs/nhsa.md §7.4). The queue is oldest first, so this
+  // runs before the reversal's own turn would come.
+  const reversal = reversalOf(x, row);
+  if (reversal) return undoBeforeSending(x, row, reversal, result);
   const rec = queuedSettlement(x.service, row.ref_id);
   if (rec.lines.length === 0)
     throw new Held('本结算没有费用明细，不能经国家医保接口上传（2301 须逐项上传；请按医保经办机构要求补传）');
@@ -37,10 +44,9 @@ export async function drainSettlement(x: NhsaContext, row: OutboxRow, result: Pu
 /** 2304 with the inputs the window presettled (F5), else built from the record; its answer applied with the outbox's. */
 async function settle(r: StayRun, row: OutboxRow, rec: ReturnType<typeof queuedSettlement>, result: PushResult) {
   const { x } = r;
-  const data = r.stay.presettled
-    ? (JSON.parse(r.stay.presettled) as Record<string, unknown>)
-    : settlementData(r.stay, rec);
-  const input = { data: withNumbers(data) };
+  // The window's F8 sends exactly what its F5 presettled (kept as NHSA JSON text: numbers digit for digit).
+  const data = r.stay.presettled ? parseNhsaJson(r.stay.presettled) : settlementData(r.stay, rec);
+  const input = { data } as Record<string, unknown>;
   const codes = packageFundCodes(x.service.rules.ruleSet(), rec.region);
   await call(
     x,
@@ -69,14 +75,6 @@ async function settle(r: StayRun, row: OutboxRow, rec: ReturnType<typeof queuedS
     { belongs: (o, p) => settlementProblem(o, r.stay, p) },
   );
   result.sent++;
-}
-
-/** A presettled input kept as text: its amounts go out as JSON numbers again (jsonNumber), exactly as 2303 sent them. */
-function withNumbers(data: Record<string, unknown>): Record<string, unknown> {
-  const amounts = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt'];
-  return Object.fromEntries(
-    Object.entries(data).map(([k, v]) => [k, amounts.includes(k) && typeof v === 'string' ? jsonNumber(v) : v]),
-  );
 }
 
 /** Drains the queue until it is empty or an exchange's outcome is unknown (thrown: the caller backs off). */

@@ -132,6 +132,43 @@ export class NhsaJournal {
     return this.stay(Number(id));
   }
 
+  /** The stay of a record if anything was ever sent for it (or adopted from the window), else null. */
+  existingStayOf(outboxId: number): { id: number } | null {
+    return (
+      (this.db.prepare('SELECT id FROM nhsa_stays WHERE outbox_id = ?').get(outboxId) as { id: number } | undefined) ??
+      null
+    );
+  }
+
+  /** The window's stay for this bill, if F5 made one (it is made by windowStay). */
+  windowStayIf(key: string): Stay | null {
+    return (
+      (this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE window_key = ?`).get(key) as Stay | undefined) ??
+      null
+    );
+  }
+
+  /** Whether the platform applied any step of the stay (2401, a 2301 batch, 2402, 2304 answered with infcode 0). */
+  reachedPlatform(stayId: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM nhsa_steps WHERE stay_id = ? AND infno IN ('2401', '2301', '2402', '2304') AND state = 'answered' AND infcode = 0",
+        )
+        .get(stayId) !== undefined
+    );
+  }
+
+  /** The transactions answered for a record (9001 aside), in the order first sent. */
+  answeredInfnos(outboxId: number): string[] {
+    return this.db
+      .prepare(
+        "SELECT infno FROM nhsa_steps WHERE outbox_id = ? AND state = 'answered' AND infno != '9001' GROUP BY infno ORDER BY min(id)",
+      )
+      .pluck()
+      .all(outboxId) as string[];
+  }
+
   /** The window's stay for this bill (docs/nhsa.md §7.6), made on first use. */
   windowStay(key: string): Stay {
     const found = this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE window_key = ?`).get(key) as
@@ -222,6 +259,11 @@ export class NhsaJournal {
       .run(outboxId, s.setl_id, s.mdtrt_id, s.psn_no, s.msgid, s.setlinfo, s.setldetail, this.now().toISOString());
   }
 
+  /** The platform's answer for a record (2304 of a settlement, 2305 of a reversal) as stored, else null. */
+  platformAnswer(outboxId: number): PlatformAnswer | null {
+    return platformAnswerOf(this.db, outboxId);
+  }
+
   /** The platform's settlement of a record, by the record's outbox row. */
   settlementOf(outboxId: number): { setl_id: string; mdtrt_id: string; psn_no: string } | null {
     return (
@@ -271,4 +313,21 @@ export interface NhsaPerson {
   psn_insu_stas: string;
   psn_type: string;
   queried_at: string;
+}
+
+/** The platform's 2304/2305 answer as kept (migration 0007 nhsa_settlements), immutable. */
+export interface PlatformAnswer {
+  setl_id: string;
+  msgid: string;
+  setlinfo: string;
+  setldetail: string;
+}
+
+/** Readable without a journal (the slip service has none): the stored answer for a record, else null. */
+export function platformAnswerOf(db: Db, outboxId: number): PlatformAnswer | null {
+  return (
+    (db
+      .prepare('SELECT setl_id, msgid, setlinfo, setldetail FROM nhsa_settlements WHERE outbox_id = ?')
+      .get(outboxId) as PlatformAnswer | undefined) ?? null
+  );
 }

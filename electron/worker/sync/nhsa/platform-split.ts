@@ -11,6 +11,7 @@ import type { RuleSet } from '../../../../shared/rules/ruleset.js';
 import { BASIC_LAYER_ID, type FundField } from '../../../../shared/rules/schema.js';
 import { sameAmounts, subtract } from '../../../../shared/sync/amounts.js';
 import type { Amounts, ClaimAnswer } from '../../../../shared/sync/protocol.js';
+import type { PlatformComparison, PlatformRow } from '../../../../shared/ipc/contract.js';
 
 /** fund_pay_type → { field, layer } from every installed package of the region (schemes' basic fund and the layers'). */
 export function packageFundCodes(rules: RuleSet, region: string): Map<string, { field: FundField; layer: string }> {
@@ -24,7 +25,13 @@ export function packageFundCodes(rules: RuleSet, region: string): Map<string, { 
 }
 
 /** The platform's amounts per local layer; a code no package knows counts under `fund_<code>` (shown as such). */
-export function platformAmounts(out: SettleOutput, codes: ReturnType<typeof packageFundCodes>): Amounts {
+export function platformAmounts(
+  out: {
+    setlinfo: Pick<SettleOutput['setlinfo'], 'medfee_sumamt' | 'fund_pay_sumamt' | 'psn_cash_pay'>;
+    setldetail: SettleOutput['setldetail'];
+  },
+  codes: ReturnType<typeof packageFundCodes>,
+): Amounts {
   const funds = new Map<string, Money>();
   for (const d of out.setldetail) {
     const m = mapFundPayType(d.fund_pay_type, codes);
@@ -66,4 +73,40 @@ export function answerFor(key: string, setlId: string, terminal: Amounts, platfo
     message: '国家医保平台结算（2304）与本机结算金额不同：按平台金额多退少补',
     answered_at,
   };
+}
+
+/**
+ * The rows the window and the slip show (docs/nhsa.md §7.6): each fund either side paid, then the fund total and
+ * the patient's cash; a differing fund is explained by the terminal's own trace steps for that layer.
+ */
+export function comparison(local: SettlementResult, platform: Amounts): PlatformComparison {
+  const terminal = terminalAmounts(local);
+  const names = new Map(local.fund_details.map((f) => [f.layer, f.name]));
+  const layers = [...new Set([...Object.keys(terminal.funds), ...Object.keys(platform.funds)])];
+  const row = (key: string, name: string, t: string, p: string, explain: () => string | null): PlatformRow => {
+    const difference = formatAmount(new Decimal(p).minus(t));
+    return { key, name, terminal: t, platform: p, difference, explanation: difference === '0.00' ? null : explain() };
+  };
+  const traceOf = (layer: string) => {
+    const steps = local.trace.filter((s) => s.layer === layer).map((s) => s.text);
+    return steps.length > 0 ? `本机：${steps.join('；')}` : null;
+  };
+  const rows = [
+    ...layers.map((l) =>
+      row(
+        l,
+        names.get(l) ?? (l.startsWith('fund_') ? `医保基金 ${l.slice(5)}（本机规则无此基金）` : l),
+        terminal.funds[l] ?? '0.00',
+        platform.funds[l] ?? '0.00',
+        () => traceOf(l) ?? '本机未由此基金支付',
+      ),
+    ),
+    row('fund_pay_sumamt', '基金支付合计', terminal.fund_pay_sumamt, platform.fund_pay_sumamt, () => null),
+    row('psn_cash_pay', '个人现金支付', terminal.psn_cash_pay, platform.psn_cash_pay, () =>
+      platform.medfee_sumamt !== terminal.medfee_sumamt
+        ? `医疗费总额不同：本机 ${terminal.medfee_sumamt}，平台 ${platform.medfee_sumamt}`
+        : '个人现金 = 医疗费总额 − 基金支付合计（及个人账户、医院负担）',
+    ),
+  ];
+  return { rows, differs: rows.some((r) => r.difference !== '0.00') };
 }

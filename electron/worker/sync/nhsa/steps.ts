@@ -168,7 +168,9 @@ export async function uploadFees(r: StayRun, bill: StayBill): Promise<void> {
     };
     const cancelled = () => j.cancelUploaded(r.stay.id, sns);
     await call(x, r.owner, '2302', input, r.sender, cancelled, {
-      resolvedBy: (m) => (notFound(x, m) ? cancelled : null),
+      // Lines already gone (an earlier 2302 whose answer was lost): nothing left to cancel.
+      resolvedBy: (m) =>
+        notFound(x, m) || x.config.phrases.line_not_found.some((ph) => m.includes(ph)) ? cancelled : null,
     });
   }
   const have = j.uploaded(r.stay.id);

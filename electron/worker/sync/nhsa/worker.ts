@@ -2,11 +2,10 @@
  * NhsaSync: the background sync of a terminal that speaks the national
  * interface (docs/nhsa.md). Same timer, backoff, held list and work list as
  * our own protocol's SyncWorker (sync/state.ts, services/outbox.ts); the
- * queue drains through drain.ts. Reconciliation (3201/3202) and 1101 at the
- * window are issue 14's.
+ * queue drains through drain.ts; the day's reconciliation (3201/3202)
+ * through reconcile.ts. 1101 at the window is issue 14's.
  */
 import type { SyncStatusView } from '../../../../shared/ipc/contract.js';
-import { DeskError } from '../../../../shared/errors.js';
 import type { NhsaConfig } from '../../../../shared/settings.js';
 import type { DeskService } from '../../services/desk-service.js';
 import type { PushResult } from '../../services/outbox.js';
@@ -18,6 +17,9 @@ import { NhsaClient, UnknownOutcome } from './client.js';
 import { drainNhsa } from './drain.js';
 import { Serial, type NhsaContext } from './exchange.js';
 import { NhsaJournal } from './journal.js';
+import { reconcileNhsa } from './reconcile.js';
+import { NhsaWindow } from './window.js';
+import type { Session } from '../../services/access.js';
 
 export interface NhsaSyncOptions {
   /** Per request, headers and body (default 15 s). */
@@ -34,6 +36,7 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
   readonly protocol = 'nhsa' as const;
   private readonly random: () => number;
   private readonly context: NhsaContext;
+  readonly window: NhsaWindow;
 
   constructor(
     service: DeskService,
@@ -52,6 +55,7 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
       session: { signNo: null },
       serial: new Serial(),
     };
+    this.window = new NhsaWindow(this.context, (fn) => this.underLease(fn));
   }
 
   protected notRun(reason: string): RunResult {
@@ -75,19 +79,31 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
     }
   }
 
-  reconcile(): Promise<ReconciliationReport> {
-    return Promise.reject(
-      new DeskError(
-        'not_found',
-        '',
-        '国家医保接口的对账（3201/3202）尚未提供',
-        'reconciliation through the national interface (3201/3202) is not available yet',
-      ),
-    );
+  /** The day's reconciliation with the platform (3201 per group; 9101/3202/9102 where a group is not 平), for a supervisor. */
+  async reconcile(supervisor: Session, businessDate: string): Promise<ReconciliationReport> {
+    this.service.assertCan(supervisor, 'day.close');
+    try {
+      const report = await reconcileNhsa(this.context, supervisor, businessDate);
+      this.online = true;
+      return report;
+    } catch (e) {
+      // No answer at all: offline (the DeskError keeps the exchange's error as its cause).
+      const cause = e instanceof Error ? e.cause : null;
+      if (cause instanceof UnknownOutcome && cause.why === 'network') this.online = false;
+      throw e;
+    } finally {
+      this.changed();
+    }
   }
 
-  /** 1101 at the window is issue 14's; the store's snapshot stays the source until then. */
-  fetchPerson(): Promise<null> {
-    return Promise.resolve(null);
+  /** 1101 at lookup (the window's person.find, online): psn_no, insutype, 参保地 and status kept with the person. */
+  async fetchPerson(operator: Session, idNumber: string): Promise<void> {
+    try {
+      await this.window.lookup(operator, idNumber);
+      this.online = true;
+    } catch (e) {
+      if (e instanceof UnknownOutcome && e.why === 'network') this.online = false;
+      throw e;
+    }
   }
 }
