@@ -29,7 +29,9 @@ describe('msgid', () => {
         "INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES ('manual_claim', 1, 'K1', '{}', '', '')",
       )
       .run();
-    const next = () => journal.begin({ stay: null, outbox: 1 }, '9001', (msgid) => ({ infno: '9001', msgid, body: msgid, sha256: '' })).msgid;
+    const next = () =>
+      journal.begin({ stay: null, outbox: 1 }, '9001', (msgid) => ({ infno: '9001', msgid, body: msgid, sha256: '' }))
+        .msgid;
 
     const first = next();
     expect(first).toBe('H51170200001202603201000007000');

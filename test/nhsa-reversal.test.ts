@@ -13,17 +13,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInsurer, type RunningInsurer } from '../insurer/server.js';
+import { type RunningInsurer } from '../insurer/server.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
 import { DEFAULT_PATHS, makeMsgid, type Infno } from '../shared/nhsa/index.js';
-import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
+import { type NhsaConfig } from '../shared/settings.js';
 import { NhsaClient, type Output } from '../electron/worker/sync/nhsa/client.js';
 import { insuranceOf, personInput } from '../electron/worker/sync/nhsa/steps.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import { migrate } from '../electron/worker/store/db.js';
 import { asBill, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
-import { NHSA_PERSON, feeLine, nhsaSection, settleOffline } from './nhsa-support.js';
+import { NHSA_PERSON, drain, feeLine, nhsaConfig, nhsaGateways, settleOffline } from './nhsa-support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -38,17 +38,11 @@ interface Gateway {
   lines(mdtrtId: string): { live: number; cancelledBy: number };
 }
 
+const startGateway = nhsaGateways();
+
 async function gateway(faults: FaultRule[] = []): Promise<Gateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'insurer-nhsa-'));
-  const insurer = await startInsurer({
-    dataDir,
-    port: 0,
-    faults,
-    adminToken: 'admin-token-for-tests-0123456789',
-    log: () => {},
-  });
-  cleanup.push(() => insurer.close());
-  const db = new Database(join(dataDir, 'insurer.sqlite'), { readonly: true });
+  const insurer = await startGateway(faults);
+  const db = new Database(join(insurer.dataDir, 'insurer.sqlite'), { readonly: true });
   cleanup.push(() => void db.close());
   return {
     insurer,
@@ -61,22 +55,6 @@ async function gateway(faults: FaultRule[] = []): Promise<Gateway> {
         )
         .get(mdtrtId) as { live: number; cancelledBy: number },
   };
-}
-
-function nhsaConfig(insurer: RunningInsurer): NhsaConfig {
-  const n = insurer.nhsa;
-  return terminalConfig.parse({
-    terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
-    nhsa: nhsaSection(n, { form: 'paths', batchSize: 2 }),
-  }).nhsa!;
-}
-
-async function drain(sync: NhsaSync, maxRuns = 20): Promise<void> {
-  for (let run = 0; run < maxRuns; run++) {
-    await sync.syncNow();
-    if (sync.status().queued === 0) return;
-  }
-  throw new Error(`not drained: ${sync.status().last_error}`);
 }
 
 const newSync = (service: TestStore['service'], insurer: RunningInsurer) =>

@@ -1,5 +1,12 @@
 /** What the NHSA tests share: a seeded person, the config section for the reference gateway, item-level bills, a manual claim. */
-import type { RunningInsurer } from '../insurer/server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { startInsurer, type RunningInsurer } from '../insurer/server.js';
+import type { FaultRule } from '../insurer/faults.js';
+import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
+import type { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import { asBill, asClaim, type TestStore } from './store-support.js';
 
 /** Seeded at the reference insurer, with no earlier stays there. */
@@ -88,4 +95,45 @@ export function submitManualClaim(store: TestStore, personId: number): string {
   );
   store.service.claims.submit(store.clerk, claim.number);
   return claim.number;
+}
+
+/**
+ * Starts the reference insurer with its NHSA gateway on 127.0.0.1 (with these faults), closed after each test of the
+ * file that calls this at its top level. dataDir: where the gateway keeps its database (tests read it to check).
+ */
+export function nhsaGateways(): (faults?: FaultRule[]) => Promise<RunningInsurer & { dataDir: string }> {
+  const open: RunningInsurer[] = [];
+  afterEach(async () => {
+    for (const insurer of open.splice(0).reverse()) await insurer.close();
+  });
+  return async (faults = []) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'insurer-nhsa-'));
+    const insurer = await startInsurer({
+      dataDir,
+      port: 0,
+      faults,
+      adminToken: 'admin-token-for-tests-0123456789',
+      log: () => {},
+    });
+    open.push(insurer);
+    return Object.assign(insurer, { dataDir });
+  };
+}
+
+/** The terminal's config.json nhsa section for the gateway, validated as the app validates it (per-path form, batches of 2). */
+export function nhsaConfig(insurer: RunningInsurer, form: 'single' | 'paths' = 'paths'): NhsaConfig {
+  const n = insurer.nhsa;
+  return terminalConfig.parse({
+    terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
+    nhsa: nhsaSection(n, { form, batchSize: 2 }),
+  }).nhsa!;
+}
+
+/** Sync rounds until the queue is empty (or fails naming the last error). */
+export async function drain(sync: NhsaSync, maxRuns = 20): Promise<void> {
+  for (let run = 0; run < maxRuns; run++) {
+    await sync.syncNow();
+    if (sync.status().queued === 0) return;
+  }
+  throw new Error(`not drained: ${sync.status().last_error}`);
 }

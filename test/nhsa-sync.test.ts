@@ -6,52 +6,28 @@
  * unknown, and only there.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
-import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import { asBill, asPerson, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
-import { NHSA_PERSON, feeLine, nhsaSection, settleOffline, submitManualClaim } from './nhsa-support.js';
+import {
+  NHSA_PERSON,
+  drain,
+  feeLine,
+  nhsaConfig,
+  nhsaGateways,
+  settleOffline,
+  submitManualClaim,
+} from './nhsa-support.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function gateway(faults: FaultRule[] = []): Promise<RunningInsurer> {
-  const insurer = await startInsurer({
-    dataDir: mkdtempSync(join(tmpdir(), 'insurer-nhsa-')),
-    port: 0,
-    faults,
-    adminToken: 'admin-token-for-tests-0123456789',
-    log: () => {},
-  });
-  cleanup.push(() => insurer.close());
-  return insurer;
-}
-
-/** The terminal's config.json nhsa section for the gateway, validated as the app validates it. */
-function nhsaConfig(insurer: RunningInsurer, form: 'single' | 'paths' = 'paths'): NhsaConfig {
-  const n = insurer.nhsa;
-  return terminalConfig.parse({
-    terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
-    nhsa: nhsaSection(n, { form, batchSize: 2 }),
-  }).nhsa!;
-}
-
-async function drain(sync: NhsaSync, maxRuns = 20): Promise<void> {
-  for (let run = 0; run < maxRuns; run++) {
-    await sync.syncNow();
-    if (sync.status().queued === 0) return;
-  }
-  throw new Error(`not drained: ${sync.status().last_error}`);
-}
+const gateway = nhsaGateways();
 
 const steps = (store: TestStore) =>
   store.service.db.prepare('SELECT infno, state FROM nhsa_steps ORDER BY id').all() as {

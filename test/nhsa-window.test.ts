@@ -6,45 +6,17 @@
  * the record in the queue from the step reached. A real store, the reference
  * insurer's strict gateway on 127.0.0.1.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startInsurer, type RunningInsurer } from '../insurer/server.js';
-import type { FaultRule } from '../insurer/faults.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_PATHS, parseNhsaJson, stringifyNhsaJson } from '../shared/nhsa/index.js';
-import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { DeskError } from '../shared/errors.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
 import { testPlatform } from './test-platform.js';
 import { asBill, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
-import { NHSA_PERSON, feeLine, nhsaSection } from './nhsa-support.js';
+import { NHSA_PERSON, feeLine, nhsaConfig, nhsaGateways } from './nhsa-support.js';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
 
-async function gateway(faults: FaultRule[] = []): Promise<RunningInsurer> {
-  const insurer = await startInsurer({
-    dataDir: mkdtempSync(join(tmpdir(), 'insurer-nhsa-window-')),
-    port: 0,
-    faults,
-    adminToken: 'admin-token-for-tests-0123456789',
-    log: () => {},
-  });
-  cleanup.push(() => insurer.close());
-  return insurer;
-}
-
-function nhsaConfig(insurer: RunningInsurer): NhsaConfig {
-  const n = insurer.nhsa;
-  return terminalConfig.parse({
-    terminal: { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName },
-    nhsa: nhsaSection(n, { form: 'paths', batchSize: 2 }),
-  }).nhsa!;
-}
+const gateway = nhsaGateways();
 
 /** A bill of three fee lines; the drug line is 乙类 with 10% 先行自付 in the platform's catalogue, not in the HIS's. */
 const bill = (personId: number, level: 1 | 2 | 3, drugAmount = '20000.00') =>
