@@ -15,7 +15,6 @@ import { testPlatform } from './test-platform.js';
 import { asBill, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
 import { NHSA_PERSON, feeLine, nhsaConfig, nhsaGateways } from './nhsa-support.js';
 
-
 const gateway = nhsaGateways();
 
 /** A bill of three fee lines; the drug line is 乙类 with 10% 先行自付 in the platform's catalogue, not in the HIS's. */
@@ -272,5 +271,24 @@ describe('NHSA online at the window', () => {
     expect(store.service.outbox.counts().queued).toBe(0);
     expect(insurer.nhsaSettlements().map((x) => x.status)).toEqual(['cancelled']);
     expect(infnos(store).filter((i) => i === '2305')).toHaveLength(2); // the first unanswered (500 before commit), 2601, then again
+  });
+
+  it('online follows the exchanges: an empty round signs in (9001) to find the link up; an unanswered F5 shows offline', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const personId = recordSeeded(store, NHSA_PERSON);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    expect(sync.isOnline()).toBe(false);
+    await sync.syncNow();
+    expect(sync.isOnline()).toBe(true);
+    expect(insurer.nhsaLog().map((l) => l.infno)).toEqual(['9001']);
+    await sync.syncNow(); // known online, nothing to send: no request at all
+    expect(insurer.nhsaLog()).toHaveLength(1);
+    await insurer.close();
+    const b = bill(personId, insurer.nhsa.hospitalLevel);
+    await expect(
+      sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b)),
+    ).rejects.toMatchObject({ body: { code: 'insurer_unreachable' } });
+    expect(sync.isOnline()).toBe(false);
   });
 });

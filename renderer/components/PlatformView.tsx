@@ -14,8 +14,19 @@ const AMOUNT = { textAlign: 'right', paddingLeft: '1.2em', whiteSpace: 'nowrap' 
 export function PlatformView({ platform }: { platform: Platform }) {
   const { t } = useTranslation();
   const settled = 'setl_id' in platform;
-  const name = (key: string, fallback: string) =>
-    key === 'fund_pay_sumamt' || key === 'psn_cash_pay' ? t(`platform.${key}`) : fallback;
+  const name = (r: Platform['rows'][number]) => {
+    if (r.key === 'fund_pay_sumamt' || r.key === 'psn_cash_pay') return t(`platform.${r.key}`);
+    if (r.key === 'inscp_scp_amt') return t('result.inScope');
+    if (
+      r.key === 'medfee_sumamt' ||
+      r.key === 'fulamt_ownpay_amt' ||
+      r.key === 'overlmt_selfpay' ||
+      r.key === 'preselfpay_amt'
+    )
+      return t(`amounts.${r.key}`);
+    return r.name; // a fund: the package's name
+  };
+  const cash = platform.rows.find((r) => r.key === 'psn_cash_pay')!;
   return (
     <section
       className="platform"
@@ -23,6 +34,11 @@ export function PlatformView({ platform }: { platform: Platform }) {
       data-testid={settled ? 'platform-settled' : 'platform-presettled'}
     >
       <h3>{settled ? t('platform.settledTitle') : t('platform.presettleTitle')}</h3>
+      {/* What the patient pays is the platform's figure: the largest number on the screen. */}
+      <div className="cash">
+        <span>{settled ? t('platform.cashToPay') : t('platform.cashExpected')}</span>
+        <strong data-testid="platform-cash">{cash.platform}</strong>
+      </div>
       {settled ? (
         <p className="hint" data-testid="platform-ids">
           {t('platform.setlId', { id: platform.setl_id })} ·{' '}
@@ -51,7 +67,7 @@ export function PlatformView({ platform }: { platform: Platform }) {
               data-testid={`platform-row-${r.key}`}
             >
               <th>
-                {name(r.key, r.name)}
+                {name(r)}
                 {r.explanation && <div className="why">{r.explanation}</div>}
               </th>
               <td style={AMOUNT}>{r.terminal}</td>

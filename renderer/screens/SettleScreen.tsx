@@ -355,7 +355,19 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
           </p>
         )}
         {platform && <PlatformView platform={platform} />}
-        {result ? <ResultView result={result} /> : <p className="hint">{t('settle.hint')}</p>}
+        {platform && result && (
+          <h3 className="hint" data-testid="local-reference">
+            {t('platform.localReference')}
+          </h3>
+        )}
+        {result ? (
+          // Beside the platform's figures the terminal's are a check, not what the patient pays: drawn smaller.
+          <div className={platform ? 'reference' : undefined}>
+            <ResultView result={result} />
+          </div>
+        ) : (
+          <p className="hint">{t('settle.hint')}</p>
+        )}
       </section>
     </div>
   );

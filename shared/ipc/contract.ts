@@ -84,6 +84,8 @@ export interface PrintedSlipInfo {
  * or `fund_<code>` for a fund_pay_type no package knows), then the fund total and the patient's cash.
  */
 export interface PlatformRow {
+  /** cost: the bill's split (医疗费总额, 全自费, 超限价, 先行自付, 政策范围内); fund: one fund; total: 基金支付合计 or 个人现金支付. */
+  kind: 'cost' | 'fund' | 'total';
   key: string;
   name: string;
   terminal: string;

@@ -27,6 +27,7 @@ import type { DeskService } from '../services/desk-service.js';
 import { SlipChecksum } from './checksum.js';
 import type { PlatformSettlement } from '../../../shared/ipc/contract.js';
 import { platformSettlementOf } from '../sync/nhsa/window.js';
+import type { CostRowKey } from '../sync/nhsa/platform-split.js';
 
 const platformRow = (p: PlatformSettlement, key: string) => p.rows.find((r) => r.key === key)!.platform;
 /** The national field of a layer the local result paid from (a fund only the platform used: oth_pay, its code shown by name). */
@@ -143,6 +144,7 @@ export class SlipService {
     const funds = String(row['fund_pay_sumamt']);
     const nhsa = reversal ? null : this.nhsaOf(Number(row['id']), result);
     const platform = nhsa?.platform ?? null;
+    const cost = (key: CostRowKey) => (platform ? platformRow(platform, key) : amount(result[key]));
     return {
       kind,
       reprint,
@@ -166,17 +168,18 @@ export class SlipService {
         days: Math.max(1, daysBetween(admission, discharge)),
         diagnosis: stay.diagnosis ?? '',
       },
+      // The platform's split of the bill when it settled (its catalogue decides 自费 / 先行自付 / in scope).
       costs: {
-        medfee_sumamt: amount(result.medfee_sumamt),
-        fulamt_ownpay_amt: amount(result.fulamt_ownpay_amt),
-        overlmt_selfpay: amount(result.overlmt_selfpay),
-        preselfpay_amt: amount(result.preselfpay_amt),
-        inscp_scp_amt: amount(result.inscp_scp_amt),
+        medfee_sumamt: cost('medfee_sumamt'),
+        fulamt_ownpay_amt: cost('fulamt_ownpay_amt'),
+        overlmt_selfpay: cost('overlmt_selfpay'),
+        preselfpay_amt: cost('preselfpay_amt'),
+        inscp_scp_amt: cost('inscp_scp_amt'),
       },
       // With the NHSA platform's settlement, the slip shows what the platform paid (docs/nhsa.md §7.6).
       funds: platform
         ? platform.rows
-            .filter((r) => r.key !== 'fund_pay_sumamt' && r.key !== 'psn_cash_pay' && r.platform !== '0.00')
+            .filter((r) => r.kind === 'fund' && r.platform !== '0.00')
             .map((r) => ({ name: r.name, field: fieldOf(result, r.key), amount: r.platform }))
         : result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: amount(f.amount) })),
       act_pay_dedc: amount(result.act_pay_dedc),

@@ -105,6 +105,12 @@ async function signIn(x: NhsaContext, sender: Sender): Promise<void> {
   });
 }
 
+/** A sign-in for its own sake (9001): whether the gateway answers, when nothing else was sent (worker.ts). */
+export async function probe(x: NhsaContext, terminalCode: string): Promise<void> {
+  x.session.signNo = null;
+  await signIn(x, { opter: terminalCode, opter_name: terminalCode, insuplc_admdvs: '' });
+}
+
 export const notFound = (x: NhsaContext, msg: string) =>
   x.config.phrases.original_not_found.some((ph) => msg.includes(ph));
 

@@ -108,6 +108,11 @@ export class NhsaJournal {
       .run(state, note, this.now().toISOString(), stepId);
   }
 
+  /** The last request journaled (0: none yet): whether a round sent anything. */
+  lastStepId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM nhsa_steps').pluck().get() as number) ?? 0;
+  }
+
   /** Requests for this stay whose outcome is still unknown, oldest first. */
   unresolved(stayId: number): Step[] {
     return this.db

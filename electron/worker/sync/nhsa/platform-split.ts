@@ -75,25 +75,62 @@ export function answerFor(key: string, setlId: string, terminal: Amounts, platfo
   };
 }
 
+/** The bill's split the platform may make otherwise than the HIS (its catalogue decides 自费, 先行自付, in scope). */
+const COST_ROWS = [
+  ['medfee_sumamt', '医疗费总额'],
+  ['fulamt_ownpay_amt', '全自费'],
+  ['overlmt_selfpay', '超限价自费'],
+  ['preselfpay_amt', '先行自付'],
+  ['inscp_scp_amt', '政策范围内费用'],
+] as const;
+export type CostRowKey = (typeof COST_ROWS)[number][0];
+
+/** The platform's split of the bill, from its setlinfo (2303 or 2304). */
+export const platformCosts = (setlinfo: Record<CostRowKey, string>): Record<CostRowKey, string> =>
+  Object.fromEntries(COST_ROWS.map(([k]) => [k, setlinfo[k]])) as Record<CostRowKey, string>;
+
 /**
  * The rows the window and the slip show (docs/nhsa.md §7.6): each fund either side paid, then the fund total and
  * the patient's cash; a differing fund is explained by the terminal's own trace steps for that layer.
  */
-export function comparison(local: SettlementResult, platform: Amounts): PlatformComparison {
+export function comparison(
+  local: SettlementResult,
+  platform: Amounts,
+  /** The platform's own split of the bill (setlinfo): where a 先行自付 or an out-of-scope amount differs, it shows. */
+  costs: Record<CostRowKey, string>,
+): PlatformComparison {
   const terminal = terminalAmounts(local);
   const names = new Map(local.fund_details.map((f) => [f.layer, f.name]));
   const layers = [...new Set([...Object.keys(terminal.funds), ...Object.keys(platform.funds)])];
-  const row = (key: string, name: string, t: string, p: string, explain: () => string | null): PlatformRow => {
-    const difference = formatAmount(new Decimal(p).minus(t));
-    return { key, name, terminal: t, platform: p, difference, explanation: difference === '0.00' ? null : explain() };
-  };
+  const row =
+    (kind: PlatformRow['kind']) =>
+    (key: string, name: string, t: string, p: string, explain: () => string | null): PlatformRow => {
+      const difference = formatAmount(new Decimal(p).minus(t));
+      return {
+        kind,
+        key,
+        name,
+        terminal: t,
+        platform: p,
+        difference,
+        explanation: difference === '0.00' ? null : explain(),
+      };
+    };
   const traceOf = (layer: string) => {
     const steps = local.trace.filter((s) => s.layer === layer).map((s) => s.text);
     return steps.length > 0 ? `本机：${steps.join('；')}` : null;
   };
+  const costRows = COST_ROWS.map(([key, name]) =>
+    row('cost')(key, name, local[key], costs[key], () =>
+      key === 'inscp_scp_amt'
+        ? '政策范围内费用 = 医疗费总额 − 全自费 − 超限价 − 先行自付（平台按其目录划分）'
+        : '平台按其目录划分费用明细（2301 的逐项结果）',
+    ),
+  );
   const rows = [
+    ...costRows,
     ...layers.map((l) =>
-      row(
+      row('fund')(
         l,
         names.get(l) ?? (l.startsWith('fund_') ? `医保基金 ${l.slice(5)}（本机规则无此基金）` : l),
         terminal.funds[l] ?? '0.00',
@@ -101,8 +138,8 @@ export function comparison(local: SettlementResult, platform: Amounts): Platform
         () => traceOf(l) ?? '本机未由此基金支付',
       ),
     ),
-    row('fund_pay_sumamt', '基金支付合计', terminal.fund_pay_sumamt, platform.fund_pay_sumamt, () => null),
-    row('psn_cash_pay', '个人现金支付', terminal.psn_cash_pay, platform.psn_cash_pay, () =>
+    row('total')('fund_pay_sumamt', '基金支付合计', terminal.fund_pay_sumamt, platform.fund_pay_sumamt, () => null),
+    row('total')('psn_cash_pay', '个人现金支付', terminal.psn_cash_pay, platform.psn_cash_pay, () =>
       platform.medfee_sumamt !== terminal.medfee_sumamt
         ? `医疗费总额不同：本机 ${terminal.medfee_sumamt}，平台 ${platform.medfee_sumamt}`
         : '个人现金 = 医疗费总额 − 基金支付合计（及个人账户、医院负担）',

@@ -21,7 +21,7 @@ import { drainSettlement } from './drain.js';
 import { drainReversal } from './reversal.js';
 import { Held, SignInAgain, call, resolveUnknown, type NhsaContext } from './exchange.js';
 import { platformAnswerOf, type Stay } from './journal.js';
-import { comparison, packageFundCodes, platformAmounts } from './platform-split.js';
+import { comparison, packageFundCodes, platformAmounts, platformCosts } from './platform-split.js';
 import {
   admit,
   insuranceOf,
@@ -45,6 +45,8 @@ export class NhsaWindow {
     private readonly x: NhsaContext,
     /** Runs fn holding the queue's lease (one process drains a queue); null when another process holds it. */
     private readonly leased: <T>(fn: () => Promise<T>) => Promise<T | null>,
+    /** Whether the gateway answered the window's last exchange (false: no answer at all): the status bar follows. */
+    private readonly contact: (answered: boolean) => void = () => {},
   ) {}
 
   private sender(session: Session, insuplc: string | null): Sender {
@@ -85,7 +87,9 @@ export class NhsaWindow {
     await x.serial.run(async () => {
       try {
         await ask();
+        this.contact(true);
       } catch (e) {
+        this.contact(!(e instanceof UnknownOutcome && e.why === 'network'));
         // The platform's refusal is the cashier's to see (no answer: the store's snapshot serves, offline).
         if (e instanceof Held)
           throw new DeskError(
@@ -206,7 +210,10 @@ export class NhsaWindow {
       await this.steps(() =>
         call(x, r.owner, '2303', { data }, r.sender, (o) => {
           x.journal.updateStay(r.stay.id, { presettled: stringifyNhsaJson(data) });
-          preview = { mdtrt_id: r.stay.mdtrt_id!, ...comparison(local, platformAmounts(o, codes)) };
+          preview = {
+            mdtrt_id: r.stay.mdtrt_id!,
+            ...comparison(local, platformAmounts(o, codes), platformCosts(o.setlinfo)),
+          };
         }),
       );
       return preview!;
@@ -217,7 +224,9 @@ export class NhsaWindow {
   private async steps(fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
+      this.contact(true);
     } catch (e) {
+      this.contact(!(e instanceof UnknownOutcome && e.why === 'network'));
       if (e instanceof Held || e instanceof SignInAgain)
         throw new DeskError('insurer_refused', '', `医保平台拒绝：${e.message}`, `the platform refused: ${e.message}`);
       if (e instanceof UnknownOutcome)
@@ -332,6 +341,6 @@ export function platformSettlementOf(
   return {
     setl_id: row.setl_id,
     medins_setl_id: medins || row.msgid,
-    ...comparison(local, platformAmounts(answer, codes)),
+    ...comparison(local, platformAmounts(answer, codes), platformCosts(answer.setlinfo)),
   };
 }

@@ -15,7 +15,7 @@ import { SyncLoop } from '../loop.js';
 import { recordFailure, recordSuccess } from '../state.js';
 import { NhsaClient, UnknownOutcome } from './client.js';
 import { drainNhsa } from './drain.js';
-import { Serial, type NhsaContext } from './exchange.js';
+import { Serial, probe, type NhsaContext } from './exchange.js';
 import { NhsaJournal } from './journal.js';
 import { reconcileNhsa } from './reconcile.js';
 import { NhsaWindow } from './window.js';
@@ -55,7 +55,16 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
       session: { signNo: null },
       serial: new Serial(),
     };
-    this.window = new NhsaWindow(this.context, (fn) => this.underLease(fn));
+    this.window = new NhsaWindow(
+      this.context,
+      (fn) => this.underLease(fn),
+      // The window's own exchanges say whether the link is up (an unanswered F5 shows offline at once).
+      (ok) => {
+        if (this.online === ok) return;
+        this.online = ok;
+        this.changed();
+      },
+    );
   }
 
   protected notRun(reason: string): RunResult {
@@ -65,7 +74,14 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
   protected async run(): Promise<RunResult> {
     const db = this.service.db;
     try {
+      const before = this.context.journal.lastStepId();
       const push = await drainNhsa(this.context);
+      // Nothing was sent this round: a terminal not known to be online signs in (9001) to find out, so a fresh or
+      // recovered link shows as online before the next settlement (one 9001 per round while offline, none after).
+      if (this.context.journal.lastStepId() === before) {
+        if (!this.online) await probe(this.context, this.service.terminalInfo.code);
+        else return { ok: true, error: null, push };
+      }
       this.online = true;
       recordSuccess(db, this.now());
       return { ok: true, error: null, push };
@@ -97,13 +113,7 @@ export class NhsaSync extends SyncLoop<RunResult> implements SyncAgent {
   }
 
   /** 1101 at lookup (the window's person.find, online): psn_no, insutype, 参保地 and status kept with the person. */
-  async fetchPerson(operator: Session, idNumber: string): Promise<void> {
-    try {
-      await this.window.lookup(operator, idNumber);
-      this.online = true;
-    } catch (e) {
-      if (e instanceof UnknownOutcome && e.why === 'network') this.online = false;
-      throw e;
-    }
+  fetchPerson(operator: Session, idNumber: string): Promise<void> {
+    return this.window.lookup(operator, idNumber);
   }
 }
