@@ -7,13 +7,15 @@
  * insurer's strict gateway on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
+import { Decimal, negatedAmount } from '../shared/money.js';
+import { businessDate } from '../electron/worker/store/clock.js';
 import { DEFAULT_PATHS, parseNhsaJson, stringifyNhsaJson } from '../shared/nhsa/index.js';
 import { DeskError } from '../shared/errors.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
 import { testPlatform } from './test-platform.js';
 import { asBill, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
-import { NHSA_PERSON, feeLine, nhsaConfig, nhsaGateways } from './nhsa-support.js';
+import { NHSA_PERSON, feeLine, nhsaConfig, nhsaGateways, settleOffline } from './nhsa-support.js';
 
 const gateway = nhsaGateways();
 
@@ -27,11 +29,12 @@ const bill = (personId: number, level: 1 | 2 | 3, drugAmount = '20000.00') =>
     stay: { inpatient_no: 'ZY-77' },
     fee_lines: [
       feeLine('w-1', '001101000010000', '5', '2000.00', '10000.00', '2026-03-10'),
-      feeLine('w-2', 'XB01ABE075B002010100001', '100', (Number(drugAmount) / 100).toFixed(2), drugAmount),
+      feeLine('w-2', 'XB01ABE075B002010100001', '100', new Decimal(drugAmount).div(100).toFixed(2), drugAmount),
       feeLine('w-3', '003101000010000', '1', '2300.00', '2300.00'),
     ],
   });
 
+const businessDay = (store: TestStore) => businessDate(store.clock.now());
 const slipsOf = (store: TestStore) => new SlipService(store.service, testPlatform(store.dir), store.dir, store.clock);
 
 const steps = (store: TestStore) =>
@@ -74,7 +77,7 @@ describe('NHSA online at the window', () => {
     expect(preview.differs).toBe(true);
     const cash = preview.rows.find((r) => r.key === 'psn_cash_pay')!;
     expect(cash.terminal).toBe(local.psn_cash_pay);
-    expect(Number(cash.difference)).toBeGreaterThan(0);
+    expect(new Decimal(cash.difference).isPositive() && !new Decimal(cash.difference).isZero()).toBe(true);
     expect(preview.rows.find((r) => r.key === 'basic')!.explanation).toMatch(/^本机：/);
 
     const settled = await f8(store, sync, b);
@@ -85,9 +88,13 @@ describe('NHSA online at the window', () => {
     expect(settled.platform!.setl_id).toBe(insurer.nhsaSettlements()[0]!.setl_id);
     expect(settled.platform!.medins_setl_id).toMatch(/^H\d{11}\d{14}\d{4}$/);
     expect(settled.platform!.rows.find((r) => r.key === 'psn_cash_pay')!.platform).toBe(cash.platform);
-    // Settled once at the platform, and the record is answered (adjusted: 多退少补 of the difference), not queued.
+    // Settled once at the platform, and the record is answered (adjusted), not queued; the patient paid the
+    // platform's cash at the window, so nothing is left to 多退少补 and the day counts what was collected.
     expect(insurer.nhsaSettlements()).toHaveLength(1);
     expect(store.service.outbox.counts()).toMatchObject({ queued: 0, adjusted: 1 });
+    expect(sync.status().work).toEqual([]);
+    const day = store.service.day.totals(store.cashier.operatorId, businessDay(store));
+    expect(day.psn_cash_pay).toBe(cash.platform);
     // The slip prints the platform's identifiers and amounts, and what the terminal computed otherwise.
     const slip = await slipsOf(store).slipData(settled.number, 'original', 0, new Date().toISOString());
     expect(slip.platform).toMatchObject({ setl_id: settled.platform!.setl_id });
@@ -246,6 +253,12 @@ describe('NHSA online at the window', () => {
     expect(infnos(store).slice(before)).toEqual(['2305', '2405', '2302', '2404']);
     expect(insurer.nhsaSettlements().map((x) => x.status)).toEqual(['cancelled']);
     expect(store.service.outbox.counts().queued).toBe(0);
+    // The refund is what was collected: the platform's cash, negated; the day nets to zero.
+    const refund = await slipsOf(store).slipData(reversal.number, 'reversal', 0, new Date().toISOString());
+    expect(refund.psn_cash_pay).toBe(
+      negatedAmount(settled.platform!.rows.find((r) => r.key === 'psn_cash_pay')!.platform),
+    );
+    expect(store.service.day.totals(store.cashier.operatorId, businessDay(store)).psn_cash_pay).toBe('0.00');
     // Settled again at the window: a new stay (2401), the same bill.
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const again = await f8(store, sync, b);
@@ -290,5 +303,40 @@ describe('NHSA online at the window', () => {
       sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b)),
     ).rejects.toMatchObject({ body: { code: 'insurer_unreachable' } });
     expect(sync.isOnline()).toBe(false);
+  });
+
+  it('F8 and a timer round on the same record at once: one 2304, the record answered once', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const personId = recordSeeded(store, NHSA_PERSON);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const b = bill(personId, insurer.nhsa.hospitalLevel);
+    await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
+    const stay = sync.window.stayFor(b)!;
+    const done = store.service.settlements.settle(store.cashier, { ...b, offline: false }, (r) =>
+      sync.window.adopt(stay, b, r.result, r.outboxId, true),
+    );
+    const [now] = await Promise.all([sync.window.settleNow(done.outboxId, done.result), sync.syncNow()]);
+    expect(now.provisional).toBeNull();
+    expect(infnos(store).filter((i) => i === '2304')).toHaveLength(1);
+    expect(store.service.outbox.counts()).toMatchObject({ queued: 0, held: 0, adjusted: 1 });
+    expect(insurer.nhsaSettlements()).toHaveLength(1);
+  });
+
+  it('结算撤销 at the window while a round holds the queued original: neither goes to the platform', async () => {
+    const insurer = await gateway();
+    const store = makeStore();
+    const personId = recordSeeded(store, NHSA_PERSON);
+    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    await sync.syncNow(); // online (9001)
+    const number = settleOffline(store, personId, insurer.nhsa.hospitalLevel);
+    const reversal = store.service.settlements.reverse(
+      store.supervisor,
+      asReversal({ number, reason: '费用录入错误' }),
+    );
+    await Promise.all([sync.window.reverseNow(reversal.outboxId), sync.syncNow()]);
+    expect(infnos(store).filter((i) => i !== '9001')).toEqual([]);
+    expect(insurer.nhsaSettlements()).toEqual([]);
+    expect(store.service.outbox.counts()).toMatchObject({ queued: 0, held: 0 });
   });
 });

@@ -69,7 +69,7 @@ export class Day {
     // A reversal refunds at the window of the settlement it reverses: it counts in that cashier's day.
     const rows = this.ctx.db
       .prepare(
-        `SELECT s.id, s.kind, s.offline, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay FROM settlements s LEFT JOIN settlements o ON o.id = s.reverses_id
+        `SELECT s.id, s.kind, s.reverses_id, s.offline, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay FROM settlements s LEFT JOIN settlements o ON o.id = s.reverses_id
          WHERE s.business_date = ? AND ((s.kind = 'settlement' AND s.operator_id = ?) OR (s.kind = 'reversal' AND o.operator_id = ?))`,
       )
       .all(date, operatorId, operatorId) as SettlementRow[];

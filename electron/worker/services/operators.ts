@@ -21,7 +21,6 @@ const NO_SUCH_PIN = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAA
 export class Operators {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Whether the terminal still needs its first operator (a supervisor). */
   /** Who settled (or reversed) a record: opter/opter_name of every NHSA request for it, whoever is signed in later. */
   settledBy(settlementId: number): { code: string; name: string } {
     return this.ctx.db
@@ -29,6 +28,7 @@ export class Operators {
       .get(settlementId) as { code: string; name: string };
   }
 
+  /** Whether the terminal still needs its first operator (a supervisor). */
   needsFirst(): boolean {
     return (this.ctx.db.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n === 0;
   }

@@ -12,7 +12,7 @@
 import { DeskError } from '../../../shared/errors.js';
 import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
 import type { QueueCounts } from '../../../shared/store/records.js';
-import type { ClaimAnswer, ReversalAnswer } from '../../../shared/sync/protocol.js';
+import type { Amounts, ClaimAnswer, ReversalAnswer } from '../../../shared/sync/protocol.js';
 import { writeTransaction } from '../store/db.js';
 import type { Session } from './access.js';
 import { assertCan } from './access.js';
@@ -141,7 +141,8 @@ export class Outbox {
 
   private holdIn(ids: readonly number[], reason: string, at: string): void {
     const stmt = this.ctx.db.prepare(
-      "UPDATE outbox SET status = 'queued', held_reason = ?, last_error = ?, updated_at = ? WHERE id = ?",
+      // Only a row still to send: an answered (or withdrawn) row is never put back in the queue.
+      "UPDATE outbox SET status = 'queued', held_reason = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')",
     );
     for (const id of ids) stmt.run(reason, reason, at, id);
   }
@@ -280,6 +281,31 @@ export class Outbox {
       if (!r) throw new DeskError('not_found', 'adjustment_id', '没有此待处理的差额', 'no such open adjustment');
       audit(this.ctx, supervisor, 'adjustment.resolve', 'settlement', r.number, { adjustment_id: adjustmentId, note });
     });
+  }
+
+  /**
+   * Inside the platform's answer transaction, when the NHSA platform settled at F8 with the patient at the window
+   * (docs/nhsa.md §7.6): what was collected (the platform's amounts) is kept for the day's totals and a reversal's
+   * refund, and the record's 多退少补 is resolved at once under the cashier who settled it — nothing is left to do.
+   */
+  collectedAtWindow(row: OutboxRow, setlId: string, platform: Amounts, at: string): void {
+    const db = this.ctx.db;
+    db.prepare(
+      'INSERT INTO window_collections (settlement_id, setl_id, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, funds, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      row.ref_id,
+      setlId,
+      platform.medfee_sumamt,
+      platform.fund_pay_sumamt,
+      platform.psn_cash_pay,
+      JSON.stringify(platform.funds),
+      at,
+    );
+    db.prepare(
+      `UPDATE adjustments SET status = 'resolved', resolved_at = ?, note = '已在窗口按医保平台结算金额收取（F8）',
+         resolved_by = (SELECT operator_id FROM settlements WHERE id = ?)
+       WHERE outbox_id = ? AND status = 'open'`,
+    ).run(at, row.ref_id, row.id);
   }
 
   /** What needs a person: held rows, rejected ones, and adjustments still open. */

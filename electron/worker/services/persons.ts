@@ -125,6 +125,14 @@ export class Persons {
   }
 
   /** The full identity number, only where it is needed (the insurer's upload, the claim form). */
+  /** The person's name and gender as recorded (for requests on their behalf: 1101, 2401). */
+  identity(personId: number): { name: string; gender: 'M' | 'F' | null } {
+    return this.ctx.db.prepare('SELECT name, gender FROM persons WHERE id = ?').get(personId) as {
+      name: string;
+      gender: 'M' | 'F' | null;
+    };
+  }
+
   revealIdNumber(personId: number): string {
     const row = this.ctx.db.prepare('SELECT id_cipher FROM persons WHERE id = ?').get(personId) as
       { id_cipher: Buffer } | undefined;

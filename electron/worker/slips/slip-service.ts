@@ -29,6 +29,15 @@ import type { PlatformSettlement } from '../../../shared/ipc/contract.js';
 import { platformSettlementOf } from '../sync/nhsa/window.js';
 import type { CostRowKey } from '../sync/nhsa/platform-split.js';
 
+const negatedPlatform = (p: PlatformSettlement): PlatformSettlement => ({
+  ...p,
+  rows: p.rows.map((r) => ({
+    ...r,
+    terminal: negatedAmount(r.terminal),
+    platform: negatedAmount(r.platform),
+    difference: negatedAmount(r.difference),
+  })),
+});
 const platformRow = (p: PlatformSettlement, key: string) => p.rows.find((r) => r.key === key)!.platform;
 /** The national field of a layer the local result paid from (a fund only the platform used: oth_pay, its code shown by name). */
 const fieldOf = (r: SettlementResult, layer: string) =>
@@ -111,7 +120,7 @@ export class SlipService {
     const db = this.desk.db;
     const row = db
       .prepare(
-        `SELECT s.id, s.kind, s.request, s.result, s.stay, s.reason, s.offline, s.settled_at, s.admission_date, s.discharge_date, s.rule_versions, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay,
+        `SELECT s.id, s.kind, s.reverses_id, s.request, s.result, s.stay, s.reason, s.offline, s.settled_at, s.admission_date, s.discharge_date, s.rule_versions, s.medfee_sumamt, s.fund_pay_sumamt, s.psn_cash_pay,
                 o.number AS original_number, o.result AS original_result, p.name, p.gender, p.id_masked, op.code AS operator_code, op.name AS operator_name
          FROM settlements s JOIN persons p ON p.id = s.person_id JOIN operators op ON op.id = s.operator_id LEFT JOIN settlements o ON o.id = s.reverses_id
          WHERE s.number = ?`,
@@ -142,8 +151,13 @@ export class SlipService {
     const terminal = this.desk.terminalInfo;
     const medfee = String(row['medfee_sumamt']);
     const funds = String(row['fund_pay_sumamt']);
-    const nhsa = reversal ? null : this.nhsaOf(Number(row['id']), result);
-    const platform = nhsa?.platform ?? null;
+    // A reversal refunds what was collected: the platform's amounts when it settled at the window (F8), negated.
+    const nhsa = reversal
+      ? this.collectedAtWindow(Number(row['reverses_id']))
+        ? this.nhsaOf(Number(row['reverses_id']), result)
+        : null
+      : this.nhsaOf(Number(row['id']), result);
+    const platform = nhsa?.platform && reversal ? negatedPlatform(nhsa.platform) : (nhsa?.platform ?? null);
     const cost = (key: CostRowKey) => (platform ? platformRow(platform, key) : amount(result[key]));
     return {
       kind,
@@ -220,6 +234,12 @@ export class SlipService {
       .get(settlementId) as number | undefined;
     if (outboxId === undefined) return null;
     return { platform: platformSettlementOf({ service: this.desk }, outboxId, result) };
+  }
+
+  private collectedAtWindow(settlementId: number): boolean {
+    return (
+      this.desk.db.prepare('SELECT 1 FROM window_collections WHERE settlement_id = ?').get(settlementId) !== undefined
+    );
   }
 
   /** Prints (and archives) an operator's day report; closed days show who closed them. */

@@ -42,7 +42,8 @@ export abstract class SyncLoop<R extends { ok: boolean; error: string | null }> 
    */
   protected async underLease<T>(fn: () => Promise<T>): Promise<T | null> {
     const db = this.service.db;
-    if (this.leaseHolders === 0 && !acquireSyncLease(db, this.leaseToken, this.now(), LEASE_MS)) return null;
+    // The first holder takes the lease; each one joining extends it (same token), so overlapping holders never let it lapse.
+    if (!acquireSyncLease(db, this.leaseToken, this.now(), LEASE_MS)) return null;
     this.leaseHolders++;
     try {
       return await fn();

@@ -28,7 +28,7 @@ export type ReconciliationRecord = ReconciliationView['records'][number];
 export function terminalDayTotals(db: Db, businessDate: string): DayTotalsWire {
   const rows = db
     .prepare(
-      'SELECT id, kind, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?',
+      'SELECT id, kind, reverses_id, offline, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements WHERE business_date = ?',
     )
     .all(businessDate) as SettlementRow[];
   const t = addUp(db, rows);

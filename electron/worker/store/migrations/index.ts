@@ -9,6 +9,7 @@ import { sql as nhsa } from './0007-nhsa.js';
 import { sql as syncLease } from './0008-sync-lease.js';
 import { sql as nhsaStays } from './0009-nhsa-stays.js';
 import { sql as outboxWithdrawn } from './0010-outbox-withdrawn.js';
+import { sql as windowCollections } from './0012-window-collections.js';
 import { sql as nhsaReconcile } from './0011-nhsa-reconcile.js';
 
 export interface Migration {
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0009-nhsa-stays', sql: nhsaStays },
   { name: '0010-outbox-withdrawn', sql: outboxWithdrawn },
   { name: '0011-nhsa-reconcile', sql: nhsaReconcile },
+  { name: '0012-window-collections', sql: windowCollections },
 ];

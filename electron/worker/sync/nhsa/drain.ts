@@ -16,7 +16,13 @@ import { drainReversal, reversalOf, undoBeforeSending } from './reversal.js';
 import { admit, discharge, person, settlementData, settlementProblem, uploadFees, type StayRun } from './steps.js';
 
 /** The stay's steps from where they stopped, then 2304 and the platform's split beside the terminal's. */
-export async function drainSettlement(x: NhsaContext, row: OutboxRow, result: PushResult): Promise<void> {
+export async function drainSettlement(
+  x: NhsaContext,
+  row: OutboxRow,
+  result: PushResult,
+  /** F8 with the patient at the window: the platform's amounts are what is collected (window.ts). */
+  atWindow = false,
+): Promise<void> {
   // Reversed at the window while still queued: it must never get its 2304. Whatever of its stay reached the
   // platform is undone, then both rows leave the queue (docs/nhsa.md §7.4). The queue is oldest first, so this
   // runs before the reversal's own turn would come.
@@ -38,12 +44,20 @@ export async function drainSettlement(x: NhsaContext, row: OutboxRow, result: Pu
   await admit(r, rec);
   await uploadFees(r, rec);
   await discharge(r, rec);
-  await settle(r, row, rec, result);
+  await settle(r, row, rec, result, atWindow);
 }
 
 /** 2304 with the inputs the window presettled (F5), else built from the record; its answer applied with the outbox's. */
-async function settle(r: StayRun, row: OutboxRow, rec: ReturnType<typeof queuedSettlement>, result: PushResult) {
+async function settle(
+  r: StayRun,
+  row: OutboxRow,
+  rec: ReturnType<typeof queuedSettlement>,
+  result: PushResult,
+  atWindow: boolean,
+) {
   const { x } = r;
+  // The platform's settlement is recorded with the row's answer in one transaction: one there means done.
+  if (x.journal.settlementOf(row.id)) return;
   // The window's F8 sends exactly what its F5 presettled (kept as NHSA JSON text: numbers digit for digit).
   const data = r.stay.presettled ? parseNhsaJson(r.stay.presettled) : settlementData(r.stay, rec);
   const input = { data } as Record<string, unknown>;
@@ -63,14 +77,10 @@ async function settle(r: StayRun, row: OutboxRow, rec: ReturnType<typeof queuedS
         setlinfo: JSON.stringify(o.setlinfo),
         setldetail: JSON.stringify(o.setldetail),
       });
-      const answer = answerFor(
-        row.idempotency_key,
-        o.setlinfo.setl_id,
-        terminalAmounts(rec.result),
-        platformAmounts(o, codes),
-        x.now(),
-      );
+      const platform = platformAmounts(o, codes);
+      const answer = answerFor(row.idempotency_key, o.setlinfo.setl_id, terminalAmounts(rec.result), platform, x.now());
       x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);
+      if (atWindow) x.service.outbox.collectedAtWindow(row, o.setlinfo.setl_id, platform, x.now().toISOString());
     },
     { belongs: (o, p) => settlementProblem(o, r.stay, p) },
   );
@@ -87,9 +97,12 @@ export async function drainNhsa(x: NhsaContext): Promise<PushResult> {
     try {
       if (row.kind === 'manual_claim')
         throw new Held('手工报销不经国家医保定点医药机构接口上传：请按医保经办机构的要求报送');
-      await x.serial.run(() =>
-        row.kind === 'settlement' ? drainSettlement(x, row, result) : drainReversal(x, row, result),
-      );
+      await x.serial.run(() => {
+        // Read again in turn: the window's F8 or 结算撤销 may have finished (or withdrawn) this row meanwhile.
+        const current = x.service.outbox.pendingRow(row.id);
+        if (!current) return Promise.resolve();
+        return current.kind === 'settlement' ? drainSettlement(x, current, result) : drainReversal(x, current, result);
+      });
     } catch (e) {
       if (e instanceof Held) {
         x.service.outbox.hold([row.id], e.message, x.now().toISOString());

@@ -105,10 +105,27 @@ async function signIn(x: NhsaContext, sender: Sender): Promise<void> {
   });
 }
 
+/**
+ * fn again after signing in again when the gateway says sign_no is no longer valid (at most twice): the drain, the
+ * window and the reconciliation all go on the same way.
+ */
+export async function signedIn<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof SignInAgain) || attempt >= 2) throw e;
+    }
+  }
+}
+
 /** A sign-in for its own sake (9001): whether the gateway answers, when nothing else was sent (worker.ts). */
 export async function probe(x: NhsaContext, terminalCode: string): Promise<void> {
-  x.session.signNo = null;
-  await signIn(x, { opter: terminalCode, opter_name: terminalCode, insuplc_admdvs: '' });
+  // In turn with the window: a new sign_no never replaces one under a request in flight.
+  await x.serial.run(async () => {
+    x.session.signNo = null;
+    await signIn(x, { opter: terminalCode, opter_name: terminalCode, insuplc_admdvs: '' });
+  });
 }
 
 export const notFound = (x: NhsaContext, msg: string) =>

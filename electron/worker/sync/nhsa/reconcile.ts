@@ -44,7 +44,7 @@ import type { Session } from '../../services/access.js';
 import { writeTransaction } from '../../store/db.js';
 import { terminalDayTotals, type ReconciliationReport } from '../reconcile.js';
 import { UnknownOutcome, type Sender } from './client.js';
-import { Held, SignInAgain, call, type Apply, type CallChecks, type NhsaContext } from './exchange.js';
+import { Held, SignInAgain, call, signedIn, type Apply, type CallChecks, type NhsaContext } from './exchange.js';
 
 type View = ReconciliationView;
 type Group = NonNullable<View['groups']>[number];
@@ -140,13 +140,7 @@ async function ask<I extends Infno>(
   apply: Apply<I>,
   checks: CallChecks<I> = {},
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call(x, HOSPITAL, infno, input, sender, apply, checks);
-    } catch (e) {
-      if (!(e instanceof SignInAgain) || attempt >= 2) throw e;
-    }
-  }
+  return signedIn(() => call(x, HOSPITAL, infno, input, sender, apply, checks));
 }
 
 /** The supervisor's words for what stopped a run (the original kept as the cause). */

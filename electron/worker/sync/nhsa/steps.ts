@@ -49,10 +49,28 @@ const refresh = (r: StayRun) => {
 };
 
 /** The stay's insurance among 1101's insuinfo: the scheme the bill is settled under (310 职工 / 390 居民), else the first. */
-export function insuranceOf(o: Output<'1101'>, scheme: StayBill['scheme']) {
-  const wanted = scheme === 'employee' ? '310' : '390';
-  return o.insuinfo.find((i) => i.insutype === wanted) ?? o.insuinfo[0]!;
+/**
+ * The stay's insurance among 1101's insuinfo: an active one (psn_insu_stas 1 正常参保) first — of the scheme the bill
+ * is settled under (310 职工 / 390 居民) if there is one —, then the scheme's even if not active (the cashier is told),
+ * then the first.
+ */
+export function insuranceOf(o: Output<'1101'>, scheme: StayBill['scheme'] | null) {
+  const wanted = scheme === 'employee' ? '310' : scheme === 'resident' ? '390' : null;
+  const active = o.insuinfo.filter((i) => i.psn_insu_stas === ACTIVE);
+  return (
+    active.find((i) => i.insutype === wanted) ??
+    active[0] ??
+    o.insuinfo.find((i) => i.insutype === wanted) ??
+    o.insuinfo[0]!
+  );
 }
+
+/** psn_insu_stas 正常参保. */
+export const ACTIVE = '1';
+
+/** The scheme an insutype names (310 职工 → employee, 390 居民 → resident), else null (a scheme this app does not settle). */
+export const schemeOf = (insutype: string): StayBill['scheme'] | null =>
+  insutype === '310' ? 'employee' : insutype === '390' ? 'resident' : null;
 
 export const personInput = (idNumber: string, name: string) => ({
   data: {

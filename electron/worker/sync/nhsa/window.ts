@@ -19,13 +19,15 @@ import type { OutboxRow, PushResult } from '../../services/outbox.js';
 import { UnknownOutcome, type Output, type Sender } from './client.js';
 import { drainSettlement } from './drain.js';
 import { drainReversal } from './reversal.js';
-import { Held, SignInAgain, call, resolveUnknown, type NhsaContext } from './exchange.js';
+import { Held, SignInAgain, call, resolveUnknown, signedIn, type NhsaContext } from './exchange.js';
 import { platformAnswerOf, type Stay } from './journal.js';
 import { comparison, packageFundCodes, platformAmounts, platformCosts } from './platform-split.js';
 import {
   admit,
+  ACTIVE,
   insuranceOf,
   lineDigest,
+  schemeOf,
   person,
   personInput,
   samePerson,
@@ -37,8 +39,6 @@ import {
 
 /** How the window finds its stay again between F5 and F8: the person, the admission date, the HIS's numbers. */
 const windowKey = (b: BillInput) => [b.person_id, b.admission_date, b.stay.inpatient_no, b.mdtrt_id ?? ''].join('|');
-
-const NORMAL_INSURED = '1'; // psn_insu_stas 正常参保
 
 export class NhsaWindow {
   constructor(
@@ -58,8 +58,7 @@ export class NhsaWindow {
     const { x } = this;
     const known = x.service.persons.findByIdNumber(session, idNumber);
     if (!known) return; // 1101 alone is not a snapshot (no region rules, no accumulators): the cashier records the person first.
-    const snap = x.service.persons.snapshot(known.person_id);
-    const scheme = snap.scheme === 'employee' ? 'employee' : 'resident';
+    const scheme = x.service.persons.snapshot(known.person_id).scheme === 'employee' ? 'employee' : 'resident';
     const ask = () =>
       call(
         x,
@@ -80,13 +79,14 @@ export class NhsaWindow {
             },
             p.msgid,
           );
-          this.followScheme(session, known.person_id, idNumber, o);
+          // One entry decides both what is kept for the stay and the scheme the terminal settles under.
+          this.followScheme(session, known.person_id, idNumber, insu.insutype);
         },
         { belongs: samePerson(idNumber) },
       );
     await x.serial.run(async () => {
       try {
-        await ask();
+        await signedIn(ask);
         this.contact(true);
       } catch (e) {
         this.contact(!(e instanceof UnknownOutcome && e.why === 'network'));
@@ -108,16 +108,12 @@ export class NhsaWindow {
    * otherwise, a new snapshot with the platform's scheme, everything else and its as-of kept (the year-to-date
    * accumulators are the snapshot's plus the ledger after its as-of: a new as-of would drop movements).
    */
-  private followScheme(session: Session, personId: number, idNumber: string, o: Output<'1101'>): void {
+  private followScheme(session: Session, personId: number, idNumber: string, insutype: string): void {
     const persons = this.x.service.persons;
     const snap = persons.snapshot(personId);
-    const types = new Set(o.insuinfo.map((i) => i.insutype));
-    const scheme = types.has('310') ? 'employee' : types.has('390') ? 'resident' : null;
+    const scheme = schemeOf(insutype);
     if (!scheme || scheme === snap.scheme) return;
-    const p = this.x.service.db.prepare('SELECT name, gender FROM persons WHERE id = ?').get(personId) as {
-      name: string;
-      gender: 'M' | 'F' | null;
-    };
+    const p = persons.identity(personId);
     persons.record(session, {
       id_number: idNumber,
       name: p.name,
@@ -150,7 +146,7 @@ export class NhsaWindow {
 
   private bill(b: BillInput, result: SettlementResult): StayBill {
     const persons = this.x.service.persons;
-    const name = this.x.service.db.prepare('SELECT name FROM persons WHERE id = ?').pluck().get(b.person_id) as string;
+    const { name } = persons.identity(b.person_id);
     return {
       personId: b.person_id,
       personName: name,
@@ -172,6 +168,12 @@ export class NhsaWindow {
     const bill = this.bill(b, local);
     return x.serial.run(async () => {
       let stay = x.journal.windowStay(windowKey(b));
+      // Presettled means the LAST F5's 2303 answered: a failed F5 leaves nothing for F8 to take as presettled.
+      if (stay.presettled !== null) {
+        const id = stay.id;
+        x.service.db.transaction(() => x.journal.updateStay(id, { presettled: null }))();
+        stay = x.journal.stay(id);
+      }
       const known = x.journal.person(b.person_id);
       if (!stay.psn_no && known) {
         const id = stay.id;
@@ -184,7 +186,7 @@ export class NhsaWindow {
         )();
         stay = x.journal.stay(stay.id);
       }
-      if (known && known.psn_insu_stas !== NORMAL_INSURED)
+      if (known && known.psn_insu_stas !== ACTIVE)
         throw new DeskError(
           'invalid_field',
           'person_id',
@@ -223,7 +225,7 @@ export class NhsaWindow {
   /** The refusals of a window step in the cashier's words: the gateway's refusal, or no answer. */
   private async steps(fn: () => Promise<void>): Promise<void> {
     try {
-      await fn();
+      await signedIn(fn);
       this.contact(true);
     } catch (e) {
       this.contact(!(e instanceof UnknownOutcome && e.why === 'network'));
@@ -279,7 +281,11 @@ export class NhsaWindow {
     outboxId: number,
     local: SettlementResult,
   ): Promise<{ platform: PlatformSettlement | null; provisional: string | null }> {
-    const outcome = await this.drainNow(outboxId, drainSettlement, '本单按本机金额结算');
+    const outcome = await this.drainNow(
+      outboxId,
+      (x, row, push) => drainSettlement(x, row, push, true),
+      '本单按本机金额结算',
+    );
     if (outcome) return { platform: null, provisional: outcome };
     const platform = platformSettlementOf(this.x, outboxId, local);
     return platform ? { platform, provisional: null } : { platform: null, provisional: NOT_RUN };
@@ -308,7 +314,7 @@ export class NhsaWindow {
         const row = x.service.outbox.pendingRow(outboxId);
         if (!row) return null;
         try {
-          await drain(x, row, push);
+          await signedIn(() => drain(x, row, push));
           return null;
         } catch (e) {
           if (e instanceof Held) {
