@@ -115,6 +115,16 @@ export class Outbox {
     );
   }
 
+  /** The day's records not answered yet (queued or held), withdrawn pairs aside: "not received" in a reconciliation. */
+  unansweredOn(businessDate: string): { number: string; fund_pay_sumamt: string }[] {
+    return this.ctx.db
+      .prepare(
+        `SELECT s.number, s.fund_pay_sumamt FROM settlements s JOIN outbox o ON o.ref_id = s.id AND o.kind = s.kind
+         WHERE s.business_date = ? AND o.status IN ('queued', 'sending') ORDER BY s.number`,
+      )
+      .all(businessDate) as { number: string; fund_pay_sumamt: string }[];
+  }
+
   /** Rows of this person not yet answered (their accumulators are not at the insurer yet). */
   pendingForPerson(personId: number): number {
     return (

@@ -69,14 +69,7 @@ async function settle(
     input,
     r.sender,
     (o, p) => {
-      x.journal.recordSettlement(row.id, {
-        setl_id: o.setlinfo.setl_id,
-        mdtrt_id: o.setlinfo.mdtrt_id,
-        psn_no: o.setlinfo.psn_no,
-        msgid: p.msgid,
-        setlinfo: JSON.stringify(o.setlinfo),
-        setldetail: JSON.stringify(o.setldetail),
-      });
+      x.journal.recordSettlement(row.id, o, p.msgid);
       const platform = platformAmounts(o, codes);
       const answer = answerFor(row.idempotency_key, o.setlinfo.setl_id, terminalAmounts(rec.result), platform, x.now());
       x.service.outbox.applyAnswers([row], [answer], x.now().toISOString(), result);

@@ -3,7 +3,7 @@
  * repeat, each request recorded as 'sent' before it leaves, its answer and
  * effects recorded together after, and what the platform knows of each stay.
  */
-import { makeMsgid, type Infno } from '../../../../shared/nhsa/index.js';
+import { makeMsgid, type Infno, type SettleOutput } from '../../../../shared/nhsa/index.js';
 import type { NhsaConfig } from '../../../../shared/settings.js';
 import { writeTransaction, type Db } from '../../store/db.js';
 import type { Prepared } from './client.js';
@@ -252,21 +252,60 @@ export class NhsaJournal {
     for (const sn of feedetlSns) stmt.run(stayId, sn);
   }
 
-  /** Inside answered()'s transaction: the platform's settlement (2304) or reversal (2305), immutable. */
-  recordSettlement(
-    outboxId: number,
-    s: { setl_id: string; mdtrt_id: string; psn_no: string; msgid: string; setlinfo: string; setldetail: string },
-  ): void {
+  /** Inside answered()'s transaction: the platform's settlement (2304) or reversal (2305) as it came, immutable. */
+  recordSettlement(outboxId: number, o: SettleOutput, msgid: string): void {
     this.db
       .prepare(
         'INSERT INTO nhsa_settlements (outbox_id, setl_id, mdtrt_id, psn_no, msgid, setlinfo, setldetail, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(outboxId, s.setl_id, s.mdtrt_id, s.psn_no, s.msgid, s.setlinfo, s.setldetail, this.now().toISOString());
+      .run(
+        outboxId,
+        o.setlinfo.setl_id,
+        o.setlinfo.mdtrt_id,
+        o.setlinfo.psn_no,
+        msgid,
+        JSON.stringify(o.setlinfo),
+        JSON.stringify(o.setldetail),
+        this.now().toISOString(),
+      );
   }
 
   /** The platform's answer for a record (2304 of a settlement, 2305 of a reversal) as stored, else null. */
   platformAnswer(outboxId: number): PlatformAnswer | null {
     return platformAnswerOf(this.db, outboxId);
+  }
+
+  /**
+   * The platform's answers (2304 and 2305) whose setl_time (Beijing) falls on this day, with the local record: what a
+   * 3201 reconciliation adds up (reconcile.ts).
+   */
+  platformAnswersOn(day: string): {
+    setl_id: string;
+    mdtrt_id: string;
+    psn_no: string;
+    setlinfo: string;
+    kind: 'settlement' | 'reversal';
+    number: string;
+  }[] {
+    return this.db
+      .prepare(
+        `SELECT ns.setl_id, ns.mdtrt_id, ns.psn_no, ns.setlinfo, o.kind, s.number
+         FROM nhsa_settlements ns JOIN outbox o ON o.id = ns.outbox_id JOIN settlements s ON s.id = o.ref_id
+         WHERE substr(json_extract(ns.setlinfo, '$.setl_time'), 1, 10) = ? ORDER BY ns.rowid`,
+      )
+      .all(day) as ReturnType<NhsaJournal['platformAnswersOn']>;
+  }
+
+  /** The local record a request was sent for, by its msgid (a 3202 result line names the 2304's msgid). */
+  numberOfMsgid(msgid: string): string | null {
+    return (
+      (this.db
+        .prepare(
+          'SELECT s.number FROM nhsa_steps st JOIN outbox o ON o.id = st.outbox_id JOIN settlements s ON s.id = o.ref_id WHERE st.msgid = ?',
+        )
+        .pluck()
+        .get(msgid) as string | undefined) ?? null
+    );
   }
 
   /** The platform's settlement of a record, by the record's outbox row. */

@@ -83,20 +83,7 @@ interface PlatformRecord {
 }
 
 function platformRecords(x: NhsaContext, businessDate: string): PlatformRecord[] {
-  const rows = x.service.db
-    .prepare(
-      `SELECT ns.setl_id, ns.mdtrt_id, ns.psn_no, ns.setlinfo, o.kind, s.number
-       FROM nhsa_settlements ns JOIN outbox o ON o.id = ns.outbox_id JOIN settlements s ON s.id = o.ref_id
-       WHERE substr(json_extract(ns.setlinfo, '$.setl_time'), 1, 10) = ? ORDER BY ns.rowid`,
-    )
-    .all(businessDate) as {
-    setl_id: string;
-    mdtrt_id: string;
-    psn_no: string;
-    setlinfo: string;
-    kind: 'settlement' | 'reversal';
-    number: string;
-  }[];
+  const rows = x.journal.platformAnswersOn(businessDate);
   return rows.map((r) => {
     const info = storedSetlinfo.safeParse(JSON.parse(r.setlinfo));
     if (!info.success) {
@@ -363,16 +350,12 @@ async function run(x: NhsaContext, supervisor: Session, businessDate: string): P
     ),
   ];
   const bySetlId = new Map(records.map((r) => [r.setl_id, r]));
-  const numberOfMsgid = db.prepare(
-    'SELECT s.number FROM nhsa_steps st JOIN outbox o ON o.id = st.outbox_id JOIN settlements s ON s.id = o.ref_id WHERE st.msgid = ?',
-  );
   const detailRecords: View['records'] = [];
   for (const key of detailKeys) {
     const rs = records.filter((r) => [r.setl_optins, r.clr_type, r.refd_setl_flag].join('|') === key);
     for (const l of await detail(x, sender, businessDate, rs)) {
       const ours = bySetlId.get(l.setl_id);
-      const number =
-        ours?.number ?? (l.msgid ? ((numberOfMsgid.pluck().get(l.msgid) as string | undefined) ?? null) : null);
+      const number = ours?.number ?? (l.msgid ? x.journal.numberOfMsgid(l.msgid) : null);
       const name = STMT_RSLT_NAMES[l.stmt_rslt];
       detailRecords.push({
         number,
@@ -388,13 +371,7 @@ async function run(x: NhsaContext, supervisor: Session, businessDate: string): P
   detailRecords.sort((a, b) => Number(a.code === 'stmt_0') - Number(b.code === 'stmt_0'));
 
   // The day's local records the platform has not answered yet (queued or held), withdrawn pairs aside.
-  const pending = db
-    .prepare(
-      `SELECT s.number, s.fund_pay_sumamt FROM settlements s JOIN outbox o ON o.ref_id = s.id AND o.kind = s.kind
-       WHERE s.business_date = ? AND o.status != 'withdrawn' AND NOT EXISTS (SELECT 1 FROM nhsa_settlements ns WHERE ns.outbox_id = o.id)
-       ORDER BY s.number`,
-    )
-    .all(businessDate) as { number: string; fund_pay_sumamt: string }[];
+  const pending = x.service.outbox.unansweredOn(businessDate);
   const notReceived: View['records'] = pending.map((p) => ({
     number: p.number,
     code: 'not_received',

@@ -128,14 +128,7 @@ async function cancelSettlement(u: Undo): Promise<void> {
     input,
     u.sender,
     (o, p) => {
-      x.journal.recordSettlement(pair.reversal.id, {
-        setl_id: o.setlinfo.setl_id,
-        mdtrt_id: o.setlinfo.mdtrt_id,
-        psn_no: o.setlinfo.psn_no,
-        msgid: p.msgid,
-        setlinfo: JSON.stringify(o.setlinfo),
-        setldetail: JSON.stringify(o.setldetail),
-      });
+      x.journal.recordSettlement(pair.reversal.id, o, p.msgid);
       // The stay is discharged again at the platform (it stays so here); the outbox answer waits for the last step.
       x.journal.updateStay(u.stay.id, { undone: 'settlement' });
     },
