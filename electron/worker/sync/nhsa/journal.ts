@@ -131,9 +131,11 @@ export class NhsaJournal {
     const found = this.db.prepare(`SELECT ${STAY_COLUMNS} FROM nhsa_stays WHERE outbox_id = ?`).get(outboxId) as
       Stay | undefined;
     if (found) return found;
-    const id = this.db
-      .prepare('INSERT INTO nhsa_stays (outbox_id, updated_at) VALUES (?, ?)')
-      .run(outboxId, this.now().toISOString()).lastInsertRowid;
+    const id = writeTransaction(this.db, () =>
+      this.db
+        .prepare('INSERT INTO nhsa_stays (outbox_id, updated_at) VALUES (?, ?)')
+        .run(outboxId, this.now().toISOString()),
+    ).lastInsertRowid;
     return this.stay(Number(id));
   }
 
