@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { DB_FILE } from '../insurer/data-dir.js';
+import { Decimal, formatAmount } from '../shared/money.js';
 import { terminalConfig } from '../shared/settings.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
 import type { DeskService } from '../electron/worker/services/desk-service.js';
@@ -26,8 +27,21 @@ const ZHANG = '511702196803120014';
 const insurerDir = mkdtempSync(join(tmpdir(), 'desk-nhsa-rec-'));
 let insurer: RunningInsurer;
 
+/**
+ * The gateway's clock, kept inside the Beijing day it starts in. Reconciliation dates the platform's answers by their
+ * setl_time (Beijing; electron/worker/sync/nhsa/reconcile.ts), so every settlement of the test falls on the one day
+ * reconciled even when the run crosses Beijing midnight: past it the clock stays at the day's last millisecond, which
+ * the gateway's ±300 s timestamp window allows for longer than the test may run.
+ */
+function oneBeijingDay(): () => Date {
+  const BEIJING_MS = 8 * 3_600_000;
+  const DAY_MS = 86_400_000;
+  const lastMs = (Math.floor((Date.now() + BEIJING_MS) / DAY_MS) + 1) * DAY_MS - BEIJING_MS - 1;
+  return () => new Date(Math.min(Date.now(), lastMs));
+}
+
 beforeAll(async () => {
-  insurer = await startInsurer({ dataDir: insurerDir, port: 0, log: () => {} });
+  insurer = await startInsurer({ dataDir: insurerDir, port: 0, log: () => {}, now: oneBeijingDay() });
 });
 afterAll(async () => {
   await insurer?.close();
@@ -87,16 +101,22 @@ describe('reconciliation through the national interface on the 日结 screen', (
           'SELECT ns.setl_id, ns.setlinfo FROM nhsa_settlements ns JOIN outbox o ON o.id = ns.outbox_id WHERE o.idempotency_key = ?',
         )
         .get(number) as { setl_id: string; setlinfo: string };
+    // The day as the terminal dates the platform's answers (setl_time, Beijing): the gateway's clock keeps them on one.
     const day = (JSON.parse(setl(app.service, agreed).setlinfo) as { setl_time: string }).setl_time.slice(0, 10);
+    const days = app.service.db
+      .prepare("SELECT DISTINCT substr(json_extract(setlinfo, '$.setl_time'), 1, 10) FROM nhsa_settlements")
+      .pluck()
+      .all();
+    expect(days).toEqual([day]);
     const gw = new Database(join(insurerDir, DB_FILE));
     try {
       gw.pragma('busy_timeout = 5000');
       const a = setl(app.service, altered).setl_id;
       const info = JSON.parse(
         gw.prepare('SELECT setlinfo FROM nhsa_settlements WHERE setl_id = ?').pluck().get(a) as string,
-      );
+      ) as Record<string, unknown> & { fund_pay_sumamt: string };
       gw.prepare('UPDATE nhsa_settlements SET setlinfo = ? WHERE setl_id = ?').run(
-        JSON.stringify({ ...info, fund_pay_sumamt: (Number(info.fund_pay_sumamt) + 10).toFixed(2) }),
+        JSON.stringify({ ...info, fund_pay_sumamt: formatAmount(new Decimal(info.fund_pay_sumamt).plus(10)) }),
         a,
       );
       gw.prepare("UPDATE nhsa_settlements SET status = 'cancelled' WHERE setl_id = ?").run(

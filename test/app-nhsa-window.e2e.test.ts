@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
+import { Decimal, formatAmount } from '../shared/money.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
 import { asPerson } from './store-support.js';
 import { NHSA_PERSON, feeLine, nhsaSection } from './nhsa-support.js';
@@ -157,6 +158,19 @@ function journal(dataDir: string): { infno: string; msgid: string; state: string
 }
 const dataOf = (request: string) => (JSON.parse(request) as { input: { data: unknown } }).input.data;
 
+/** The record's upload-queue row at the terminal (none until F8 wrote the record), read like the journal. */
+function outboxRow(dataDir: string, number: string): { status: string; held_reason: string | null } | null {
+  const db = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
+  try {
+    return (
+      (db.prepare('SELECT status, held_reason FROM outbox WHERE idempotency_key = ?').get(number) as
+        { status: string; held_reason: string | null } | undefined) ?? null
+    );
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * The latest printed slip's PDF as text, whitespace removed: `layout` keeps a label beside its amount, `raw` (reading
  * order) keeps a table header whole that wraps in the PDF. A PNG of it is kept beside the screenshots to look at.
@@ -230,7 +244,7 @@ describe('online NHSA settlement at the window', () => {
       expect(presettled).toMatch(/^\d+\.\d{2}$/);
       expect(presettled).not.toBe(local);
       // 先行自付 of the 乙类 drug: the patient pays more than the terminal computed.
-      expect(Number(presettled)).toBeGreaterThan(Number(local));
+      expect(new Decimal(presettled).greaterThan(local)).toBe(true);
       expect(insurer.nhsaSettlements()).toEqual([]);
       await e2e.shot('presettled');
 
@@ -240,6 +254,7 @@ describe('online NHSA settlement at the window', () => {
       expect(await page.locator('[data-testid="platform-presettled"]').count()).toBe(0);
       expect(await page.locator('[data-testid="platform-provisional"]').count()).toBe(0);
       expect(await page.textContent('[data-testid="settled-number"]')).not.toContain('脱机结算');
+      const number = /已结算 (T01-S\d{8}-\d{6})/.exec((await page.textContent('[data-testid="settled-number"]'))!)![1]!;
       const ids = (await page.textContent('[data-testid="platform-ids"]'))!;
       const [, setlId, medinsSetlId] = /^结算ID (\S+) · 医药机构结算ID (\S+)$/.exec(ids.trim()) ?? [];
       expect(setlId).toBeTruthy();
@@ -268,7 +283,9 @@ describe('online NHSA settlement at the window', () => {
       expect(settle[0]!.msgid).toBe(medinsSetlId);
       expect(steps.map((s) => s.infno)).toEqual(['9001', '1101', '2401', '2301', '2303', '2402', '2304']);
       expect(steps.every((s) => s.state === 'answered')).toBe(true);
-      await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
+      // The record left the upload queue answered by F8 (no row before F8; a held or queued row would be another
+      // state): adjusted, since the platform's split differs from the terminal's.
+      await expect.poll(() => outboxRow(e2e.dataDir, number)).toEqual({ status: 'adjusted', held_reason: null });
 
       await page.keyboard.press('F9');
       await expect.poll(() => page.locator('[data-testid="slip-frame"]').count(), SLOW).toBe(1);
@@ -285,6 +302,14 @@ describe('online NHSA settlement at the window', () => {
       // The slip's cash is the platform's.
       expect(pdf.layout).toContain(`个人现金支付¥${platformCashPay}`);
       await e2e.shot('slip');
+
+      // The sync screen, opened after F8 (its queue line appears only with its own answer, asked on opening): nothing
+      // to upload and nothing held, and no work item for the record (F8 collected the platform's cash).
+      await page.keyboard.press('F10');
+      await expect.poll(() => page.locator('[data-testid="sync-queued"]').count()).toBe(1);
+      expect(await page.textContent('[data-testid="sync-queued"]')).toBe('待上传 0 条');
+      expect(await page.locator('[data-testid="work"] tr', { hasText: number }).count()).toBe(0);
+      await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
     },
     FLOW_MS,
   );
@@ -336,7 +361,11 @@ describe('an NHSA terminal offline and back', () => {
       await page.keyboard.press('F10');
       await expect.poll(() => page.locator('[data-testid="sync-queued"]').count()).toBe(1);
       await page.click('button:has-text("立即同步")');
-      await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toContain('待上传 0');
+      // Only the drained record has its adjustment (医保调整) on the work list; held, it would be 搁置 there.
+      const row = page.locator('[data-testid="work"] tr', { hasText: number });
+      await expect.poll(() => row.locator('td:nth-child(3)', { hasText: /^医保调整$/ }).count()).toBe(1);
+      // Exactly: nothing to upload and nothing held (a held row adds "· 搁置 n 条" / "（搁置 n）").
+      await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toBe('待上传 0 条');
       expect(await page.textContent('[data-testid="sync-online"]')).toContain('在线');
       await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
 
@@ -344,14 +373,13 @@ describe('an NHSA terminal offline and back', () => {
       const settled = insurer.nhsaSettlements();
       expect(settled).toHaveLength(1);
       expect(settled[0]).toMatchObject({ status: 'settled', medfee_sumamt: '30000.00' });
-      expect(Number(settled[0]!.psn_cash_pay)).toBeGreaterThan(Number(local));
-      const row = page.locator('[data-testid="work"] tr', { hasText: number });
-      await expect.poll(() => row.count()).toBe(1);
+      expect(new Decimal(settled[0]!.psn_cash_pay).greaterThan(local)).toBe(true);
+      expect(await row.count()).toBe(1);
       const text = (await row.textContent())!;
       expect(text).toContain('医保调整');
       expect(text).toContain('多退少补');
       expect(await row.locator('td').nth(5).textContent()).toBe(
-        (Number(settled[0]!.psn_cash_pay) - Number(local)).toFixed(2),
+        formatAmount(new Decimal(settled[0]!.psn_cash_pay).minus(local)),
       );
       await e2e.shot('drained');
 
@@ -411,7 +439,11 @@ describe('the link drops after the platform committed the 2304', () => {
       await page.keyboard.press('F10');
       await expect.poll(() => page.locator('[data-testid="sync-queued"]').count()).toBe(1);
       await page.click('button:has-text("立即同步")');
-      await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toContain('待上传 0');
+      // Only the record settled (once) by the sync has its adjustment (医保调整) on the work list; held, it would be 搁置.
+      const row = page.locator('[data-testid="work"] tr', { hasText: number });
+      await expect.poll(() => row.locator('td:nth-child(3)', { hasText: /^医保调整$/ }).count()).toBe(1);
+      // Exactly: nothing to upload and nothing held (a held row adds "· 搁置 n 条" / "（搁置 n）").
+      await expect.poll(() => page.textContent('[data-testid="sync-queued"]')).toBe('待上传 0 条');
       await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe('待上传 0');
 
       // The lost 2304 was cancelled by 2601 (its msgid), then settled again: once in force at the platform.
@@ -436,8 +468,7 @@ describe('the link drops after the platform committed the 2304', () => {
         sent2304[0]!.msgid,
       );
       // Settled once, by the platform's split: the adjustment (多退少补) is on the work list.
-      const row = page.locator('[data-testid="work"] tr', { hasText: number });
-      await expect.poll(() => row.count()).toBe(1);
+      expect(await row.count()).toBe(1);
       expect(await row.textContent()).toContain('医保调整');
       await e2e.shot('drained');
     },

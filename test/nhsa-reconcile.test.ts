@@ -19,6 +19,7 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { DB_FILE } from '../insurer/data-dir.js';
+import { Decimal, formatAmount } from '../shared/money.js';
 import { DEFAULT_PATHS, jsonNumber, makeMsgid } from '../shared/nhsa/index.js';
 import { terminalConfig, type NhsaConfig } from '../shared/settings.js';
 import { NhsaClient, type Sender } from '../electron/worker/sync/nhsa/client.js';
@@ -35,9 +36,22 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
+/**
+ * The gateway's clock, kept inside the Beijing day it starts in: every setl_time of a test falls on the one day that
+ * test reconciles, even when the run crosses Beijing midnight (past it the clock stays at the day's last
+ * millisecond, which the gateway's ±300 s timestamp window allows for far longer than a test runs).
+ */
+function oneBeijingDay(): () => Date {
+  const BEIJING_MS = 8 * 3_600_000;
+  const DAY_MS = 86_400_000;
+  const start = Date.now();
+  const lastMs = (Math.floor((start + BEIJING_MS) / DAY_MS) + 1) * DAY_MS - BEIJING_MS - 1;
+  return () => new Date(Math.min(Date.now(), lastMs));
+}
+
 async function gateway(): Promise<{ insurer: RunningInsurer; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'insurer-nhsa-rec-'));
-  const insurer = await startInsurer({ dataDir, port: 0, log: () => {} });
+  const insurer = await startInsurer({ dataDir, port: 0, log: () => {}, now: oneBeijingDay() });
   cleanup.push(() => insurer.close());
   return { insurer, dataDir };
 }
@@ -176,8 +190,8 @@ describe('reconciliation through the national interface', () => {
     const alteredId = setlIdOf(a.store, altered);
     const info = JSON.parse(
       gw.prepare('SELECT setlinfo FROM nhsa_settlements WHERE setl_id = ?').pluck().get(alteredId) as string,
-    );
-    const fundThere = (Number(info.fund_pay_sumamt) + 10).toFixed(2);
+    ) as Record<string, unknown> & { fund_pay_sumamt: string };
+    const fundThere = formatAmount(new Decimal(info.fund_pay_sumamt).plus(10));
     gw.prepare('UPDATE nhsa_settlements SET setlinfo = ? WHERE setl_id = ?').run(
       JSON.stringify({ ...info, fund_pay_sumamt: fundThere }),
       alteredId,

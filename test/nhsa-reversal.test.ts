@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningInsurer } from '../insurer/server.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
+import { Decimal } from '../shared/money.js';
 import { DEFAULT_PATHS, makeMsgid, type Infno } from '../shared/nhsa/index.js';
 import { type NhsaConfig } from '../shared/settings.js';
 import { NhsaClient, type Output } from '../electron/worker/sync/nhsa/client.js';
@@ -82,12 +83,15 @@ const logSince = (insurer: RunningInsurer, from: number) =>
     .slice(from)
     .map((l) => `${l.infno}:${l.infcode}`);
 
-/** The person's accumulators at the platform that are not zero (year/layer/field = value): [] when nothing has moved, or all moved back. */
+/**
+ * The person's accumulators at the platform that are not zero (year/layer/field = value): [] when nothing has moved,
+ * or all moved back. Compared as decimals (amounts are decimal strings; admissions a count).
+ */
 const moved = (insurer: RunningInsurer) =>
   Object.entries(insurer.persons().find((x) => x.id_number === NHSA_PERSON)!.accumulators).flatMap(([year, layers]) =>
     Object.entries(layers).flatMap(([layer, acc]) =>
       Object.entries(acc)
-        .filter(([, v]) => Number(v) !== 0)
+        .filter(([, v]) => !new Decimal(v ?? 0).isZero())
         .map(([field, v]) => `${year}/${layer}/${field}=${String(v)}`),
     ),
   );
