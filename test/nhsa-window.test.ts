@@ -6,7 +6,10 @@
  * the record in the queue from the step reached. A real store, the reference
  * insurer's strict gateway on 127.0.0.1.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { FaultRule } from '../insurer/faults.js';
 import { Decimal, negatedAmount } from '../shared/money.js';
 import { businessDate } from '../electron/worker/store/clock.js';
 import { DEFAULT_PATHS, parseNhsaJson, stringifyNhsaJson } from '../shared/nhsa/index.js';
@@ -338,5 +341,50 @@ describe('NHSA online at the window', () => {
     expect(infnos(store).filter((i) => i !== '9001')).toEqual([]);
     expect(insurer.nhsaSettlements()).toEqual([]);
     expect(store.service.outbox.counts()).toMatchObject({ queued: 0, held: 0 });
+  });
+
+  /**
+   * The fault matrix on the online steps: whatever happens to one exchange at F5 (2401, 2301, 2303) or F8 (2402,
+   * 2304), the cashier is told, the next F5 or the queue resolves it by the protocol's means, and the platform ends
+   * with exactly one admission, one copy of each line and one settlement.
+   */
+  describe('fault matrix at the window', () => {
+    const faults: { fault: FaultRule['fault']; style?: 'invalid_json' }[] = [
+      { fault: 'drop_after_commit' },
+      { fault: 'error_500_after_commit' },
+      { fault: 'error_500_before_commit' },
+      { fault: 'malformed_body', style: 'invalid_json' },
+    ];
+    for (const infno of ['2401', '2301', '2303', '2402', '2304'] as const)
+      for (const f of faults)
+        it(`${infno} with ${f.fault}: told at the window, resolved, settled once`, async () => {
+          const insurer = await gateway([{ ...f, count: 1, path: DEFAULT_PATHS[infno] }]);
+          const store = makeStore();
+          const personId = recordSeeded(store, NHSA_PERSON);
+          const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+          const b = bill(personId, insurer.nhsa.hospitalLevel);
+          const presettle = () =>
+            sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
+          if (infno === '2402' || infno === '2304') {
+            await presettle();
+            const settled = await f8(store, sync, b);
+            expect(settled.provisional).not.toBeNull();
+            await sync.syncNow();
+          } else {
+            await expect(presettle()).rejects.toMatchObject({ body: { code: 'insurer_unreachable' } });
+            await presettle();
+            const settled = await f8(store, sync, b);
+            expect(settled.provisional).toBeNull();
+          }
+          expect(store.service.outbox.counts()).toMatchObject({ queued: 0, held: 0 });
+          expect(insurer.nhsaSettlements().filter((x) => x.status === 'settled')).toHaveLength(1);
+          const db = new Database(join(insurer.dataDir, 'insurer.sqlite'), { readonly: true });
+          try {
+            expect(db.prepare("SELECT count(*) FROM nhsa_stays WHERE status != 'void'").pluck().get()).toBe(1);
+            expect(db.prepare('SELECT count(*) FROM nhsa_fee_lines WHERE cancelled_by IS NULL').pluck().get()).toBe(3);
+          } finally {
+            db.close();
+          }
+        });
   });
 });
