@@ -42,3 +42,8 @@ export function yearsBetween(from: string, to: string): number[] {
   for (let y = yearOf(from); y <= yearOf(to); y++) out.push(y);
   return out;
 }
+
+/** The calendar date `days` later (or earlier, when negative). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

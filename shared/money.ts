@@ -7,6 +7,7 @@
  * rounded half-up to the cent; nothing else is rounded.
  */
 import DecimalJs from 'decimal.js';
+import { AMOUNT_INTEGER_SOURCE, amountBeyondLimit, amountLimitProblem } from './limits.js';
 
 export const Decimal = DecimalJs.clone({
   precision: 40,
@@ -18,14 +19,18 @@ export type Money = InstanceType<typeof Decimal>;
 
 export const ZERO: Money = new Decimal(0);
 
-/** A non-negative amount in yuan with at most two decimals, as written in requests. */
-export const AMOUNT_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/** A non-negative amount in yuan with at most two decimals, as written in requests; integer digits limited in shared/limits.ts. */
+export const AMOUNT_PATTERN = new RegExp(`^${AMOUNT_INTEGER_SOURCE}(\\.\\d{1,2})?$`);
 /** A non-negative decimal number of any precision, as written in rule packages (rates, factors). */
 export const DECIMAL_PATTERN = /^(0|[1-9]\d{0,11})(\.\d{1,12})?$/;
 
-/** Why a string is not an acceptable amount, or null when it is one. */
-export function amountProblem(s: string): { zh: string; en: string } | null {
+/** Why a string is not an acceptable amount, or null when it is one (`field`: its name, for the limit's message). */
+export function amountProblem(s: string, field = 'amount'): { zh: string; en: string } | null {
   if (AMOUNT_PATTERN.test(s)) return null;
+  if (amountBeyondLimit(s)) {
+    const { zh, en } = amountLimitProblem(field);
+    return { zh, en };
+  }
   if (/^-/.test(s.trim())) return { zh: '金额不能为负数', en: 'amount must not be negative' };
   if (/^(0|[1-9]\d*)\.\d{3,}$/.test(s))
     return { zh: '金额最多保留两位小数（到分）', en: 'amount has more than two decimals' };

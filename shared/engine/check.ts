@@ -1,8 +1,9 @@
 /**
  * The request against the rules (pure TypeScript, no zod): the region is
  * installed, the scheme exists, every layer id it names is the region's, every
- * year it names is in the stay, discharge is not before admission, there are
- * costs and each is dated within the stay. settleRequest runs it on every
+ * year it names is in the stay, admission is not before 1990, discharge is
+ * not before admission, there are costs, each is dated within the stay, and
+ * their totals are within the amount limit (shared/limits.ts). settleRequest runs it on every
  * request, parsed (settle) or built by trusted code (the terminal's service),
  * so both paths refuse the same request with the same error.
  */
@@ -11,6 +12,8 @@ import { DeskError, formatPath } from '../errors.js';
 import { BASIC_LAYER_ID, SCHEME_IDS } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { SettlementRequest } from './request.js';
+import { COST_AMOUNT_FIELDS } from './cost-line.js';
+import { admissionProblem, limitError, totalsProblem } from '../limits.js';
 
 /** Per rule set (immutable once built), each region's layer ids: built once, not per request. */
 const layerIdCache = new WeakMap<RuleSet, Map<string, ReadonlySet<string>>>();
@@ -78,6 +81,9 @@ export function checkRequest(req: SettlementRequest, rules: RuleSet): void {
       if (id !== BASIC_LAYER_ID && !layerIds.has(id)) throw unknownLayer(`ytd.${year}.${id}`, id, req.region, layerIds);
     }
   }
+  // The limits at entry (shared/limits.ts): no admission before 1990; the bill's totals within what the protocol and the slip carry.
+  const early = admissionProblem(req.admission_date);
+  if (early) throw limitError('admission_date', early);
   if (req.discharge_date < req.admission_date) {
     throw new DeskError(
       'discharge_before_admission',
@@ -105,4 +111,6 @@ export function checkRequest(req: SettlementRequest, rules: RuleSet): void {
       );
     }
   }
+  const total = totalsProblem(req.costs, COST_AMOUNT_FIELDS);
+  if (total) throw limitError(['costs', ...total.path], total.problem);
 }

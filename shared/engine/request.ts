@@ -40,16 +40,19 @@ function checked<T>(check: (v: unknown) => { code: ErrorCode; zh: string; en: st
     .transform((v) => v as T);
 }
 
-const amount = checked<string>((v) => {
-  if (typeof v !== 'string')
-    return {
-      code: 'invalid_amount',
-      zh: `金额须写成字符串形式的十进制数，如 "1234.50"（收到 ${JSON.stringify(v)}）`,
-      en: `amount must be a decimal string such as "1234.50" (got ${JSON.stringify(v)})`,
-    };
-  const p = amountProblem(v);
-  return p && { code: 'invalid_amount', ...p };
-});
+/** An amount; `field` names it in the message of the amount limit (shared/limits.ts). */
+const amountFor = (field: string) =>
+  checked<string>((v) => {
+    if (typeof v !== 'string')
+      return {
+        code: 'invalid_amount',
+        zh: `金额须写成字符串形式的十进制数，如 "1234.50"（收到 ${JSON.stringify(v)}）`,
+        en: `amount must be a decimal string such as "1234.50" (got ${JSON.stringify(v)})`,
+      };
+    const p = amountProblem(v, field);
+    return p && { code: 'invalid_amount', ...p };
+  });
+const amount = amountFor('amount');
 
 const date = checked<string>((v) =>
   typeof v === 'string' && isRealDate(v)
@@ -136,7 +139,10 @@ export interface SettlementRequestJson extends Omit<
   claim_filed_on?: string;
 }
 
-const cost = z.strictObject(costLineShape(date, amount)) satisfies z.ZodType<CostLine>;
+const cost = z.strictObject({
+  date,
+  ...(Object.fromEntries(COST_AMOUNT_FIELDS.map((f) => [f, amountFor(f)])) as Record<keyof CostAmounts, typeof amount>),
+}) satisfies z.ZodType<CostLine>;
 
 const accumulator = z.strictObject({
   paid: amount.optional(),

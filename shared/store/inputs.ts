@@ -6,6 +6,14 @@
  */
 import { z } from 'zod';
 import { AMOUNT_PATTERN } from '../money.js';
+import {
+  admissionProblem,
+  amountBeyondLimit,
+  amountLimitProblem,
+  idNumberProblem,
+  totalsProblem,
+  type LimitProblem,
+} from '../limits.js';
 import { isRealDate } from '../dates.js';
 import { fromZodError } from '../errors.js';
 import { enrolmentValue, suspendedYears } from '../engine/insured.js';
@@ -23,13 +31,32 @@ import {
 } from '../fee-lines.js';
 
 const en = (code: string, english: string) => ({ params: { code, en: english } });
-const amount = z.string().refine((s) => AMOUNT_PATTERN.test(s), {
-  message: '须为非负金额，最多两位小数',
-  ...en('invalid_amount', 'must be a non-negative amount with at most two decimals'),
-});
+const issue = (p: LimitProblem, path?: PropertyKey[]) =>
+  ({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en }, ...(path ? { path } : {}) }) as const;
+/**
+ * An amount: non-negative, at most two decimals, within the integer-digit limit
+ * (shared/limits.ts), the message naming the field (`field`, its name: 医疗费总额 超过 12 位整数金额上限).
+ */
+const amountOf = (field: string) =>
+  z.string().superRefine((s, ctx) => {
+    if (AMOUNT_PATTERN.test(s)) return;
+    if (amountBeyondLimit(s)) ctx.addIssue(issue(amountLimitProblem(field)));
+    else
+      ctx.addIssue({
+        code: 'custom',
+        message: '须为非负金额，最多两位小数',
+        ...en('invalid_amount', 'must be a non-negative amount with at most two decimals'),
+      });
+  });
+const amount = amountOf('amount');
 const date = z.string().refine(isRealDate, {
   message: '日期不存在或格式不是 YYYY-MM-DD',
   ...en('invalid_date', 'not a real date YYYY-MM-DD'),
+});
+/** An admission date: real, and not before EARLIEST_ADMISSION (shared/limits.ts). */
+const admissionDate = date.superRefine((d, ctx) => {
+  const p = admissionProblem(d);
+  if (p) ctx.addIssue(issue(p));
 });
 const text = (max: number) => z.string().trim().min(1).max(max);
 const layerKey = z
@@ -58,8 +85,18 @@ const accumulator = z.strictObject({
   admissions: z.number().int().min(0).max(9999).optional(),
 });
 
+/** An identity number: form, check character and birth date (shared/limits.ts); its birth date against today is the service's. */
+const idNumber = z
+  .string()
+  .min(1)
+  .max(30)
+  .superRefine((s, ctx) => {
+    const p = idNumberProblem(s);
+    if (p) ctx.addIssue(issue(p));
+  });
+
 export const recordPersonInput = z.strictObject({
-  id_number: z.string().min(1).max(30),
+  id_number: idNumber,
   name: text(60),
   gender: z.enum(['M', 'F']).nullable().default(null),
   region: z.string().min(1).max(40),
@@ -75,20 +112,25 @@ export const recordPersonInput = z.strictObject({
 });
 
 /** The amounts of a cost line (shared/engine/request.ts CostAmounts), one schema per field. */
-const costAmounts = Object.fromEntries(COST_AMOUNT_FIELDS.map((f) => [f, amount])) as Record<
+const costAmounts = Object.fromEntries(COST_AMOUNT_FIELDS.map((f) => [f, amountOf(f)])) as Record<
   keyof CostAmounts,
   typeof amount
 >;
+/** The lines' totals within the amount limit (shared/limits.ts): the settlement, its upload and the slip carry them. */
+const withinTotals = (lines: readonly object[], ctx: z.RefinementCtx) => {
+  const t = totalsProblem(lines, COST_AMOUNT_FIELDS);
+  if (t) ctx.addIssue(issue(t.problem, t.path));
+};
 const costLine = z.strictObject({ date, ...costAmounts }) satisfies z.ZodType<CostLine>;
 
 /** A bill to settle, as the window sends it (F5 and F8): its costs, or its fee lines (docs/bill-import.md), or both. */
 const billShape = {
   person_id: z.number().int().positive(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  admission_date: date,
+  admission_date: admissionDate,
   discharge_date: date,
   /** Per-date cost lines; with fee_lines they may be left out (derived), or must agree exactly. */
-  costs: z.array(costLine).min(1).max(400).optional(),
+  costs: z.array(costLine).min(1).max(400).superRefine(withinTotals).optional(),
   /** The HIS's fee lines (2301 fields, shared/fee-lines.ts): the costs are their per-date sums. */
   fee_lines: feeLinesSchema.optional(),
   /** The stay's 就诊ID when the HIS registered the admission with the platform (2401). */
@@ -112,6 +154,11 @@ function withCosts<T extends { costs?: CostLine[] | undefined; fee_lines?: FeeLi
 ) {
   return schema
     .superRefine((b, ctx) => {
+      if (!b.costs && b.fee_lines) {
+        // Costs derived from the fee lines: their totals within the limit too.
+        const t = totalsProblem(aggregateFeeLines(b.fee_lines), COST_AMOUNT_FIELDS);
+        if (t) return void ctx.addIssue(issue(t.problem, ['fee_lines']));
+      }
       if (!b.fee_lines) {
         if (!b.costs)
           ctx.addIssue({
@@ -155,12 +202,13 @@ export const manualClaimInput = z.strictObject({
   hospital_code: text(30),
   hospital_name: text(100),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  admission_date: date,
+  admission_date: admissionDate,
   discharge_date: date,
   invoices: z
     .array(z.strictObject({ invoice_no: text(40), invoice_date: date, ...costAmounts }))
     .min(1)
-    .max(200),
+    .max(200)
+    .superRefine(withinTotals),
   attachments: z
     .array(
       z.strictObject({

@@ -16,6 +16,7 @@ import type { Handlers } from '../../node/dispatch.js';
 import { writeFileOnce } from '../../node/durable-file.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
+import { refuseBeyondToday } from '../../../shared/limits.js';
 import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nextNumber, type ServiceContext } from './context.js';
@@ -36,6 +37,7 @@ export class Claims {
     const { db } = this.ctx;
     assertCan(db, session, 'claim.create');
     const today = businessDate(this.ctx.clock.now());
+    refuseBeyondToday(c, today);
     const seen = new Set<string>();
     c.invoices.forEach((inv, i) => {
       if (seen.has(inv.invoice_no))

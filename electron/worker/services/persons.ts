@@ -17,6 +17,7 @@ import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
 import { writeTransaction } from '../store/db.js';
 import { maskIdNumber, normalizeIdNumber } from '../store/pii.js';
+import { idNumberProblem, limitError } from '../../../shared/limits.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nowIso, type ServiceContext } from './context.js';
 
@@ -43,6 +44,9 @@ export class Persons {
     const { db, vault } = this.ctx;
     assertCan(db, session, 'person.record');
     const id = normalizeIdNumber(p.id_number);
+    // The birth date against today, by this service's clock (the window's schema checks the rest: shared/limits.ts).
+    const born = idNumberProblem(id, businessDate(this.ctx.clock.now()));
+    if (born) throw limitError('id_number', born);
     if (!this.ctx.rules.ruleSet().hasRegion(p.region))
       throw new DeskError('unknown_region', 'region', `未知统筹区 "${p.region}"`, `unknown region "${p.region}"`);
     const hash = vault.lookupHash(id);

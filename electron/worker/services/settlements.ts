@@ -19,6 +19,7 @@ import type { FeeLine } from '../../../shared/fee-lines.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
+import { refuseBeyondToday } from '../../../shared/limits.js';
 import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './context.js';
@@ -92,6 +93,8 @@ export class Settlements {
   /** Pre-settlement (预结算): computes from the stored rules and accumulators, writes nothing. */
   preview(session: Session, s: BillInput): SettlementResult {
     assertCan(this.ctx.db, session, 'settlement.preview');
+    // The limit against today (shared/limits.ts), by this service's clock: the window's schemas are static.
+    refuseBeyondToday(s, businessDate(this.ctx.clock.now()));
     return settleRequest(engineRequest(this.buildRequest(s)), this.ctx.rules.ruleSet());
   }
 
@@ -106,6 +109,7 @@ export class Settlements {
   ): { number: string; id: number; outboxId: number; result: SettlementResult } {
     const { db, terminal } = this.ctx;
     assertCan(db, session, 'settlement.settle');
+    refuseBeyondToday(s, businessDate(this.ctx.clock.now()));
     return refusingClosedDay(session, () =>
       writeTransaction(db, () => {
         // Inside the write lock: the accumulators cannot move under us.

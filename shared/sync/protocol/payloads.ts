@@ -20,6 +20,8 @@ import {
   text,
   yearKey,
 } from './primitives.js';
+import { admissionProblem, totalsProblem } from '../../limits.js';
+import { COST_AMOUNT_FIELDS } from '../../engine/cost-line.js';
 
 const costLine = z.strictObject(costLineShape(businessDate, amountIn)) satisfies z.ZodType<CostLine>;
 const accumulatorIn = z.strictObject({
@@ -42,9 +44,26 @@ export const settlementRequestWire = z.strictObject({
     suspended_years: suspendedYears.optional(),
   }),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  admission_date: businessDate,
+  admission_date: businessDate.superRefine((d, ctx) => {
+    const p = admissionProblem(d);
+    if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en } });
+  }),
   discharge_date: businessDate,
-  costs: z.array(costLine).min(1).max(400),
+  costs: z
+    .array(costLine)
+    .min(1)
+    .max(400)
+    .superRefine((lines, ctx) => {
+      // The bill's totals within the amount limit (shared/limits.ts), as the result's amountOut carries them.
+      const t = totalsProblem(lines, COST_AMOUNT_FIELDS);
+      if (t)
+        ctx.addIssue({
+          code: 'custom',
+          path: t.path,
+          message: t.problem.zh,
+          params: { code: t.problem.code, en: t.problem.en },
+        });
+    }),
   ytd: z.record(yearKey, z.record(layerId, accumulatorIn)).optional(),
   prior_compensation: z.record(yearKey, amountIn).optional(),
   claim_filed_on: businessDate.optional(),

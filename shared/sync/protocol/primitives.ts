@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AMOUNT_PATTERN } from '../../money.js';
 import { isRealDate } from '../../dates.js';
 import { LAYER_ID_PATTERN } from '../../rules/schema.js';
-import { isValidIdNumber } from '../id-number.js';
+import { AMOUNT_INTEGER_SOURCE, idNumberProblem, MAX_AMOUNT_INTEGER_DIGITS } from '../../limits.js';
 
 const params = (code: string, en: string) => ({ params: { code, en } });
 
@@ -23,15 +23,21 @@ export const businessDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式须为 YYYY-MM-DD', ...params('invalid_date', 'must be YYYY-MM-DD') })
   .refine(isRealDate, { message: '日期不存在', ...params('invalid_date', 'not a real date') });
-/** As the engine accepts it: non-negative, at most two decimals. */
+/** As the engine accepts it: non-negative, at most two decimals, at most MAX_AMOUNT_INTEGER_DIGITS integer digits (shared/limits.ts). */
 export const amountIn = z.string().regex(AMOUNT_PATTERN, {
-  message: '须为非负金额，最多两位小数',
-  ...params('invalid_amount', 'must be a non-negative amount with at most two decimals'),
+  message: `须为非负金额，最多两位小数、${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
+  ...params(
+    'invalid_amount',
+    `must be a non-negative amount with at most two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
+  ),
 });
-/** As the insurer writes it: non-negative, exactly two decimals. */
-export const amountOut = z.string().regex(/^(0|[1-9]\d{0,11})\.\d{2}$/, {
-  message: '须为两位小数的非负金额',
-  ...params('invalid_amount', 'must be a non-negative amount with two decimals'),
+/** As the insurer writes it: non-negative, exactly two decimals, the same integer-digit limit. */
+export const amountOut = z.string().regex(new RegExp(`^${AMOUNT_INTEGER_SOURCE}\\.\\d{2}$`), {
+  message: `须为两位小数的非负金额，最多 ${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
+  ...params(
+    'invalid_amount',
+    `must be a non-negative amount with two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
+  ),
 });
 /** A difference or a net total: exactly two decimals, a minus sign when negative, never "-0.00". */
 export const signedAmount = z.string().regex(/^(?!-0\.00$)-?(0|[1-9]\d{0,13})\.\d{2}$/, {
@@ -73,9 +79,10 @@ export const idNumber = z
     message: '身份证号须为18位（最后一位可为大写X）',
     ...params('invalid_field', 'identity number: 18 characters, the last may be X'),
   })
-  .refine(isValidIdNumber, {
-    message: '身份证号校验位不正确',
-    ...params('invalid_field', 'identity number check digit is wrong'),
+  .superRefine((s, ctx) => {
+    // Check character and birth date (shared/limits.ts); the form is the regex's.
+    const p = /^\d{17}[\dX]$/.test(s) ? idNumberProblem(s) : null;
+    if (p) ctx.addIssue({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en } });
   });
 export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 /** First 8 bytes of SHA-256 over the public key's SPKI DER, lower-case hex. */
