@@ -95,7 +95,7 @@ try {
   const terminal = { code: 'T01', hospital_code: n.fixmedinsCode, hospital_name: n.fixmedinsName };
   const open = (dir: string) =>
     new DeskService({
-      db: openDatabase(join(dir, 'desk.sqlite')),
+      db: openDatabase(join(dir, 'desk.sqlite'), new FileKeyProvider(join(root, 'key'))),
       keys: new FileKeyProvider(join(root, 'key')),
       dataDir: dir,
       terminal,
@@ -290,7 +290,7 @@ try {
   const burst = (name: string, count: number, oneTransaction: boolean): Burst => {
     const scratch = join(root, name);
     mkdirSync(scratch);
-    const sdb = openDatabase(join(scratch, 'desk.sqlite'));
+    const sdb = openDatabase(join(scratch, 'desk.sqlite'), new FileKeyProvider(join(root, 'key')));
     try {
       const journal = new NhsaJournal(sdb, config, () => new Date());
       const wall: number[] = [];

@@ -169,7 +169,7 @@ function fileBytes(path: string): number {
 
 function openService(dir: string, dbPath: string, clock: Clock): DeskService {
   return new DeskService({
-    db: openDatabase(dbPath),
+    db: openDatabase(dbPath, new FileKeyProvider(join(dir, 'key'))),
     keys: new FileKeyProvider(join(dir, 'key')),
     dataDir: dir,
     terminal: TERMINAL,
@@ -193,7 +193,7 @@ function staff(service: DeskService, cashiers: number): { supervisor: Session; c
 
 /** The floor under every settle(): one tiny durable commit (WAL, synchronous=FULL) on the same disk. */
 function commitFloor(dir: string): Stats {
-  const db = openDatabase(join(dir, 'floor.sqlite'));
+  const db = openDatabase(join(dir, 'floor.sqlite'), new FileKeyProvider(join(dir, 'key')));
   db.exec('CREATE TABLE IF NOT EXISTS t (x INTEGER)');
   const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
   const times: number[] = [];
@@ -360,7 +360,7 @@ function populate(dir: string): Population {
   db.close();
 
   // Bulk load on its own connection: durability is not needed to build a fixture, so synchronous=OFF and big transactions.
-  const loader = openDatabase(dbPath);
+  const loader = openDatabase(dbPath, new FileKeyProvider(join(dir, 'key')));
   loader.pragma('synchronous = OFF');
   loader.pragma('cache_size = -262144');
   const vault = new IdentityVault(new FileKeyProvider(join(dir, 'key')));
@@ -675,7 +675,7 @@ function benchHistory(dir: string): void {
   if (TRY_INDEX) {
     const scratch = join(dir, 'scratch.sqlite');
     copyFileSync(population.dbPath, scratch);
-    const db = openDatabase(scratch);
+    const db = openDatabase(scratch, new FileKeyProvider(join(dir, 'key')));
     const start = process.hrtime.bigint();
     db.exec(TRY_INDEX);
     const built = elapsedMs(start) / 1000;

@@ -8,7 +8,7 @@
  * runs drain the same outbox. Prints claims per second and what a week
  * offline (7 × 400 claims) takes to sync at that rate.
  *
- *   npx esbuild bench/sync.ts --bundle --platform=node --format=esm --outfile=out/bench/sync.mjs --external:better-sqlite3 --log-level=warning && node out/bench/sync.mjs
+ *   npx esbuild bench/sync.ts --bundle --platform=node --format=esm --outfile=out/bench/sync.mjs --external:better-sqlite3-multiple-ciphers --log-level=warning && node out/bench/sync.mjs
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +42,7 @@ const PLAIN = [
 const root = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 const open = (dir: string) =>
   new DeskService({
-    db: openDatabase(join(dir, 'desk.sqlite')),
+    db: openDatabase(join(dir, 'desk.sqlite'), new FileKeyProvider(join(root, 'key'))),
     keys: new FileKeyProvider(join(root, 'key')),
     dataDir: dir,
     terminal: TERMINAL,

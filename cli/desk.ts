@@ -6,8 +6,8 @@
  * sync: one sync round with the insurer configured in DIR/config.json (our own
  * protocol or the national interface, as the app chooses), with a rule check;
  * one JSON object on stdout (electron/node/headless-sync.ts SyncRoundSummary).
- * The store's key is DIR/key (FileKeyProvider), as the browser host and the
- * tests keep it; a packaged Electron install keeps it in key.bin under the OS
+ * The store's key is the file $DESK_KEY_FILE (FileKeyProvider), as the browser
+ * host keeps it; DIR/key only with DESK_ALLOW_KEY_IN_DATA=1 (dev and tests); a packaged Electron install keeps it in key.bin under the OS
  * keychain and runs the same round as `DischargeDesk --sync --data DIR`.
  *
  * Exit status: 0 = the round succeeded, nothing is held and nothing was
@@ -15,9 +15,8 @@
  * brought a rejection, or no insurer is configured; 2 = usage, or the data
  * folder cannot be opened (message on stderr; nothing was sent).
  */
-import { join } from 'node:path';
 import { parseSyncArgs } from '../electron/node/headless-sync.js';
-import { FileKeyProvider } from '../electron/node/keys.js';
+import { FileKeyProvider, keyFileFor } from '../electron/node/keys.js';
 import { syncRound } from '../electron/worker/sync/headless.js';
 
 const USAGE = 'usage: npm run -s desk -- sync --data DIR [--timeout-ms N]';
@@ -39,10 +38,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`desk sync: ${args.error}\n${USAGE}\n`);
     return 2;
   }
+  const key = keyFileFor(args.dataDir);
   const outcome = await syncRound({
     ...args,
-    keyFile: 'key',
-    keys: new FileKeyProvider(join(args.dataDir, 'key')),
+    keyFile: key.path,
+    keys: new FileKeyProvider(key.path, key.options),
   });
   if (outcome.exit === 2) {
     process.stderr.write(`desk sync: ${outcome.message}\n`);

@@ -4,13 +4,17 @@
  *   npm run -s settle -- FILE            one request (FILE or - for stdin) → one JSON result
  *   npm run -s settle -- --batch FILE    NDJSON: one request per line → one result per line, same order
  *   --rules PACKAGE.json                 (repeatable) settle with these rule packages as well as the bundled ones
- *   --db PATH                            settle with the rule versions installed in this terminal's store (read-only)
+ *   --db PATH                            settle with the rule versions installed in this terminal's store (read-only;
+ *                                        the store is encrypted: its key file is $DESK_KEY_FILE, or `key` beside
+ *                                        the store in development, as the browser host finds it)
  *
  * A refused request prints {"error": {"code", "field", "message", "message_en"}}.
  * Exit status: 0 when all settled, 2 when any request was refused, 1 on a usage
  * or I/O problem.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FileKeyProvider, keyFileFor } from '../electron/node/keys.js';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import { bundledPackages, bundledRuleSet } from '../shared/rules/bundled.js';
@@ -87,7 +91,12 @@ function loadRules(files: string[]): RuleSet | null {
 /** The rule versions installed in a terminal's store, exactly as the window settles with them. */
 function loadStoreRules(path: string): RuleSet | null {
   try {
-    const db = openDatabase(path, { readonly: true });
+    // The store's key file as the browser host and `npm run desk` find it ($DESK_KEY_FILE, or `key` beside the
+    // store in development). Read only: this command never creates a key.
+    const keyFile = keyFileFor(dirname(path));
+    if (!existsSync(path)) throw new Error(`no such file ${path}`);
+    if (!existsSync(keyFile.path)) throw new Error(`no key file ${keyFile.path} for this store`);
+    const db = openDatabase(path, new FileKeyProvider(keyFile.path, keyFile.options), { readonly: true });
     try {
       return new RuleStore(db, systemClock).ruleSet();
     } finally {

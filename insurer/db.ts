@@ -4,7 +4,7 @@
  * own crash (a claim answered "accepted" and then forgotten would be paid
  * twice on the retry). One schema version; a newer file is refused untouched.
  */
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { NHSA_RECONCILE_SCHEMA, NHSA_SCHEMA } from './nhsa/schema.js';
 
 export type Db = Database.Database;

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'conflicting_rule_packages'
   // store and service
   | 'database_too_new'
+  | 'database_key_mismatch'
   | 'not_found'
   | 'unauthenticated'
   | 'forbidden'

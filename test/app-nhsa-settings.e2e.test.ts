@@ -2,12 +2,14 @@
  * The national interface's parameters on the settings screen (F11), in real
  * Chromium against the browser host: a supervisor chooses 国家医保接口, types
  * the parameters field after field with Enter, a bad terminal slot is named,
- * the saved config.json holds the passToken while the window never sees it.
+ * the saved config.json holds the passToken only encrypted and the window never sees it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { terminalConfig } from '../shared/settings.js';
+import { loadConfig } from '../electron/node/config.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 import { SUPERVISOR, livePage, useE2E } from './e2e/harness.js';
 
 const e2e = useE2E({ shotPrefix: 'nhsa-' });
@@ -57,7 +59,12 @@ describe('the NHSA settings in Chromium', () => {
     expect(await page.textContent('[data-testid="restart-pending"]')).toContain('重启');
     await e2e.shot('settings');
 
-    const file: unknown = JSON.parse(readFileSync(join(e2e.dataDir, 'config.json'), 'utf8'));
+    // On disk the passToken is sealed under the terminal's key; read back as the app reads it.
+    const keys = new FileKeyProvider(join(e2e.dataDir, 'key'));
+    const text = readFileSync(join(e2e.dataDir, 'config.json'), 'utf8');
+    expect(text).not.toContain(TOKEN);
+    expect(JSON.parse(text).nhsa.pass_token).toEqual({ enc: expect.stringMatching(/^v1:/) });
+    const file: unknown = loadConfig(e2e.dataDir, keys);
     expect(terminalConfig.safeParse(file).success).toBe(true);
     expect(file).not.toHaveProperty('insurer');
     expect(file).toMatchObject({
@@ -84,7 +91,7 @@ describe('the NHSA settings in Chromium', () => {
     await page.click('button:has-text("保存设置")');
     // The first save's "saved" line is still on screen: wait for what only this save makes, the file's new dev_no.
     await expect
-      .poll(() => JSON.parse(readFileSync(join(e2e.dataDir, 'config.json'), 'utf8')) as unknown)
+      .poll(() => loadConfig(e2e.dataDir, keys) as unknown)
       .toMatchObject({ nhsa: { dev_no: 'DESK-03', pass_token: TOKEN } });
   });
 });

@@ -15,13 +15,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import type { FaultRule } from '../insurer/faults.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
 import { Decimal, formatAmount } from '../shared/money.js';
 import { DEFAULT_PATHS } from '../shared/nhsa/index.js';
-import { asPerson } from './store-support.js';
+import { asPerson, openStoreFile } from './store-support.js';
 import { NHSA_PERSON, feeLine, nhsaSection } from './nhsa-support.js';
 import { CASHIER, SUPERVISOR, livePage, today, useE2E, type E2E } from './e2e/harness.js';
 import { SCREENS_DIR } from './e2e/paths.js';
@@ -144,7 +143,7 @@ function billFile(hospitalLevel: 1 | 2 | 3): string {
 
 /** The terminal's journal, read after the action (the app's own handle stays the only writer). */
 function journal(dataDir: string): { infno: string; msgid: string; state: string; request: string }[] {
-  const db = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
+  const db = openStoreFile(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
     return db.prepare('SELECT infno, msgid, state, request FROM nhsa_steps ORDER BY id').all() as {
       infno: string;
@@ -160,7 +159,7 @@ const dataOf = (request: string) => (JSON.parse(request) as { input: { data: unk
 
 /** The record's upload-queue row at the terminal (none until F8 wrote the record), read like the journal. */
 function outboxRow(dataDir: string, number: string): { status: string; held_reason: string | null } | null {
-  const db = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
+  const db = openStoreFile(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
     return (
       (db.prepare('SELECT status, held_reason FROM outbox WHERE idempotency_key = ?').get(number) as
@@ -176,7 +175,7 @@ function outboxRow(dataDir: string, number: string): { status: string; held_reas
  * order) keeps a table header whole that wraps in the PDF. A PNG of it is kept beside the screenshots to look at.
  */
 function slipText(dataDir: string, name: string): { layout: string; raw: string } {
-  const db = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
+  const db = openStoreFile(join(dataDir, 'desk.sqlite'), { readonly: true });
   let relative: string;
   try {
     relative = db.prepare('SELECT pdf_path FROM slip_prints ORDER BY id DESC LIMIT 1').pluck().get() as string;

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { DB_FILE } from '../insurer/data-dir.js';
 import { SUPERVISOR, livePage, today, useE2E } from './e2e/harness.js';

@@ -6,17 +6,18 @@
  * failed, 2 usage or a folder that cannot be opened).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
-import { saveConfig } from '../electron/node/config.js';
+import { loadConfig, saveConfig } from '../electron/node/config.js';
 import type { SyncRoundSummary } from '../electron/node/headless-sync.js';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { terminalConfig } from '../shared/settings.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 import { SINGLE_URL_PATH } from '../shared/nhsa/envelope.js';
 import { TERMINAL, asBill, makeStore, recordSeeded, type TestStore } from './store-support.js';
 import { NHSA_PERSON, nhsaSection, settleOffline, submitManualClaim } from './nhsa-support.js';
@@ -62,7 +63,11 @@ async function insurer(): Promise<RunningInsurer> {
 }
 
 function writeConfig(store: TestStore, protocol: Record<string, unknown> = {}): void {
-  saveConfig(store.dir, terminalConfig.parse({ terminal: TERMINAL, ...protocol }));
+  saveConfig(
+    store.dir,
+    terminalConfig.parse({ terminal: TERMINAL, ...protocol }),
+    new FileKeyProvider(join(store.dir, 'key')),
+  );
 }
 
 /** A port nothing listens on: the gateway is down. */
@@ -134,12 +139,16 @@ describe('desk sync --data DIR', () => {
     expect(s.last_success_at).toBeNull();
   });
 
-  it('our own protocol (config.json insurer): the queue drains → exit 0', async () => {
+  it('our own protocol (config.json insurer, its secret sealed): the queue drains → exit 0', async () => {
     const running = await insurer();
     const store = makeStore();
     writeConfig(store, {
       insurer: { url: running.url, secret: SECRET, pinned_keys_spki_base64: [running.publicKeySpkiBase64] },
     });
+    // The file holds the secret only encrypted under the terminal's key; the round below still authenticates.
+    const text = readFileSync(join(store.dir, 'config.json'), 'utf8');
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text).insurer.secret).toEqual({ enc: expect.stringMatching(/^v1:/) });
     const personId = recordSeeded(store, NHSA_PERSON);
     const bill = {
       person_id: personId,
@@ -171,6 +180,44 @@ describe('desk sync --data DIR', () => {
       accepted: 1,
       open_work: [],
     });
+  });
+
+  it('a secret IT wrote in the clear is accepted, and sealed by the round', async () => {
+    const running = await insurer();
+    const store = makeStore();
+    const path = join(store.dir, 'config.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        terminal: TERMINAL,
+        insurer: { url: running.url, secret: SECRET, pinned_keys_spki_base64: [running.publicKeySpkiBase64] },
+      }),
+    );
+    store.service.settlements.settle(
+      store.cashier,
+      asBill({
+        person_id: recordSeeded(store, NHSA_PERSON),
+        hospital_level: 2,
+        admission_date: '2026-03-10',
+        discharge_date: '2026-03-15',
+        costs: [
+          {
+            date: '2026-03-15',
+            medfee_sumamt: '300.00',
+            fulamt_ownpay_amt: '0.00',
+            overlmt_selfpay: '0.00',
+            preselfpay_amt: '0.00',
+          },
+        ],
+        offline: true,
+      }),
+    );
+    const r = await desk(['sync', '--data', store.dir]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(summary(r)).toMatchObject({ protocol: 'desk', ok: true, sent: 1, accepted: 1 });
+    expect(readFileSync(path, 'utf8')).not.toContain(SECRET);
+    expect(loadConfig(store.dir, new FileKeyProvider(join(store.dir, 'key'))).insurer?.secret).toBe(SECRET);
   });
 
   it('no insurer configured → protocol none, exit 1', async () => {
@@ -211,7 +258,7 @@ describe('desk sync --data DIR', () => {
     // A folder with settings but no database: refused, and no new store or key made in it.
     const empty = mkdtempSync(join(tmpdir(), 'desk-empty-'));
     cleanup.push(() => rmSync(empty, { recursive: true, force: true }));
-    saveConfig(empty, terminalConfig.parse({ terminal: TERMINAL }));
+    saveConfig(empty, terminalConfig.parse({ terminal: TERMINAL }), new FileKeyProvider(join(empty, 'key')));
     const noDb = await desk(['sync', '--data', empty]);
     expect(noDb.status).toBe(2);
     expect(noDb.stderr).toMatch(/not a terminal's data folder \(no desk\.sqlite/);
@@ -223,7 +270,7 @@ describe('desk sync --data DIR', () => {
 
     writeConfig(store);
     store.service.db.close();
-    const db = openDatabase(store.dbPath);
+    const db = openDatabase(store.dbPath, new FileKeyProvider(join(store.dir, 'key')));
     db.pragma('user_version = 999');
     db.close();
     const tooNew = await desk(['sync', '--data', store.dir]);

@@ -3,9 +3,10 @@
  * a test double (the binary is not available here): contextIsolation, sandbox,
  * no nodeIntegration, navigation / new windows / permissions / webviews denied,
  * IPC only from our own frame and only through the contract; the renderer's
- * CSP; the packaged app's fuses.
+ * CSP; the packaged app's fuses; Linux's fixed-password keychain fallback
+ * (basic_text) refused before any data is opened.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,8 @@ const captured = vi.hoisted(() => ({
   ready: undefined as undefined | Promise<void>,
   exits: [] as number[],
   errors: [] as string[],
+  /** What the double's safeStorage.getSelectedStorageBackend() answers (Linux). */
+  backend: 'gnome_libsecret',
 }));
 
 vi.mock('electron', () => {
@@ -72,6 +75,7 @@ vi.mock('electron', () => {
     session: { defaultSession: { setPermissionRequestHandler: (h: any) => (captured.permission = h) } },
     safeStorage: {
       isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => captured.backend,
       encryptString: (s: string) => Buffer.from(`enc:${s}`),
       decryptString: (b: Buffer) => b.toString().slice(4),
     },
@@ -198,6 +202,65 @@ describe('Electron main process', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')(
+    'refuses to start on Linux without a secret service (basic_text), saying why, before any data is opened',
+    async () => {
+      const fresh = join(userData, 'basic-text-data');
+      const windows = captured.windows.length;
+      const argv = process.argv;
+      process.env['DESK_DATA'] = fresh;
+      captured.backend = 'basic_text';
+      captured.exits.length = 0;
+      captured.errors.length = 0;
+      const quiet = ((_chunk: unknown, ...rest: unknown[]) => {
+        (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+        return true;
+      }) as any;
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(quiet);
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(quiet);
+      try {
+        process.argv = [argv[0]!, 'DischargeDesk'];
+        vi.resetModules();
+        await import('../electron/main/main.js');
+        await expect.poll(() => captured.exits, { timeout: 30_000 }).toEqual([1]);
+        expect(captured.errors).toHaveLength(1);
+        expect(captured.errors[0]).toMatch(/Discharge Desk cannot start/);
+        expect(captured.errors[0]).toMatch(/basic_text/);
+        expect(captured.errors[0]).toMatch(/gnome-keyring/);
+        expect(captured.errors[0]).toMatch(/KWallet/);
+        expect(captured.errors[0]).toMatch(/密钥服务/);
+        expect(captured.windows).toHaveLength(windows);
+        expect(existsSync(fresh)).toBe(false); // no data folder, key, database or config made
+
+        // The headless round refuses too (exit 2, the reason on stderr), and makes no key.bin.
+        const data = join(userData, 'data');
+        const keyBefore = readFileSync(join(data, 'key.bin'));
+        captured.exits.length = 0;
+        process.argv = [argv[0]!, 'DischargeDesk', '--sync', '--data', data];
+        vi.resetModules();
+        await import('../electron/main/main.js');
+        await expect.poll(() => captured.exits, { timeout: 30_000 }).toEqual([2]);
+        expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/basic_text/);
+        expect(readFileSync(join(data, 'key.bin')).equals(keyBefore)).toBe(true);
+
+        // A real secret service is accepted (the first test ran with gnome_libsecret).
+        captured.backend = 'kwallet6';
+        captured.exits.length = 0;
+        stderr.mockClear();
+        process.argv = [argv[0]!, 'DischargeDesk', '--sync', '--data', data, '--timeout-ms', '3000'];
+        vi.resetModules();
+        await import('../electron/main/main.js');
+        await expect.poll(() => captured.exits, { timeout: 30_000 }).toEqual([1]); // ran: no insurer configured
+      } finally {
+        process.argv = argv;
+        process.env['DESK_DATA'] = join(userData, 'data');
+        captured.backend = 'gnome_libsecret';
+        stderr.mockRestore();
+        stdout.mockRestore();
+      }
+    },
+  );
+
   it('the renderer ships a strict CSP with no inline script, no eval, no remote content', () => {
     const html = readFileSync(fileURLToPath(new URL('../renderer/index.html', import.meta.url)), 'utf8');
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
@@ -206,7 +269,7 @@ describe('Electron main process', () => {
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
   });
 
-  it('the packaged app flips the security fuses and unpacks better-sqlite3', () => {
+  it('the packaged app flips the security fuses and unpacks better-sqlite3-multiple-ciphers', () => {
     const config = parse(readFileSync(fileURLToPath(new URL('../electron-builder.yml', import.meta.url)), 'utf8'));
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,
@@ -215,7 +278,7 @@ describe('Electron main process', () => {
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
     });
-    expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3/**');
+    expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3-multiple-ciphers/**');
     expect(config.win.target).toBe('nsis');
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
     // Icons: one PNG of at least 256 px (electron-builder makes the .ico from it); the installers create the per-machine data folder.

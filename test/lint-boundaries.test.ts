@@ -73,7 +73,7 @@ const CASES: [rule: string, file: string, bad: string, good: string][] = [
     'worker: never Electron',
     'electron/worker/store/x.ts',
     "import { app } from 'electron';",
-    "import Database from 'better-sqlite3';",
+    "import Database from 'better-sqlite3-multiple-ciphers';",
   ],
   [
     'worker: not Electron main',

@@ -1,8 +1,9 @@
 /** Each numbered migration, applied to the database state before it. */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
 import { MIGRATIONS } from '../electron/worker/store/migrations/index.js';
@@ -186,8 +187,9 @@ describe('migrations', () => {
 
   it('opening an up-to-date database applies nothing again', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'desk-mig-')), 'desk.sqlite');
-    openDatabase(path).close();
-    const db = openDatabase(path);
+    const key = randomBytes(32);
+    openDatabase(path, key).close();
+    const db = openDatabase(path, key);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(names(db, 'table')).toContain('settlements');
     db.close();

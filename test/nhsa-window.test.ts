@@ -7,7 +7,7 @@
  * insurer's strict gateway on 127.0.0.1.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../insurer/faults.js';
 import { Decimal, negatedAmount } from '../shared/money.js';

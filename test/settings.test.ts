@@ -2,17 +2,21 @@
  * The settings screen's services through the real contract dispatch: only a
  * supervisor reads or changes settings, changes are validated (field named),
  * written to config.json and audited, the insurer's secret and the NHSA
- * passToken never reach the window nor the audit log, one protocol per
+ * passToken never reach the window nor the audit log and are on disk only
+ * encrypted under the terminal's key (a clear one written by IT is sealed at
+ * start), one protocol per
  * terminal (none, our own, the national interface), backups land in the chosen
  * folder, operators are added and disabled.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDeskApp, type DeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { testPlatform } from './test-platform.js';
+import { loadConfig } from '../electron/node/config.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 import { terminalConfig, type SettingsInput, type SettingsView } from '../shared/settings.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'desk-settings-'));
@@ -87,15 +91,25 @@ describe('settings', () => {
     });
     expect(JSON.stringify(view)).not.toContain('terminal-secret');
 
-    const file = JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8'));
-    expect(file.insurer.secret).toBe('terminal-secret-0123456789');
+    // On disk the secret is sealed under the terminal's key: no clear copy anywhere in the file.
+    const text = readFileSync(join(dataDir, 'config.json'), 'utf8');
+    expect(text).not.toContain('terminal-secret');
+    const file = JSON.parse(text);
+    expect(file.insurer.secret).toEqual({ enc: expect.stringMatching(/^v1:/) });
     expect(file.terminal.code).toBe('T07');
+    const keys = new FileKeyProvider(join(dataDir, 'key'));
+    expect(loadConfig(dataDir, keys).insurer?.secret).toBe('terminal-secret-0123456789');
+    // Another terminal's key cannot open it (the error says to enter it again).
+    const other = mkdtempSync(join(tmpdir(), 'desk-settings-other-'));
+    writeFileSync(join(other, 'config.json'), text);
+    expect(() => loadConfig(other, new FileKeyProvider(join(other, 'key')))).toThrow(
+      /insurer\.secret: .*enter it again/,
+    );
 
     // An empty secret keeps the stored one.
     value(await call('settings.save', { ...input, insurer: { ...input.insurer, secret: '' } }));
-    expect(JSON.parse(readFileSync(join(dataDir, 'config.json'), 'utf8')).insurer.secret).toBe(
-      'terminal-secret-0123456789',
-    );
+    expect(readFileSync(join(dataDir, 'config.json'), 'utf8')).not.toContain('terminal-secret');
+    expect(loadConfig(dataDir, keys).insurer?.secret).toBe('terminal-secret-0123456789');
 
     const audit = app.service.db
       .prepare("SELECT detail FROM audit_log WHERE action = 'settings.change' ORDER BY id")
@@ -217,7 +231,13 @@ describe('settings: the national interface (NHSA)', () => {
   afterAll(() => nhsaApp.close());
   const save = (input: unknown) => dispatch(nhsaApp.handlers, 'settings.save', input, sup, () => undefined);
   const get = () => dispatch(nhsaApp.handlers, 'settings.get', {}, sup, () => undefined);
-  const file = () => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const keys = new FileKeyProvider(join(dir, 'key'));
+  /** config.json as the app reads it (secrets decrypted), after checking the file holds no secret in the clear. */
+  const file = () => {
+    const text = readFileSync(join(dir, 'config.json'), 'utf8');
+    for (const secret of [TOKEN, TOKEN2, DESK.secret]) expect(text).not.toContain(secret);
+    return loadConfig(dir, keys) as unknown as Record<string, unknown>;
+  };
   const auditText = () =>
     (nhsaApp.service.db.prepare('SELECT detail FROM audit_log ORDER BY id').pluck().all() as string[]).join('\n');
 
@@ -376,5 +396,43 @@ describe('settings: the national interface (NHSA)', () => {
     expect(file()).not.toHaveProperty('nhsa');
     expect(auditText()).not.toContain('pass-token');
     expect(auditText()).not.toContain(DESK.secret);
+  });
+});
+
+describe('settings: a secret IT writes into config.json in the clear', () => {
+  it('is accepted and sealed at the next start; the window never sees it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'desk-settings-clear-'));
+    const TOKEN = 'nhsa-pass-token-WRITTEN-BY-IT';
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        terminal: { code: 'T05', hospital_code: 'H51170200001', hospital_name: '达州市中心医院' },
+        nhsa: {
+          gateway_url: 'https://hsa.example.cn/fsi/api/rsfComIfsService/callService',
+          paasid: 'paas-511702',
+          pass_token: TOKEN,
+          fixmedins_code: 'H51170200001',
+          fixmedins_name: '达州市中心医院',
+          mdtrtarea_admvs: '511702',
+          terminal_slot: 2,
+        },
+      }),
+    );
+    const started = openDeskApp({ dataDir: dir, platform: testPlatform(dir) });
+    try {
+      const text = readFileSync(join(dir, 'config.json'), 'utf8');
+      expect(text).not.toContain(TOKEN);
+      expect(JSON.parse(text).nhsa.pass_token).toEqual({ enc: expect.stringMatching(/^v1:/) });
+      expect(loadConfig(dir, new FileKeyProvider(join(dir, 'key'))).nhsa?.pass_token).toBe(TOKEN);
+      expect(terminalConfig.safeParse(loadConfig(dir, new FileKeyProvider(join(dir, 'key')))).success).toBe(true);
+      const ctx = { clientId: 'sup' };
+      const d = (name: string, payload: unknown) => dispatch(started.handlers, name, payload, ctx, () => undefined);
+      value(await d('auth.setup', { code: 'sup1', name: '王主管', pin: '246810' }));
+      const view = value<SettingsView>(await d('settings.get', {}));
+      expect(view).toMatchObject({ protocol: 'nhsa', nhsa: { has_pass_token: true } });
+      expect(JSON.stringify(view)).not.toContain(TOKEN);
+    } finally {
+      await started.close();
+    }
   });
 });

@@ -16,7 +16,7 @@ describe('backup and restore', () => {
     expect(backup.path).toMatch(/desk-20260320-020000\.sqlite$/);
     const lost = s.service.settlements.settle(s.cashier, example1Bill(person_id)).number;
     s.service.db.close();
-    expect(restoreDatabase(backup.path, s.dbPath)).toEqual({ settlements: 1 });
+    expect(restoreDatabase(backup.path, s.dbPath, s.key)).toEqual({ settlements: 1 });
     const restored = s.reopen();
     expect(restored.records.history(s.cashier, asQuery({})).map((r) => r.number)).toEqual([kept]);
     expect(() => restored.records.record(lost)).toThrow(/no settlement/);
@@ -53,13 +53,13 @@ describe('backup and restore', () => {
     for (const file of [damaged, truncated, notDb]) {
       let code = '';
       try {
-        restoreDatabase(file, s.dbPath);
+        restoreDatabase(file, s.dbPath, s.key);
       } catch (e) {
         code = e instanceof DeskError ? e.body.code : String(e);
       }
       expect(code, file).toBe('damaged_backup');
     }
     expect(readFileSync(s.dbPath).equals(before)).toBe(true);
-    expect(verifyDatabaseFile(backup.path).settlements).toBe(20);
+    expect(verifyDatabaseFile(backup.path, s.key).settlements).toBe(20);
   });
 });

@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../electron/worker/store/audit.js';
 import { Decimal, formatAmount, type Money } from '../shared/money.js';
-import { dazhouPerson, makeStore, type TestStore } from './store-support.js';
+import { dazhouPerson, makeStore, openStoreFile, type TestStore } from './store-support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PER_WORKER = 40;
@@ -260,7 +260,7 @@ describe('two processes settling on one database at once', () => {
           const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', person], ['sup1', '246810', person]);
           const doneA = expectClean(a, 'cash1');
           const doneB = expectClean(b, 'sup1');
-          const db = new Database(s.dbPath, { fileMustExist: true });
+          const db = openStoreFile(s.dbPath);
           try {
             const rows = checkStore(db, doneA, doneB);
             checkPerson(db, rows, person);
@@ -291,7 +291,7 @@ describe('two processes settling on one database at once', () => {
           const [a, b] = await runTogether(s, mode.pauseMs, ['cash1', '135790', p1], ['cash1', '135790', p2]);
           const doneA = expectClean(a, `cash1/person ${p1}`);
           const doneB = expectClean(b, `cash1/person ${p2}`);
-          const db = new Database(s.dbPath, { fileMustExist: true });
+          const db = openStoreFile(s.dbPath);
           try {
             const rows = checkStore(db, doneA, doneB);
             checkPerson(db, rows, p1);

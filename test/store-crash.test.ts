@@ -9,12 +9,11 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../electron/worker/store/audit.js';
 import { Decimal, formatAmount, type Money } from '../shared/money.js';
-import { dazhouPerson, makeStore } from './store-support.js';
+import { dazhouPerson, makeStore, openStoreFile } from './store-support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ITERATIONS = 25;
@@ -138,11 +137,11 @@ interface Seen {
 }
 
 /**
- * Opens the database as the app would after the crash (plain better-sqlite3,
+ * Opens the database as the app would after the crash (keyed with the store's key,
  * which recovers the WAL) and checks everything; returns the counts.
  */
 function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Seen): Seen {
-  const db = new Database(dbPath, { fileMustExist: true });
+  const db = openStoreFile(dbPath);
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(db.pragma('foreign_key_check')).toEqual([]);
@@ -287,7 +286,7 @@ function checkStore(dbPath: string, doneNumbers: readonly string[], previous: Se
  * ledger holds exactly the basic fund's payments.
  */
 function checkAccumulators(dbPath: string): void {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = openStoreFile(dbPath, { readonly: true });
   try {
     const rows = db
       .prepare(

@@ -1,8 +1,8 @@
 /** A real store in a fresh temporary folder: database file, key file, attachments. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../electron/worker/store/db.js';
+import { dirname, join } from 'node:path';
+import { openDatabase, openKeyed, storeKey, type Db } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import type { Clock } from '../electron/worker/store/clock.js';
@@ -37,9 +37,28 @@ export class TestClock implements Clock {
   }
 }
 
+/**
+ * Opens a store file (desk.sqlite, a backup) the way a test or tool inspects it: keyed with the
+ * store key derived from the key file (default: `key` beside the store, as the browser host keeps it).
+ * Nothing is migrated or converted. Every test that opens a store file itself goes through here.
+ */
+export function openStoreFile(path: string, options: { readonly?: boolean; keyFile?: string } = {}): Db {
+  const key = storeKey(new FileKeyProvider(options.keyFile ?? join(dirname(path), 'key')));
+  return openKeyed(path, key, { readonly: options.readonly ?? false, fileMustExist: true });
+}
+
+/** The page key of the store in `dir` (for backup checks). */
+export function storeKeyIn(dir: string): Buffer {
+  return storeKey(new FileKeyProvider(join(dir, 'key')));
+}
+
 export interface TestStore {
   dir: string;
   dbPath: string;
+  /** The store's key file (the master key openDatabase takes). */
+  keys: FileKeyProvider;
+  /** The store's page key (derived from the master key: what backups are checked with). */
+  key: Buffer;
   service: DeskService;
   clock: TestClock;
   supervisor: Session;
@@ -54,10 +73,11 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
   const dir = mkdtempSync(join(tmpdir(), 'desk-store-'));
   const dbPath = join(dir, 'desk.sqlite');
   const clock = new TestClock(new Date(now));
+  const keys = new FileKeyProvider(join(dir, 'key'));
   const open = () =>
     new DeskService({
-      db: openDatabase(dbPath),
-      keys: new FileKeyProvider(join(dir, 'key')),
+      db: openDatabase(dbPath, keys),
+      keys,
       dataDir: dir,
       terminal: TERMINAL,
       clock,
@@ -70,6 +90,8 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
   return {
     dir,
     dbPath,
+    keys,
+    key: storeKey(keys),
     service,
     clock,
     supervisor,

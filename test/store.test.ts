@@ -1,7 +1,6 @@
 /** The store and settlement service against real SQLite files in temporary folders. */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
 import { DeskError } from '../shared/errors.js';
@@ -15,6 +14,7 @@ import {
   example1Bill,
   idNumber,
   makeStore,
+  openStoreFile,
 } from './store-support.js';
 import { notConfigured } from '../electron/worker/sync/state.js';
 
@@ -43,7 +43,7 @@ describe('database', () => {
     s.service.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     s.service.db.close();
     const before = readFileSync(s.dbPath);
-    const body = refusal(() => openDatabase(s.dbPath));
+    const body = refusal(() => openDatabase(s.dbPath, s.keys));
     expect(body.code).toBe('database_too_new');
     expect(body.message).toContain('升级');
     expect(readFileSync(s.dbPath).equals(before)).toBe(true);
@@ -500,7 +500,7 @@ describe('audit log', () => {
     const verdict = s.service.verifyAudit();
     expect(verdict.ok).toBe(true);
     s.service.db.close();
-    const raw = new Database(s.dbPath);
+    const raw = openStoreFile(s.dbPath);
     raw.exec('DROP TRIGGER audit_log_immutable');
     const target = raw.prepare("SELECT id FROM audit_log WHERE action = 'settlement.settle'").get() as { id: number };
     raw.prepare("UPDATE audit_log SET detail = replace(detail, '20241.25', '0.00') WHERE id = ?").run(target.id);

@@ -274,7 +274,7 @@ describe('a terminal that crashes after the insurer committed', () => {
 
     // Restart on the crashed copy: the first batch is still 'sending' there.
     const service = new DeskService({
-      db: openDatabase(join(crashDir, 'desk.sqlite')),
+      db: openDatabase(join(crashDir, 'desk.sqlite'), new FileKeyProvider(join(crashDir, 'key'))),
       keys: new FileKeyProvider(join(crashDir, 'key')),
       dataDir: crashDir,
       terminal: TERMINAL,

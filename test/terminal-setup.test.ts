@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { machineDataFolder, resolveDataFolder } from '../electron/main/data-folder.js';
 import { DEFAULT_CONFIG, configPath, loadConfig, saveConfig } from '../electron/node/config.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'desk-setup-'));
 
@@ -51,19 +52,21 @@ describe('data folder', () => {
   });
 });
 
+const keysOf = (dir: string) => new FileKeyProvider(join(dir, 'key'));
+
 describe('config.json', () => {
   it('is written with defaults on first start and read back', () => {
     const dir = temp();
-    expect(loadConfig(dir)).toEqual(DEFAULT_CONFIG);
+    expect(loadConfig(dir, keysOf(dir))).toEqual(DEFAULT_CONFIG);
     expect(JSON.parse(readFileSync(configPath(dir), 'utf8'))).toEqual(DEFAULT_CONFIG);
   });
 
   it('refuses an invalid configuration and leaves the file as it was', () => {
     const dir = temp();
-    loadConfig(dir);
+    loadConfig(dir, keysOf(dir));
     const before = readFileSync(configPath(dir), 'utf8');
     expect(() =>
-      saveConfig(dir, { ...DEFAULT_CONFIG, terminal: { ...DEFAULT_CONFIG.terminal, code: 'bad code' } }),
+      saveConfig(dir, { ...DEFAULT_CONFIG, terminal: { ...DEFAULT_CONFIG.terminal, code: 'bad code' } }, keysOf(dir)),
     ).toThrow();
     expect(readFileSync(configPath(dir), 'utf8')).toBe(before);
     expect(existsSync(`${configPath(dir)}.tmp`)).toBe(false);
@@ -72,6 +75,6 @@ describe('config.json', () => {
   it('names the bad value of a hand-edited file', () => {
     const dir = temp();
     writeFileSync(configPath(dir), JSON.stringify({ ...DEFAULT_CONFIG, lock_after_minutes: 0 }));
-    expect(() => loadConfig(dir)).toThrow(/lock_after_minutes/);
+    expect(() => loadConfig(dir, keysOf(dir))).toThrow(/lock_after_minutes/);
   });
 });

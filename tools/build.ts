@@ -7,7 +7,7 @@ const common: BuildOptions = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['electron', 'better-sqlite3'],
+  external: ['electron', 'better-sqlite3-multiple-ciphers'],
 };
 await build({ ...common, entryPoints: ['electron/main/main.ts'], outfile: 'out/electron/main.cjs' });
 await build({

@@ -38,5 +38,10 @@ if ('path' in electron) {
   process.stdout.write(
     `Not starting Electron: ${electron.why}.\nStarting the browser host instead (same renderer, same contract).\n`,
   );
+  // A development start: the key file may sit in the data folder (a terminal sets DESK_KEY_FILE outside it; README).
+  if (!process.env['DESK_KEY_FILE'] && !process.env['DESK_ALLOW_KEY_IN_DATA']) {
+    process.env['DESK_ALLOW_KEY_IN_DATA'] = '1';
+    process.stdout.write('Development start: the store key is kept in the data folder (never on a terminal).\n');
+  }
   await import('../electron/host/main.js');
 }

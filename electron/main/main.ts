@@ -23,7 +23,7 @@ import { electronPlatform } from './platform.js';
 import { startServices } from '../node/services-client.js';
 import { resolveDataFolder } from './data-folder.js';
 import { dataFolderProblem, parseSyncArgs, syncRoundInWorker } from '../node/headless-sync.js';
-import { SafeStorageKeyProvider } from './safe-storage-keys.js';
+import { SafeStorageKeyProvider, keychainProblem } from './safe-storage-keys.js';
 import { INVOKE_CHANNEL } from '../../shared/ipc/channel.js';
 
 const APP_ORIGIN = 'app://desk';
@@ -94,6 +94,13 @@ async function syncRound(argv: string[]): Promise<number> {
 app.whenReady().then(async () => {
   if (syncFlag >= 0) {
     app.exit(await syncRound(process.argv.slice(syncFlag + 1)));
+    return;
+  }
+  // No keychain, or Linux's fixed-password fallback (basic_text): refused before any data is opened (README).
+  const keychain = keychainProblem(safeStorage, process.platform);
+  if (keychain) {
+    dialog.showErrorBox('出院结算无法启动 Discharge Desk cannot start', keychain);
+    app.exit(1);
     return;
   }
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

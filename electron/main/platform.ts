@@ -12,11 +12,12 @@ import { ElectronSlipPrinter } from './electron-printer.js';
 import { SafeStorageKeyProvider } from './safe-storage-keys.js';
 
 export function electronPlatform(dataDir: string): Platform {
+  const keys = new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin'));
   const printer = new ElectronSlipPrinter(
     (options) => new BrowserWindow(options),
     () => {
       // Read at each print, so a change on the settings screen applies to the next slip.
-      const p = loadConfig(dataDir).printer;
+      const p = loadConfig(dataDir, keys).printer;
       return { deviceName: p.device_name, dpi: p.dpi, preview: p.preview };
     },
   );
@@ -29,7 +30,7 @@ export function electronPlatform(dataDir: string): Platform {
       if (!win) return [];
       return (await win.webContents.getPrintersAsync()).map((p) => ({ name: p.name, display_name: p.displayName }));
     },
-    keys: new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin')),
+    keys,
     close: () => printer.close(),
   };
 }

@@ -12,7 +12,7 @@
  * or the data folder cannot be opened (nothing was sent).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SyncWorkItem } from '../../shared/ipc/contract.js';
 import type { FromWorker, ServicesWorkerData } from './worker-messages.js';
@@ -80,14 +80,14 @@ export function parseSyncArgs(argv: readonly string[], defaultDataDir?: string):
  * provider or loadConfig runs (both create what is missing): a round never makes
  * a new store, key or config.json in a wrong folder.
  */
-export function dataFolderProblem(dataDir: string, keyFile: 'key' | 'key.bin'): string | null {
+export function dataFolderProblem(dataDir: string, keyFile: string): string | null {
   if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) return `--data: no folder ${dataDir}`;
   for (const [file, what] of [
     ['desk.sqlite', 'the database'],
     ['config.json', 'the settings'],
     [keyFile, "the store's key"],
   ] as const) {
-    if (!existsSync(join(dataDir, file)))
+    if (!existsSync(isAbsolute(file) ? file : join(dataDir, file)))
       return `--data: ${dataDir} is not a terminal's data folder (no ${file}, ${what})`;
   }
   return null;

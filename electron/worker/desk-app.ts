@@ -24,7 +24,8 @@ import { settlementHandlers } from './services/settlements.js';
 import { Sessions } from './sessions.js';
 import { SlipService, slipHandlers } from './slips/slip-service.js';
 import { businessDate, systemClock, type Clock } from './store/clock.js';
-import { openDatabase } from './store/db.js';
+import { encryptClearBackups } from './store/backup.js';
+import { openDatabase, storeKey } from './store/db.js';
 import { syncHandlers } from './sync/handlers.js';
 import { SyncWorker } from './sync/worker.js';
 import type { SyncAgent } from './sync/agent.js';
@@ -87,16 +88,19 @@ export function syncAgentFor(
 export function openDeskApp(options: DeskAppOptions): DeskApp {
   const { dataDir, platform } = options;
   mkdirSync(dataDir, { recursive: true });
-  const config = loadConfig(dataDir);
+  const config = loadConfig(dataDir, platform.keys, { seal: true });
   const clock = options.clock ?? systemClock;
   const service = new DeskService({
-    db: openDatabase(join(dataDir, 'desk.sqlite')),
+    db: openDatabase(join(dataDir, 'desk.sqlite'), platform.keys),
     keys: platform.keys,
     dataDir,
     terminal: config.terminal,
     clock,
   });
   const live: LiveConfig = { started: config, current: config };
+  // Clear backups from before the store was encrypted: encrypted in place, or removed when damaged.
+  const converted = encryptClearBackups(backupFolder(dataDir, config), storeKey(platform.keys));
+  for (const path of converted.removed) console.error(`removed a clear backup that could not be encrypted: ${path}`);
   const sync = syncAgentFor(service, config, options);
   sync?.start();
 

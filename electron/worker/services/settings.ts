@@ -95,7 +95,7 @@ export function settingsHandlers(
       // The views hold no secrets; a secret sent (non-empty) replaced the stored one.
       if (req.insurer?.secret) changed['insurer_secret'] = 'replaced';
       if (req.nhsa?.pass_token) changed['nhsa_pass_token'] = 'replaced';
-      saveConfig(dataDir, next.config);
+      saveConfig(dataDir, next.config, platform.keys);
       live.current = next.config;
       service.settings.record(s, changed);
       return view();

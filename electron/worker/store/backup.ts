@@ -1,14 +1,15 @@
 /**
- * Backups: an online copy with SQLite's backup API (consistent while the app
- * keeps writing), verified before it is kept; daily and on demand. A restore
+ * Backups: `VACUUM INTO` a new file (a consistent snapshot while the app keeps
+ * writing, encrypted under the store's key, a single file with no -wal/-shm;
+ * SQLite's online backup API refuses to copy between encrypted databases),
+ * verified with the key before it is kept; daily and on demand. A restore
  * verifies the file first and refuses a damaged one, leaving the current
  * database untouched.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { DeskError } from '../../../shared/errors.js';
-import { SCHEMA_VERSION, type Db } from './db.js';
+import { SCHEMA_VERSION, databaseKeyOf, encryptClearDatabase, isClearDatabase, openKeyed, type Db } from './db.js';
 import { fsyncFile } from '../../node/durable-file.js';
 import type { Clock } from './clock.js';
 
@@ -26,13 +27,13 @@ function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Checks that a file is an intact Discharge Desk database this version can open. */
-export function verifyDatabaseFile(path: string): { schema: number; settlements: number } {
-  let db: Database.Database | null = null;
+/** Checks that a file is an intact Discharge Desk database this version can open with `key` (the store's page key). */
+export function verifyDatabaseFile(path: string, key: Buffer): { schema: number; settlements: number } {
+  let db: Db | null = null;
   const damaged = (why: string, en: string) =>
     new DeskError('damaged_backup', 'file', `备份文件不可用：${why}`, `backup is not usable: ${en}`);
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openKeyed(path, key, { readonly: true, fileMustExist: true });
     const check = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check.length !== 1 || check[0]?.integrity_check !== 'ok')
       throw damaged('完整性检查未通过', `integrity check failed (${check[0]?.integrity_check ?? '?'})`);
@@ -49,14 +50,14 @@ export function verifyDatabaseFile(path: string): { schema: number; settlements:
     const settlements = (db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
     return { schema, settlements };
   } catch (e) {
-    if (e instanceof DeskError) throw e;
+    if (e instanceof DeskError && e.body.code === 'damaged_backup') throw e;
     throw damaged('不是有效的数据库文件', `not a valid database (${e instanceof Error ? e.message : String(e)})`);
   } finally {
     db?.close();
   }
 }
 
-/** Online backup into `folder`; the copy is verified and fsynced before it gets its final name. */
+/** Backup into `folder` (VACUUM INTO, under the connection's key); verified and fsynced before it gets its final name. */
 export async function backupDatabase(
   db: Db,
   folder: string,
@@ -66,9 +67,12 @@ export async function backupDatabase(
   mkdirSync(folder, { recursive: true });
   const final = join(folder, `${label}-${stamp(clock.now())}.sqlite`);
   const tmp = `${final}.partial`;
-  await db.backup(tmp);
+  const key = databaseKeyOf(db);
+  rmSync(tmp, { force: true });
   try {
-    const { settlements } = verifyDatabaseFile(tmp);
+    await Promise.resolve(); // the contract stays async (callers await a backup)
+    db.prepare('VACUUM INTO ?').run(tmp);
+    const { settlements } = verifyDatabaseFile(tmp, key);
     fsyncFile(tmp);
     renameSync(tmp, final);
     return { path: final, settlements };
@@ -91,8 +95,8 @@ export async function dailyBackup(db: Db, folder: string, clock: Clock, label = 
  * The backup is verified first; the stale WAL and shared-memory files of the
  * old database are removed so they cannot be replayed onto the restored one.
  */
-export function restoreDatabase(backup: string, target: string): { settlements: number } {
-  const verdict = verifyDatabaseFile(backup);
+export function restoreDatabase(backup: string, target: string, key: Buffer): { settlements: number } {
+  const verdict = verifyDatabaseFile(backup, key);
   const tmp = `${target}.restoring`;
   copyFileSync(backup, tmp);
   fsyncFile(tmp);
@@ -100,4 +104,29 @@ export function restoreDatabase(backup: string, target: string): { settlements: 
   rmSync(`${target}-shm`, { force: true });
   renameSync(tmp, target);
   return { settlements: verdict.settlements };
+}
+
+/**
+ * Backups made before the store was encrypted are clear copies of personal data: each is
+ * encrypted in place under the store's key and verified; one that cannot be (damaged) is
+ * deleted. Deleting a file on an SSD does not guarantee its blocks are gone (see README).
+ */
+export function encryptClearBackups(folder: string, key: Buffer): { encrypted: string[]; removed: string[] } {
+  const encrypted: string[] = [];
+  const removed: string[] = [];
+  if (!existsSync(folder)) return { encrypted, removed };
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (!/\.sqlite(\.partial)?$/.test(name) || !isClearDatabase(path)) continue;
+    try {
+      if (name.endsWith('.partial')) throw new Error('an unfinished copy');
+      encryptClearDatabase(path, key, { wal: false });
+      verifyDatabaseFile(path, key);
+      encrypted.push(path);
+    } catch {
+      for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+      removed.push(path);
+    }
+  }
+  return { encrypted, removed };
 }

@@ -23,7 +23,8 @@ import { readState } from './state.js';
 
 export interface SyncRoundOptions extends SyncArgs {
   /** Where the caller's key provider keeps the key: checked to exist before it is asked. */
-  keyFile: 'key' | 'key.bin';
+  /** A name in the data folder ('key', 'key.bin') or an absolute path ($DESK_KEY_FILE). */
+  keyFile: string;
   keys: KeyProvider;
 }
 
@@ -37,8 +38,8 @@ export async function syncRound(options: SyncRoundOptions): Promise<SyncRoundOut
   let service: DeskService;
   let config: TerminalConfig;
   try {
-    config = loadConfig(dataDir);
-    db = openDatabase(join(dataDir, 'desk.sqlite'));
+    config = loadConfig(dataDir, options.keys, { seal: true });
+    db = openDatabase(join(dataDir, 'desk.sqlite'), options.keys);
     service = new DeskService({ db, keys: options.keys, dataDir, terminal: config.terminal });
     options.keys.masterKey();
   } catch (e) {
