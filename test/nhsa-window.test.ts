@@ -37,6 +37,15 @@ const bill = (personId: number, level: 1 | 2 | 3, drugAmount = '20000.00') =>
     ],
   });
 
+/** A terminal store with the seeded person, its NHSA sync against a fresh gateway (with these faults). */
+async function terminal(faults: FaultRule[] = []) {
+  const insurer = await gateway(faults);
+  const store = makeStore();
+  const personId = recordSeeded(store, NHSA_PERSON);
+  const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+  return { insurer, store, personId, sync };
+}
+
 const businessDay = (store: TestStore) => businessDate(store.clock.now());
 const slipsOf = (store: TestStore) => new SlipService(store.service, testPlatform(store.dir), store.dir, store.clock);
 
@@ -62,10 +71,7 @@ async function f8(store: TestStore, sync: NhsaSync, b: ReturnType<typeof bill>) 
 
 describe('NHSA online at the window', () => {
   it('1101 at lookup, F5 = 2401 → 2301 → 2303 beside the local preview, F8 = 2402 → 2304 with the same input', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
 
     await sync.fetchPerson(store.cashier, NHSA_PERSON);
     const view = sync.window.personView(personId);
@@ -106,10 +112,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('an edit after 2301 sends 2302 and 2301 for the edited line only; an unchanged bill sends only 2303', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     const level = insurer.nhsa.hospitalLevel;
     const presettle = (b: ReturnType<typeof bill>) =>
       sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
@@ -135,10 +138,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('F8 on a bill changed after F5 is refused and writes nothing', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const changed = bill(personId, insurer.nhsa.hospitalLevel, '15000.00');
@@ -160,10 +160,9 @@ describe('NHSA online at the window', () => {
   });
 
   it('the link drops at 2304: the record is settled here, provisional, and the queue finishes it from the step reached', async () => {
-    const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2304'] }]);
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal([
+      { fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2304'] },
+    ]);
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const settled = await f8(store, sync, b);
@@ -182,10 +181,9 @@ describe('NHSA online at the window', () => {
   });
 
   it('no answer to 2401 at F5: told at the window, resolved by 2601 at the next F5, admitted once', async () => {
-    const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2401'] }]);
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal([
+      { fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2401'] },
+    ]);
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     const local = store.service.settlements.preview(store.cashier, b);
     await expect(sync.window.presettle(store.cashier, b, local)).rejects.toMatchObject({
@@ -197,10 +195,9 @@ describe('NHSA online at the window', () => {
   });
 
   it('F5 gets as far as 2301, then no answer to 2303: F8 settles offline on the same stay; the queue never admits twice', async () => {
-    const insurer = await gateway([{ fault: 'error_500_before_commit', count: 1, path: DEFAULT_PATHS['2303'] }]);
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal([
+      { fault: 'error_500_before_commit', count: 1, path: DEFAULT_PATHS['2303'] },
+    ]);
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await expect(
       sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b)),
@@ -221,10 +218,9 @@ describe('NHSA online at the window', () => {
   });
 
   it('no answer to the 2302 of an edited line: the next F5 cancels it again, reads "不存在" as done, uploads it once', async () => {
-    const insurer = await gateway([{ fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2302'] }]);
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal([
+      { fault: 'drop_after_commit', count: 1, path: DEFAULT_PATHS['2302'] },
+    ]);
     const level = insurer.nhsa.hospitalLevel;
     const presettle = (b: ReturnType<typeof bill>) =>
       sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
@@ -240,10 +236,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('结算撤销 online: the platform undoes the stay at once (2305 → 2405 → 2302 → 2404); the patient can settle again', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const settled = await f8(store, sync, b);
@@ -270,10 +263,9 @@ describe('NHSA online at the window', () => {
   });
 
   it('结算撤销 with the link down: the reversal waits in the queue and is undone there later', async () => {
-    const insurer = await gateway([{ fault: 'error_500_before_commit', count: 1, path: DEFAULT_PATHS['2305'] }]);
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal([
+      { fault: 'error_500_before_commit', count: 1, path: DEFAULT_PATHS['2305'] },
+    ]);
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const settled = await f8(store, sync, b);
@@ -290,10 +282,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('online follows the exchanges: an empty round signs in (9001) to find the link up; an unanswered F5 shows offline', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     expect(sync.isOnline()).toBe(false);
     await sync.syncNow();
     expect(sync.isOnline()).toBe(true);
@@ -309,10 +298,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('F8 and a timer round on the same record at once: one 2304, the record answered once', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     const b = bill(personId, insurer.nhsa.hospitalLevel);
     await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
     const stay = sync.window.stayFor(b)!;
@@ -327,10 +313,7 @@ describe('NHSA online at the window', () => {
   });
 
   it('结算撤销 at the window while a round holds the queued original: neither goes to the platform', async () => {
-    const insurer = await gateway();
-    const store = makeStore();
-    const personId = recordSeeded(store, NHSA_PERSON);
-    const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+    const { insurer, store, personId, sync } = await terminal();
     await sync.syncNow(); // online (9001)
     const number = settleOffline(store, personId, insurer.nhsa.hospitalLevel);
     const reversal = store.service.settlements.reverse(
@@ -358,10 +341,7 @@ describe('NHSA online at the window', () => {
     for (const infno of ['2401', '2301', '2303', '2402', '2304'] as const)
       for (const f of faults)
         it(`${infno} with ${f.fault}: told at the window, resolved, settled once`, async () => {
-          const insurer = await gateway([{ ...f, count: 1, path: DEFAULT_PATHS[infno] }]);
-          const store = makeStore();
-          const personId = recordSeeded(store, NHSA_PERSON);
-          const sync = new NhsaSync(store.service, nhsaConfig(insurer), { timeoutMs: 3000 });
+          const { insurer, store, personId, sync } = await terminal([{ ...f, count: 1, path: DEFAULT_PATHS[infno] }]);
           const b = bill(personId, insurer.nhsa.hospitalLevel);
           const presettle = () =>
             sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));

@@ -128,6 +128,18 @@ export class Outbox {
       .all(businessDate) as { number: string; fund_pay_sumamt: string }[];
   }
 
+  /** The outbox row of a settlement that has an NHSA stay (sent through the national interface), else null. */
+  nhsaSettlementRow(settlementId: number): number | null {
+    return (
+      (this.ctx.db
+        .prepare(
+          "SELECT o.id FROM outbox o JOIN nhsa_stays st ON st.outbox_id = o.id WHERE o.kind = 'settlement' AND o.ref_id = ?",
+        )
+        .pluck()
+        .get(settlementId) as number | undefined) ?? null
+    );
+  }
+
   /** Rows of this person not yet answered (their accumulators are not at the insurer yet). */
   pendingForPerson(personId: number): number {
     return (

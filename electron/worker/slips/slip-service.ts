@@ -226,13 +226,8 @@ export class SlipService {
 
   /** An NHSA record's platform settlement (null: not settled there yet); null when the record has no NHSA stay. */
   private nhsaOf(settlementId: number, result: SettlementResult): { platform: PlatformSettlement | null } | null {
-    const outboxId = this.desk.db
-      .prepare(
-        "SELECT o.id FROM outbox o JOIN nhsa_stays st ON st.outbox_id = o.id WHERE o.kind = 'settlement' AND o.ref_id = ?",
-      )
-      .pluck()
-      .get(settlementId) as number | undefined;
-    if (outboxId === undefined) return null;
+    const outboxId = this.desk.outbox.nhsaSettlementRow(settlementId);
+    if (outboxId === null) return null;
     return { platform: platformSettlementOf({ service: this.desk }, outboxId, result) };
   }
 
