@@ -4,13 +4,20 @@
  *  1. settle() latency end to end with durable commits: p50/p95/p99/max over
  *     BENCH_SETTLE_N calls (default 2,000) cycling through persons and bills of
  *     the five regions (goal: p99 < 20 ms);
+ *     The same run on a clear (unencrypted) store, as before issue 15, gives
+ *     what encryption costs: settle() and the raw-commit floor on both, with
+ *     their ratio;
  *  2. history() over BENCH_HISTORY_ROWS settlements (default 1,000,000): a few
  *     hundred settled through the service, the rest bulk-inserted copies of
  *     them (new numbers, ~365 business dates, ~50,000 persons, ~1% reversed),
  *     then each kind of search 50 times through the service with a real
  *     session (goal: p99 < 100 ms), with its query plan: once warm (the file
  *     in the page cache), once cold (the file dropped from the page cache
- *     before each kind, as after a restart of the PC; Linux, GNU dd).
+ *     before each kind, as after a restart of the PC; Linux, GNU dd). Then the
+ *     same searches on a decrypted copy (the ratio is what encryption costs),
+ *     the time to encrypt that clear copy as a clear store is converted at its
+ *     first open, and a backup of each (VACUUM INTO, and the app's verified
+ *     backup of the encrypted one).
  *
  *   npm run bench:store      (npm run bench runs the engine's and this one)
  *
@@ -20,10 +27,29 @@
  * not changed). The files are deleted at the end.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../electron/worker/store/db.js';
+import Database from 'better-sqlite3-multiple-ciphers';
+import {
+  encryptClearDatabase,
+  migrate,
+  openDatabase,
+  openKeyed,
+  storeKey,
+  type Db,
+} from '../electron/worker/store/db.js';
+import { backupDatabase } from '../electron/worker/store/backup.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { IdentityVault, maskIdNumber } from '../electron/worker/store/pii.js';
 import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
@@ -167,9 +193,37 @@ function fileBytes(path: string): number {
   return [path, `${path}-wal`, `${path}-shm`].reduce((sum, p) => sum + (existsSync(p) ? statSync(p).size : 0), 0);
 }
 
-function openService(dir: string, dbPath: string, clock: Clock): DeskService {
+type StoreMode = 'encrypted' | 'clear';
+
+/**
+ * The store as the app opens it (encrypted), or as it was before issue 15: a clear file with the same
+ * pragmas (WAL, synchronous=FULL, foreign keys) and schema; only for measuring what encryption costs.
+ */
+function openStore(dir: string, dbPath: string, mode: StoreMode): Db {
+  if (mode === 'encrypted') return openDatabase(dbPath, new FileKeyProvider(join(dir, 'key')));
+  const db = new Database(dbPath);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, db.pragma('user_version', { simple: true }) as number);
+  return db;
+}
+
+/** A decrypted copy of an encrypted store (rekey to no key needs journal_mode DELETE, as encrypting does). */
+function clearCopy(dir: string, from: string, to: string): void {
+  copyFileSync(from, to);
+  const db = openKeyed(to, storeKey(new FileKeyProvider(join(dir, 'key'))));
+  db.pragma('journal_mode = DELETE');
+  db.pragma(`rekey = ''`);
+  db.close();
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function openService(dir: string, dbPath: string, clock: Clock, mode: StoreMode = 'encrypted'): DeskService {
   return new DeskService({
-    db: openDatabase(dbPath, new FileKeyProvider(join(dir, 'key'))),
+    db: openStore(dir, dbPath, mode),
     keys: new FileKeyProvider(join(dir, 'key')),
     dataDir: dir,
     terminal: TERMINAL,
@@ -192,8 +246,8 @@ function staff(service: DeskService, cashiers: number): { supervisor: Session; c
 // ── 1. settle() latency ─────────────────────────────────────────────────────
 
 /** The floor under every settle(): one tiny durable commit (WAL, synchronous=FULL) on the same disk. */
-function commitFloor(dir: string): Stats {
-  const db = openDatabase(join(dir, 'floor.sqlite'), new FileKeyProvider(join(dir, 'key')));
+function commitFloor(dir: string, mode: StoreMode): Stats {
+  const db = openStore(dir, join(dir, `floor-${mode}.sqlite`), mode);
   db.exec('CREATE TABLE IF NOT EXISTS t (x INTEGER)');
   const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
   const times: number[] = [];
@@ -206,9 +260,15 @@ function commitFloor(dir: string): Stats {
   return stats(times);
 }
 
-function benchSettle(dir: string): void {
-  const dbPath = join(dir, 'settle.sqlite');
-  const service = openService(dir, dbPath, systemClock);
+interface SettleRun {
+  settle: Stats;
+  floor: Stats;
+}
+
+function benchSettle(dir: string, mode: StoreMode, round: number): SettleRun {
+  mkdirSync(dir);
+  const dbPath = join(dir, `settle-${mode}.sqlite`);
+  const service = openService(dir, dbPath, systemClock, mode);
   const { cashiers } = staff(service, 4);
   const rand = generator(7);
   const persons: { id: number; profile: number }[] = [];
@@ -248,9 +308,9 @@ function benchSettle(dir: string): void {
   service.db.close();
   const s = stats(times);
   const c = stats(computing);
-  const floor = commitFloor(dir);
+  const floor = commitFloor(dir, mode);
   console.log(
-    `\n1. settle() end to end, durable commits (WAL, synchronous=FULL): ${SETTLE_N} calls after ${WARMUP} warm-up, ${persons.length} persons, 4 cashiers`,
+    `\n1.${round + 1} settle() end to end on ${mode === 'clear' ? 'a CLEAR store (as before issue 15; for comparison)' : 'the encrypted store'}, durable commits (WAL, synchronous=FULL): ${SETTLE_N} calls after ${WARMUP} warm-up, ${persons.length} persons, 4 cashiers`,
   );
   console.log(
     `   p50 ${ms(s.p50)} ms   p95 ${ms(s.p95)} ms   p99 ${ms(s.p99)} ms   max ${ms(s.max)} ms   goal p99 < ${SETTLE_GOAL_MS} ms: ${s.p99 < SETTLE_GOAL_MS ? 'met' : 'NOT met'}`,
@@ -268,6 +328,32 @@ function benchSettle(dir: string): void {
     `   for scale, one empty durable commit on this disk: p50 ${ms(floor.p50)} ms   p99 ${ms(floor.p99)} ms   max ${ms(floor.max)} ms`,
   );
   console.log(`   database after the run: ${mib(fileBytes(dbPath))}`);
+  return { settle: s, floor };
+}
+
+/**
+ * Both stores in one run, so that the ratio is what encryption costs on this machine now; in the order
+ * encrypted, clear, clear, encrypted (each mode's better run counts), so warm-up favours neither.
+ */
+function benchSettleBoth(dir: string): void {
+  const runs = (['encrypted', 'clear', 'clear', 'encrypted'] as const).map((mode, i) => ({
+    mode,
+    run: benchSettle(join(dir, `settle-${i}`), mode, i),
+  }));
+  const best = (mode: StoreMode) =>
+    runs
+      .filter((r) => r.mode === mode)
+      .map((r) => r.run)
+      .sort((a, b) => a.settle.p50 - b.settle.p50)[0]!;
+  const encrypted = best('encrypted');
+  const clear = best('clear');
+  console.log('\n1c. what encryption costs (encrypted ÷ clear, the better run of each, same run):');
+  console.log(
+    `   settle()          p50 ${ratio(encrypted.settle.p50, clear.settle.p50)}   p99 ${ratio(encrypted.settle.p99, clear.settle.p99)}`,
+  );
+  console.log(
+    `   raw commit floor  p50 ${ratio(encrypted.floor.p50, clear.floor.p50)}   p99 ${ratio(encrypted.floor.p99, clear.floor.p99)}`,
+  );
 }
 
 // ── 2. history() over a million settlements ─────────────────────────────────
@@ -627,7 +713,7 @@ function printHistory(title: string, results: Measured[], access: boolean): void
 }
 
 /** The warm pass (with plans) and, where the page cache can be dropped, the cold pass. */
-function searches(heading: string, service: DeskService, dbPath: string, kinds: QueryKind[]): void {
+function searches(heading: string, service: DeskService, dbPath: string, kinds: QueryKind[]): Measured[] {
   const session = service.operators.login({ code: 'cash1', pin: '135790' });
   if (heading) console.log(heading);
   const warm = measureHistory(service, session, kinds, null);
@@ -646,9 +732,70 @@ function searches(heading: string, service: DeskService, dbPath: string, kinds: 
   } else {
     console.log('   cold pass skipped: dropping a file from the page cache needs GNU dd (Linux)');
   }
+  return warm;
 }
 
-function benchHistory(dir: string): void {
+const seconds = (start: bigint) => elapsedMs(start) / 1000;
+
+/**
+ * What encryption costs the history searches, a backup, and the conversion of a clear store at its
+ * first open: a decrypted copy of the same database searched and copied in the same run.
+ */
+async function encryptionCosts(
+  dir: string,
+  dbPath: string,
+  kinds: QueryKind[],
+  warm: Measured[],
+  clock: Clock,
+): Promise<void> {
+  const clearPath = join(dir, 'history-clear.sqlite');
+  clearCopy(dir, dbPath, clearPath);
+  const clear = openService(dir, clearPath, clock, 'clear');
+  const clearWarm = searches(
+    `\n2b. the same searches on a CLEAR copy of the same database (as before issue 15; for comparison):`,
+    clear,
+    clearPath,
+    kinds,
+  );
+  console.log(`\n2c. what encryption costs the searches (encrypted ÷ clear, warm, same run):`);
+  warm.forEach((w, i) => {
+    const c = clearWarm[i]!;
+    console.log(
+      `   ${w.label.padEnd(30)} p50 ${ratio(w.stats.p50, c.stats.p50)}   p99 ${ratio(w.stats.p99, c.stats.p99)}`,
+    );
+  });
+
+  const backups = join(dir, 'backups');
+  let start = process.hrtime.bigint();
+  clear.db.prepare('VACUUM INTO ?').run(join(dir, 'clear-copy.sqlite'));
+  const clearVacuum = seconds(start);
+  clear.db.close();
+  const encrypted = openStore(dir, dbPath, 'encrypted');
+  start = process.hrtime.bigint();
+  encrypted.prepare('VACUUM INTO ?').run(join(dir, 'encrypted-copy.sqlite'));
+  const encryptedVacuum = seconds(start);
+  start = process.hrtime.bigint();
+  await backupDatabase(encrypted, backups, clock, 'bench');
+  const verified = seconds(start);
+  encrypted.close();
+  console.log(`\n2d. backup of ${mib(fileBytes(dbPath))}:`);
+  console.log(`   VACUUM INTO, clear store          ${clearVacuum.toFixed(2)} s`);
+  console.log(
+    `   VACUUM INTO, encrypted store      ${encryptedVacuum.toFixed(2)} s   (${ratio(encryptedVacuum, clearVacuum)} the clear copy)`,
+  );
+  console.log(
+    `   the app's backup (VACUUM INTO + verification with the key), encrypted: ${verified.toFixed(2)} s   (${ratio(verified, clearVacuum)})`,
+  );
+
+  const clearBytes = fileBytes(clearPath);
+  start = process.hrtime.bigint();
+  encryptClearDatabase(clearPath, storeKey(new FileKeyProvider(join(dir, 'key'))));
+  console.log(
+    `\n2e. converting a clear store of ${mib(clearBytes)} at its first open (rekey + integrity check + row counts): ${seconds(start).toFixed(1)} s`,
+  );
+}
+
+async function benchHistory(dir: string): Promise<void> {
   const population = populate(dir);
   const clock = new BenchClock(FIRST_DAY + DAYS * DAY_MS + 9 * 3_600_000);
   const service = openService(dir, population.dbPath, clock);
@@ -669,8 +816,9 @@ function benchHistory(dir: string): void {
     `   population: ${population.realSettled} settled through the service, the rest bulk-inserted copies: ${population.seconds.toFixed(1)} s; database file ${mib(fileBytes(population.dbPath))}`,
   );
   const kinds = queryKinds(service.db, population.knownIds);
-  searches('', service, population.dbPath, kinds);
+  const warm = searches('', service, population.dbPath, kinds);
   service.db.close();
+  await encryptionCosts(dir, population.dbPath, kinds, warm, clock);
 
   if (TRY_INDEX) {
     const scratch = join(dir, 'scratch.sqlite');
@@ -694,8 +842,8 @@ function benchHistory(dir: string): void {
 const dir = mkdtempSync(join(tmpdir(), 'desk-bench-'));
 try {
   const started = process.hrtime.bigint();
-  benchSettle(dir);
-  if (HISTORY_ROWS > 0) benchHistory(dir);
+  benchSettleBoth(dir);
+  if (HISTORY_ROWS > 0) await benchHistory(dir);
   console.log(`\nwhole run: ${(elapsedMs(started) / 1000).toFixed(0)} s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
