@@ -49,6 +49,7 @@ import {
   storeKey,
   type Db,
 } from '../electron/worker/store/db.js';
+import { chainKey, registerChain } from '../electron/worker/store/chain.js';
 import { backupDatabase } from '../electron/worker/store/backup.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { IdentityVault, maskIdNumber } from '../electron/worker/store/pii.js';
@@ -206,6 +207,8 @@ function openStore(dir: string, dbPath: string, mode: StoreMode): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // The keyed chain's triggers call these functions (store/chain.ts): the clear store writes through them too.
+  registerChain(db, chainKey(new FileKeyProvider(join(dir, 'key'))));
   migrate(db, db.pragma('user_version', { simple: true }) as number);
   return db;
 }

@@ -119,7 +119,7 @@ const OPERATIONS: Record<keyof typeof p.ENDPOINTS, Operation> = {
     description: 'Returns a bearer token for the other calls, its expiry and the server time.',
     request: 'SignInRequest',
     response: 'SignInResponse',
-    errors: [400, 401, 413, 415, 500],
+    errors: [400, 401, 413, 415, 429, 500],
   },
   signingKeys: {
     id: 'signingKeys',
@@ -157,7 +157,7 @@ const OPERATIONS: Record<keyof typeof p.ENDPOINTS, Operation> = {
       'Enrolment, status and accumulators per requested year. POST so that the identity number stays out of URLs and logs.',
     request: 'PersonLookupRequest',
     response: 'PersonLookupResponse',
-    errors: [400, 401, 404, 413, 415, 500],
+    errors: [400, 401, 403, 404, 413, 415, 500],
   },
   claims: {
     id: 'uploadClaims',
@@ -196,9 +196,11 @@ const OPERATIONS: Record<keyof typeof p.ENDPOINTS, Operation> = {
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: code, and field naming the bad value (missing_field for a missing Desk-Request-Id).',
   401: 'invalid_credentials (sign-in) or unauthenticated (no token, or it expired: sign in again).',
+  403: 'out_of_region (person lookup): insured in another region than the terminal’s hospital; settled through 异地就医, not looked up here. No personal data in the answer.',
   404: 'not_found, person_not_found.',
   413: `body_too_large: the request is over ${p.MAX_BODY_BYTES} bytes.`,
   415: 'unsupported_media_type: the request body must be application/json.',
+  429: 'too_many_attempts (sign-in): too many wrong secrets for this terminal or address; every sign-in, right or wrong, is refused until Retry-After seconds have passed.',
   500: 'internal: the insurer failed. Whether anything was committed is unknown: retry with the same idempotency keys.',
 };
 

@@ -10,7 +10,8 @@
  *   DELETE /admin/faults          clears them
  *   POST   /admin/rule-packages   a rule package (JSON): validated, signed, published
  *   POST   /admin/persons         a person (+ other_hospital accumulators to add)
- *   POST   /admin/terminals       {hospital_code, terminal_code, terminal_secret}
+ *   POST   /admin/terminals       {hospital_code, terminal_code, terminal_secret, regions?}
+ *                                  (regions: [region id, …] or "*"; absent: from the hospital code, regions.ts)
  */
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
@@ -25,6 +26,7 @@ import { HttpError, bearer, parseJson, validate, type Reply } from './http.js';
 import type { PackageStore } from './packages.js';
 import { accumulators, recordMoves, upsertPerson } from './persons.js';
 import { upsertTerminal } from './terminals.js';
+import { ALL_REGIONS } from './regions.js';
 
 export interface AdminContext {
   db: Db;
@@ -63,6 +65,7 @@ const adminTerminal = z.strictObject({
   hospital_code: hospitalCode,
   terminal_code: terminalCode,
   terminal_secret: z.string().min(16).max(200),
+  regions: z.union([z.literal(ALL_REGIONS), z.array(regionId).min(1).max(50)]).optional(),
 });
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -127,7 +130,9 @@ export function handleAdmin(ctx: AdminContext, req: IncomingMessage, path: strin
     }
     case 'POST /admin/terminals': {
       const t = validate(adminTerminal, parseJson(req, rawBody));
-      writeTransaction(ctx.db, () => upsertTerminal(ctx.db, t.hospital_code, t.terminal_code, t.terminal_secret, at));
+      writeTransaction(ctx.db, () =>
+        upsertTerminal(ctx.db, t.hospital_code, t.terminal_code, t.terminal_secret, at, t.regions ?? null),
+      );
       return { status: 201, body: { hospital_code: t.hospital_code, terminal_code: t.terminal_code } };
     }
     default:

@@ -17,6 +17,7 @@ import { writeTransaction, type Db } from './db.js';
 import { accumulators, findPerson, recordMoves } from './persons.js';
 import { reasons, recompute, yearsOf } from './recompute.js';
 import type { Terminal } from './terminals.js';
+import { inScope } from './regions.js';
 
 export interface ClaimContext {
   db: Db;
@@ -73,6 +74,19 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
         'person_not_found',
         'id_number',
         '医保中心没有该身份证号的参保记录（no insured person with this identity number）',
+        at,
+      ),
+    ).answer;
+  }
+  if (!inScope(terminal.regions, person.region)) {
+    // Not this terminal's region (regions.ts): settled through 异地就医, not here; the answer carries nothing of the
+    // person (an adjusted answer would show the insurer's flags and accumulators).
+    return store('rejected', null, null, () =>
+      rejected(
+        key,
+        'out_of_region',
+        'id_number',
+        '该参保人不属于本医疗机构所在统筹区，请按异地就医办理（the person is not insured in this hospital’s region）',
         at,
       ),
     ).answer;

@@ -13,6 +13,7 @@ import { listPersons } from './persons.js';
 import { seedPersons } from './seed.js';
 import { loadOrCreateSigner, type Signer } from './signing.js';
 import { hasTerminals, upsertTerminal } from './terminals.js';
+import type { RegionScope } from './regions.js';
 
 export const DB_FILE = 'insurer.sqlite';
 const DEMO_TERMINAL_FILE = 'demo-terminal.json';
@@ -21,6 +22,8 @@ export interface TerminalCredential {
   hospital_code: string;
   terminal_code: string;
   secret: string;
+  /** The regions whose persons it may look up ("*": all); absent: derived from the hospital code (regions.ts). */
+  regions?: RegionScope;
 }
 
 export interface DataDirOptions {
@@ -62,7 +65,8 @@ export function openDataDir(options: DataDirOptions): InsurerData {
     const at = now().toISOString();
     writeTransaction(db, () => {
       if ((options.seed ?? true) && listPersons(db).length === 0) seedPersons(db, at);
-      for (const t of options.terminals ?? []) upsertTerminal(db, t.hospital_code, t.terminal_code, t.secret, at);
+      for (const t of options.terminals ?? [])
+        upsertTerminal(db, t.hospital_code, t.terminal_code, t.secret, at, t.regions ?? null);
     });
     const demoTerminal = options.terminals?.length ? null : demoCredential(db, options.dataDir, at);
     return { db, signer, packages, now, demoTerminal, close: () => db.close() };

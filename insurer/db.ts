@@ -16,6 +16,8 @@ CREATE TABLE terminals (
   terminal_code TEXT NOT NULL,
   secret_hash TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  -- The regions whose persons it may look up (JSON array, or "*" for all); NULL: derived from hospital_code (regions.ts).
+  regions TEXT,
   UNIQUE (hospital_code, terminal_code)
 );
 -- Only the SHA-256 of a session token is kept: a copy of the database signs nobody in.
@@ -93,13 +95,15 @@ ${NHSA_SCHEMA}
 ${NHSA_RECONCILE_SCHEMA}`;
 /**
  * Version 2 adds persons.suspended_years (domain.md §3, benefit status per year); 3 the NHSA gateway's tables
- * (nhsa/schema.ts); 4 its reconciliation files (NHSA_RECONCILE_SCHEMA).
+ * (nhsa/schema.ts); 4 its reconciliation files (NHSA_RECONCILE_SCHEMA); 5 terminals.regions (a terminal's
+ * regions, regions.ts).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 const UPGRADES: Record<number, string> = {
   1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';",
   2: NHSA_SCHEMA,
   3: NHSA_RECONCILE_SCHEMA,
+  4: 'ALTER TABLE terminals ADD COLUMN regions TEXT;',
 };
 
 export function openInsurerDb(path: string): Db {

@@ -13,7 +13,10 @@
  *   --admin-token T           INSURER_ADMIN_TOKEN  for /admin/…; random per start when not given (printed)
  *   --terminal H/T:SECRET     INSURER_TERMINALS    a terminal credential (repeatable; env: ";"-separated).
  *                                                  None given: a demo terminal H510100001/T01 with a random
- *                                                  secret kept in the data folder (printed)
+ *                                                  secret kept in the data folder (printed).
+ *                                                  H/T@REGION[,REGION…]:SECRET scopes its person lookups
+ *                                                  to those regions ("@*": all); without: the region its
+ *                                                  hospital code names (regions.ts), else unscoped
  *   --fault SPEC              INSURER_FAULTS       a fault switch (repeatable; env: ";"-separated), e.g.
  *                                                  drop_after_commit:n=1   error_500_before_commit:p=0.2
  *                                                  error_500_after_commit:n=2,path=/v1/claims
@@ -43,14 +46,22 @@ import { PROTOCOL } from '../shared/sync/protocol.js';
 import { openDataDir, type TerminalCredential } from './data-dir.js';
 import { parseFaultSpec } from './faults.js';
 import { SEED_PERSONS } from './seed.js';
+import { ALL_REGIONS } from './regions.js';
 import { startInsurer } from './server.js';
 
 const env = process.env;
 
 function parseTerminal(spec: string): TerminalCredential {
-  const m = /^([A-Za-z0-9_-]{1,32})\/([A-Za-z0-9_-]{1,32}):(.{16,200})$/.exec(spec.trim());
-  if (!m) throw new Error(`terminal "${spec}": expected HOSPITAL/TERMINAL:SECRET with a secret of 16-200 characters`);
-  return { hospital_code: m[1]!, terminal_code: m[2]!, secret: m[3]! };
+  const m =
+    /^([A-Za-z0-9_-]{1,32})\/([A-Za-z0-9_-]{1,32})(?:@(\*|[a-z][a-z0-9_]{0,39}(?:,[a-z][a-z0-9_]{0,39})*))?:(.{16,200})$/.exec(
+      spec.trim(),
+    );
+  if (!m)
+    throw new Error(
+      `terminal "${spec}": expected HOSPITAL/TERMINAL[@REGION,…]:SECRET with a secret of 16-200 characters`,
+    );
+  const regions = m[3] === undefined ? undefined : m[3] === ALL_REGIONS ? ALL_REGIONS : m[3].split(',');
+  return { hospital_code: m[1]!, terminal_code: m[2]!, secret: m[4]!, ...(regions ? { regions } : {}) };
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -144,6 +155,12 @@ async function main(): Promise<void> {
       `  terminal     ${insurer.demoTerminal.hospital_code}/${insurer.demoTerminal.terminal_code} secret ${insurer.demoTerminal.secret} (demo)`,
     );
   for (const t of terminals) out.push(`  terminal     ${t.hospital_code}/${t.terminal_code}`);
+  for (const t of insurer.terminals())
+    out.push(
+      t.regions
+        ? `  scope        ${t.hospital_code}/${t.terminal_code}: persons of ${t.regions.join(', ')}`
+        : `  scope        ${t.hospital_code}/${t.terminal_code}: persons of every region (registered @*, or its hospital code names none of this insurer's regions)`,
+    );
   out.push(
     `nhsa gateway: ${insurer.nhsa.url}`,
     `nhsa paasid: ${insurer.nhsa.paasid}`,

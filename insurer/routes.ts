@@ -9,7 +9,9 @@ import {
   ENDPOINTS,
   PROTOCOL,
   REQUEST_ID_HEADER,
+  claimBatchRequestOn,
   requestId as requestIdSchema,
+  reversalBatchRequestOn,
   type ClaimItem,
   type Endpoint,
 } from '../shared/sync/protocol.js';
@@ -22,6 +24,8 @@ import { uploadReversals } from './reversals.js';
 import type { Signer } from './signing.js';
 import { authenticate, signIn, type Terminal } from './terminals.js';
 import type { Db } from './db.js';
+import { inScope } from './regions.js';
+import type { SignInLimiter } from './sign-in-limit.js';
 
 export interface ProtocolContext {
   db: Db;
@@ -29,6 +33,60 @@ export interface ProtocolContext {
   signer: Signer;
   now: () => Date;
   tokenTtlMs: number;
+  /** Wrong secrets, per terminal and per address (sign-in-limit.ts). */
+  signInLimiter: SignInLimiter;
+  log: (message: string) => void;
+}
+
+/** The insurer's business date: China Standard Time (UTC+8 all year, no daylight saving). */
+export function insurerToday(now: Date): string {
+  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** The sign-in, with wrong secrets rate-limited: a lockout refuses (429) before the secret is checked. */
+function limitedSignIn(
+  ctx: ProtocolContext,
+  req: IncomingMessage,
+  b: { hospital_code: string; terminal_code: string; terminal_secret: string },
+  now: Date,
+) {
+  const limiter = ctx.signInLimiter;
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const who = `${b.hospital_code}/${b.terminal_code} from ${address}`;
+  const lockout = limiter.locked(b.hospital_code, b.terminal_code, address, now.getTime());
+  if (lockout) {
+    ctx.log(
+      `insurer: sign-in ${who} refused: ${lockout.what} ${lockout.key} locked until ${new Date(lockout.until).toISOString()}`,
+    );
+    throw new HttpError(
+      429,
+      'too_many_attempts',
+      '',
+      `密钥错误次数过多，请 ${lockout.retryAfterSeconds} 秒后再签到`,
+      `too many wrong credentials: sign in again after ${lockout.retryAfterSeconds} s`,
+      { 'Retry-After': String(lockout.retryAfterSeconds) },
+    );
+  }
+  const session = signIn(ctx.db, b.hospital_code, b.terminal_code, b.terminal_secret, now, ctx.tokenTtlMs);
+  if (!session) {
+    const { failures, lockouts } = limiter.fail(b.hospital_code, b.terminal_code, address, now.getTime());
+    ctx.log(
+      `insurer: sign-in ${who} failed: wrong terminal, hospital or secret (${failures} of ${limiter.limits.maxFailures} within ${limiter.limits.windowMs / 1000} s)`,
+    );
+    for (const l of lockouts)
+      ctx.log(
+        `insurer: sign-in locked for ${l.what} ${l.key} until ${new Date(l.until).toISOString()} (too many wrong credentials)`,
+      );
+    throw new HttpError(
+      401,
+      'invalid_credentials',
+      '',
+      '终端编号、医疗机构编码或密钥不正确',
+      'wrong terminal code, hospital code or secret',
+    );
+  }
+  limiter.succeed(b.hospital_code, b.terminal_code);
+  return session;
 }
 
 export type RouteName = keyof typeof ENDPOINTS;
@@ -140,15 +198,7 @@ export function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, path:
   switch (route.name) {
     case 'signIn': {
       const b = validate(ENDPOINTS.signIn.request, input);
-      const session = signIn(ctx.db, b.hospital_code, b.terminal_code, b.terminal_secret, now, ctx.tokenTtlMs);
-      if (!session)
-        throw new HttpError(
-          401,
-          'invalid_credentials',
-          '',
-          '终端编号、医疗机构编码或密钥不正确',
-          'wrong terminal code, hospital code or secret',
-        );
+      const session = limitedSignIn(ctx, req, b, now);
       return ok({
         token: session.token,
         token_type: 'Bearer',
@@ -190,16 +240,30 @@ export function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, path:
           '医保中心没有该身份证号的参保记录',
           'no insured person with this identity number',
         );
+      // A person of another 统筹区 is settled through 异地就医 (filed with their home insurer), not looked up here
+      // (regions.ts): the refusal says so and carries nothing of the person (not even their region).
+      if (!inScope(terminal!.regions, person.region)) {
+        ctx.log(
+          `insurer: person lookup by ${terminal!.hospital_code}/${terminal!.terminal_code} refused: out of region`,
+        );
+        throw new HttpError(
+          403,
+          'out_of_region',
+          'id_number',
+          '该参保人不属于本医疗机构所在统筹区，请按异地就医（备案后直接结算）办理',
+          "the person is not insured in this hospital's region: settle through cross-region care (异地就医)",
+        );
+      }
       return ok({ person: snapshot(ctx.db, person, b.years, now.toISOString()) });
     }
     case 'claims': {
-      const b = validate(ENDPOINTS.claims.request, input);
+      const b = validate(claimBatchRequestOn(insurerToday(now)), input);
       checkOwnership(terminal!, b.items);
       const claims: ClaimContext = { db: ctx.db, rules: () => ctx.packages.ruleSet(), now: ctx.now };
       return ok({ answers: uploadClaims(claims, terminal!, b.items) });
     }
     case 'reversals': {
-      const b = validate(ENDPOINTS.reversals.request, input);
+      const b = validate(reversalBatchRequestOn(insurerToday(now)), input);
       return ok({ answers: uploadReversals(ctx.db, ctx.now, terminal!, b.items) });
     }
     case 'totals':

@@ -23,6 +23,8 @@ import { handleProtocol, matchRoute, requestIdOf, type ProtocolContext } from '.
 import { SINGLE_URL_PATH } from '../shared/nhsa/envelope.js';
 import { createNhsaGateway } from './nhsa/gateway.js';
 import { ensureAccount, type NhsaAccountOptions, type NhsaLogEntry, type NhsaSettlementView } from './nhsa/state.js';
+import { DEFAULT_SIGN_IN_LIMITS, SignInLimiter, type SignInLimits } from './sign-in-limit.js';
+import { listTerminals, type Terminal } from './terminals.js';
 
 export interface InsurerOptions extends DataDirOptions {
   host?: string;
@@ -36,6 +38,8 @@ export interface InsurerOptions extends DataDirOptions {
   /** For probabilistic faults (tests pass a deterministic one). */
   random?: () => number;
   log?: (message: string) => void;
+  /** Wrong-secret limits for sign-in (default: 5 per terminal, 20 per address, per minute; a minute's lockout). */
+  signInLimits?: Partial<SignInLimits>;
   /** The NHSA gateway's hospital account (default: the demo hospital, random paasid and passToken kept in the database). */
   nhsa?: NhsaAccountOptions;
 }
@@ -64,6 +68,8 @@ export interface RunningInsurer {
   publicKeySpkiBase64: string;
   demoTerminal: TerminalCredential | null;
   faults: FaultSwitches;
+  /** The terminals with the regions they may look persons up in (null: every region). */
+  terminals(): Terminal[];
   /** The persons with their accumulators in every year they have any. */
   persons(): (Person & { accumulators: YtdJson })[];
   nhsa: NhsaInfo;
@@ -103,16 +109,18 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
   const data = openDataDir(options);
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   const faults = new FaultSwitches(options.faults ?? [], options.random);
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const ctx: ProtocolContext = {
     db: data.db,
     packages: data.packages,
     signer: data.signer,
     now: data.now,
     tokenTtlMs: (options.tokenTtlMinutes ?? 480) * 60_000,
+    signInLimiter: new SignInLimiter({ ...DEFAULT_SIGN_IN_LIMITS, ...options.signInLimits }),
+    log,
   };
   /** The last 2xx body each endpoint produced per session (no other terminal's data), for replay_previous. */
   const previous = new Map<string, string>();
-  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const account = ensureAccount(data.db, options.nhsa ?? {}, data.now().toISOString());
   const nhsa = createNhsaGateway({ db: data.db, packages: data.packages, now: data.now, faults, account });
 
@@ -250,6 +258,7 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     publicKeySpkiBase64: data.signer.publicKeySpkiBase64,
     demoTerminal: data.demoTerminal,
     faults,
+    terminals: () => listTerminals(data.db),
     persons: () => listPersons(data.db).map((p) => ({ ...p, accumulators: allAccumulators(data.db, p.id) })),
     nhsa: {
       url: `${url}${SINGLE_URL_PATH}`,

@@ -7,11 +7,35 @@
  */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Db } from './db.js';
+import { ALL_REGIONS, scopeOf, type RegionScope } from './regions.js';
 
 export interface Terminal {
   id: number;
   hospital_code: string;
   terminal_code: string;
+  /** The regions whose persons it may look up and claim for (regions.ts); null: every region. */
+  regions: readonly string[] | null;
+}
+
+/** A terminals row's regions column: a JSON array, "*", or NULL (derived from the hospital code). */
+function registeredScope(raw: string | null): RegionScope | null {
+  if (raw === null) return null;
+  if (raw === ALL_REGIONS) return ALL_REGIONS;
+  return JSON.parse(raw) as string[];
+}
+
+function terminalOf(row: {
+  id: number;
+  hospital_code: string;
+  terminal_code: string;
+  regions: string | null;
+}): Terminal {
+  return {
+    id: row.id,
+    hospital_code: row.hospital_code,
+    terminal_code: row.terminal_code,
+    regions: scopeOf(row.hospital_code, registeredScope(row.regions)),
+  };
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
@@ -32,12 +56,35 @@ function verifySecret(secret: string, stored: string): boolean {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Creates the terminal or replaces its secret. */
-export function upsertTerminal(db: Db, hospitalCode: string, terminalCode: string, secret: string, at: string): void {
+/**
+ * Creates the terminal or replaces its secret and regions (null or absent:
+ * derived from the hospital code, regions.ts; "*": every region).
+ */
+export function upsertTerminal(
+  db: Db,
+  hospitalCode: string,
+  terminalCode: string,
+  secret: string,
+  at: string,
+  regions: RegionScope | null = null,
+): void {
+  const stored = regions === null ? null : regions === ALL_REGIONS ? ALL_REGIONS : JSON.stringify([...regions]);
   db.prepare(
-    `INSERT INTO terminals (hospital_code, terminal_code, secret_hash, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (hospital_code, terminal_code) DO UPDATE SET secret_hash = excluded.secret_hash`,
-  ).run(hospitalCode, terminalCode, hashSecret(secret), at);
+    `INSERT INTO terminals (hospital_code, terminal_code, secret_hash, created_at, regions) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (hospital_code, terminal_code) DO UPDATE SET secret_hash = excluded.secret_hash, regions = excluded.regions`,
+  ).run(hospitalCode, terminalCode, hashSecret(secret), at, stored);
+}
+
+/** Every terminal with its scope (for the start-up listing). */
+export function listTerminals(db: Db): Terminal[] {
+  return (
+    db.prepare('SELECT id, hospital_code, terminal_code, regions FROM terminals ORDER BY id').all() as {
+      id: number;
+      hospital_code: string;
+      terminal_code: string;
+      regions: string | null;
+    }[]
+  ).map(terminalOf);
 }
 
 export function hasTerminals(db: Db): boolean {
@@ -55,9 +102,11 @@ export function signIn(
 ): { token: string; expiresAt: string; terminal: Terminal } | null {
   const row = db
     .prepare(
-      'SELECT id, hospital_code, terminal_code, secret_hash FROM terminals WHERE hospital_code = ? AND terminal_code = ?',
+      'SELECT id, hospital_code, terminal_code, regions, secret_hash FROM terminals WHERE hospital_code = ? AND terminal_code = ?',
     )
-    .get(hospitalCode, terminalCode) as (Terminal & { secret_hash: string }) | undefined;
+    .get(hospitalCode, terminalCode) as
+    | { id: number; hospital_code: string; terminal_code: string; regions: string | null; secret_hash: string }
+    | undefined;
   const ok = verifySecret(secret, row?.secret_hash ?? DUMMY_HASH);
   if (!row || !ok) return null;
   const token = randomBytes(32).toString('base64url');
@@ -71,20 +120,18 @@ export function signIn(
       expiresAt,
     );
   }).immediate();
-  return {
-    token,
-    expiresAt,
-    terminal: { id: row.id, hospital_code: row.hospital_code, terminal_code: row.terminal_code },
-  };
+  return { token, expiresAt, terminal: terminalOf(row) };
 }
 
 /** The terminal a bearer token belongs to, or null when it is unknown or expired. */
 export function authenticate(db: Db, token: string, now: Date): Terminal | null {
   const row = db
     .prepare(
-      'SELECT t.id, t.hospital_code, t.terminal_code, s.expires_at FROM sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.token_sha256 = ?',
+      'SELECT t.id, t.hospital_code, t.terminal_code, t.regions, s.expires_at FROM sessions s JOIN terminals t ON t.id = s.terminal_id WHERE s.token_sha256 = ?',
     )
-    .get(sha256(token)) as (Terminal & { expires_at: string }) | undefined;
+    .get(sha256(token)) as
+    | { id: number; hospital_code: string; terminal_code: string; regions: string | null; expires_at: string }
+    | undefined;
   if (!row || row.expires_at <= now.toISOString()) return null;
-  return { id: row.id, hospital_code: row.hospital_code, terminal_code: row.terminal_code };
+  return terminalOf(row);
 }

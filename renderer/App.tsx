@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { AppStatus, RuleVersionSummary } from '../shared/ipc/contract.js';
-import { ErrorBox, Field, moveOnEnter, useCall, useRegionName } from './ui.js';
+import { ErrorBox, Field, formatBytes, formatMoment, moveOnEnter, useCall, useRegionName } from './ui.js';
 import { useAppStatus } from './app-status.js';
 import { LanguageToggle } from './i18n/LanguageToggle.js';
 import { SettleScreen } from './screens/SettleScreen.js';
@@ -131,6 +131,7 @@ function StatusBar({
         {t('statusbar.queued', { count: status.queue.queued })}
         {status.queue.held > 0 && t('statusbar.held', { count: status.queue.held })}
       </span>
+      <StorageWarnings status={status} />
       {/* Region names come from the rule packages (the English one where the package has it). */}
       <span
         className="rules"
@@ -147,6 +148,54 @@ function StatusBar({
         {t('statusbar.signOut')}
       </button>
     </div>
+  );
+}
+
+/**
+ * Persistent until the cause is gone: a store that does not verify (until a check passes), a failed backup (until
+ * one succeeds) and low free space on the data disk.
+ */
+function StorageWarnings({ status }: { status: AppStatus }) {
+  const { t, i18n } = useTranslation();
+  const { backup, free_bytes: free, low_space: low, low_space_bytes: threshold } = status.storage;
+  // The store's keyed chain does not verify: shown until a check passes (a restore); money writes are refused.
+  const { integrity } = status;
+  return (
+    <>
+      {backup.failed_at && (
+        <span
+          data-testid="backup-failed"
+          className="alarm"
+          role="status"
+          title={t('statusbar.backupFailedTitle', {
+            at: formatMoment(backup.failed_at),
+            reason: (i18n.language === 'en' ? backup.failure_en : backup.failure) ?? '',
+          })}
+        >
+          {t('statusbar.backupFailed')}
+        </span>
+      )}
+      {integrity && !integrity.ok && (
+        <span
+          data-testid="integrity-failed"
+          className="alarm"
+          role="alert"
+          title={i18n.language === 'en' ? integrity.message_en : integrity.message}
+        >
+          {t('statusbar.integrityFailed')}
+        </span>
+      )}
+      {low && (
+        <span
+          data-testid="low-space"
+          className="alarm"
+          role="status"
+          title={t('statusbar.lowSpaceTitle', { free: formatBytes(free ?? 0), threshold: formatBytes(threshold) })}
+        >
+          {t('statusbar.lowSpace')}
+        </span>
+      )}
+    </>
   );
 }
 

@@ -23,7 +23,8 @@ export function windowError(field: string, text: (lng: Language) => string): UiE
 
 /**
  * Calls a contract channel, keeping the last error (with its field) for the screen.
- * An 'unauthenticated' answer refreshes the app status, which then shows the sign-in card.
+ * An 'unauthenticated' answer refreshes the app status, which then shows the sign-in card; a storage error
+ * (disk_full, io_error, database_damaged) or a store that does not verify (integrity_failed) refreshes it too, so the status bar's warning shows at once.
  */
 export function useCall() {
   const { refresh } = useAppStatus();
@@ -37,7 +38,9 @@ export function useCall() {
         const r = await bridge.invoke(channel, request);
         if (r.ok) return r.value;
         setError(r.error);
-        if (r.error.code === 'unauthenticated') void refresh();
+        // Signed out: the sign-in card; the disk (full, failing, damaged store): the status bar's warning at once.
+        if (['unauthenticated', 'disk_full', 'io_error', 'database_damaged', 'integrity_failed'].includes(r.error.code))
+          void refresh();
         return undefined;
       } finally {
         setBusy(false);
@@ -112,4 +115,14 @@ export function useFundName(): (fund: { field: FundField; name: string }) => str
 export function useRegionName(): (region: { region_name: string; region_name_en: string | null }) => string {
   const language = useLanguage();
   return (r) => (language === 'en' && r.region_name_en ? r.region_name_en : r.region_name);
+}
+
+/** A size on disk as the window shows it: MB with one decimal (KB below 1 MB). */
+export function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A moment as the hospital reads it: China Standard Time, 24-hour clock. */
+export function formatMoment(iso: string): string {
+  return new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 }

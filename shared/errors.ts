@@ -37,6 +37,12 @@ export type ErrorCode =
   | 'filing_limit_exceeded'
   | 'damaged_backup'
   | 'print_failed'
+  // the disk under the data folder (electron/node/storage-errors.ts): full, failing, or a damaged store file
+  | 'disk_full'
+  | 'io_error'
+  | 'database_damaged'
+  // the store's keyed chain does not verify (electron/worker/store/chain.ts): money writes are refused
+  | 'integrity_failed'
   // the NHSA platform at the window (docs/nhsa.md §7.6)
   | 'insurer_refused'
   | 'insurer_unreachable'

@@ -54,6 +54,8 @@ export const FIELD_LABELS = {
   preselfpay_amt: { zh: '先行自付', en: 'Initial self-payment' },
   admission_date: { zh: '入院日期', en: 'Admission date' },
   discharge_date: { zh: '出院日期', en: 'Discharge date' },
+  business_date: { zh: '业务日期', en: 'Business date' },
+  claim_filed_on: { zh: '申报日期', en: 'Claim filing date' },
   id_number: { zh: '身份证号', en: 'Identity number' },
   amount: { zh: '金额', en: 'Amount' },
 } as const satisfies Record<string, { zh: string; en: string }>;

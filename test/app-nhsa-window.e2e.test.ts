@@ -24,6 +24,8 @@ import { asPerson, openStoreFile } from './store-support.js';
 import { NHSA_PERSON, feeLine, nhsaSection } from './nhsa-support.js';
 import { CASHIER, SUPERVISOR, livePage, today, useE2E, type E2E } from './e2e/harness.js';
 import { SCREENS_DIR } from './e2e/paths.js';
+import { openArchiveFile } from '../electron/node/archive-files.js';
+import { FileKeyProvider } from '../electron/node/keys.js';
 
 /** `today` moved by whole days (Beijing calendar dates, as the bill has them). */
 const day = (offset: number) => {
@@ -182,7 +184,9 @@ function slipText(dataDir: string, name: string): { layout: string; raw: string 
   } finally {
     db.close();
   }
-  const path = join(dataDir, relative);
+  // The archive file is sealed (electron/node/archive-files.ts): its clear PDF kept beside the screenshots.
+  const path = join(SCREENS_DIR, `${name}.pdf`);
+  writeFileSync(path, openArchiveFile(dataDir, relative, new FileKeyProvider(join(dataDir, 'key'))));
   execFileSync('pdftoppm', ['-png', '-r', '110', '-singlefile', path, join(SCREENS_DIR, name)]);
   const text = (...args: string[]) =>
     execFileSync('pdftotext', [...args, path, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');

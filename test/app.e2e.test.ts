@@ -7,7 +7,7 @@
  * report, a claim, the rules. Screenshots of every screen go to
  * artifacts/screens for a person to look at.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settle } from '../shared/engine/settle.js';
@@ -380,6 +380,25 @@ describe('the app in Chromium', () => {
       .poll(() => page.frameLocator('[data-testid="slip-frame"]').locator('body').textContent())
       .toContain('收费员日结报表');
     await shot('08-day-close');
+  });
+
+  it('shows a failed daily backup on the status bar and the settings screen until a backup succeeds', async () => {
+    e2e.seedOperators();
+    // The backup folder cannot be made (a file has its name): the daily backup fails.
+    writeFileSync(join(e2e.dataDir, 'backups'), 'not a folder');
+    await expect(e2e.app.dailyBackup()).rejects.toThrow();
+    await e2e.open();
+    await signIn(SUPERVISOR);
+    await expect.poll(() => page.textContent('[data-testid="backup-failed"]')).toContain('备份失败');
+    await page.keyboard.press('F11');
+    await expect.poll(() => page.textContent('[data-testid="backup-failure"]')).toContain('最近一次备份失败');
+    await shot('09-backup-failed');
+    rmSync(join(e2e.dataDir, 'backups'));
+    await page.click('button:has-text("立即备份")');
+    await expect.poll(() => page.locator('[data-testid="backups"] tbody tr').count()).toBe(1);
+    await expect.poll(() => page.locator('[data-testid="backup-failed"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="backup-failure"]').count()).toBe(0);
+    expect(await page.textContent('[data-testid="last-good-backup"]')).toContain('最近一次成功备份');
   });
 });
 

@@ -15,6 +15,7 @@ import { PNG } from 'pngjs';
 import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
 import { testPlatform } from './test-platform.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
+import { openArchiveFile } from '../electron/node/archive-files.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
 const printer = new ChromiumSlipPrinter();
@@ -51,7 +52,9 @@ describe('slips from settlement records', () => {
 
     const original = await slips.print(s.cashier, number, 'a5');
     expect(original).toMatchObject({ kind: 'original', reprint: 0 });
-    const archived = readFileSync(join(s.dir, original.pdf_path));
+    // Archived sealed (test/archive-files.test.ts): the reader gives back exactly the printed PDF.
+    const archived = openArchiveFile(s.dir, original.pdf_path, s.keys, original.pdf_sha256);
+    expect(archived.equals(original.pdf)).toBe(true);
     expect(createHash('sha256').update(archived).digest('hex')).toBe(original.pdf_sha256);
     expect(s.service.db.prepare('SELECT kind, pdf_sha256 FROM slip_prints').all()).toEqual([
       { kind: 'original', pdf_sha256: original.pdf_sha256 },

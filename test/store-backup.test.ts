@@ -1,5 +1,5 @@
 /** Online backup, daily backup and restore on real files; a damaged backup is refused and changes nothing. */
-import { readFileSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, copyFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/worker/store/backup.js';
@@ -32,6 +32,19 @@ describe('backup and restore', () => {
     s.clock.set('2026-03-21T01:00:00Z');
     expect(await dailyBackup(s.service.db, folder, s.clock)).not.toBeNull();
     expect(readdirSync(folder).filter((f) => f.endsWith('.sqlite'))).toHaveLength(2);
+  });
+
+  it("leaves no unfinished copy: its own on success, and a crash's older leftovers are removed", async () => {
+    const s = makeStore();
+    const folder = join(s.dir, 'backups');
+    mkdirSync(folder);
+    const old = join(folder, 'desk-20260319-020000.sqlite.partial');
+    const current = join(folder, 'desk-20260320-015959.sqlite.partial'); // another process may be writing it
+    for (const f of [old, `${old}-journal`, current]) writeFileSync(f, 'unfinished');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const f of [old, `${old}-journal`]) utimesSync(f, twoHoursAgo, twoHoursAgo);
+    const backup = await backupDatabase(s.service.db, folder, s.clock);
+    expect(readdirSync(folder).sort()).toEqual([backup.path.split('/').pop(), current.split('/').pop()].sort());
   });
 
   it('refuses a damaged backup and leaves the current database untouched', async () => {

@@ -12,6 +12,7 @@ import { FileKeyProvider } from '../electron/node/keys.js';
 import { DeskService } from '../electron/worker/services/desk-service.js';
 import { backupDatabase, encryptClearBackups, verifyDatabaseFile } from '../electron/worker/store/backup.js';
 import { isClearDatabase, migrate, openDatabase, storeKey, type Db } from '../electron/worker/store/db.js';
+import { chainKey, registerChain } from '../electron/worker/store/chain.js';
 import { DeskError } from '../shared/errors.js';
 import {
   TERMINAL,
@@ -64,6 +65,7 @@ function clearStore(): { dir: string; dbPath: string; keys: FileKeyProvider; db:
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  registerChain(db, chainKey(keys)); // the chain's triggers (store/chain.ts) call these on every write
   migrate(db, 0);
   const service = new DeskService({
     db,
@@ -75,10 +77,15 @@ function clearStore(): { dir: string; dbPath: string; keys: FileKeyProvider; db:
   return { dir, dbPath, keys, db, number: populate(service) };
 }
 
-/** Every row of every table, in a stable order: what a conversion must keep. */
+/**
+ * Every row of every table, in a stable order: what a conversion must keep. Not chain_checks: each open for
+ * writing records its chain check there (store/chain.ts).
+ */
 function dump(db: Db): Record<string, unknown[]> {
   const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'chain_checks' ORDER BY name",
+    )
     .all() as { name: string }[];
   return Object.fromEntries(tables.map((t) => [t.name, db.prepare(`SELECT * FROM "${t.name}" ORDER BY rowid`).all()]));
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { openDatabase, openKeyed, storeKey, type Db } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
+import { chainKey, registerChain } from '../electron/worker/store/chain.js';
 import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import type { Clock } from '../electron/worker/store/clock.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
@@ -41,10 +42,18 @@ export class TestClock implements Clock {
  * Opens a store file (desk.sqlite, a backup) the way a test or tool inspects it: keyed with the
  * store key derived from the key file (default: `key` beside the store, as the browser host keeps it).
  * Nothing is migrated or converted. Every test that opens a store file itself goes through here.
+ *
+ * Like the sqlite3 CLI, the connection has no chain functions (store/chain.ts), so it cannot write a covered
+ * table; `chain: true` registers them (a test that writes through the triggers as the app would, with the key).
  */
-export function openStoreFile(path: string, options: { readonly?: boolean; keyFile?: string } = {}): Db {
-  const key = storeKey(new FileKeyProvider(options.keyFile ?? join(dirname(path), 'key')));
-  return openKeyed(path, key, { readonly: options.readonly ?? false, fileMustExist: true });
+export function openStoreFile(
+  path: string,
+  options: { readonly?: boolean; keyFile?: string; chain?: boolean } = {},
+): Db {
+  const keys = new FileKeyProvider(options.keyFile ?? join(dirname(path), 'key'));
+  const db = openKeyed(path, storeKey(keys), { readonly: options.readonly ?? false, fileMustExist: true });
+  if (options.chain) registerChain(db, chainKey(keys));
+  return db;
 }
 
 /** The page key of the store in `dir` (for backup checks). */

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, SCHEMA_VERSION } from '../electron/worker/store/db.js';
+import { ArchiveFiles } from '../electron/node/archive-files.js';
 import { DeskError } from '../shared/errors.js';
 import { bundledPackages } from '../shared/rules/bundled.js';
 import {
@@ -409,7 +410,8 @@ describe('out-of-network claims (手工报销)', () => {
     );
     expect(c.expected_reimbursement).toBe('39440.00'); // 35,000 + 2,190 + 2,250 (德阳 worked case)
     const sha = (s.service.db.prepare('SELECT sha256 FROM attachments').get() as { sha256: string }).sha256;
-    expect(readFileSync(join(s.dir, 'attachments', sha)).equals(scan)).toBe(true);
+    // Sealed at rest (test/archive-files.test.ts): read back through the reader, by the recorded hash.
+    expect(new ArchiveFiles(s.dir, s.keys).openAttachment(sha).equals(scan)).toBe(true);
     expect(s.service.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
     s.service.claims.submit(s.clerk, c.number);
     expect(s.service.db.prepare('SELECT kind, idempotency_key FROM outbox').all()).toEqual([
@@ -500,7 +502,9 @@ describe('audit log', () => {
     const verdict = s.service.verifyAudit();
     expect(verdict.ok).toBe(true);
     s.service.db.close();
-    const raw = openStoreFile(s.dbPath);
+    // With the chain's functions (as if with the chain key): this is about the audit log's own hash chain;
+    // test/tamper-chain.test.ts covers the attacker without the key.
+    const raw = openStoreFile(s.dbPath, { chain: true });
     raw.exec('DROP TRIGGER audit_log_immutable');
     const target = raw.prepare("SELECT id FROM audit_log WHERE action = 'settlement.settle'").get() as { id: number };
     raw.prepare("UPDATE audit_log SET detail = replace(detail, '20241.25', '0.00') WHERE id = ?").run(target.id);

@@ -24,6 +24,7 @@ import { startServices } from '../node/services-client.js';
 import { resolveDataFolder } from './data-folder.js';
 import { dataFolderProblem, parseSyncArgs, syncRoundInWorker } from '../node/headless-sync.js';
 import { SafeStorageKeyProvider, keychainProblem } from './safe-storage-keys.js';
+import { RESTORE_USAGE, parseRestoreArgs, restoreInWorker } from '../node/restore-args.js';
 import { INVOKE_CHANNEL } from '../../shared/ipc/channel.js';
 
 const APP_ORIGIN = 'app://desk';
@@ -34,6 +35,8 @@ const workerEntry = () =>
   existsSync(bundledWorker) ? bundledWorker : join(__dirname, '..', 'host', 'services-worker-dev.mjs');
 /** `DischargeDesk --sync [--data DIR] [--timeout-ms N]`: one headless sync round, no window (electron/node/headless-sync.ts). */
 const syncFlag = process.argv.indexOf('--sync');
+/** `DischargeDesk --restore --data DIR --from BACKUP [--yes]`: IT's restore of a backup, no window (electron/node/restore-args.ts). */
+const restoreFlag = process.argv.indexOf('--restore');
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } },
@@ -91,9 +94,43 @@ async function syncRound(argv: string[]): Promise<number> {
   return outcome.exit;
 }
 
+/**
+ * The restore of `desk restore` with the key safeStorage protects (key.bin), run in the services worker: the
+ * backup verified, the current database set aside, the restore recorded. The exit status of `desk restore`.
+ */
+async function restoreRound(argv: string[]): Promise<number> {
+  const args = parseRestoreArgs(argv);
+  const keyBin = 'error' in args ? '' : join(args.dataDir, 'key.bin');
+  // The key provider would make a new key where none is: a wrong folder must not get one.
+  const problem = 'error' in args ? args.error : existsSync(keyBin) ? null : `no key.bin in ${args.dataDir}`;
+  if ('error' in args || problem) {
+    process.stderr.write(
+      `DischargeDesk --restore: ${problem}\n${RESTORE_USAGE.replace('npm run -s desk --', 'DischargeDesk --')}\n`,
+    );
+    return 2;
+  }
+  let key: Buffer;
+  try {
+    key = new SafeStorageKeyProvider(safeStorage, keyBin).masterKey();
+  } catch (e) {
+    process.stderr.write(`DischargeDesk --restore: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const outcome = await restoreInWorker(workerEntry(), args, new Uint8Array(key));
+  // Written before app.exit(): a pipe may be asynchronous (Windows).
+  await new Promise<void>((written) =>
+    (outcome.exit === 0 ? process.stdout : process.stderr).write(`${outcome.message}\n`, () => written()),
+  );
+  return outcome.exit;
+}
+
 app.whenReady().then(async () => {
   if (syncFlag >= 0) {
     app.exit(await syncRound(process.argv.slice(syncFlag + 1)));
+    return;
+  }
+  if (restoreFlag >= 0) {
+    app.exit(await restoreRound(process.argv.slice(restoreFlag + 1)));
     return;
   }
   // No keychain, or Linux's fixed-password fallback (basic_text): refused before any data is opened (README).

@@ -11,9 +11,9 @@
  * IT is accepted and sealed at the next start (`loadConfig(…, { seal: true })`,
  * as the app and the headless round open it) or at the next save.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileDurably } from './durable-file.js';
+import { deriveKey, openRaw, SealError, sealRaw } from './sealed.js';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, terminalConfig, type TerminalConfig } from '../../shared/settings.js';
 import type { KeyProvider } from './keys.js';
@@ -31,27 +31,20 @@ const SECRETS = [
 ] as const;
 const PREFIX = 'v1:';
 
-const configKey = (keys: KeyProvider): Buffer =>
-  Buffer.from(hkdfSync('sha256', keys.masterKey(), Buffer.alloc(0), 'discharge-desk config.json secrets v1', 32));
+/** The secrets' key: one purpose of the master key (electron/node/sealed.ts). */
+const configKey = (keys: KeyProvider): Buffer => deriveKey(keys, 'discharge-desk config.json secrets v1');
 
 function seal(keys: KeyProvider, field: string, plain: string): { enc: string } {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', configKey(keys), iv);
-  c.setAAD(Buffer.from(field));
-  const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-  return { enc: PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64') };
+  return { enc: PREFIX + sealRaw(configKey(keys), plain, field).toString('base64') };
 }
 
 function open(keys: KeyProvider, field: string, enc: string): string {
   if (!enc.startsWith(PREFIX)) throw new Error(`${field}: unknown encryption format`);
   const blob = Buffer.from(enc.slice(PREFIX.length), 'base64');
-  if (blob.length < 28) throw new Error(`${field}: damaged encrypted value`);
   try {
-    const d = createDecipheriv('aes-256-gcm', configKey(keys), blob.subarray(0, 12));
-    d.setAAD(Buffer.from(field));
-    d.setAuthTag(blob.subarray(12, 28));
-    return Buffer.concat([d.update(blob.subarray(28)), d.final()]).toString('utf8');
-  } catch {
+    return openRaw(configKey(keys), blob, field).toString('utf8');
+  } catch (e) {
+    if (!(e instanceof SealError)) throw e;
     throw new Error(
       `${field}: 无法用本机密钥解密（密钥不同或内容被改动），请重新输入。cannot be decrypted with this terminal's key (another key, or altered): enter it again`,
     );

@@ -3,8 +3,10 @@
  * validates the payload against the contract's schema ONCE (validateCall, in
  * services-client.ts for the worker, or dispatch for in-process handlers); the handlers get the validated, typed
  * request (the services worker trusts its parent and does not parse again);
- * every outcome becomes an IpcResult. Internal errors are logged here and
- * reach the window only as a generic message.
+ * every outcome becomes an IpcResult. A full or failing disk, or a damaged
+ * store file, becomes its clear error here, once for every channel
+ * (storage-errors.ts; logged too). Internal errors are logged here and reach
+ * the window only as a generic message.
  */
 import {
   contract,
@@ -15,6 +17,7 @@ import {
   type ValidRequestOf,
 } from '../../shared/ipc/contract.js';
 import { DeskError, fromZodError } from '../../shared/errors.js';
+import { storageError } from './storage-errors.js';
 
 /** Who is calling: one window (Electron webContents) or one browser-host page. */
 export interface CallContext {
@@ -72,6 +75,8 @@ export async function runValidated(
   } catch (e) {
     if (e instanceof DeskError) return { ok: false, error: e.body };
     log(e);
+    const storage = storageError(e, name);
+    if (storage) return { ok: false, error: storage.body };
     return {
       ok: false,
       error: {

@@ -10,6 +10,7 @@ import type { IpcResult } from '../../shared/ipc/contract.js';
 import type { SlipLayout } from '../../shared/slip/slip.js';
 import type { SyncConfig } from './sync-config.js';
 import type { SyncRoundOutcome } from './headless-sync.js';
+import type { RestoreOutcome } from './restore-args.js';
 
 /** What the worker needs to open the services (structured-cloned into the thread). */
 export interface ServicesWorkerData {
@@ -26,6 +27,8 @@ export interface ServicesWorkerData {
   sync?: Partial<SyncConfig> & Pick<SyncConfig, 'url' | 'secret' | 'pinnedKeysSpkiBase64'>;
   /** Instead of serving calls: one headless sync round, answered by a 'sync-round' message, then exit (headless-sync.ts). */
   syncRound?: { timeoutMs: number };
+  /** Instead of serving calls: `DischargeDesk --restore`, answered by a 'restore' message, then exit (restore-args.ts). */
+  restore?: { from: string; yes: boolean };
 }
 
 export type ToWorker =
@@ -45,4 +48,5 @@ export type FromWorker =
   | { type: 'result'; id: number; result: IpcResult<unknown> }
   | ({ type: 'host'; id: number } & HostRequest)
   | { type: 'closed' }
-  | { type: 'sync-round'; outcome: SyncRoundOutcome };
+  | { type: 'sync-round'; outcome: SyncRoundOutcome }
+  | { type: 'restore'; outcome: RestoreOutcome };

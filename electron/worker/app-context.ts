@@ -9,6 +9,7 @@ import type { Platform } from '../node/platform.js';
 import type { DeskService } from './services/desk-service.js';
 import type { Sessions } from './sessions.js';
 import type { SlipService } from './slips/slip-service.js';
+import type { StorageWatch } from './storage.js';
 import type { Clock } from './store/clock.js';
 import type { SyncAgent } from './sync/agent.js';
 
@@ -32,4 +33,6 @@ export interface AppContext {
   readonly platform: Platform;
   readonly live: LiveConfig;
   readonly clock: Clock;
+  /** The data folder's free space and the backups' outcome (AppStatus.storage). */
+  readonly storage: StorageWatch;
 }

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type TerminalConfig } from '../node/config.js';
-import type { Handlers } from '../node/dispatch.js';
+import type { CallContext, Handlers } from '../node/dispatch.js';
 import type { Platform } from '../node/platform.js';
 import type { SyncConfig } from '../node/sync-config.js';
 import type { AppContext, LiveConfig } from './app-context.js';
@@ -22,10 +22,13 @@ import { ruleHandlers } from './services/rules.js';
 import { backupFolder, settingsHandlers } from './services/settings.js';
 import { settlementHandlers } from './services/settlements.js';
 import { Sessions } from './sessions.js';
+import { StorageWatch } from './storage.js';
 import { SlipService, slipHandlers } from './slips/slip-service.js';
 import { businessDate, systemClock, type Clock } from './store/clock.js';
-import { encryptClearBackups } from './store/backup.js';
+import { dailyBackup, encryptClearBackups } from './store/backup.js';
+import { sealClearArchiveFiles } from '../node/archive-files.js';
 import { openDatabase, storeKey } from './store/db.js';
+import { integrityStatus, requireFullVerification } from './store/chain.js';
 import { syncHandlers } from './sync/handlers.js';
 import { SyncWorker } from './sync/worker.js';
 import type { SyncAgent } from './sync/agent.js';
@@ -42,6 +45,8 @@ export interface DeskAppOptions {
   nhsa?: NhsaSyncOptions;
   /** Why the data folder is not the per-machine one (shown on the settings screen). */
   dataFolderNote?: string | null;
+  /** Free space below which the window warns (default LOW_SPACE_BYTES, 200 MB; tests: a small disk). */
+  lowSpaceBytes?: number;
 }
 
 export interface DeskApp {
@@ -51,6 +56,12 @@ export interface DeskApp {
   sync: SyncAgent | null;
   /** Where backups go now (the settings screen may change it while running). */
   backupFolder(): string;
+  /**
+   * The daily backup (the services worker runs it at start and every hour): the backup's path, or null when
+   * today's is there. A failure is kept for the status bar and the settings screen until a backup succeeds,
+   * and thrown.
+   */
+  dailyBackup(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -101,8 +112,19 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
   // Clear backups from before the store was encrypted: encrypted in place, or removed when damaged.
   const converted = encryptClearBackups(backupFolder(dataDir, config), storeKey(platform.keys));
   for (const path of converted.removed) console.error(`removed a clear backup that could not be encrypted: ${path}`);
+  // Clear slips, reports and scans from an earlier version: sealed, each clear file removed once its sealed copy opens.
+  const archive = sealClearArchiveFiles(dataDir, platform.keys);
+  for (const rel of archive.kept)
+    console.error(`kept a clear archive file whose sealed name holds other bytes: ${rel}`);
   const sync = syncAgentFor(service, config, options);
   sync?.start();
+
+  const storage = new StorageWatch({
+    dataDir,
+    db: service.db,
+    clock,
+    ...(options.lowSpaceBytes === undefined ? {} : { lowSpaceBytes: options.lowSpaceBytes }),
+  });
 
   const app: AppContext = {
     dataDir,
@@ -115,6 +137,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     platform,
     live,
     clock,
+    storage,
   };
 
   const handlers: Handlers = {
@@ -126,6 +149,8 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
       protocol: sync?.protocol ?? null,
       queue: service.outbox.counts(),
       today: businessDate(clock.now()),
+      storage: storage.status(),
+      integrity: integrityStatus(service.db),
     }),
     ...operatorHandlers(app),
     ...ruleHandlers(app),
@@ -139,12 +164,42 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     ...settingsHandlers(app),
   };
 
+  // What fills the disk at a cashier window: its free space is measured before and after each (one statfs).
+  const measured = <C extends 'settlement.settle' | 'slip.print'>(name: C): void => {
+    const handler = handlers[name] as (req: unknown, ctx: CallContext) => unknown;
+    handlers[name] = (async (req: unknown, ctx: CallContext) => {
+      storage.measure();
+      try {
+        return await handler(req, ctx);
+      } finally {
+        storage.measure();
+      }
+    }) as Handlers[C];
+  };
+  measured('settlement.settle');
+  measured('slip.print');
+
   return {
     handlers,
     service,
     slips: app.slips,
     sync,
     backupFolder: () => backupFolder(dataDir, live.current),
+    dailyBackup: async () => {
+      try {
+        // Full verification first, when a backup is due (the timer asks hourly; a full check of a big store takes
+        // seconds of this thread): a tampered store is not backed up, and the failure is kept for the status bar
+        // and refuses money writes until it is resolved (store/chain.ts).
+        const path = await dailyBackup(service.db, backupFolder(dataDir, live.current), clock, 'desk', () =>
+          requireFullVerification(service.db, clock.now()),
+        );
+        if (path) storage.backupSucceeded(path, false);
+        return path;
+      } catch (e) {
+        storage.backupFailed(e, 'daily');
+        throw e;
+      }
+    },
     close: async () => {
       await sync?.stop();
       await platform.close();

@@ -6,15 +6,7 @@
 import type { Db } from '../db.js';
 import { findPerson, type Person } from '../persons.js';
 import { refuse } from './context.js';
-
-/** The insurer's region ids → 参保地医保区划 (the prefecture-level codes; 江阴 is a county-level city). */
-export const REGION_ADMDVS: Readonly<Record<string, string>> = {
-  dazhou: '511700',
-  deyang: '510600',
-  jiangyin: '320281',
-  kaifeng: '410200',
-  qingyang: '621000',
-};
+import { REGION_ADMDVS } from '../regions.js';
 
 export const INSUTYPE = { employee: '310', resident: '390' } as const;
 

@@ -43,6 +43,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
     if (!open) return;
     const r = await call('slip.print', { number: open.record.number, layout: 'a5' });
     if (r) setSlip(r);
+    void refresh(); // free space is measured around each print: a low-space warning shows now
   };
   const reverse = async () => {
     if (!open) return;

@@ -9,7 +9,9 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OperatorListItem, PrinterList, Protocol, SettingsView } from '../../shared/settings.js';
-import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import type { StorageStatus } from '../../shared/ipc/contract.js';
+import { ErrorBox, Field, bind, formatBytes, formatMoment, moveOnEnter, useCall } from '../ui.js';
+import { useAppStatus } from '../app-status.js';
 import { NhsaSettings, nhsaRequest, toNhsaForm, type NhsaForm } from '../components/NhsaSettings.js';
 
 interface Form {
@@ -55,6 +57,7 @@ export function SettingsScreen({ self }: { self: string }) {
   const { t } = useTranslation();
   const roleName = (role: OperatorListItem['role']) => t(`roles.${role}`);
   const { call, error, busy } = useCall();
+  const { status, refresh } = useAppStatus();
   const ops = useCall();
   const listOperators = ops.call;
   const [view, setView] = useState<SettingsView | null>(null);
@@ -116,6 +119,7 @@ export function SettingsScreen({ self }: { self: string }) {
   const backupNow = async () => {
     const v = await call('backup.now', {});
     if (v) setView(v);
+    void refresh(); // the backup's outcome (a failure shown, or cleared) is in the app status
   };
   const addOperator = async () => {
     const list = await ops.call('operators.create', newOp);
@@ -310,6 +314,7 @@ export function SettingsScreen({ self }: { self: string }) {
       <section className="result" aria-label={t('settings.backupsLabel')}>
         <h2>{t('settings.backups')}</h2>
         <p className="muted">{t('settings.backupsIn', { path: view.backups_in })}</p>
+        <BackupOutcome storage={status?.storage ?? null} />
         <button type="button" disabled={busy} onClick={() => void backupNow()}>
           {t('settings.backupNow')}
         </button>
@@ -328,8 +333,8 @@ export function SettingsScreen({ self }: { self: string }) {
               {view.backups.map((b) => (
                 <tr key={b.file}>
                   <td>{b.file}</td>
-                  <td>{new Date(b.modified).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}</td>
-                  <td className="amt">{(b.bytes / 1024 / 1024).toFixed(1)} MB</td>
+                  <td>{formatMoment(b.modified)}</td>
+                  <td className="amt">{formatBytes(b.bytes)}</td>
                 </tr>
               ))}
             </tbody>
@@ -413,5 +418,32 @@ export function SettingsScreen({ self }: { self: string }) {
         </div>
       </section>
     </div>
+  );
+}
+
+/** The backups' outcome (from the app status): a failure stays until a backup succeeds; the last good one; free space. */
+function BackupOutcome({ storage }: { storage: StorageStatus | null }) {
+  const { t, i18n } = useTranslation();
+  if (!storage) return null;
+  const { backup } = storage;
+  return (
+    <>
+      {backup.failed_at && (
+        <div className="error" role="alert" data-testid="backup-failure">
+          {t('settings.backupFailed', {
+            at: formatMoment(backup.failed_at),
+            reason: (i18n.language === 'en' ? backup.failure_en : backup.failure) ?? '',
+          })}
+          <br />
+          {t('settings.backupFailedHint')}
+        </div>
+      )}
+      <p className="muted" data-testid="last-good-backup">
+        {backup.last_ok_at && backup.last_ok_file
+          ? t('settings.lastGoodBackup', { file: backup.last_ok_file, at: formatMoment(backup.last_ok_at) })
+          : t('settings.noGoodBackup')}
+        {storage.free_bytes !== null && <> · {t('settings.freeSpace', { free: formatBytes(storage.free_bytes) })}</>}
+      </p>
+    </>
   );
 }

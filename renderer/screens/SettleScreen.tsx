@@ -123,7 +123,10 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   };
   actions.current.print = () => {
     if (!settled) return;
-    void call('slip.print', { number: settled, layout }).then((r) => r && setSlip(r));
+    void call('slip.print', { number: settled, layout }).then((r) => {
+      if (r) setSlip(r);
+      void refresh(); // free space is measured around each print: a low-space warning shows now
+    });
   };
 
   useEffect(() => {

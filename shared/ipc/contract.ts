@@ -68,6 +68,53 @@ export interface AppStatus {
   online: boolean;
   queue: QueueCounts;
   today: string;
+  storage: StorageStatus;
+  /** The store's keyed chain (electron/worker/store/chain.ts): null before the first check. */
+  integrity: IntegrityStatus | null;
+}
+
+/**
+ * The last verification of the store's keyed chain: at start (from the last checkpoint), in full before each
+ * backup and at day close. A failure stays until a check passes; while it stands the window refuses to settle,
+ * reverse, claim or close the day, and the status bar shows the message (the first bad entry, what to do).
+ */
+export type IntegrityStatus =
+  | { ok: true; checked_at: string; kind: 'start' | 'full'; head: number }
+  | {
+      ok: false;
+      checked_at: string;
+      kind: 'start' | 'full';
+      head: number;
+      problem: 'edited' | 'removed' | 'not_chained' | 'chain_broken' | 'chain_truncated';
+      table: string | null;
+      row_id: number | null;
+      seq: number | null;
+      message: string;
+      message_en: string;
+    };
+
+/**
+ * The data folder's disk and the backups, for the status bar and the settings screen (electron/worker/storage.ts):
+ * free space measured at start, before each settlement and slip print and at most a minute apart otherwise; a
+ * failed backup stays shown until a backup succeeds.
+ */
+export interface StorageStatus {
+  /** Free bytes for the app on the data folder's file system; null when it cannot be measured. */
+  free_bytes: number | null;
+  /** The warning threshold (200 MB unless the app was started with another). */
+  low_space_bytes: number;
+  low_space: boolean;
+  backup: BackupStatus;
+}
+
+export interface BackupStatus {
+  /** The last backup that succeeded (daily or on demand), and its file. */
+  last_ok_at: string | null;
+  last_ok_file: string | null;
+  /** The last failure after it (null once a backup succeeds again), with the reason in both languages. */
+  failed_at: string | null;
+  failure: string | null;
+  failure_en: string | null;
 }
 
 export interface PrintedSlipInfo {

@@ -30,6 +30,7 @@
  *   claims          2304-like claim upload
  *   reversals       2305-like reversal upload
  *   reconciliation  3201 totals, 3202 details
+ *   upload-dates    the upload requests on a given day (no future dates)
  *   endpoints       the ENDPOINTS table
  */
 export {
@@ -67,4 +68,5 @@ export * from './protocol/answers.js';
 export * from './protocol/claims.js';
 export * from './protocol/reversals.js';
 export * from './protocol/reconciliation.js';
+export * from './protocol/upload-dates.js';
 export * from './protocol/endpoints.js';

@@ -1,24 +1,22 @@
 /**
  * Out-of-network claims (手工报销) entered by a claims clerk: invoices checked
- * for duplicates per hospital, scans stored content-addressed, the expected
- * reimbursement from the engine, and the claim queued for the insurer when
- * submitted. The window's claim.create and claim.submit.
+ * for duplicates per hospital, scans stored content-addressed and sealed
+ * (electron/node/archive-files.ts), the expected reimbursement from the
+ * engine, and the claim queued for the insurer when submitted. The window's
+ * claim.create and claim.submit.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { DeskError } from '../../../shared/errors.js';
 import { addMonths } from '../../../shared/dates.js';
 import { settleRequest } from '../../../shared/engine/settle.js';
 import type { SettlementResult } from '../../../shared/engine/result.js';
 import type { ManualClaimInput } from '../../../shared/store/inputs.js';
 import type { Handlers } from '../../node/dispatch.js';
-import { writeFileOnce } from '../../node/durable-file.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
 import { refuseBeyondToday } from '../../../shared/limits.js';
 import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
+import { assertIntact } from '../store/chain.js';
 import { audit, nextNumber, type ServiceContext } from './context.js';
 import type { Outbox } from './outbox.js';
 import { engineRequest, type Settlements } from './settlements.js';
@@ -36,6 +34,7 @@ export class Claims {
   ): { number: string; id: number; expected_reimbursement: string; result: SettlementResult } {
     const { db } = this.ctx;
     assertCan(db, session, 'claim.create');
+    assertIntact(db); // a store that does not verify takes no money (store/chain.ts)
     const today = businessDate(this.ctx.clock.now());
     refuseBeyondToday(c, today);
     const seen = new Set<string>();
@@ -135,7 +134,7 @@ export class Claims {
       );
       for (const a of c.attachments) {
         const bytes = Buffer.from(a.content_base64, 'base64');
-        att.run(id, this.storeAttachment(bytes), a.file_name, a.media_type, bytes.length, at.toISOString());
+        att.run(id, this.ctx.archive.storeAttachment(bytes), a.file_name, a.media_type, bytes.length, at.toISOString());
       }
       audit(this.ctx, session, 'claim.create', 'manual_claim', number, {
         expected: result.fund_pay_sumamt,
@@ -146,19 +145,10 @@ export class Claims {
     });
   }
 
-  /** Content-addressed: the file is named by its SHA-256, written once, fsynced, never overwritten. */
-  private storeAttachment(bytes: Buffer): string {
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    const dir = join(this.ctx.dataDir, 'attachments');
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, sha);
-    if (!existsSync(path)) writeFileOnce(path, bytes);
-    return sha;
-  }
-
   submit(session: Session, number: string): { number: string } {
     const { db, terminal } = this.ctx;
     assertCan(db, session, 'claim.submit');
+    assertIntact(db);
     return writeTransaction(db, () => {
       const claim = db
         .prepare(

@@ -1,9 +1,11 @@
 /**
  * What every domain service shares: the store, the clock, the installed rules,
- * the identity vault and this terminal; plus the three things each write does
- * alike (its audit entry, its number, its refusal on a closed day).
+ * the identity vault, the sealed archive files and this terminal; plus the
+ * three things each write does alike (its audit entry, its number, its refusal
+ * on a closed day).
  */
 import { DeskError } from '../../../shared/errors.js';
+import type { ArchiveFiles } from '../../node/archive-files.js';
 import { appendAudit } from '../store/audit.js';
 import type { Clock } from '../store/clock.js';
 import type { Db } from '../store/db.js';
@@ -25,6 +27,8 @@ export interface ServiceContext {
   readonly terminal: TerminalInfo;
   /** Data folder: attachments are stored under it. */
   readonly dataDir: string;
+  /** The data folder's sealed archive files (claim scans here). */
+  readonly archive: ArchiveFiles;
 }
 
 export const nowIso = (ctx: ServiceContext): string => ctx.clock.now().toISOString();

@@ -11,6 +11,7 @@ import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { addUp, type SettlementRow } from '../store/day-totals.js';
 import { writeTransaction } from '../store/db.js';
+import { requireFullVerification } from '../store/chain.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nowIso, type ServiceContext } from './context.js';
 
@@ -45,6 +46,8 @@ export class Day {
   close(session: Session, c: CloseDayInput): DayTotals {
     const { db } = this.ctx;
     assertCan(db, session, 'day.close');
+    // The day's totals are closed only over a store that verifies in full (store/chain.ts): refused otherwise.
+    requireFullVerification(db, this.ctx.clock.now());
     return writeTransaction(db, () => {
       const op = this.operator(c.operator_code);
       if (this.closedBy(op.id, c.business_date)) {

@@ -6,6 +6,7 @@
  * handlers of each domain sit beside it and are merged in ../desk-app.ts.
  */
 import { DeskError } from '../../../shared/errors.js';
+import { ArchiveFiles } from '../../node/archive-files.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { verifyAudit, type AuditVerdict } from '../store/audit.js';
 import { systemClock, type Clock } from '../store/clock.js';
@@ -60,6 +61,7 @@ export class DeskService {
       vault: new IdentityVault(options.keys),
       terminal: options.terminal,
       dataDir: options.dataDir,
+      archive: new ArchiveFiles(options.dataDir, options.keys),
     };
     this.claimTerminal(options.terminal);
     this.rules.installBundled();

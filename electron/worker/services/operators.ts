@@ -95,43 +95,86 @@ export class Operators {
     });
   }
 
+  /**
+   * Wrong PINs the store could not record (a full disk, a failing disk), by operator id: they still count towards
+   * the lockout, here, so that a disk that cannot be written never switches the lockout off. Every such attempt is
+   * refused with the disk's error whether the PIN was right or wrong (a right one cannot record its sign-in either),
+   * so the answers tell nothing; and a lockout reached meanwhile holds in memory until it expires.
+   */
+  private readonly unrecorded = new Map<number, { failed: number; lockedUntil: string | null }>();
+
   login({ code, pin }: LoginInput): Session {
     const { db, clock } = this.ctx;
     const op = db
-      .prepare('SELECT id, code, name, role, pin_hash, active, locked_until FROM operators WHERE code = ?')
+      .prepare(
+        'SELECT id, code, name, role, pin_hash, active, locked_until, failed_logins FROM operators WHERE code = ?',
+      )
       .get(code) as
-      (Session & { id: number; pin_hash: string; active: number; locked_until: string | null }) | undefined;
+      | (Session & {
+          id: number;
+          pin_hash: string;
+          active: number;
+          locked_until: string | null;
+          failed_logins: number;
+        })
+      | undefined;
     const now = nowIso(this.ctx);
-    if (op?.locked_until && op.locked_until > now) {
+    const pending = op ? this.unrecorded.get(op.id) : undefined;
+    const lockedUntil = [op?.locked_until ?? null, pending?.lockedUntil ?? null]
+      .filter((t): t is string => t !== null && t > now)
+      .sort()
+      .pop();
+    if (lockedUntil) {
       throw new DeskError(
         'operator_locked',
         'code',
-        `多次输错 PIN，已锁定至 ${op.locked_until}`,
-        `locked after repeated wrong PINs until ${op.locked_until}`,
+        `多次输错 PIN，已锁定至 ${lockedUntil}`,
+        `locked after repeated wrong PINs until ${lockedUntil}`,
       );
     }
     const ok = verifyPin(pin, op?.pin_hash ?? NO_SUCH_PIN);
     if (!op || !ok || op.active !== 1) {
       if (op) {
-        // Counted inside the write lock: concurrent wrong PINs (two windows) all count.
-        writeTransaction(db, () => {
-          const { failed_logins: failed } = db
-            .prepare('UPDATE operators SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins')
-            .get(op.id) as { failed_logins: number };
-          const lock =
-            failed >= MAX_FAILED_LOGINS ? new Date(clock.now().getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
-          if (lock)
-            db.prepare('UPDATE operators SET failed_logins = 0, locked_until = ? WHERE id = ?').run(lock, op.id);
-          audit(this.ctx, null, 'operator.login_failed', 'operator', op.code, { locked_until: lock });
-        });
+        const carried = pending?.failed ?? 0;
+        try {
+          // Counted inside the write lock: concurrent wrong PINs (two windows) all count; with any not recorded before.
+          writeTransaction(db, () => {
+            const { failed_logins: failed } = db
+              .prepare('UPDATE operators SET failed_logins = failed_logins + ? WHERE id = ? RETURNING failed_logins')
+              .get(1 + carried, op.id) as { failed_logins: number };
+            const lock =
+              failed >= MAX_FAILED_LOGINS
+                ? new Date(clock.now().getTime() + LOCK_MINUTES * 60_000).toISOString()
+                : null;
+            if (lock)
+              db.prepare('UPDATE operators SET failed_logins = 0, locked_until = ? WHERE id = ?').run(lock, op.id);
+            audit(this.ctx, null, 'operator.login_failed', 'operator', op.code, {
+              locked_until: lock,
+              ...(carried ? { unrecorded_before: carried } : {}),
+            });
+          });
+          if (pending) pending.failed = 0;
+        } catch (e) {
+          // Not recorded: counted here instead, and the sign-in refused with the disk's error (dispatch words it).
+          const entry = pending ?? { failed: 0, lockedUntil: null };
+          entry.failed++;
+          if (op.failed_logins + entry.failed >= MAX_FAILED_LOGINS) {
+            entry.lockedUntil = new Date(clock.now().getTime() + LOCK_MINUTES * 60_000).toISOString();
+            entry.failed = 0;
+          }
+          this.unrecorded.set(op.id, entry);
+          throw e;
+        }
       }
       throw new DeskError('invalid_pin', 'pin', '工号或 PIN 不正确', 'wrong operator code or PIN');
     }
     const session: Session = { operatorId: op.id, code: op.code, name: op.name, role: op.role };
+    // A sign-in that cannot be recorded (a full disk) is refused: this write throws, and no session is made.
     writeTransaction(db, () => {
       db.prepare('UPDATE operators SET failed_logins = 0, locked_until = NULL WHERE id = ?').run(op.id);
       audit(this.ctx, session, 'operator.login', 'operator', op.code, {});
     });
+    this.unrecorded.delete(op.id);
     return session;
   }
 }

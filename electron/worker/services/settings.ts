@@ -101,7 +101,15 @@ export function settingsHandlers(
       return view();
     },
     'backup.now': async (_req, ctx) => {
-      await service.backups.run(supervisor(ctx), backupFolder(dataDir, live.current));
+      const s = supervisor(ctx);
+      try {
+        const done = await service.backups.run(s, backupFolder(dataDir, live.current));
+        app.storage.backupSucceeded(done.path, true);
+      } catch (e) {
+        // Shown on the status bar and this screen until a backup succeeds, like a failed daily backup.
+        app.storage.backupFailed(e, 'on_demand');
+        throw e;
+      }
       return view();
     },
     'printers.list': async (_req, ctx) => {

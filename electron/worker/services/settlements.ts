@@ -22,6 +22,7 @@ import { businessDate } from '../store/clock.js';
 import { refuseBeyondToday } from '../../../shared/limits.js';
 import { writeTransaction } from '../store/db.js';
 import { assertCan, type Session } from './access.js';
+import { assertIntact } from '../store/chain.js';
 import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './context.js';
 import { insertFeeLines, readFeeLines, readMdtrtId, refuseWithoutFeeLines } from './fee-lines.js';
 import type { Outbox } from './outbox.js';
@@ -109,6 +110,7 @@ export class Settlements {
   ): { number: string; id: number; outboxId: number; result: SettlementResult } {
     const { db, terminal } = this.ctx;
     assertCan(db, session, 'settlement.settle');
+    assertIntact(db); // a store that does not verify takes no money (store/chain.ts)
     refuseBeyondToday(s, businessDate(this.ctx.clock.now()));
     return refusingClosedDay(session, () =>
       writeTransaction(db, () => {
@@ -208,6 +210,7 @@ export class Settlements {
   reverse(session: Session, r: ReverseInput): { number: string; id: number; outboxId: number } {
     const { db } = this.ctx;
     assertCan(db, session, 'settlement.reverse');
+    assertIntact(db);
     return refusingClosedDay(session, () =>
       writeTransaction(db, () => {
         const original = db

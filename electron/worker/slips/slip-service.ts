@@ -2,11 +2,12 @@
  * Printing slips from the settlement records: the first print of a settlement
  * is the original, every later one a reprint (补打, counted, same number); a
  * reversal prints its own slip naming the original. Every printed slip is also
- * saved as a PDF in the data folder and its SHA-256 recorded with the
- * settlement. The day report goes through the same machinery.
+ * archived as a PDF in the data folder, sealed and written once
+ * (electron/node/archive-files.ts), the SHA-256 of the clear PDF recorded with
+ * the settlement. The day report goes through the same machinery.
  */
 import { createHash } from 'node:crypto';
-import { writeFileDurably } from '../../node/durable-file.js';
+import { ArchiveFiles } from '../../node/archive-files.js';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { negatedAmount } from '../../../shared/money.js';
@@ -55,6 +56,7 @@ export interface PrintedSlip {
 
 export class SlipService {
   private readonly checksum: SlipChecksum;
+  private readonly archive: ArchiveFiles;
 
   constructor(
     private readonly desk: DeskService,
@@ -63,6 +65,7 @@ export class SlipService {
     private readonly clock: Clock,
   ) {
     this.checksum = new SlipChecksum(platform.keys);
+    this.archive = new ArchiveFiles(dataDir, platform.keys);
   }
 
   /** The text the slip's QR code carries, for the insurer's verification. */
@@ -88,31 +91,57 @@ export class SlipService {
       kind = rec.kind === 'reversal' ? 'reversal' : 'reprint';
     }
     const at = this.clock.now();
+    const relative = this.archiveName(
+      join('slips', rec.business_date.slice(0, 7), `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`),
+    );
     const data = await this.slipData(number, kind, reprint, at.toISOString());
     const html = renderSlip(data, layout);
     const { pdf } = await this.platform.print(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
-    const relative = join(
-      'slips',
-      rec.business_date.slice(0, 7),
-      `${number}-${kind}${reprint ? `-${reprint}` : ''}-${layout}.pdf`,
+    const archived = this.archive.writeOnce(relative, pdf);
+    this.recordOrDiscard(archived, () =>
+      writeTransaction(db, () => {
+        if (reprint > 0) this.desk.records.reprint(session, number);
+        db.prepare(
+          'INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(rec.id, kind, layout, reprint, archived, sha, session.operatorId, at.toISOString());
+        appendAudit(db, {
+          at: at.toISOString(),
+          operatorId: session.operatorId,
+          action: 'slip.print',
+          entity: 'settlement',
+          entityId: number,
+          detail: { kind, reprint, layout, pdf_sha256: sha },
+        });
+      }),
     );
-    writeFileDurably(join(this.dataDir, relative), pdf);
-    writeTransaction(db, () => {
-      if (reprint > 0) this.desk.records.reprint(session, number);
-      db.prepare(
-        'INSERT INTO slip_prints (settlement_id, kind, layout, reprint, pdf_path, pdf_sha256, operator_id, printed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(rec.id, kind, layout, reprint, relative, sha, session.operatorId, at.toISOString());
-      appendAudit(db, {
-        at: at.toISOString(),
-        operatorId: session.operatorId,
-        action: 'slip.print',
-        entity: 'settlement',
-        entityId: number,
-        detail: { kind, reprint, layout, pdf_sha256: sha },
-      });
-    });
-    return { html, kind, reprint, layout, pdf, pdf_path: relative, pdf_sha256: sha };
+    return { html, kind, reprint, layout, pdf, pdf_path: archived, pdf_sha256: sha };
+  }
+
+  /**
+   * The archive name for a new print: its own, or the next free one when a file no print recorded holds it (left
+   * by a power cut between the file and its record); that file is kept as it is, and IT is told.
+   */
+  private archiveName(wanted: string): string {
+    const name = this.archive.freeName(wanted);
+    if (name !== wanted)
+      console.error(
+        `archive: ${wanted} is held by a file no print recorded (an interrupted print?); kept as it is, this print is archived as ${name}`,
+      );
+    return name;
+  }
+
+  /**
+   * Records a print whose archive file was just written; when the record fails, the file goes too (it was this
+   * call's own, and a file left without its record would take the name from the next, real print).
+   */
+  private recordOrDiscard(archived: string, record: () => void): void {
+    try {
+      record();
+    } catch (e) {
+      this.archive.discard(archived);
+      throw e;
+    }
   }
 
   /** Everything on the slip, from the stored records. */
@@ -275,21 +304,23 @@ export class SlipService {
       },
       layout,
     );
+    const relative = this.archiveName(join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`));
     const { pdf } = await this.platform.print(html, layout);
     const sha = createHash('sha256').update(pdf).digest('hex');
-    const relative = join('reports', `${businessDate}-${op.code}-${at.replace(/[:.]/g, '')}.pdf`);
-    writeFileDurably(join(this.dataDir, relative), pdf);
-    writeTransaction(db, () =>
-      appendAudit(db, {
-        at,
-        operatorId: session.operatorId,
-        action: 'day.report',
-        entity: 'day',
-        entityId: `${op.code}/${businessDate}`,
-        detail: { pdf_sha256: sha, closed: !!closed },
-      }),
+    const archived = this.archive.writeOnce(relative, pdf);
+    this.recordOrDiscard(archived, () =>
+      writeTransaction(db, () =>
+        appendAudit(db, {
+          at,
+          operatorId: session.operatorId,
+          action: 'day.report',
+          entity: 'day',
+          entityId: `${op.code}/${businessDate}`,
+          detail: { pdf_sha256: sha, closed: !!closed },
+        }),
+      ),
     );
-    return { html, pdf, pdf_path: relative, pdf_sha256: sha };
+    return { html, pdf, pdf_path: archived, pdf_sha256: sha };
   }
 }
 

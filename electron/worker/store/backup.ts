@@ -6,58 +6,174 @@
  * verifies the file first and refuses a damaged one, leaving the current
  * database untouched.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, copyFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
-import { SCHEMA_VERSION, databaseKeyOf, encryptClearDatabase, isClearDatabase, openKeyed, type Db } from './db.js';
+import {
+  SCHEMA_VERSION,
+  applyKey,
+  databaseKeyOf,
+  encryptClearDatabase,
+  isClearDatabase,
+  migrate,
+  openKeyed,
+  type Db,
+} from './db.js';
 import { fsyncFile } from '../../node/durable-file.js';
+import { registerChain } from './chain.js';
 import type { Clock } from './clock.js';
 
-const REQUIRED_TABLES = [
-  'settlements',
-  'settlement_funds',
-  'ledger',
-  'outbox',
-  'audit_log',
-  'rule_packages',
-  'persons',
-];
+/** The files SQLite may leave beside a database file it wrote or opened. */
+const sideFiles = (path: string) => [`${path}-wal`, `${path}-shm`, `${path}-journal`];
+
+/** An unfinished copy older than this is a leftover (a crash or power cut mid-backup): removed by the next backup. */
+const STALE_PARTIAL_MS = 3_600_000;
 
 function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** Checks that a file is an intact Discharge Desk database this version can open with `key` (the store's page key). */
-export function verifyDatabaseFile(path: string, key: Buffer): { schema: number; settlements: number } {
+/** Each table of our schema at `version` and its columns, from the migrations run on an empty in-memory database. */
+const referenceSchemas = new Map<number, Map<string, string[]>>();
+function referenceSchema(version: number): Map<string, string[]> {
+  let tables = referenceSchemas.get(version);
+  if (!tables) {
+    const mem = new Database(':memory:');
+    try {
+      // The chain's migration seals the rows there are (none here) under a chain key: a throwaway one.
+      registerChain(mem, randomBytes(32));
+      migrate(mem, 0, version);
+      tables = tableColumns(mem);
+    } finally {
+      mem.close();
+    }
+    referenceSchemas.set(version, tables);
+  }
+  return tables;
+}
+
+function tableColumns(db: Db): Map<string, string[]> {
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  return new Map(
+    names.map((t) => [t, (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(t) as string[]).sort()]),
+  );
+}
+
+/**
+ * A further check of a file that has passed verifyDatabaseFile's own (opened read-only with the key, every page
+ * read, our schema), given the open connection: it throws a DeskError 'damaged_backup' to refuse the file.
+ */
+export type BackupCheck = (db: Db, path: string) => void;
+
+/**
+ * The further checks every backup, restore and startup diagnosis applies (verifyDatabaseFile's default). The
+ * extension point for checking the audit chain against the anchors kept outside the file: add that check here and
+ * backups, `desk restore`, `desk backups` and the startup message all refuse a file whose chain does not hold.
+ */
+export const BACKUP_CHECKS: BackupCheck[] = [];
+
+/**
+ * Checks that a file is an intact Discharge Desk database this version can open with `key` (the store's page key),
+ * by reading all of it: a backup is accepted only through here.
+ *
+ * - Every page is read. SQLCipher authenticates each page (HMAC) when it is read, so a flipped byte anywhere
+ *   fails the read with SQLITE_CORRUPT; but only if the page is read. `integrity_check` alone was reported to pass
+ *   a damaged page (issue 15) and does not read every page (free-list leaves it only counts), so the full scan is the dbstat virtual table (compiled into this build; `sqlite_dbpage`
+ *   is not), which visits every b-tree page, overflow pages included; the pages it read plus the free list must
+ *   account for the whole page count, and the file must be as long as that count says (a torn copy is short).
+ *   A backup (VACUUM INTO) has no free pages, so for a backup every page of the file has been read.
+ * - `integrity_check` still runs: it cross-checks what a page-by-page read cannot (index entries against rows,
+ *   the free list's structure).
+ * - The schema is ours: user_version within what this app knows, and exactly the tables and columns our
+ *   migrations make at that version.
+ *
+ * Opened read-only; a -wal, -shm or -journal the open creates (a file in WAL mode) is removed after the check,
+ * so no check leaves one beside a backup. (The `immutable` URI parameter would avoid them, but this build opens
+ * no URIs.) One that was there before is not touched: it may be a live database's.
+ */
+export function verifyDatabaseFile(
+  path: string,
+  key: Buffer,
+  checks: readonly BackupCheck[] = BACKUP_CHECKS,
+): { schema: number; settlements: number } {
   let db: Db | null = null;
   const damaged = (why: string, en: string) =>
     new DeskError('damaged_backup', 'file', `备份文件不可用：${why}`, `backup is not usable: ${en}`);
+  const made = sideFiles(path).filter((f) => !existsSync(f));
   try {
+    const bytes = statSync(path).size;
     db = openKeyed(path, key, { readonly: true, fileMustExist: true });
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pageCount = db.pragma('page_count', { simple: true }) as number;
+    if (bytes < pageSize * pageCount)
+      throw damaged(
+        `文件不完整（${bytes} 字节，应为 ${pageSize * pageCount} 字节）`,
+        `the file is short (${bytes} bytes of ${pageSize * pageCount})`,
+      );
+    const read = db.prepare('SELECT count(*) FROM dbstat').pluck().get() as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    // SQLite never uses the page holding the lock bytes (at 1 GiB): it is neither a b-tree page nor free.
+    const lockPage = pageCount * pageSize > 2 ** 30 ? 1 : 0;
+    const autoVacuum = (db.pragma('auto_vacuum', { simple: true }) as number) !== 0; // pointer-map pages besides
+    if (autoVacuum ? read + free + lockPage > pageCount : read + free + lockPage !== pageCount)
+      throw damaged(
+        `有页面未能读到（读到 ${read} 页，空闲 ${free} 页，共 ${pageCount} 页）`,
+        `not every page was read (${read} read, ${free} free, ${pageCount} in all)`,
+      );
     const check = db.pragma('integrity_check') as { integrity_check: string }[];
     if (check.length !== 1 || check[0]?.integrity_check !== 'ok')
       throw damaged('完整性检查未通过', `integrity check failed (${check[0]?.integrity_check ?? '?'})`);
     const schema = db.pragma('user_version', { simple: true }) as number;
     if (schema < 1 || schema > SCHEMA_VERSION)
       throw damaged(`结构版本 ${schema} 不受支持`, `schema version ${schema} is not supported`);
-    const tables = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
-        (t) => t.name,
-      ),
-    );
-    const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
+    const ours = referenceSchema(schema);
+    const theirs = tableColumns(db);
+    const missing = [...ours.keys()].filter((t) => !theirs.has(t));
     if (missing.length) throw damaged(`缺少数据表 ${missing.join('、')}`, `missing tables ${missing.join(', ')}`);
-    const settlements = (db.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n;
+    const foreign = [...theirs.keys()].filter((t) => !ours.has(t));
+    if (foreign.length)
+      throw damaged(`有本程序不认识的数据表 ${foreign.join('、')}`, `unknown tables ${foreign.join(', ')}`);
+    const changed = [...ours].filter(([t, columns]) => theirs.get(t)!.join(',') !== columns.join(',')).map(([t]) => t);
+    if (changed.length)
+      throw damaged(`数据表 ${changed.join('、')} 的列与本程序不符`, `the columns of ${changed.join(', ')} differ`);
+    const settlements = db.prepare('SELECT count(*) FROM settlements').pluck().get() as number;
+    for (const check of checks) check(db, path);
     return { schema, settlements };
   } catch (e) {
     if (e instanceof DeskError && e.body.code === 'damaged_backup') throw e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))
+      throw damaged('有页面校验失败（文件已损坏）', `a page fails its check (the file is damaged: ${code})`);
     throw damaged('不是有效的数据库文件', `not a valid database (${e instanceof Error ? e.message : String(e)})`);
   } finally {
     db?.close();
+    for (const f of made) rmSync(f, { force: true });
   }
 }
 
-/** Backup into `folder` (VACUUM INTO, under the connection's key); verified and fsynced before it gets its final name. */
+/** Unfinished copies a crash left in `folder` (an hour old: never one another process is writing now). */
+function removeStalePartials(folder: string, now: number): void {
+  for (const name of readdirSync(folder)) {
+    if (!/\.sqlite\.partial(-wal|-shm|-journal)?$/.test(name)) continue;
+    const path = join(folder, name);
+    try {
+      if (now - statSync(path).mtimeMs > STALE_PARTIAL_MS) rmSync(path, { force: true });
+    } catch {
+      // gone already (another backup removed it)
+    }
+  }
+}
+
+/**
+ * Backup into `folder` (VACUUM INTO, under the connection's key), written as `<name>.partial`, verified and fsynced
+ * before it gets its final name. Whatever happens, no `.partial` (nor its -wal, -shm or -journal) is left: a full
+ * disk fails the copy part-way, and a damaged store fails the copy or its check; the backups already there stay.
+ */
 export async function backupDatabase(
   db: Db,
   folder: string,
@@ -65,10 +181,14 @@ export async function backupDatabase(
   label = 'desk',
 ): Promise<{ path: string; settlements: number }> {
   mkdirSync(folder, { recursive: true });
+  removeStalePartials(folder, Date.now());
   const final = join(folder, `${label}-${stamp(clock.now())}.sqlite`);
   const tmp = `${final}.partial`;
   const key = databaseKeyOf(db);
-  rmSync(tmp, { force: true });
+  const clean = () => {
+    for (const f of [tmp, ...sideFiles(tmp)]) rmSync(f, { force: true });
+  };
+  clean();
   try {
     await Promise.resolve(); // the contract stays async (callers await a backup)
     db.prepare('VACUUM INTO ?').run(tmp);
@@ -76,34 +196,161 @@ export async function backupDatabase(
     fsyncFile(tmp);
     renameSync(tmp, final);
     return { path: final, settlements };
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+  } finally {
+    clean();
   }
 }
 
 /** The daily backup: made when the folder has none from today (UTC date of the stamp). */
-export async function dailyBackup(db: Db, folder: string, clock: Clock, label = 'desk'): Promise<string | null> {
+export async function dailyBackup(
+  db: Db,
+  folder: string,
+  clock: Clock,
+  label = 'desk',
+  /** Runs only when a backup is due, before it is made (the app's full chain verification: seconds on a big store). */
+  beforeBackup: () => void = () => undefined,
+): Promise<string | null> {
   const today = stamp(clock.now()).slice(0, 8);
   const has =
     existsSync(folder) && readdirSync(folder).some((f) => f.startsWith(`${label}-${today}`) && f.endsWith('.sqlite'));
-  return has ? null : (await backupDatabase(db, folder, clock, label)).path;
+  if (has) return null;
+  beforeBackup();
+  return (await backupDatabase(db, folder, clock, label)).path;
+}
+
+/** The files of the database at `path` that exist: the database, its WAL, shared memory and rollback journal. */
+function databaseFiles(path: string): string[] {
+  return [path, ...sideFiles(path)].filter((f) => existsSync(f));
 }
 
 /**
- * Restores a backup over the database at `target` (the app must have closed it).
- * The backup is verified first; the stale WAL and shared-memory files of the
- * old database are removed so they cannot be replayed onto the restored one.
+ * Restores a backup over the database at `target` (the app must have closed it). The backup is copied beside the
+ * target (`<target>.restoring`), fsynced and that copy verified (the bytes that will be used, not only the
+ * source), so a damaged backup or a failed copy leaves the current database untouched. Then the current database
+ * and its -wal/-shm/-journal are either renamed to `setAside` (+ the same suffixes, so the set still opens as it
+ * was; never deleted) or, without `setAside`, the stale WAL and shared memory are removed so they cannot be
+ * replayed onto the restored file; the copy takes the target's name last.
  */
-export function restoreDatabase(backup: string, target: string, key: Buffer): { settlements: number } {
-  const verdict = verifyDatabaseFile(backup, key);
+export function restoreDatabase(
+  backup: string,
+  target: string,
+  key: Buffer,
+  options: { setAside?: string } = {},
+): { settlements: number; setAside?: string[] } {
   const tmp = `${target}.restoring`;
-  copyFileSync(backup, tmp);
-  fsyncFile(tmp);
-  rmSync(`${target}-wal`, { force: true });
-  rmSync(`${target}-shm`, { force: true });
+  const clean = () => {
+    for (const f of [tmp, ...sideFiles(tmp)]) rmSync(f, { force: true });
+  };
+  clean();
+  let verdict: { settlements: number };
+  try {
+    copyFileSync(backup, tmp);
+    fsyncFile(tmp);
+    verdict = verifyDatabaseFile(tmp, key);
+  } catch (e) {
+    clean();
+    throw e;
+  }
+  const moved: string[] = [];
+  if (options.setAside !== undefined) {
+    for (const f of databaseFiles(target)) {
+      const to = `${options.setAside}${f.slice(target.length)}`;
+      if (existsSync(to)) throw new Error(`${to} exists: not replaced`);
+      renameSync(f, to);
+      moved.push(to);
+    }
+  } else {
+    rmSync(`${target}-wal`, { force: true });
+    rmSync(`${target}-shm`, { force: true });
+    rmSync(`${target}-journal`, { force: true });
+  }
   renameSync(tmp, target);
-  return { settlements: verdict.settlements };
+  return { settlements: verdict.settlements, ...(options.setAside !== undefined ? { setAside: moved } : {}) };
+}
+
+/** A backup file's name: `<label>-YYYYMMDD-HHMMSS.sqlite` (UTC), as backupDatabase names it. */
+const BACKUP_NAME = /^(.+)-(\d{8}-\d{6})\.sqlite$/;
+
+/** The backups in `folder`, newest first (by the stamp in the name, then the file's time); none when there is no folder. */
+export function listBackups(folder: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const found = names
+    .map((name) => ({ name, m: BACKUP_NAME.exec(name) }))
+    .filter((b): b is { name: string; m: RegExpExecArray } => b.m !== null)
+    .map(({ name, m }) => {
+      let mtime = 0;
+      try {
+        mtime = statSync(join(folder, name)).mtimeMs;
+      } catch {
+        // listed, then gone: sorted last
+      }
+      return { path: join(folder, name), stamp: m[2]!, mtime };
+    });
+  found.sort((a, b) => b.stamp.localeCompare(a.stamp) || b.mtime - a.mtime);
+  return found.map((b) => b.path);
+}
+
+export type BackupVerdict =
+  | { path: string; ok: true; schema: number; settlements: number }
+  | { path: string; ok: false; why: string; why_en: string };
+
+/** verifyDatabaseFile's verdict on one backup, as a value (the reason in Chinese and English when refused). */
+export function checkBackup(path: string, key: Buffer, checks: readonly BackupCheck[] = BACKUP_CHECKS): BackupVerdict {
+  try {
+    return { path, ok: true, ...verifyDatabaseFile(path, key, checks) };
+  } catch (e) {
+    if (e instanceof DeskError) return { path, ok: false, why: e.body.message, why_en: e.body.message_en ?? '' };
+    const m = e instanceof Error ? e.message : String(e);
+    return { path, ok: false, why: m, why_en: m };
+  }
+}
+
+/**
+ * The newest backup in `folder` that verifies, checking newest first and stopping at the first good one (a full
+ * check reads every page: the older ones are not read once one passes); with the verdicts of the newer ones refused.
+ */
+export function newestGoodBackup(
+  folder: string,
+  key: Buffer,
+  checks: readonly BackupCheck[] = BACKUP_CHECKS,
+): { good: Extract<BackupVerdict, { ok: true }> | null; refused: Extract<BackupVerdict, { ok: false }>[] } {
+  const refused: Extract<BackupVerdict, { ok: false }>[] = [];
+  for (const path of listBackups(folder)) {
+    const verdict = checkBackup(path, key, checks);
+    if (verdict.ok) return { good: verdict, refused };
+    refused.push(verdict);
+  }
+  return { good: null, refused };
+}
+
+/**
+ * Whether another connection (the app, another tool) has the database at `path` open. The app keeps it in WAL
+ * mode, where every open connection holds a shared lock on the file; asking for an exclusive lock with no wait
+ * (locking_mode EXCLUSIVE, BEGIN EXCLUSIVE, busy_timeout 0) answers SQLITE_BUSY while one does. The lock is taken
+ * before page 1 is read, so this holds for a damaged file or a wrong key too. Released before returning: the
+ * caller must not leave a window (IT closes the app first; README).
+ */
+export function databaseInUse(path: string, key: Buffer): boolean {
+  if (!existsSync(path)) return false;
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 0');
+    applyKey(db, key);
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.exec('COMMIT');
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'SQLITE_BUSY';
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -114,8 +361,14 @@ export function restoreDatabase(backup: string, target: string, key: Buffer): { 
 export function encryptClearBackups(folder: string, key: Buffer): { encrypted: string[]; removed: string[] } {
   const encrypted: string[] = [];
   const removed: string[] = [];
-  if (!existsSync(folder)) return { encrypted, removed };
-  for (const name of readdirSync(folder)) {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    // No folder yet, or one that cannot be read: the next backup into it fails and that failure is shown.
+    return { encrypted, removed };
+  }
+  for (const name of names) {
     const path = join(folder, name);
     if (!/\.sqlite(\.partial)?$/.test(name) || !isClearDatabase(path)) continue;
     try {

@@ -16,6 +16,8 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
+import { recordKeyCheck } from '../../node/key-check.js';
+import { chainKey, registerChain, verifyChain } from './chain.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -30,9 +32,11 @@ export interface OpenOptions {
 
 /** The store's page key: derived from the master key, so it is never the master key itself. */
 export function storeKey(keys: KeyProvider | Buffer): Buffer {
-  const master = Buffer.isBuffer(keys) ? keys : keys.masterKey();
+  const master = masterOf(keys);
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'discharge-desk store sqlcipher v1', 32));
 }
+
+const masterOf = (keys: KeyProvider | Buffer): Buffer => (Buffer.isBuffer(keys) ? keys : keys.masterKey());
 
 const dbKeys = new WeakMap<Db, Buffer>();
 
@@ -78,8 +82,8 @@ function wrongKey(path: string, e: unknown): unknown {
   return new DeskError(
     'database_key_mismatch',
     '',
-    `数据库 ${path} 无法用本机密钥打开（密钥不符或文件不是本程序的数据库），未作任何改动。`,
-    `the database ${path} cannot be opened with this terminal's key (wrong key, or not a Discharge Desk database: SQLITE_NOTADB); it was left untouched.`,
+    `数据库 ${path} 无法用本机密钥打开（密钥不符、文件首页已损坏，或不是本程序的数据库），未作任何改动。`,
+    `the database ${path} cannot be opened with this terminal's key (wrong key, a damaged first page, or not a Discharge Desk database: SQLITE_NOTADB); it was left untouched.`,
   );
 }
 
@@ -152,8 +156,13 @@ export function encryptClearDatabase(path: string, key: Buffer, options: { wal?:
   }
 }
 
+/**
+ * Opens the store: keyed, migrated, with the chain's SQL functions registered (store/chain.ts) and, when open
+ * for writing, the chain's start check run (its verdict is kept for the connection: see assertIntact).
+ */
 export function openDatabase(path: string, keys: KeyProvider | Buffer, options: OpenOptions = {}): Db {
-  const key = storeKey(keys);
+  const master = masterOf(keys);
+  const key = storeKey(master);
   const clearVersion = clearDatabaseVersion(path);
   const clear = clearVersion !== null;
   if (clear && clearVersion > SCHEMA_VERSION) throw tooNew(clearVersion);
@@ -172,7 +181,23 @@ export function openDatabase(path: string, keys: KeyProvider | Buffer, options: 
       db.pragma('synchronous = FULL');
     }
     db.pragma('foreign_keys = ON');
-    if (!options.readonly) migrate(db, version);
+    registerChain(db, chainKey(master));
+    if (!options.readonly) {
+      migrate(db, version);
+      try {
+        verifyChain(db, 'start');
+      } catch (e) {
+        // A store that cannot be read through (a damaged page) is not a verdict on its content: the damage shows
+        // where it is read (database_damaged), and the full check before the next backup or day close refuses.
+        console.error(`store integrity check could not run: ${(e as Error).message}`);
+      }
+      // Kept beside the file: tells a damaged first page from a wrong key when SQLite says only NOTADB.
+      try {
+        recordKeyCheck(path, key);
+      } catch (e) {
+        console.error('the key check value could not be written', e); // only a later failure's diagnosis loses it
+      }
+    }
     return db;
   } catch (e) {
     db.close();
@@ -190,7 +215,10 @@ export function migrate(
   for (let v = from; v < to; v++) {
     const migration = migrations[v]!;
     db.transaction(() => {
+      // Another process opening the same new store may have applied it while this one waited for the lock.
+      if ((db.pragma('user_version', { simple: true }) as number) > v) return;
       db.exec(migration.sql);
+      migration.run?.(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -3,9 +3,10 @@
  * found through a keyed hash (HMAC-SHA256), shown masked. Both keys derive from
  * the terminal's master key with HKDF, so neither is the master key itself.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
+import { deriveKey, openRaw, sealRaw } from '../../node/sealed.js';
 
 const ID_PATTERN = /^\d{17}[\dX]$/;
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -38,25 +39,20 @@ export class IdentityVault {
   private readonly hashKey: Buffer;
 
   constructor(keys: KeyProvider) {
-    const master = keys.masterKey();
-    this.encKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'discharge-desk id-number encryption', 32));
-    this.hashKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'discharge-desk id-number lookup', 32));
+    this.encKey = deriveKey(keys, 'discharge-desk id-number encryption');
+    this.hashKey = deriveKey(keys, 'discharge-desk id-number lookup');
   }
 
   lookupHash(id: string): string {
     return createHmac('sha256', this.hashKey).update(id).digest('hex');
   }
 
+  /** IV ‖ tag ‖ ciphertext, no associated data: the column's format since the first release. */
   encrypt(id: string): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.encKey, iv);
-    const body = Buffer.concat([cipher.update(id, 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    return sealRaw(this.encKey, id);
   }
 
   decrypt(blob: Buffer): string {
-    const decipher = createDecipheriv('aes-256-gcm', this.encKey, blob.subarray(0, 12));
-    decipher.setAuthTag(blob.subarray(12, 28));
-    return Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]).toString('utf8');
+    return openRaw(this.encKey, blob).toString('utf8');
   }
 }

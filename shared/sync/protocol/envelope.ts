@@ -45,11 +45,13 @@ export const ERROR_CODES = {
   terminal_mismatch: 400,
   invalid_credentials: 401,
   unauthenticated: 401,
+  out_of_region: 403,
   not_found: 404,
   person_not_found: 404,
   method_not_allowed: 405,
   body_too_large: 413,
   unsupported_media_type: 415,
+  too_many_attempts: 429,
   internal: 500,
 } as const;
 

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { AMOUNT_PATTERN } from '../../money.js';
 import { isRealDate } from '../../dates.js';
 import { LAYER_ID_PATTERN } from '../../rules/schema.js';
-import { AMOUNT_INTEGER_SOURCE, idNumberProblem, MAX_AMOUNT_INTEGER_DIGITS } from '../../limits.js';
+import {
+  AMOUNT_INTEGER_SOURCE,
+  amountBeyondLimit,
+  amountLimitProblem,
+  idNumberProblem,
+  MAX_AMOUNT_INTEGER_DIGITS,
+} from '../../limits.js';
 
 const params = (code: string, en: string) => ({ params: { code, en } });
 
@@ -23,22 +29,37 @@ export const businessDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '日期格式须为 YYYY-MM-DD', ...params('invalid_date', 'must be YYYY-MM-DD') })
   .refine(isRealDate, { message: '日期不存在', ...params('invalid_date', 'not a real date') });
+/**
+ * An amount beyond MAX_AMOUNT_INTEGER_DIGITS integer digits (shared/limits.ts), refused as such: invalid_amount with
+ * the limit in the message, first (the pattern below would refuse it too, as a mere format error).
+ */
+function withinLimit(s: string, ctx: z.RefinementCtx): void {
+  if (!amountBeyondLimit(s)) return;
+  const p = amountLimitProblem('amount');
+  ctx.addIssue({ code: 'custom', message: p.zh, params: { code: p.code, en: p.en } });
+}
 /** As the engine accepts it: non-negative, at most two decimals, at most MAX_AMOUNT_INTEGER_DIGITS integer digits (shared/limits.ts). */
-export const amountIn = z.string().regex(AMOUNT_PATTERN, {
-  message: `须为非负金额，最多两位小数、${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
-  ...params(
-    'invalid_amount',
-    `must be a non-negative amount with at most two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
-  ),
-});
+export const amountIn = z
+  .string()
+  .superRefine(withinLimit)
+  .regex(AMOUNT_PATTERN, {
+    message: `须为非负金额，最多两位小数、${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
+    ...params(
+      'invalid_amount',
+      `must be a non-negative amount with at most two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
+    ),
+  });
 /** As the insurer writes it: non-negative, exactly two decimals, the same integer-digit limit. */
-export const amountOut = z.string().regex(new RegExp(`^${AMOUNT_INTEGER_SOURCE}\\.\\d{2}$`), {
-  message: `须为两位小数的非负金额，最多 ${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
-  ...params(
-    'invalid_amount',
-    `must be a non-negative amount with two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
-  ),
-});
+export const amountOut = z
+  .string()
+  .superRefine(withinLimit)
+  .regex(new RegExp(`^${AMOUNT_INTEGER_SOURCE}\\.\\d{2}$`), {
+    message: `须为两位小数的非负金额，最多 ${MAX_AMOUNT_INTEGER_DIGITS} 位整数`,
+    ...params(
+      'invalid_amount',
+      `must be a non-negative amount with two decimals and ${MAX_AMOUNT_INTEGER_DIGITS} integer digits`,
+    ),
+  });
 /** A difference or a net total: exactly two decimals, a minus sign when negative, never "-0.00". */
 export const signedAmount = z.string().regex(/^(?!-0\.00$)-?(0|[1-9]\d{0,13})\.\d{2}$/, {
   message: '须为两位小数的金额',

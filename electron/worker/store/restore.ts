@@ -1,0 +1,203 @@
+/**
+ * Restore for IT (issue 16, item 4): what `desk restore` and `desk backups` (cli/desk.ts, the key file) and
+ * `DischargeDesk --restore` (the services worker, the keychain's key) do.
+ *
+ * restore: verifies the backup with the store's key (every page read, our schema, and the further checks of
+ * BACKUP_CHECKS in backup.ts, where the audit chain's check against its anchors goes), refuses while the app (or
+ * anything) has the database open, keeps the current database aside (renamed to `desk.sqlite.replaced-<stamp>`
+ * with its -wal/-shm: never deleted), puts a verified copy of the backup in its place and records the restore in
+ * the restored database's audit log (`store.restore`: the backup, its SHA-256, who, when, what was set aside).
+ *
+ * backups: the backups of the configured folder, newest first, each verified (yes, or why not).
+ */
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { basename } from 'node:path';
+import { checkKey, recordKeyCheck } from '../../node/key-check.js';
+import type { RestoreArgs, RestoreOutcome } from '../../node/restore-args.js';
+import { appendAudit } from './audit.js';
+import {
+  BACKUP_CHECKS,
+  checkBackup,
+  databaseInUse,
+  listBackups,
+  restoreDatabase,
+  type BackupCheck,
+  type BackupVerdict,
+} from './backup.js';
+import { openDatabase, storeKey, writeTransaction } from './db.js';
+import { backupFolderOf, diagnoseUnopenable, storeFileOf, type Unopenable } from './startup-diagnosis.js';
+
+/** SHA-256 of a file, read in pieces (a store can be large). */
+function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Who ran the command, as the OS knows them (the audit entry's "who": there is no operator session here). */
+function osUser(): string {
+  let user = process.env['USER'] ?? process.env['USERNAME'] ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container): the environment's name
+  }
+  return `${user}@${hostname()}`;
+}
+
+const stampOf = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+type Outcome = RestoreOutcome;
+
+/** A restore that has passed its checks and waits to be carried out (after IT confirms). */
+export interface RestorePlan {
+  args: RestoreArgs;
+  dbPath: string;
+  backup: Extract<BackupVerdict, { ok: true }>;
+  sha256: string;
+  /** The state of the database being replaced (damaged, wrong key…), for the record. */
+  current: Unopenable;
+  /** Where the current database and its -wal/-shm go (the same suffixes after it). */
+  setAside: string;
+  /** What IT reads before confirming. */
+  summary: string;
+}
+
+const CURRENT_ZH: Record<Unopenable['cause'], string> = {
+  opens: '可以打开（完好）',
+  missing: '不存在',
+  damaged: '已损坏',
+  wrong_key: '与本机密钥不符（密钥校验值不同）',
+  damaged_or_wrong_key: '无法打开（损坏或密钥不符）',
+};
+
+/**
+ * The checks before anything is touched: the backup verifies with the key (else exit 1, naming why), nothing has
+ * the database open (else exit 1). Nothing is written.
+ */
+export function planRestore(
+  args: RestoreArgs,
+  masterKey: Buffer,
+  options: { now?: Date; checks?: readonly BackupCheck[] } = {},
+): RestorePlan | Outcome {
+  if (!existsSync(args.from)) return { exit: 2, message: `--from: ${args.from} does not exist` };
+  const key = storeKey(masterKey);
+  const dbPath = storeFileOf(args.dataDir);
+  const verdict = checkBackup(args.from, key, options.checks ?? BACKUP_CHECKS);
+  if (!verdict.ok) {
+    const keyNote =
+      checkKey(dbPath, key) === 'mismatch'
+        ? '\n本机密钥与数据库的密钥校验值不符：可能用错了密钥文件（DESK_KEY_FILE）。 The key does not match the database’s key check value: is DESK_KEY_FILE the right key file?'
+        : '';
+    return {
+      exit: 1,
+      message: `拒绝恢复：${verdict.why}\nrefused: ${verdict.why_en}\n当前数据库未作任何改动。 The current database was not touched.${keyNote}`,
+    };
+  }
+  if (databaseInUse(dbPath, key))
+    return {
+      exit: 1,
+      message:
+        `拒绝恢复：数据库 ${dbPath} 正被本程序或其他程序打开，请先关闭本程序。\n` +
+        `refused: the database ${dbPath} is open in the app or another program: close it first. Nothing was changed.`,
+    };
+  const current = diagnoseUnopenable(dbPath, key);
+  const base = `${dbPath}.replaced-${stampOf(options.now ?? new Date())}`;
+  let setAside = base;
+  for (let n = 2; existsSync(setAside); n++) setAside = `${base}-${n}`;
+  const summary =
+    `备份 ${args.from} 通过校验（结构版本 ${verdict.schema}，${verdict.settlements} 笔结算）。\n` +
+    `The backup ${args.from} verifies (schema ${verdict.schema}, ${verdict.settlements} settlements).\n` +
+    (current.cause === 'missing'
+      ? `当前没有数据库 ${dbPath}。 There is no database ${dbPath} now.`
+      : `当前数据库 ${dbPath}（${CURRENT_ZH[current.cause]}）将改名保留为 ${setAside}。\n` +
+        `The current database ${dbPath} (${current.cause}) is kept aside as ${setAside}.`);
+  return { args, dbPath, backup: verdict, sha256: sha256File(args.from), current, setAside, summary };
+}
+
+/** Carries out a plan: set aside, restore (the copy verified again), the audit entry, the key check value. */
+export function applyRestore(
+  plan: RestorePlan,
+  masterKey: Buffer,
+  options: { now?: Date; who?: string } = {},
+): Outcome {
+  const key = storeKey(masterKey);
+  let moved: string[];
+  try {
+    moved = restoreDatabase(plan.args.from, plan.dbPath, key, { setAside: plan.setAside }).setAside ?? [];
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    return {
+      exit: 1,
+      message: `拒绝恢复 refused: ${m}\n当前数据库未作任何改动。 The current database was not touched.`,
+    };
+  }
+  // Recorded in the restored database itself (the audit log the app shows): opened as the app opens it (migrations
+  // of an older backup run here), appended to its hash chain.
+  const db = openDatabase(plan.dbPath, masterKey);
+  try {
+    writeTransaction(db, () =>
+      appendAudit(db, {
+        at: (options.now ?? new Date()).toISOString(),
+        operatorId: null,
+        action: 'store.restore',
+        entity: 'database',
+        entityId: basename(plan.args.from),
+        detail: {
+          from: plan.args.from,
+          sha256: plan.sha256,
+          schema: plan.backup.schema,
+          settlements: plan.backup.settlements,
+          who: options.who ?? osUser(),
+          replaced: plan.current.cause,
+          set_aside: moved,
+        },
+      }),
+    );
+  } finally {
+    db.close();
+  }
+  recordKeyCheck(plan.dbPath, key);
+  const kept = moved.length
+    ? `当前数据库已改名保留：${moved.join('、')}\nThe database it replaced is kept as: ${moved.join(', ')}`
+    : '没有需要保留的旧数据库。 There was no database to keep aside.';
+  return {
+    exit: 0,
+    message:
+      `已从 ${plan.args.from} 恢复 ${plan.dbPath}（${plan.backup.settlements} 笔结算，SHA-256 ${plan.sha256}），` +
+      `已记入审计日志（store.restore）。\n` +
+      `Restored ${plan.dbPath} from ${plan.args.from} (${plan.backup.settlements} settlements, SHA-256 ${plan.sha256}); ` +
+      `recorded in the audit log (store.restore).\n${kept}`,
+  };
+}
+
+/** `desk backups`: every backup in the configured folder, newest first, verified or why not. Exit 0 when one verifies. */
+export function listVerifiedBackups(
+  dataDir: string,
+  masterKey: Buffer,
+  checks: readonly BackupCheck[] = BACKUP_CHECKS,
+): Outcome {
+  const folder = backupFolderOf(dataDir);
+  const key = storeKey(masterKey);
+  const verdicts = listBackups(folder).map((path) => checkBackup(path, key, checks));
+  const lines = verdicts.map((v) =>
+    v.ok
+      ? `verified yes  ${v.path}  (schema ${v.schema}, ${v.settlements} settlements)`
+      : `verified no   ${v.path}  (${v.why_en})`,
+  );
+  const header = `备份目录 backup folder: ${folder}\n`;
+  if (!verdicts.length) return { exit: 1, message: `${header}没有备份。 No backups.` };
+  const good = verdicts.find((v) => v.ok);
+  const footer = good
+    ? `\n最新可用 newest that verifies: ${good.path}`
+    : '\n没有通过校验的备份。 No backup verifies with this key.';
+  return { exit: good ? 0 : 1, message: `${header}${lines.join('\n')}${footer}` };
+}
