@@ -396,9 +396,10 @@ describe('the app in Chromium', () => {
     rmSync(join(e2e.dataDir, 'backups'));
     await page.click('button:has-text("立即备份")');
     await expect.poll(() => page.locator('[data-testid="backups"] tbody tr').count()).toBe(1);
+    // What only the succeeded state shows first; then the failure is gone from both places.
+    await expect.poll(() => page.textContent('[data-testid="last-good-backup"]')).toContain('最近一次成功备份');
     await expect.poll(() => page.locator('[data-testid="backup-failed"]').count()).toBe(0);
     expect(await page.locator('[data-testid="backup-failure"]').count()).toBe(0);
-    expect(await page.textContent('[data-testid="last-good-backup"]')).toContain('最近一次成功备份');
   });
 });
 

@@ -15,6 +15,8 @@ import { businessDate } from '../electron/worker/store/clock.js';
 import { DEFAULT_PATHS, parseNhsaJson, stringifyNhsaJson } from '../shared/nhsa/index.js';
 import { DeskError } from '../shared/errors.js';
 import { NhsaSync } from '../electron/worker/sync/nhsa/worker.js';
+import { settlementHandlers } from '../electron/worker/services/settlements.js';
+import type { AppContext } from '../electron/worker/app-context.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
 import { testPlatform } from './test-platform.js';
 import { asBill, asReversal, makeStore, recordSeeded, type TestStore } from './store-support.js';
@@ -70,6 +72,32 @@ async function f8(store: TestStore, sync: NhsaSync, b: ReturnType<typeof bill>) 
 }
 
 describe('NHSA online at the window', () => {
+  it('a failure after F8 saved the record (a full disk taking the sync lease) says it is saved and queued, never "结算未保存"', async () => {
+    const { insurer, store, personId, sync } = await terminal();
+    // The window's own handler, as dispatch runs it: the cashier reads its answer.
+    const handlers = settlementHandlers({
+      service: store.service,
+      sessions: { current: () => store.cashier },
+      sync,
+      online: () => true,
+      live: { started: { nhsa: {} }, current: { nhsa: {} } },
+    } as unknown as AppContext);
+    const b = bill(personId, insurer.nhsa.hospitalLevel);
+    await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
+    sync.window.settleNow = () =>
+      Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    const answer = await handlers['settlement.settle'](b, { clientId: 'w' });
+    expect(answer.provisional).toContain('本单已结算并保存');
+    expect(answer.provisional).toContain('磁盘空间不足');
+    expect(answer.platform).toBeNull();
+    // Saved once and queued: a second F8 would be a second settlement, so the answer must not invite one.
+    expect(store.service.records.record(answer.number).kind).toBe('settlement');
+    expect(store.service.db.prepare("SELECT count(*) FROM settlements WHERE kind = 'settlement'").pluck().get()).toBe(
+      1,
+    );
+    await insurer.close();
+  });
+
   it('1101 at lookup, F5 = 2401 → 2301 → 2303 beside the local preview, F8 = 2402 → 2304 with the same input', async () => {
     const { insurer, store, personId, sync } = await terminal();
 

@@ -16,8 +16,14 @@ import { checkKey, keyCheckPath, recordKeyCheck } from '../electron/node/key-che
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { restoreInWorker } from '../electron/node/restore-args.js';
 import { startServices } from '../electron/node/services-client.js';
-import { backupDatabase, listBackups, newestGoodBackup } from '../electron/worker/store/backup.js';
-import { openDatabase, storeKey } from '../electron/worker/store/db.js';
+import {
+  backupDatabase,
+  listBackups,
+  newestGoodBackup,
+  verifyDatabaseFile,
+} from '../electron/worker/store/backup.js';
+import { openDatabase, openKeyed, storeKey, type Db } from '../electron/worker/store/db.js';
+import { applyRestore, planRestore, type RestorePlan } from '../electron/worker/store/restore.js';
 import {
   diagnoseUnopenable,
   restoreCommand,
@@ -290,5 +296,71 @@ describe('desk restore and desk backups (IT)', () => {
     const usage = desk(['restore', '--data', s.dir], env);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('--from');
+  });
+
+  it('checks again when it applies: the app opened meanwhile (after the plan, before yes) is refused, nothing moved', async () => {
+    const { s, backups } = await terminalWithBackups();
+    const plan = planRestore({ dataDir: s.dir, from: backups[1]!, yes: false }, s.keys.masterKey()) as RestorePlan;
+    expect(plan.setAside).toMatch(/\.replaced-/);
+    const before = sha(s.dbPath);
+    const app = openDatabase(s.dbPath, s.keys); // IT has not typed yes yet; the app starts
+    try {
+      const outcome = applyRestore(plan, s.keys.masterKey());
+      expect(outcome.exit).toBe(1);
+      expect(outcome.message).toContain('is open in the app or another program');
+      expect(readdirSync(s.dir).filter((f) => /replaced|restoring/.test(f))).toEqual([]);
+      expect(app.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(10);
+    } finally {
+      app.close();
+    }
+    expect(sha(s.dbPath)).not.toBe(''); // (the app's open wrote to the file)
+    expect(before).not.toBe('');
+    const db = openKeyed(s.dbPath, s.key, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(10);
+    db.close();
+  });
+
+  it('sets aside all or nothing: a set-aside -wal name already taken is refused before anything moves', async () => {
+    const { s, backups } = await terminalWithBackups();
+    const plan = planRestore({ dataDir: s.dir, from: backups[1]!, yes: true }, s.keys.masterKey()) as RestorePlan;
+    writeFileSync(`${plan.setAside}-wal`, 'not ours');
+    const before = sha(s.dbPath);
+    const outcome = applyRestore(plan, s.keys.masterKey());
+    expect(outcome.exit).toBe(1);
+    expect(outcome.message).toContain(`${plan.setAside}-wal already exist`);
+    expect(outcome.message).toContain('no file of it was moved');
+    expect(sha(s.dbPath)).toBe(before);
+    expect(readFileSync(`${plan.setAside}-wal`, 'utf8')).toBe('not ours');
+    expect(readdirSync(s.dir).filter((f) => /replaced|restoring/.test(f))).toEqual([
+      `${plan.setAside.split('/').pop()}-wal`,
+    ]);
+    const reopened = s.reopen();
+    expect(reopened.db.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(10);
+    reopened.db.close();
+
+    // A new plan picks a name whose -wal, -shm and -journal are free too, and the restore goes through.
+    const again = planRestore({ dataDir: s.dir, from: backups[1]!, yes: true }, s.keys.masterKey()) as RestorePlan;
+    expect(again.setAside).toBe(`${plan.setAside}-2`);
+    expect(applyRestore(again, s.keys.masterKey()).exit).toBe(0);
+    const aside = openKeyed(again.setAside, s.key, { readonly: true });
+    expect(aside.prepare('SELECT count(*) FROM settlements').pluck().get()).toBe(10);
+    aside.close();
+  });
+
+  it('checking the live store never removes a WAL the app made while the check ran', async () => {
+    const { s } = await terminalWithBackups();
+    let app: Db | null = null;
+    // The app opens the store and commits a write during the (seconds-long) scan of every page.
+    verifyDatabaseFile(s.dbPath, s.key, [
+      () => {
+        app = openDatabase(s.dbPath, s.keys);
+        app.exec('CREATE TABLE probe (x); INSERT INTO probe VALUES (1)');
+      },
+    ]);
+    expect(existsSync(`${s.dbPath}-wal`)).toBe(true);
+    (app as Db | null)?.close();
+    const db = openKeyed(s.dbPath, s.key, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM probe').pluck().get()).toBe(1);
+    db.close();
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, writeFileSync, copyFileSync, mkdirSync, utim
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase, dailyBackup, restoreDatabase, verifyDatabaseFile } from '../electron/worker/store/backup.js';
+import { openKeyed } from '../electron/worker/store/db.js';
 import { DeskError } from '../shared/errors.js';
 import { asQuery, dazhouPerson, example1Bill, makeStore } from './store-support.js';
 
@@ -16,7 +17,15 @@ describe('backup and restore', () => {
     expect(backup.path).toMatch(/desk-20260320-020000\.sqlite$/);
     const lost = s.service.settlements.settle(s.cashier, example1Bill(person_id)).number;
     s.service.db.close();
-    expect(restoreDatabase(backup.path, s.dbPath, s.key)).toEqual({ settlements: 1 });
+    const aside = `${s.dbPath}.replaced`;
+    expect(restoreDatabase(backup.path, s.dbPath, s.key, { setAside: aside })).toEqual({
+      settlements: 1,
+      setAside: expect.arrayContaining([aside]) as unknown,
+    });
+    // The replaced database is kept, with the settlement made after the backup (its WAL checkpointed into it).
+    const replaced = openKeyed(aside, s.key, { readonly: true });
+    expect(replaced.prepare('SELECT number FROM settlements').pluck().all()).toEqual([kept, lost]);
+    replaced.close();
     const restored = s.reopen();
     expect(restored.records.history(s.cashier, asQuery({})).map((r) => r.number)).toEqual([kept]);
     expect(() => restored.records.record(lost)).toThrow(/no settlement/);
@@ -66,13 +75,14 @@ describe('backup and restore', () => {
     for (const file of [damaged, truncated, notDb]) {
       let code = '';
       try {
-        restoreDatabase(file, s.dbPath, s.key);
+        restoreDatabase(file, s.dbPath, s.key, { setAside: `${s.dbPath}.replaced` });
       } catch (e) {
         code = e instanceof DeskError ? e.body.code : String(e);
       }
       expect(code, file).toBe('damaged_backup');
     }
     expect(readFileSync(s.dbPath).equals(before)).toBe(true);
+    expect(readdirSync(s.dir).filter((f) => /replaced|restoring/.test(f))).toEqual([]);
     expect(verifyDatabaseFile(backup.path, s.key).settlements).toBe(20);
   });
 });

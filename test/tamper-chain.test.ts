@@ -119,16 +119,29 @@ describe('coverage', () => {
   });
 });
 
-it('digests a row the same by its fast path (no BLOB) and its general form', () => {
-  const values = ['李收费', 12.5, null, 7, '', 'x\u0000y'];
-  const h = createHash('sha256');
-  for (const v of values) {
-    if (v === null) h.update('n\0');
-    else if (typeof v === 'number') h.update(`f${String(v)}\0`);
-    else h.update(`s${Buffer.byteLength(v)}\0`).update(v);
-  }
-  expect(rowDigest(values).equals(h.digest())).toBe(true);
-  expect(rowDigest([...values, Buffer.from([1, 2])]).equals(rowDigest(values))).toBe(false);
+it('digests a row the same by its fast path (no BLOB) and its general (BLOB-capable) form', () => {
+  /** The general form's bytes, value by value (what rowDigest hashes when a row holds a BLOB). */
+  const general = (values: readonly unknown[]): Buffer => {
+    const h = createHash('sha256');
+    for (const v of values) {
+      if (v === null) h.update('n\0');
+      else if (Buffer.isBuffer(v)) h.update(`b${v.length}\0`).update(v);
+      else if (typeof v === 'bigint') h.update(`i${v.toString()}\0`);
+      else if (typeof v === 'number') h.update(`f${String(v)}\0`);
+      else h.update(`s${Buffer.byteLength(String(v))}\0`).update(String(v));
+    }
+    return h.digest();
+  };
+  const values = ['李收费', 12.5, null, 7, 1e21, -0.1, 2n ** 63n - 1n, '', 'x\u0000y'];
+  // The fast path (no BLOB) and the general form over the same row.
+  expect(rowDigest(values).equals(general(values))).toBe(true);
+  // The same row with a BLOB (and REALs) takes the general path: still the same bytes, value by value.
+  const withBlob = [Buffer.from([0, 1, 2, 0xff]), ...values, Buffer.alloc(0)];
+  expect(rowDigest(withBlob).equals(general(withBlob))).toBe(true);
+  // Type and length are in the digest: a BLOB is not the text of its bytes, 1 is not '1'.
+  expect(rowDigest([Buffer.from('ab')]).equals(rowDigest(['ab']))).toBe(false);
+  expect(rowDigest([1]).equals(rowDigest(['1']))).toBe(false);
+  expect(rowDigest([null]).equals(rowDigest(['']))).toBe(false);
 });
 
 it('computes HMAC-SHA256 as createHmac does', () => {
@@ -361,6 +374,84 @@ describe('the attacker with the key and the sqlite3 CLI', () => {
         .run(Buffer.concat([h.digest(), last.seal.subarray(32)]), last.seq);
     });
     expect(verifyChain(app.db, 'full').finding).toMatchObject({ problem: 'chain_broken', table: 'settlements' });
+  });
+});
+
+describe('a check that cannot run, or a schema that is not ours', () => {
+  /** The store reopened after `work` on the attacker's connection: its start check failed, settling refused. */
+  function refusedAfter(work: (raw: Db) => void, problem: string) {
+    const s = storeWithSettlements(1);
+    const app = asAttacker(s, s.service, work);
+    const status = integrityStatus(app.db);
+    expect(status).toMatchObject({ ok: false, problem });
+    const cashier = app.operators.login({ code: 'cash1', pin: '135790' });
+    const { person_id } = app.persons.record(cashier, dazhouPerson(5));
+    const settle = refusal(() => app.settlements.settle(cashier, example1Bill(person_id)));
+    expect(settle.code).toBe('integrity_failed');
+    return { app, status, settle };
+  }
+
+  it('a checkpoint whose tag is TEXT of 32 characters: a full check, no crash; with the row written around its CHECK the schema does not match', () => {
+    const s = storeWithSettlements(1);
+    const app = asAttacker(s, s.service, (raw) =>
+      raw.exec(
+        "INSERT INTO chain_checks (kind, ok, seq, mac, at, tag) VALUES ('start', 1, 0, NULL, 'x', '0123456789abcdef0123456789abcdef')",
+      ),
+    );
+    // Malformed: no checkpoint, so the start check ran in full (and passed: no row was changed).
+    expect(integrityStatus(app.db)).toMatchObject({ ok: true, kind: 'full' });
+    expect(verifyChain(app.db, 'full').ok).toBe(true);
+  });
+
+  it('a TEXT tag with every check row tag-less: integrity_failed, never a TypeError', () => {
+    const s = storeWithSettlements(1);
+    const app = asAttacker(s, s.service, (raw) => {
+      raw.exec('DELETE FROM chain_checks');
+      raw.exec(
+        "INSERT INTO chain_checks (kind, ok, seq, mac, at, tag) VALUES ('start', 1, 0, NULL, 'x', '0123456789abcdef0123456789abcdef')",
+      );
+      raw.exec('DROP TRIGGER chain_entries_kept');
+    });
+    const status = integrityStatus(app.db);
+    expect(status).toMatchObject({ ok: false, kind: 'full', problem: 'schema_changed' });
+    expect(status && !status.ok && status.message_en).toMatch(/missing trigger chain_entries_kept/);
+    const cashier = app.operators.login({ code: 'cash1', pin: '135790' });
+    const { person_id } = app.persons.record(cashier, dazhouPerson(5));
+    expect(refusal(() => app.settlements.settle(cashier, example1Bill(person_id))).code).toBe('integrity_failed');
+  });
+
+  it('DROP TABLE chain_checks: the start check fails (not a crash), settling refused with integrity_failed', () => {
+    const { status, settle } = refusedAfter((raw) => raw.exec('DROP TABLE chain_checks'), 'chain_unverifiable');
+    expect(status && !status.ok && status.message_en).toMatch(/could not be completed.*chain_checks/);
+    expect(settle.message_en).toMatch(/could not be completed/);
+  });
+
+  it('a trigger injected to ignore the PIN lockout: found at the next start, naming it; settling refused', () => {
+    const { app, status } = refusedAfter(
+      (raw) =>
+        raw.exec(
+          'CREATE TRIGGER x BEFORE UPDATE OF locked_until ON operators WHEN NEW.locked_until IS NOT NULL BEGIN SELECT RAISE(IGNORE); END;',
+        ),
+      'schema_changed',
+    );
+    expect(status && !status.ok && status.message_en).toMatch(/schema differs.*extra trigger x/);
+    expect(status && !status.ok && status.message).toMatch(/多出触发器 x/);
+    expect(verifyChain(app.db, 'full').finding).toMatchObject({ problem: 'schema_changed', detail: 'extra trigger x' });
+  });
+
+  it('an index dropped or a view added: found', () => {
+    const s = storeWithSettlements(1);
+    const index = s.service.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name LIMIT 1")
+      .pluck()
+      .get() as string;
+    let app = asAttacker(s, s.service, (raw) => raw.exec(`DROP INDEX "${index}"`));
+    expect(integrityStatus(app.db)).toMatchObject({ ok: false, problem: 'schema_changed' });
+    expect(verifyChain(app.db, 'full').finding?.detail).toBe(`missing index ${index}`);
+    app = asAttacker(s, app, (raw) => {
+      raw.exec('CREATE VIEW v AS SELECT 1');
+    });
+    expect(verifyChain(app.db, 'full').finding?.detail).toMatch(/^(missing index|extra view v)/);
   });
 });
 

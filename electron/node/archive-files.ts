@@ -85,11 +85,7 @@ export class ArchiveFiles {
     }
   }
 
-  /**
-   * Refuses a slip or report name already taken (sealed, or its clear form
-   * from before): checked before printing, so a slip that cannot be archived
-   * is not printed either.
-   */
+  /** Refuses a slip or report name already taken (sealed, or its clear form from before), naming the file. */
   refuseTaken(rel: string): void {
     const taken = this.taken(rel);
     if (taken !== undefined) throw archiveExists(taken);

@@ -32,8 +32,15 @@ const NOT_DONE: Partial<Record<ChannelName, [zh: string, en: string]>> = {
   'claim.submit': ['报销申请未提交', 'the claim was not submitted'],
   'person.record': ['参保人信息未保存', 'the person was not saved'],
   'day.close': ['日结未保存', 'the day close was not saved'],
-  'slip.print': ['票据未打印', 'the slip was not printed'],
-  'day.report': ['日结报表未打印', 'the day report was not printed'],
+  // The printer may already have printed (it prints before the archive file is written): that paper is not on record.
+  'slip.print': [
+    '票据未归档、未记录（打印机若已出纸，请作废该张，清理磁盘后重新打印）',
+    'the slip was not archived or recorded (if the printer already printed it, void that paper and print again once space is freed)',
+  ],
+  'day.report': [
+    '日结报表未归档（打印机若已出纸，请作废该张，清理磁盘后重新打印）',
+    'the day report was not archived (if the printer already printed it, void that paper and print again once space is freed)',
+  ],
   'backup.now': ['备份未完成', 'the backup was not made'],
   'settings.save': ['设置未保存', 'the settings were not saved'],
   'operators.create': ['操作员未保存', 'the operator was not saved'],

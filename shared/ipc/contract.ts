@@ -85,7 +85,14 @@ export type IntegrityStatus =
       checked_at: string;
       kind: 'start' | 'full';
       head: number;
-      problem: 'edited' | 'removed' | 'not_chained' | 'chain_broken' | 'chain_truncated';
+      problem:
+        | 'edited'
+        | 'removed'
+        | 'not_chained'
+        | 'chain_broken'
+        | 'chain_truncated'
+        | 'schema_changed'
+        | 'chain_unverifiable';
       table: string | null;
       row_id: number | null;
       seq: number | null;

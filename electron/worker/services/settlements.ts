@@ -6,6 +6,7 @@
  * power cut, or not at all. The window's settlement.preview/settle/reverse.
  */
 import { DeskError } from '../../../shared/errors.js';
+import { storageProblemOf } from '../../node/storage-errors.js';
 import { formatAmount, negatedAmount } from '../../../shared/money.js';
 import { yearOf, yearsBetween } from '../../../shared/dates.js';
 import { enrolmentForYears, onlyRegionLayers, type Enrolment } from '../../../shared/engine/insured.js';
@@ -328,6 +329,27 @@ export class Settlements {
   }
 }
 
+/**
+ * A step after the record committed (the platform's settle or undo at once): whatever it throws — a full disk
+ * taking the sync lease, say — must not reach the window as "结算未保存" (dispatch's wording for an error of
+ * the channel), or the cashier settles the patient twice. The record is saved and queued; the step's failure
+ * is logged and the answer says the amounts are provisional.
+ */
+async function afterCommit<T>(step: () => Promise<T>, provisional: (why: string) => T): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    console.error('a step after the record was saved failed; the record stays queued', e);
+    const why =
+      storageProblemOf(e) === 'disk_full'
+        ? '磁盘空间不足'
+        : e instanceof DeskError
+          ? e.body.message
+          : '内部错误，已记录日志';
+    return provisional(why);
+  }
+}
+
 export function settlementHandlers({
   service,
   sessions,
@@ -368,7 +390,13 @@ export function settlementHandlers({
           if (stay) window.adopt(stay, req, r.result, r.outboxId, presettled);
         });
         if (presettled) {
-          const outcome = await window.settleNow(done.outboxId, done.result);
+          const outcome = await afterCommit(
+            () => window.settleNow(done.outboxId, done.result),
+            (why) => ({
+              platform: null,
+              provisional: `本单已结算并保存；医保平台结算未完成（${why}），已进入上传队列，金额以医保部门确认为准`,
+            }),
+          );
           return { number: done.number, result: done.result, ...outcome };
         }
         const provisional = '未经医保平台预结算（2303）：本单按本机金额结算，金额以医保部门确认为准，已进入上传队列';
@@ -383,7 +411,13 @@ export function settlementHandlers({
     'settlement.reverse': async (req, ctx) => {
       const done = settlements.reverse(sessions.current(ctx), req);
       // NHSA online: the platform's undo runs at once (docs/nhsa.md §7.4); otherwise the reversal waits in the queue.
-      if (window && online()) return { number: done.number, provisional: await window.reverseNow(done.outboxId) };
+      if (window && online()) {
+        const provisional = await afterCommit(
+          () => window.reverseNow(done.outboxId),
+          (why) => `冲销已保存；医保平台撤销未完成（${why}），已进入上传队列`,
+        );
+        return { number: done.number, provisional };
+      }
       return { number: done.number, provisional: sync ? '冲销已进入上传队列，联网后上传' : null };
     },
   };

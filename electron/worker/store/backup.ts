@@ -26,12 +26,13 @@ import { registerChain } from './chain.js';
 import type { Clock } from './clock.js';
 
 /** The files SQLite may leave beside a database file it wrote or opened. */
-const sideFiles = (path: string) => [`${path}-wal`, `${path}-shm`, `${path}-journal`];
+export const sideFiles = (path: string) => [`${path}-wal`, `${path}-shm`, `${path}-journal`];
 
 /** An unfinished copy older than this is a leftover (a crash or power cut mid-backup): removed by the next backup. */
 const STALE_PARTIAL_MS = 3_600_000;
 
-function stamp(at: Date): string {
+/** A file name's time stamp: `YYYYMMDD-HHMMSS` (UTC). */
+export function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
@@ -92,19 +93,22 @@ export const BACKUP_CHECKS: BackupCheck[] = [];
  * - The schema is ours: user_version within what this app knows, and exactly the tables and columns our
  *   migrations make at that version.
  *
- * Opened read-only; a -wal, -shm or -journal the open creates (a file in WAL mode) is removed after the check,
- * so no check leaves one beside a backup. (The `immutable` URI parameter would avoid them, but this build opens
- * no URIs.) One that was there before is not touched: it may be a live database's.
+ * Opened read-only. Only with `ownsFile` (the caller's own file: a backup, a `.partial` or `.restoring` copy) is a
+ * -wal, -shm or -journal the open created (a file in WAL mode) removed after the check, so no check leaves one
+ * beside a backup. (The `immutable` URI parameter would avoid them, but this build opens no URIs.) Without it (the
+ * default: the live store, which the app may open while the check runs) no side file is ever removed: one that
+ * appears during the check may be the app's live WAL. One that was there before is never touched.
  */
 export function verifyDatabaseFile(
   path: string,
   key: Buffer,
   checks: readonly BackupCheck[] = BACKUP_CHECKS,
+  options: { ownsFile?: boolean } = {},
 ): { schema: number; settlements: number } {
   let db: Db | null = null;
   const damaged = (why: string, en: string) =>
     new DeskError('damaged_backup', 'file', `备份文件不可用：${why}`, `backup is not usable: ${en}`);
-  const made = sideFiles(path).filter((f) => !existsSync(f));
+  const made = options.ownsFile ? sideFiles(path).filter((f) => !existsSync(f)) : [];
   try {
     const bytes = statSync(path).size;
     db = openKeyed(path, key, { readonly: true, fileMustExist: true });
@@ -192,7 +196,7 @@ export async function backupDatabase(
   try {
     await Promise.resolve(); // the contract stays async (callers await a backup)
     db.prepare('VACUUM INTO ?').run(tmp);
-    const { settlements } = verifyDatabaseFile(tmp, key);
+    const { settlements } = verifyDatabaseFile(tmp, key, BACKUP_CHECKS, { ownsFile: true });
     fsyncFile(tmp);
     renameSync(tmp, final);
     return { path: final, settlements };
@@ -218,54 +222,139 @@ export async function dailyBackup(
   return (await backupDatabase(db, folder, clock, label)).path;
 }
 
-/** The files of the database at `path` that exist: the database, its WAL, shared memory and rollback journal. */
-function databaseFiles(path: string): string[] {
-  return [path, ...sideFiles(path)].filter((f) => existsSync(f));
+/**
+ * A restore that stopped after it checked the backup: `moved` are the files of the current database still under
+ * their set-aside names (each `from` → `to`) because moving them back failed too; empty when the current database
+ * is as it was (nothing moved, or every rename undone).
+ */
+export class RestoreStopped extends Error {
+  constructor(
+    message: string,
+    readonly moved: readonly { from: string; to: string }[] = [],
+    /** Another connection (the app) has the database open: nothing was moved. */
+    readonly inUse = false,
+  ) {
+    super(message);
+    this.name = 'RestoreStopped';
+  }
 }
 
 /**
- * Restores a backup over the database at `target` (the app must have closed it). The backup is copied beside the
- * target (`<target>.restoring`), fsynced and that copy verified (the bytes that will be used, not only the
- * source), so a damaged backup or a failed copy leaves the current database untouched. Then the current database
- * and its -wal/-shm/-journal are either renamed to `setAside` (+ the same suffixes, so the set still opens as it
- * was; never deleted) or, without `setAside`, the stale WAL and shared memory are removed so they cannot be
- * replayed onto the restored file; the copy takes the target's name last.
+ * An exclusive lock on the database at `path` for as long as the returned connection is open (locking_mode
+ * EXCLUSIVE, BEGIN EXCLUSIVE, busy_timeout 0: no other connection reads or writes it meanwhile), its WAL first
+ * checkpointed into the file and truncated (so the file set aside holds every committed change by itself). Throws
+ * RestoreStopped (inUse) when another connection has it open. Null when there is no file, or when page 1 (the
+ * schema) does not read with the key: then the app cannot open it either, and there is nothing to lock it against.
+ */
+function lockForRestore(path: string, key: Buffer): Db | null {
+  if (!existsSync(path)) return null;
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 0');
+    applyKey(db, key);
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.exec('COMMIT'); // in EXCLUSIVE locking mode the lock is kept until the connection closes
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code === 'SQLITE_BUSY')
+      throw new RestoreStopped(`the database ${path} is open in the app or another program: nothing was moved`, [], true);
+    return null;
+  }
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // a damaged page the WAL's frames go to: the WAL is set aside with the file, never separated from it
+  }
+  return db;
+}
+
+/**
+ * Renames the database at `target` and its -wal/-shm/-journal to `setAside` (+ the same suffixes), all or none:
+ * every destination name (the four, whether or not the source has each file) must be free before anything is
+ * renamed; side files move first and the database file last (a WAL never waits beside a missing database, where
+ * SQLite would delete it at the next open); a failed rename undoes those already done. Returns the new names.
+ */
+function setAsideDatabase(target: string, setAside: string): string[] {
+  const pairs = [...sideFiles(target), target].map((from) => ({ from, to: `${setAside}${from.slice(target.length)}` }));
+  const taken = pairs.filter(({ to }) => existsSync(to)).map(({ to }) => to);
+  if (taken.length) throw new RestoreStopped(`${taken.join(', ')} already exist(s): nothing was moved`);
+  const done: { from: string; to: string }[] = [];
+  try {
+    for (const pair of pairs) {
+      if (!existsSync(pair.from)) continue;
+      renameSync(pair.from, pair.to);
+      done.push(pair);
+    }
+  } catch (e) {
+    const stuck: { from: string; to: string }[] = [];
+    for (const pair of done.reverse()) {
+      try {
+        renameSync(pair.to, pair.from);
+      } catch {
+        stuck.push(pair);
+      }
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreStopped(
+      stuck.length
+        ? `setting the current database aside failed (${why}); these could not be moved back: ` +
+            stuck.map(({ from, to }) => `${from} is now ${to}`).join(', ')
+        : `setting the current database aside failed (${why}); every rename was undone`,
+      stuck,
+    );
+  }
+  return done.map(({ to }) => to);
+}
+
+/**
+ * Restores a backup over the database at `target`. The backup is copied beside the target (`<target>.restoring`),
+ * fsynced and that copy verified (the bytes that will be used, not only the source), so a damaged backup or a
+ * failed copy leaves the current database untouched. Then, holding an exclusive lock on the current database
+ * (refused, nothing moved, while the app or anything has it open; its WAL checkpointed first), the database and
+ * its -wal/-shm/-journal are renamed to `setAside` (+ the same suffixes, so the set still opens as it was; never
+ * deleted; all or none, see setAsideDatabase); the lock is released and the copy takes the target's name.
+ * Failures after the copy are RestoreStopped, saying what was moved.
  */
 export function restoreDatabase(
   backup: string,
   target: string,
   key: Buffer,
-  options: { setAside?: string } = {},
-): { settlements: number; setAside?: string[] } {
+  options: { setAside: string },
+): { settlements: number; setAside: string[] } {
   const tmp = `${target}.restoring`;
   const clean = () => {
     for (const f of [tmp, ...sideFiles(tmp)]) rmSync(f, { force: true });
   };
   clean();
   let verdict: { settlements: number };
+  let moved: string[];
   try {
     copyFileSync(backup, tmp);
     fsyncFile(tmp);
-    verdict = verifyDatabaseFile(tmp, key);
+    verdict = verifyDatabaseFile(tmp, key, BACKUP_CHECKS, { ownsFile: true });
+    const lock = lockForRestore(target, key);
+    try {
+      moved = setAsideDatabase(target, options.setAside);
+    } finally {
+      lock?.close();
+    }
   } catch (e) {
     clean();
     throw e;
   }
-  const moved: string[] = [];
-  if (options.setAside !== undefined) {
-    for (const f of databaseFiles(target)) {
-      const to = `${options.setAside}${f.slice(target.length)}`;
-      if (existsSync(to)) throw new Error(`${to} exists: not replaced`);
-      renameSync(f, to);
-      moved.push(to);
-    }
-  } else {
-    rmSync(`${target}-wal`, { force: true });
-    rmSync(`${target}-shm`, { force: true });
-    rmSync(`${target}-journal`, { force: true });
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    clean();
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RestoreStopped(
+      `the verified copy could not take the name ${target} (${why}); the current database is kept as ${moved.join(', ')}`,
+      moved.map((to) => ({ from: `${target}${to.slice(options.setAside.length)}`, to })),
+    );
   }
-  renameSync(tmp, target);
-  return { settlements: verdict.settlements, ...(options.setAside !== undefined ? { setAside: moved } : {}) };
+  return { settlements: verdict.settlements, setAside: moved };
 }
 
 /** A backup file's name: `<label>-YYYYMMDD-HHMMSS.sqlite` (UTC), as backupDatabase names it. */
@@ -302,7 +391,7 @@ export type BackupVerdict =
 /** verifyDatabaseFile's verdict on one backup, as a value (the reason in Chinese and English when refused). */
 export function checkBackup(path: string, key: Buffer, checks: readonly BackupCheck[] = BACKUP_CHECKS): BackupVerdict {
   try {
-    return { path, ok: true, ...verifyDatabaseFile(path, key, checks) };
+    return { path, ok: true, ...verifyDatabaseFile(path, key, checks, { ownsFile: true }) };
   } catch (e) {
     if (e instanceof DeskError) return { path, ok: false, why: e.body.message, why_en: e.body.message_en ?? '' };
     const m = e instanceof Error ? e.message : String(e);
@@ -374,10 +463,10 @@ export function encryptClearBackups(folder: string, key: Buffer): { encrypted: s
     try {
       if (name.endsWith('.partial')) throw new Error('an unfinished copy');
       encryptClearDatabase(path, key, { wal: false });
-      verifyDatabaseFile(path, key);
+      verifyDatabaseFile(path, key, BACKUP_CHECKS, { ownsFile: true });
       encrypted.push(path);
     } catch {
-      for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+      for (const f of [path, ...sideFiles(path)]) rmSync(f, { force: true });
       removed.push(path);
     }
   }

@@ -38,6 +38,7 @@ import type { IntegrityStatus } from '../../../shared/ipc/contract.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { deriveKey } from '../../node/sealed.js';
 import type { Db } from './db.js';
+import { schemaDifference } from './reference-schema.js';
 
 /**
  * Tables the chain does not cover, each with its reason. Every other table of the schema is covered; adding a
@@ -333,13 +334,25 @@ function lastEntries(db: Db, table: string): Map<number, { op: string; digest: B
 
 // ---- verification ----
 
-export type ChainProblem = 'edited' | 'removed' | 'not_chained' | 'chain_broken' | 'chain_truncated';
+export type ChainProblem =
+  | 'edited'
+  | 'removed'
+  | 'not_chained'
+  | 'chain_broken'
+  | 'chain_truncated'
+  | 'schema_changed'
+  | 'chain_unverifiable';
 
 export interface ChainFinding {
   problem: ChainProblem;
   table: string | null;
   rowId: number | null;
   seq: number | null;
+  /**
+   * schema_changed: the object that differs from the schema our migrations build ('extra trigger x');
+   * chain_unverifiable: what could not be checked, and why.
+   */
+  detail?: string;
 }
 
 export interface ChainVerdict {
@@ -374,17 +387,30 @@ function checkTag(key: Buffer, c: { kind: string; ok: number; seq: number; mac: 
 /** The last check whose tag holds: a checkpoint if it passed; a failed one makes the next start check a full one. */
 function lastCheck(db: Db, key: Buffer): { ok: boolean; cp: Checkpoint } | null {
   const rows = db.prepare('SELECT kind, ok, seq, mac, at, tag FROM chain_checks ORDER BY id DESC LIMIT 20').all() as {
-    kind: string;
-    ok: number;
-    seq: number;
-    mac: Buffer | null;
-    at: string;
-    tag: Buffer;
+    kind: unknown;
+    ok: unknown;
+    seq: unknown;
+    mac: unknown;
+    at: unknown;
+    tag: unknown;
   }[];
   for (const r of rows) {
-    const tag = checkTag(key, r);
-    if (r.tag.length === tag.length && timingSafeEqual(r.tag, tag))
-      return { ok: r.ok === 1, cp: { seq: r.seq, mac: r.mac } };
+    // Written around the table's types and checks (text where a blob belongs, a short tag): no checkpoint at
+    // all, so the start check runs in full; never a crash.
+    if (
+      (r.kind !== 'start' && r.kind !== 'full') ||
+      (r.ok !== 0 && r.ok !== 1) ||
+      typeof r.seq !== 'number' ||
+      !Number.isSafeInteger(r.seq) ||
+      r.seq < 0 ||
+      !(r.mac === null || (Buffer.isBuffer(r.mac) && r.mac.length === 32)) ||
+      typeof r.at !== 'string' ||
+      !Buffer.isBuffer(r.tag) ||
+      r.tag.length !== 32
+    )
+      return null;
+    const c = { kind: r.kind, ok: r.ok, seq: r.seq, mac: r.mac, at: r.at };
+    if (timingSafeEqual(r.tag, checkTag(key, c))) return { ok: c.ok === 1, cp: { seq: c.seq, mac: c.mac } };
   }
   return null;
 }
@@ -516,12 +542,13 @@ export function verifyChain(db: Db, kind: 'start' | 'full', at: Date = new Date(
   const key = keyOf(db);
   const t0 = performance.now();
   // The head as the verification saw it (read in its transaction): another connection may append meanwhile.
-  let h = head(db);
+  let h: Head = { seq: 0, mac: null };
   let entries = 0;
   let rows = 0;
   let finding: ChainFinding | null = null;
   let ran: 'start' | 'full' = kind;
   try {
+    h = head(db);
     const last = lastCheck(db, key);
     if (kind === 'start' && (!last || !last.ok)) ran = 'full';
     if (last && last.cp.seq > 0) {
@@ -540,10 +567,13 @@ export function verifyChain(db: Db, kind: 'start' | 'full', at: Date = new Date(
         entries = verifyMacs(db, key, { seq: 0, mac: null });
         for (const table of coveredTables(db)) rows += verifyTableRows(db, table);
       }
+      verifySchema(db);
     })();
   } catch (e) {
-    if (!(e instanceof Found)) throw e;
-    finding = e.finding;
+    // A page that cannot be read is damage, not a verdict on the content (database_damaged where it is read);
+    // anything else that stops the check (a table dropped, a value of the wrong type) fails it.
+    if (isPageDamage(e)) throw e;
+    finding = e instanceof Found ? e.finding : unverifiable(e);
   }
   const verdict: ChainVerdict = {
     ok: finding === null,
@@ -556,9 +586,49 @@ export function verifyChain(db: Db, kind: 'start' | 'full', at: Date = new Date(
   };
   const iso = at.toISOString();
   results.set(db, { verdict, at: iso });
-  if (!db.readonly) recordCheck(db, ran, verdict.ok, finding, iso, h);
+  if (!db.readonly) {
+    try {
+      recordCheck(db, ran, verdict.ok, finding, iso, h);
+    } catch (e) {
+      if (isPageDamage(e)) throw e;
+      const code = (e as { code?: unknown }).code;
+      // Another writer holding the lock past the timeout costs only the checkpoint; a record that cannot be
+      // written for any other reason (chain_checks gone or altered) fails the check.
+      if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED' && verdict.ok) {
+        verdict.ok = false;
+        verdict.finding = finding = unverifiable(e, 'the check could not be recorded');
+        results.set(db, { verdict, at: iso });
+      }
+      console.error(`store integrity check (${ran}) could not be recorded: ${(e as Error).message}`);
+    }
+  }
   if (finding) console.error(`store integrity check (${ran}) failed: ${describeFinding(finding).en} (head ${h.seq})`);
   return verdict;
+}
+
+/** SQLITE_CORRUPT* or SQLITE_NOTADB: a page that does not read (or authenticate) under the key. */
+export function isPageDamage(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+function unverifiable(e: unknown, what = 'the check could not run'): ChainFinding {
+  const why = e instanceof Error ? e.message : String(e);
+  return { problem: 'chain_unverifiable', table: null, rowId: null, seq: null, detail: `${what}: ${why}` };
+}
+
+/** sqlite_master against the schema our migrations build at the store's version: every table, index, trigger, view. */
+function verifySchema(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const d = schemaDifference(db, version);
+  if (d)
+    throw new Found({
+      problem: 'schema_changed',
+      table: null,
+      rowId: null,
+      seq: null,
+      detail: `${d.change} ${d.type} ${d.name}`,
+    });
 }
 
 function describeFinding(f: ChainFinding): { zh: string; en: string } {
@@ -584,13 +654,27 @@ function describeFinding(f: ChainFinding): { zh: string; en: string } {
       };
     case 'chain_truncated':
       return { zh: `校验链在第 ${f.seq} 条之后被截断`, en: `the chain was cut short: entry ${f.seq} is gone` };
+    case 'schema_changed': {
+      const [change = '', type = '', ...name] = (f.detail ?? '').split(' ');
+      const zhChange = { extra: '多出', missing: '缺少', changed: '改动了' }[change] ?? change;
+      const zhType = { table: '数据表', index: '索引', trigger: '触发器', view: '视图' }[type] ?? type;
+      return {
+        zh: `数据库结构与本程序不符：${zhChange}${zhType} ${name.join(' ')}`,
+        en: `the database's schema differs from the app's: ${f.detail ?? '?'}`,
+      };
+    }
+    case 'chain_unverifiable':
+      return {
+        zh: `校验无法完成（${f.detail ?? '?'}）`,
+        en: `the check could not be completed (${f.detail ?? '?'})`,
+      };
   }
 }
 
 const WHAT_TO_DO_ZH =
-  '请主管联系信息科：用最近一份校验通过的备份恢复（npm run -s desk -- restore --data <数据目录> --from <备份文件>），并核对此后的收费记录。在此之前只能查询和补打，不能收费、冲销、申报或日结。';
+  '请主管联系信息科：用最近一份校验通过的备份恢复（见 README「Restore (IT)」：安装版运行 DischargeDesk --restore --data <数据目录> --from <备份文件> --yes，源码版运行 npm run -s desk -- restore --data <数据目录> --from <备份文件>），并核对此后的收费记录。在此之前只能查询和补打，不能收费、冲销、申报或日结。';
 const WHAT_TO_DO_EN =
-  'The supervisor should call the hospital IT: restore the latest backup that verified (npm run -s desk -- restore --data <data folder> --from <backup file>) and check the records since. Until then the window can look up and reprint, but not settle, reverse, claim or close the day.';
+  "The supervisor should call the hospital IT: restore the latest backup that verified (README, 'Restore (IT)': DischargeDesk --restore --data <data folder> --from <backup file> --yes for an installed app, npm run -s desk -- restore --data <data folder> --from <backup file> from source) and check the records since. Until then the window can look up and reprint, but not settle, reverse, claim or close the day.";
 
 /** The DeskError a refused write carries, naming the first bad entry and what to do. */
 export function integrityError(finding: ChainFinding): DeskError {

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { recordKeyCheck } from '../../node/key-check.js';
-import { chainKey, registerChain, verifyChain } from './chain.js';
+import { chainKey, isPageDamage, registerChain, verifyChain } from './chain.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -185,10 +185,13 @@ export function openDatabase(path: string, keys: KeyProvider | Buffer, options: 
     if (!options.readonly) {
       migrate(db, version);
       try {
+        // Any other failure to check (a table dropped, a value of the wrong type) is a failed verdict, kept.
         verifyChain(db, 'start');
       } catch (e) {
-        // A store that cannot be read through (a damaged page) is not a verdict on its content: the damage shows
-        // where it is read (database_damaged), and the full check before the next backup or day close refuses.
+        // Only a page that cannot be read through (SQLITE_CORRUPT/NOTADB) is not a verdict on the content: the
+        // damage shows where it is read (database_damaged), and the full check before the next backup or day
+        // close refuses. Anything else verifyChain throws is a fault of its own: the store does not open.
+        if (!isPageDamage(e)) throw e;
         console.error(`store integrity check could not run: ${(e as Error).message}`);
       }
       // Kept beside the file: tells a damaged first page from a wrong key when SQLite says only NOTADB.

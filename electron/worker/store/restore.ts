@@ -23,6 +23,9 @@ import {
   databaseInUse,
   listBackups,
   restoreDatabase,
+  RestoreStopped,
+  sideFiles,
+  stamp,
   type BackupCheck,
   type BackupVerdict,
 } from './backup.js';
@@ -52,8 +55,6 @@ function osUser(): string {
   }
   return `${user}@${hostname()}`;
 }
-
-const stampOf = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
 type Outcome = RestoreOutcome;
 
@@ -110,9 +111,10 @@ export function planRestore(
         `refused: the database ${dbPath} is open in the app or another program: close it first. Nothing was changed.`,
     };
   const current = diagnoseUnopenable(dbPath, key);
-  const base = `${dbPath}.replaced-${stampOf(options.now ?? new Date())}`;
+  const base = `${dbPath}.replaced-${stamp(options.now ?? new Date())}`;
+  const taken = (name: string) => [name, ...sideFiles(name)].some((f) => existsSync(f));
   let setAside = base;
-  for (let n = 2; existsSync(setAside); n++) setAside = `${base}-${n}`;
+  for (let n = 2; taken(setAside); n++) setAside = `${base}-${n}`;
   const summary =
     `备份 ${args.from} 通过校验（结构版本 ${verdict.schema}，${verdict.settlements} 笔结算）。\n` +
     `The backup ${args.from} verifies (schema ${verdict.schema}, ${verdict.settlements} settlements).\n` +
@@ -123,7 +125,11 @@ export function planRestore(
   return { args, dbPath, backup: verdict, sha256: sha256File(args.from), current, setAside, summary };
 }
 
-/** Carries out a plan: set aside, restore (the copy verified again), the audit entry, the key check value. */
+/**
+ * Carries out a plan: set aside, restore (the copy verified again), the audit entry, the key check value. The
+ * plan's check that nothing has the database open may be old (IT confirms at its own pace): restoreDatabase
+ * checks again, holding an exclusive lock on the database across the renames, and refuses while anything has it open.
+ */
 export function applyRestore(
   plan: RestorePlan,
   masterKey: Buffer,
@@ -132,13 +138,25 @@ export function applyRestore(
   const key = storeKey(masterKey);
   let moved: string[];
   try {
-    moved = restoreDatabase(plan.args.from, plan.dbPath, key, { setAside: plan.setAside }).setAside ?? [];
+    moved = restoreDatabase(plan.args.from, plan.dbPath, key, { setAside: plan.setAside }).setAside;
   } catch (e) {
+    if (e instanceof RestoreStopped && e.inUse)
+      return {
+        exit: 1,
+        message:
+          `拒绝恢复：数据库 ${plan.dbPath} 正被本程序或其他程序打开，请先关闭本程序。\n` +
+          `refused: the database ${plan.dbPath} is open in the app or another program: close it first. Nothing was changed.`,
+      };
     const m = e instanceof Error ? e.message : String(e);
-    return {
-      exit: 1,
-      message: `拒绝恢复 refused: ${m}\n当前数据库未作任何改动。 The current database was not touched.`,
-    };
+    const state =
+      e instanceof RestoreStopped && e.moved.length
+        ? `当前数据库的以下文件已改名，未能移回：${e.moved.map(({ from, to }) => `${from} → ${to}`).join('、')}。\n` +
+          `These files of the current database were renamed and could not be moved back: ` +
+          `${e.moved.map(({ from, to }) => `${from} → ${to}`).join(', ')}.`
+        : e instanceof RestoreStopped
+          ? '当前数据库仍在原处，没有文件被移动。 The current database is where it was: no file of it was moved.'
+          : '当前数据库未作任何改动。 The current database was not touched.';
+    return { exit: 1, message: `拒绝恢复 refused: ${m}\n${state}` };
   }
   // Recorded in the restored database itself (the audit log the app shows): opened as the app opens it (migrations
   // of an older backup run here), appended to its hash chain.

@@ -45,7 +45,8 @@ export function diagnoseUnopenable(dbPath: string, key: Buffer): Unopenable {
     // Page 1 decrypted (so the key is right) and something after it did not.
     return { cause: 'damaged', detail: e instanceof Error ? e.message : String(e) };
   }
-  // Page 1 opens: read the rest of it the way a backup is checked (every page, the schema).
+  // Page 1 opens: read the rest of it the way a backup is checked (every page, the schema). The live store: read-only,
+  // and no side file is removed (not ownsFile), as the app may open it while the scan runs.
   try {
     verifyDatabaseFile(dbPath, key, []);
     return { cause: 'opens' };
