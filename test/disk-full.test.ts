@@ -251,7 +251,9 @@ describe('storage errors in the words of the window (one mapping, in dispatch)',
       field: '',
       message: expect.stringMatching(/^磁盘空间不足，结算未保存/),
     });
-    expect(body('ENOSPC', 'slip.print')?.message).toMatch(/^磁盘空间不足，票据未归档、未记录（打印机若已出纸，请作废该张/);
+    expect(body('ENOSPC', 'slip.print')?.message).toMatch(
+      /^磁盘空间不足，票据未归档、未记录（打印机若已出纸，请作废该张/,
+    );
     expect(body('EDQUOT', 'auth.login')?.message).toMatch(/^磁盘空间不足，无法登录（登录记录无法写入）/);
     expect(body('SQLITE_IOERR_WRITE', 'settlement.settle')).toMatchObject({
       code: 'io_error',

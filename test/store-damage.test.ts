@@ -115,7 +115,9 @@ describe('a damaged store file', () => {
         code: 'damaged_backup',
       });
       expect(error?.body.message).toMatch(/页面校验失败|完整性检查未通过/);
-      expect(() => restoreDatabase(copy, join(s.dir, 'restored.sqlite'), s.key, { setAside: join(s.dir, 'aside.sqlite') })).toThrow(/not usable/);
+      expect(() =>
+        restoreDatabase(copy, join(s.dir, 'restored.sqlite'), s.key, { setAside: join(s.dir, 'aside.sqlite') }),
+      ).toThrow(/not usable/);
     }
     // The check leaves nothing beside the files it read.
     expect(readdirSync(s.dir).filter((f) => /-(wal|shm|journal)$|partial|\.tmp$/.test(f))).toEqual([]);

@@ -391,30 +391,27 @@ describe('a check that cannot run, or a schema that is not ours', () => {
     return { app, status, settle };
   }
 
-  it('a checkpoint whose tag is TEXT of 32 characters: a full check, no crash; with the row written around its CHECK the schema does not match', () => {
+  const TEXT_TAG =
+    "INSERT INTO chain_checks (kind, ok, seq, mac, at, tag) VALUES ('start', 1, 0, NULL, 'x', '0123456789abcdef0123456789abcdef')";
+
+  it('a checkpoint whose tag is TEXT of 32 characters: taken for no checkpoint (a full check), never a TypeError', () => {
     const s = storeWithSettlements(1);
-    const app = asAttacker(s, s.service, (raw) =>
-      raw.exec(
-        "INSERT INTO chain_checks (kind, ok, seq, mac, at, tag) VALUES ('start', 1, 0, NULL, 'x', '0123456789abcdef0123456789abcdef')",
-      ),
-    );
-    // Malformed: no checkpoint, so the start check ran in full (and passed: no row was changed).
+    const app = asAttacker(s, s.service, (raw) => raw.exec(TEXT_TAG));
+    // No row was changed: the full check the start ran instead passes.
     expect(integrityStatus(app.db)).toMatchObject({ ok: true, kind: 'full' });
     expect(verifyChain(app.db, 'full').ok).toBe(true);
   });
 
-  it('a TEXT tag with every check row tag-less: integrity_failed, never a TypeError', () => {
-    const s = storeWithSettlements(1);
+  it('a TEXT tag to crash the checks, and a settlement edited around the triggers: found at the next start, settling refused', () => {
+    const s = storeWithSettlements(2);
+    const target = s.settlementIds[0]!;
     const app = asAttacker(s, s.service, (raw) => {
-      raw.exec('DELETE FROM chain_checks');
-      raw.exec(
-        "INSERT INTO chain_checks (kind, ok, seq, mac, at, tag) VALUES ('start', 1, 0, NULL, 'x', '0123456789abcdef0123456789abcdef')",
+      withTriggersDropped(raw, 'settlements', () =>
+        raw.prepare("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = ?").run(target),
       );
-      raw.exec('DROP TRIGGER chain_entries_kept');
+      raw.exec(TEXT_TAG);
     });
-    const status = integrityStatus(app.db);
-    expect(status).toMatchObject({ ok: false, kind: 'full', problem: 'schema_changed' });
-    expect(status && !status.ok && status.message_en).toMatch(/missing trigger chain_entries_kept/);
+    expect(integrityStatus(app.db)).toMatchObject({ ok: false, kind: 'full', problem: 'edited', row_id: target });
     const cashier = app.operators.login({ code: 'cash1', pin: '135790' });
     const { person_id } = app.persons.record(cashier, dazhouPerson(5));
     expect(refusal(() => app.settlements.settle(cashier, example1Bill(person_id))).code).toBe('integrity_failed');
@@ -442,16 +439,15 @@ describe('a check that cannot run, or a schema that is not ours', () => {
   it('an index dropped or a view added: found', () => {
     const s = storeWithSettlements(1);
     const index = s.service.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name LIMIT 1")
-      .pluck()
-      .get() as string;
-    let app = asAttacker(s, s.service, (raw) => raw.exec(`DROP INDEX "${index}"`));
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name LIMIT 1")
+      .get() as { name: string; sql: string };
+    let app = asAttacker(s, s.service, (raw) => raw.exec(`DROP INDEX "${index.name}"`));
     expect(integrityStatus(app.db)).toMatchObject({ ok: false, problem: 'schema_changed' });
-    expect(verifyChain(app.db, 'full').finding?.detail).toBe(`missing index ${index}`);
-    app = asAttacker(s, app, (raw) => {
-      raw.exec('CREATE VIEW v AS SELECT 1');
-    });
-    expect(verifyChain(app.db, 'full').finding?.detail).toMatch(/^(missing index|extra view v)/);
+    expect(verifyChain(app.db, 'full').finding?.detail).toBe(`missing index ${index.name}`);
+    app = asAttacker(s, app, (raw) => raw.exec(`${index.sql}; CREATE VIEW v AS SELECT 1`));
+    expect(verifyChain(app.db, 'full').finding?.detail).toBe('extra view v');
+    app = asAttacker(s, app, (raw) => raw.exec('DROP VIEW v'));
+    expect(verifyChain(app.db, 'full').ok).toBe(true);
   });
 });
 

@@ -7,7 +7,6 @@
  * database untouched.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, copyFileSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
@@ -17,12 +16,11 @@ import {
   databaseKeyOf,
   encryptClearDatabase,
   isClearDatabase,
-  migrate,
   openKeyed,
   type Db,
 } from './db.js';
 import { fsyncFile } from '../../node/durable-file.js';
-import { registerChain } from './chain.js';
+import { referenceSchema, schemaDifference, tableColumns } from './reference-schema.js';
 import type { Clock } from './clock.js';
 
 /** The files SQLite may leave beside a database file it wrote or opened. */
@@ -34,35 +32,6 @@ const STALE_PARTIAL_MS = 3_600_000;
 /** A file name's time stamp: `YYYYMMDD-HHMMSS` (UTC). */
 export function stamp(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
-
-/** Each table of our schema at `version` and its columns, from the migrations run on an empty in-memory database. */
-const referenceSchemas = new Map<number, Map<string, string[]>>();
-function referenceSchema(version: number): Map<string, string[]> {
-  let tables = referenceSchemas.get(version);
-  if (!tables) {
-    const mem = new Database(':memory:');
-    try {
-      // The chain's migration seals the rows there are (none here) under a chain key: a throwaway one.
-      registerChain(mem, randomBytes(32));
-      migrate(mem, 0, version);
-      tables = tableColumns(mem);
-    } finally {
-      mem.close();
-    }
-    referenceSchemas.set(version, tables);
-  }
-  return tables;
-}
-
-function tableColumns(db: Db): Map<string, string[]> {
-  const names = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  return new Map(
-    names.map((t) => [t, (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(t) as string[]).sort()]),
-  );
 }
 
 /**
@@ -145,6 +114,13 @@ export function verifyDatabaseFile(
     const changed = [...ours].filter(([t, columns]) => theirs.get(t)!.join(',') !== columns.join(',')).map(([t]) => t);
     if (changed.length)
       throw damaged(`数据表 ${changed.join('、')} 的列与本程序不符`, `the columns of ${changed.join(', ')} differ`);
+    // Triggers, indexes and views too: an injected trigger (one that skips the PIN lockout, say) is not our schema.
+    const diff = schemaDifference(db, schema);
+    if (diff)
+      throw damaged(
+        `数据库结构与本程序不符（${diff.change} ${diff.type} ${diff.name}）`,
+        `the schema differs: ${diff.change} ${diff.type} ${diff.name}`,
+      );
     const settlements = db.prepare('SELECT count(*) FROM settlements').pluck().get() as number;
     for (const check of checks) check(db, path);
     return { schema, settlements };
@@ -259,7 +235,11 @@ function lockForRestore(path: string, key: Buffer): Db | null {
   } catch (e) {
     db.close();
     if ((e as { code?: string }).code === 'SQLITE_BUSY')
-      throw new RestoreStopped(`the database ${path} is open in the app or another program: nothing was moved`, [], true);
+      throw new RestoreStopped(
+        `the database ${path} is open in the app or another program: nothing was moved`,
+        [],
+        true,
+      );
     return null;
   }
   try {
@@ -421,8 +401,8 @@ export function newestGoodBackup(
  * Whether another connection (the app, another tool) has the database at `path` open. The app keeps it in WAL
  * mode, where every open connection holds a shared lock on the file; asking for an exclusive lock with no wait
  * (locking_mode EXCLUSIVE, BEGIN EXCLUSIVE, busy_timeout 0) answers SQLITE_BUSY while one does. The lock is taken
- * before page 1 is read, so this holds for a damaged file or a wrong key too. Released before returning: the
- * caller must not leave a window (IT closes the app first; README).
+ * before page 1 is read, so this holds for a damaged file or a wrong key too. Released before returning: an early
+ * answer only (`desk restore` before IT confirms); restoreDatabase checks again and holds the lock while it renames.
  */
 export function databaseInUse(path: string, key: Buffer): boolean {
   if (!existsSync(path)) return false;

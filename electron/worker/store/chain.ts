@@ -22,9 +22,15 @@
  *   what the chain has seen (cheap, at every open for writing);
  *   `verifyChain(db, 'full')` checks every MAC from the first entry and every
  *   covered row's content against its last chained digest (before every backup
- *   and at day close). A failure is kept for the connection (the services refuse
- *   money writes, the status bar shows it) and recorded in chain_checks, so the
- *   next start runs the full check again instead of trusting a checkpoint.
+ *   and at day close). Both also compare sqlite_master (every table, index,
+ *   trigger and view) with the schema our migrations build at the store's
+ *   version (store/reference-schema.ts): an injected trigger changes no row.
+ *   A check that cannot run for any reason but an unreadable page (a table
+ *   dropped, a value of the wrong type) fails ('chain_unverifiable'); an
+ *   unreadable page is thrown as it is (database_damaged). A failure is kept
+ *   for the connection (the services refuse money writes, the status bar shows
+ *   it) and recorded in chain_checks, so the next start runs the full check
+ *   again instead of trusting a checkpoint.
  *
  * A migration that alters or rebuilds a covered table (or adds one) must call
  * `resealTables(db, [...])` in its `run` step after its SQL (see
@@ -335,13 +341,7 @@ function lastEntries(db: Db, table: string): Map<number, { op: string; digest: B
 // ---- verification ----
 
 export type ChainProblem =
-  | 'edited'
-  | 'removed'
-  | 'not_chained'
-  | 'chain_broken'
-  | 'chain_truncated'
-  | 'schema_changed'
-  | 'chain_unverifiable';
+  'edited' | 'removed' | 'not_chained' | 'chain_broken' | 'chain_truncated' | 'schema_changed' | 'chain_unverifiable';
 
 export interface ChainFinding {
   problem: ChainProblem;

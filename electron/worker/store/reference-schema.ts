@@ -96,7 +96,8 @@ export function schemaDifference(db: Db, version: number): SchemaDifference | nu
   for (const [k, o] of theirs) {
     const r = ours.get(k);
     if (!r) diffs.push({ change: 'extra', type: o.type, name: o.name });
-    else if (r.tbl_name !== o.tbl_name || r.sql !== o.sql) diffs.push({ change: 'changed', type: o.type, name: o.name });
+    else if (r.tbl_name !== o.tbl_name || r.sql !== o.sql)
+      diffs.push({ change: 'changed', type: o.type, name: o.name });
   }
   for (const [k, r] of ours) if (!theirs.has(k)) diffs.push({ change: 'missing', type: r.type, name: r.name });
   diffs.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
