@@ -591,10 +591,17 @@ export function verifyChain(db: Db, kind: 'start' | 'full', at: Date = new Date(
       recordCheck(db, ran, verdict.ok, finding, iso, h);
     } catch (e) {
       if (isPageDamage(e)) throw e;
-      const code = (e as { code?: unknown }).code;
-      // Another writer holding the lock past the timeout costs only the checkpoint; a record that cannot be
+      const code = String((e as { code?: unknown }).code ?? '');
+      // Another writer holding the lock past the timeout, or a full, failing or read-only disk, costs only the
+      // checkpoint (a full disk must not raise a tamper alarm that refuses settling); a record that cannot be
       // written for any other reason (chain_checks gone or altered) fails the check.
-      if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED' && verdict.ok) {
+      const transient =
+        code === 'SQLITE_BUSY' ||
+        code === 'SQLITE_LOCKED' ||
+        code === 'SQLITE_FULL' ||
+        code.startsWith('SQLITE_IOERR') ||
+        code.startsWith('SQLITE_READONLY');
+      if (!transient && verdict.ok) {
         verdict.ok = false;
         verdict.finding = finding = unverifiable(e, 'the check could not be recorded');
         results.set(db, { verdict, at: iso });
