@@ -224,16 +224,10 @@ export class RestoreStopped extends Error {
  */
 function lockForRestore(path: string, key: Buffer): Db | null {
   if (!existsSync(path)) return null;
-  const db = new Database(path, { fileMustExist: true });
+  let db: Db;
   try {
-    db.pragma('busy_timeout = 0');
-    applyKey(db, key);
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.exec('BEGIN EXCLUSIVE');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-    db.exec('COMMIT'); // in EXCLUSIVE locking mode the lock is kept until the connection closes
+    db = openExclusive(path, key);
   } catch (e) {
-    db.close();
     if ((e as { code?: string }).code === 'SQLITE_BUSY')
       throw new RestoreStopped(
         `the database ${path} is open in the app or another program: nothing was moved`,
@@ -406,6 +400,19 @@ export function newestGoodBackup(
  */
 export function databaseInUse(path: string, key: Buffer): boolean {
   if (!existsSync(path)) return false;
+  try {
+    openExclusive(path, key).close();
+    return false;
+  } catch (e) {
+    return (e as { code?: string }).code === 'SQLITE_BUSY';
+  }
+}
+
+/**
+ * A keyed connection holding an exclusive lock on `path` until it closes (locking_mode EXCLUSIVE, BEGIN
+ * EXCLUSIVE, busy_timeout 0: no waiting); throws SQLite's error, SQLITE_BUSY while another connection has it open.
+ */
+function openExclusive(path: string, key: Buffer): Db {
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 0');
@@ -413,12 +420,11 @@ export function databaseInUse(path: string, key: Buffer): boolean {
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
     db.prepare('SELECT count(*) FROM sqlite_master').get();
-    db.exec('COMMIT');
-    return false;
+    db.exec('COMMIT'); // in EXCLUSIVE locking mode the lock is kept until the connection closes
+    return db;
   } catch (e) {
-    return (e as { code?: string }).code === 'SQLITE_BUSY';
-  } finally {
     db.close();
+    throw e;
   }
 }
 
