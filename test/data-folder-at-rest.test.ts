@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDeskApp, type DeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { testPlatform } from './test-platform.js';
-import { TestClock, dazhouPerson, example1Bill } from './store-support.js';
+import { TestClock, dazhouPerson, example1WindowBill } from './store-support.js';
 
 const NAME = '欧阳明月';
 const INPATIENT_NO = 'ZY20260302-7781';
@@ -111,11 +111,9 @@ describe('the data folder at rest', () => {
 
     const person = dazhouPerson(7, { name: NAME });
     const { person_id } = await call<{ person_id: number }>('person.record', person);
-    // The window's bill: the terminal sets `offline` itself from its link.
-    const bill: Record<string, unknown> = example1Bill(person_id, {
+    const bill = example1WindowBill(person_id, {
       stay: { inpatient_no: INPATIENT_NO, ward: '普外科', bed: '12', diagnosis: DIAGNOSIS },
     });
-    delete bill['offline'];
     const { number } = await call<{ number: string }>('settlement.settle', bill);
     await call('slip.print', { number, layout: 'a5' });
     const scan = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.from(`${SCAN_MARKER} ${NAME}`)]);

@@ -17,7 +17,7 @@ import { dispatch } from '../electron/node/dispatch.js';
 import { storageError } from '../electron/node/storage-errors.js';
 import type { AppStatus } from '../shared/ipc/contract.js';
 import { testPlatform } from './test-platform.js';
-import { TestClock, dazhouPerson, openStoreFile } from './store-support.js';
+import { TestClock, dazhouPerson, example1WindowBill, openStoreFile } from './store-support.js';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'desk-tmpfs-'));
 const mountRefusal = (() => {
@@ -79,22 +79,6 @@ function fillDisk(): void {
 
 const sup = { clientId: 'sup' };
 const cash = { clientId: 'cash' };
-const bill = (personId: number) => ({
-  person_id: personId,
-  hospital_level: 3,
-  admission_date: '2026-03-02',
-  discharge_date: '2026-03-20',
-  costs: [
-    {
-      date: '2026-03-20',
-      medfee_sumamt: '180000.00',
-      fulamt_ownpay_amt: '6000.00',
-      overlmt_selfpay: '0.00',
-      preselfpay_amt: '4000.00',
-    },
-  ],
-});
-
 /** Row counts of what a settlement writes, read from the file by a connection of its own. */
 function counts(): Record<string, number> {
   const db = openStoreFile(join(dataDir, 'desk.sqlite'), { readonly: true, keyFile: join(dataDir, 'key') });
@@ -136,7 +120,7 @@ describe.skipIf(mountRefusal !== null)('a full disk under the data folder', () =
     expect(await call('auth.login', { code: 'cash1', pin: '135790' })).toMatchObject({ ok: true });
     const person = await call('person.record', dazhouPerson(7));
     personId = (person as { value: { person_id: number } }).value.person_id;
-    expect(await call('settlement.settle', bill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
     expect((await status()).storage).toMatchObject({ low_space: false, low_space_bytes: 64 * 1024 });
     expect((await status()).storage.free_bytes).toBeGreaterThan(64 * 1024);
   });
@@ -146,7 +130,7 @@ describe.skipIf(mountRefusal !== null)('a full disk under the data folder', () =
     app.service.db.pragma('wal_checkpoint(TRUNCATE)');
     fillDisk();
     const before = counts();
-    const r = await call('settlement.settle', bill(personId));
+    const r = await call('settlement.settle', example1WindowBill(personId));
     expect(r).toMatchObject({ ok: false, error: { code: 'disk_full', field: '' } });
     const error = (r as { error: { message: string; message_en: string } }).error;
     expect(error.message).toMatch(/^磁盘空间不足，结算未保存/);
@@ -193,7 +177,7 @@ describe.skipIf(mountRefusal !== null)('a full disk under the data folder', () =
 
   it('after space is freed: the settlement is saved, the lockout holds, a backup succeeds and clears the failure', async () => {
     rmSync(filler);
-    expect(await call('settlement.settle', bill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
     expect((await status()).storage.low_space).toBe(false);
     expect(await call('auth.login', { code: 'cash2', pin: '975310' }, { clientId: 'w2' })).toMatchObject({
       ok: false,

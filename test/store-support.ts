@@ -158,6 +158,13 @@ export const example1Bill = (personId: number, extra: Record<string, unknown> = 
     ...extra,
   });
 
+/** Example 1 as the window sends it through the contract: the terminal sets `offline` itself from its link. */
+export function example1WindowBill(personId: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const bill: Record<string, unknown> = { ...example1Bill(personId, extra) };
+  delete bill['offline'];
+  return bill;
+}
+
 /** One of the reference insurer's seeded persons, recorded at the window as a cashier would (no accumulators known here). */
 export function recordSeeded(store: TestStore, idNumber: string): number {
   const s = SEED_PERSONS.find((x) => x.id_number === idNumber);
