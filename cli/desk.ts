@@ -43,13 +43,18 @@ import { applyRestore, listVerifiedBackups, planRestore } from '../electron/work
 
 const USAGE = `usage: npm run -s desk -- sync --data DIR [--timeout-ms N]\n${ARCHIVE_OPEN_USAGE}\n${RESTORE_USAGE}\n${BACKUPS_USAGE}`;
 
-/** The master key from the key file (keyFileFor), refused where none is: a wrong folder must not get a new key. */
-function keyFileKey(dataDir: string): Buffer | { error: string } {
+/**
+ * The key file's provider (keyFileFor), refused where there is no key file (a wrong folder must not get a new key)
+ * or it cannot be read; its anchors are beside it.
+ */
+function keyFileKey(dataDir: string): FileKeyProvider | { error: string } {
   const key = keyFileFor(dataDir);
   if (!existsSync(key.path))
     return { error: `no key file ${key.path} (set DESK_KEY_FILE to the key file the app uses)` };
   try {
-    return new FileKeyProvider(key.path, key.options).masterKey();
+    const provider = new FileKeyProvider(key.path, key.options);
+    provider.masterKey();
+    return provider;
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }

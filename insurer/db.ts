@@ -4,6 +4,7 @@
  * own crash (a claim answered "accepted" and then forgotten would be paid
  * twice on the retry). One schema version; a newer file is refused untouched.
  */
+import { ANCHORS_SCHEMA } from './anchors.js';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { NHSA_RECONCILE_SCHEMA, NHSA_SCHEMA } from './nhsa/schema.js';
 
@@ -92,18 +93,20 @@ CREATE TABLE accumulator_moves (
 );
 CREATE INDEX accumulator_moves_person ON accumulator_moves (person_id, year);
 ${NHSA_SCHEMA}
-${NHSA_RECONCILE_SCHEMA}`;
+${NHSA_RECONCILE_SCHEMA}
+${ANCHORS_SCHEMA}`;
 /**
  * Version 2 adds persons.suspended_years (domain.md §3, benefit status per year); 3 the NHSA gateway's tables
  * (nhsa/schema.ts); 4 its reconciliation files (NHSA_RECONCILE_SCHEMA); 5 terminals.regions (a terminal's
- * regions, regions.ts).
+ * regions, regions.ts); 6 the terminals' anchors (anchors.ts).
  */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 const UPGRADES: Record<number, string> = {
   1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';",
   2: NHSA_SCHEMA,
   3: NHSA_RECONCILE_SCHEMA,
   4: 'ALTER TABLE terminals ADD COLUMN regions TEXT;',
+  5: ANCHORS_SCHEMA,
 };
 
 export function openInsurerDb(path: string): Db {

@@ -4,6 +4,7 @@
  * protocol's schema, then does its work and returns the reply. Faults and the
  * socket are the server's business (server.ts), not the routes'.
  */
+import { recordAnchor } from './anchors.js';
 import type { IncomingMessage } from 'node:http';
 import {
   ENDPOINTS,
@@ -259,11 +260,13 @@ export function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, path:
     case 'claims': {
       const b = validate(claimBatchRequestOn(insurerToday(now)), input);
       checkOwnership(terminal!, b.items);
+      if (b.anchor) recordAnchor(ctx.db, terminal!, b.anchor, now);
       const claims: ClaimContext = { db: ctx.db, rules: () => ctx.packages.ruleSet(), now: ctx.now };
       return ok({ answers: uploadClaims(claims, terminal!, b.items) });
     }
     case 'reversals': {
       const b = validate(reversalBatchRequestOn(insurerToday(now)), input);
+      if (b.anchor) recordAnchor(ctx.db, terminal!, b.anchor, now);
       return ok({ answers: uploadReversals(ctx.db, ctx.now, terminal!, b.items) });
     }
     case 'totals':

@@ -43,6 +43,9 @@ export type ErrorCode =
   | 'database_damaged'
   // the store's keyed chain does not verify (electron/worker/store/chain.ts): money writes are refused
   | 'integrity_failed'
+  // the store is older than its anchor outside the data folder, or the anchor does not verify (store/anchors.ts)
+  | 'database_behind_anchor'
+  | 'anchor_invalid'
   // the NHSA platform at the window (docs/nhsa.md §7.6)
   | 'insurer_refused'
   | 'insurer_unreachable'

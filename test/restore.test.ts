@@ -221,12 +221,12 @@ describe('desk restore and desk backups (IT)', () => {
     const args = { dataDir: s.dir, from: backups[0]!, yes: false };
 
     // No terminal to confirm in: without --yes it says what it would do and changes nothing.
-    const asked = await restoreInWorker(DEV_WORKER_ENTRY, args, masterKey);
+    const asked = await restoreInWorker(DEV_WORKER_ENTRY, args, { masterKey });
     expect(asked.exit).toBe(2);
     expect(asked.message).toContain('add --yes');
     expect(sha(s.dbPath)).toBe(damagedSha);
 
-    const done = await restoreInWorker(DEV_WORKER_ENTRY, { ...args, yes: true }, masterKey);
+    const done = await restoreInWorker(DEV_WORKER_ENTRY, { ...args, yes: true }, { masterKey });
     expect(done, done.message).toMatchObject({ exit: 0 });
     const db = openStoreFile(s.dbPath, { readonly: true });
     try {
@@ -235,7 +235,7 @@ describe('desk restore and desk backups (IT)', () => {
     } finally {
       db.close();
     }
-    const wrong = await restoreInWorker(DEV_WORKER_ENTRY, { ...args, yes: true }, new Uint8Array(32).fill(9));
+    const wrong = await restoreInWorker(DEV_WORKER_ENTRY, { ...args, yes: true }, { masterKey: new Uint8Array(32).fill(9) });
     expect(wrong.exit).toBe(1);
   });
 

@@ -4,7 +4,7 @@
  * connection, which (like the CLI) has no chain functions.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -333,15 +333,22 @@ describe('the attacker with the key and the sqlite3 CLI', () => {
     expect(refusal(() => app.settlements.settle(again, example1Bill(1))).code).toBe('integrity_failed');
   });
 
-  it('the chain cut back beyond the last checkpoint: found at the next start (chain truncated)', () => {
+  it('the chain cut back beyond the last checkpoint: refused at start by the anchor; the chain check finds it where no anchor is kept', () => {
     const s = storeWithSettlements(2);
-    const app = s.reopen(); // checkpoint at the head
+    const app = s.reopen(); // checkpoint (and anchor) at the head
     const head = chainHead(app.db).seq;
     s.service.db.close();
-    const next = asAttacker(s, app, (raw) => {
-      raw.exec('DROP TRIGGER chain_entries_kept');
-      raw.prepare('DELETE FROM chain_entries WHERE seq > ?').run(head - 3);
-    });
+    const refused = refusal(() =>
+      asAttacker(s, app, (raw) => {
+        raw.exec('DROP TRIGGER chain_entries_kept');
+        raw.prepare('DELETE FROM chain_entries WHERE seq > ?').run(head - 3);
+      }),
+    );
+    expect(refused.code).toBe('database_behind_anchor');
+    expect(refused.message_en).toContain(`chain ends at entry ${head - 3}, while this terminal recorded entry ${head}`);
+    // A tool with the bare key keeps no anchor: the chain's own start check still finds the cut.
+    rmSync(s.keys.anchorFolder, { recursive: true });
+    const next = s.reopen();
     expect(integrityStatus(next.db)).toMatchObject({ ok: false, problem: 'chain_truncated', seq: head });
   });
 

@@ -23,7 +23,7 @@ import { electronPlatform } from './platform.js';
 import { startServices } from '../node/services-client.js';
 import { resolveDataFolder } from './data-folder.js';
 import { dataFolderProblem, parseSyncArgs, syncRoundInWorker } from '../node/headless-sync.js';
-import { SafeStorageKeyProvider, keychainProblem } from './safe-storage-keys.js';
+import { SafeStorageKeyProvider, anchorFolderIn, keychainProblem } from './safe-storage-keys.js';
 import { RESTORE_USAGE, parseRestoreArgs, restoreInWorker } from '../node/restore-args.js';
 import { INVOKE_CHANNEL } from '../../shared/ipc/channel.js';
 
@@ -78,13 +78,14 @@ async function syncRound(argv: string[]): Promise<number> {
     return 2;
   }
   let key: Buffer;
+  const anchorFolder = anchorFolderIn(app.getPath('userData'));
   try {
     key = new SafeStorageKeyProvider(safeStorage, join(args.dataDir, 'key.bin')).masterKey();
   } catch (e) {
     process.stderr.write(`DischargeDesk --sync: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  const outcome = await syncRoundInWorker(workerEntry(), args, new Uint8Array(key));
+  const outcome = await syncRoundInWorker(workerEntry(), args, { masterKey: new Uint8Array(key), anchorFolder });
   // Written before app.exit(): a pipe may be asynchronous (Windows).
   await new Promise<void>((written) =>
     outcome.exit === 2
@@ -110,13 +111,14 @@ async function restoreRound(argv: string[]): Promise<number> {
     return 2;
   }
   let key: Buffer;
+  const anchorFolder = anchorFolderIn(app.getPath('userData'));
   try {
     key = new SafeStorageKeyProvider(safeStorage, keyBin).masterKey();
   } catch (e) {
     process.stderr.write(`DischargeDesk --restore: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  const outcome = await restoreInWorker(workerEntry(), args, new Uint8Array(key));
+  const outcome = await restoreInWorker(workerEntry(), args, { masterKey: new Uint8Array(key), anchorFolder });
   // Written before app.exit(): a pipe may be asynchronous (Windows).
   await new Promise<void>((written) =>
     (outcome.exit === 0 ? process.stdout : process.stderr).write(`${outcome.message}\n`, () => written()),

@@ -5,14 +5,19 @@
  * published (the window did not ask for a download: the slip went to paper).
  */
 import { join } from 'node:path';
-import { BrowserWindow, safeStorage } from 'electron';
+import { app, BrowserWindow, safeStorage } from 'electron';
 import { loadConfig } from '../node/config.js';
 import type { Platform } from '../node/platform.js';
 import { ElectronSlipPrinter } from './electron-printer.js';
-import { SafeStorageKeyProvider } from './safe-storage-keys.js';
+import { SafeStorageKeyProvider, anchorFolderIn } from './safe-storage-keys.js';
 
 export function electronPlatform(dataDir: string): Platform {
-  const keys = new SafeStorageKeyProvider(safeStorage, join(dataDir, 'key.bin'));
+  const keys = new SafeStorageKeyProvider(
+    safeStorage,
+    join(dataDir, 'key.bin'),
+    process.platform,
+    anchorFolderIn(app.getPath('userData')),
+  );
   const printer = new ElectronSlipPrinter(
     (options) => new BrowserWindow(options),
     () => {

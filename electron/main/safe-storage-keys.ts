@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KeyProvider } from '../node/keys.js';
 
 /** The part of Electron's safeStorage the key provider uses (passed in, so this file runs without Electron). */
@@ -64,6 +65,8 @@ export class SafeStorageKeyProvider implements KeyProvider {
     private readonly safeStorage: SafeStorageLike,
     private readonly path: string,
     private readonly platform: NodeJS.Platform = process.platform,
+    /** The store's anchors (store/anchors.ts): in the app's user-data folder, outside the data folder. */
+    readonly anchorFolder?: string,
   ) {}
 
   masterKey(): Buffer {
@@ -82,3 +85,9 @@ export class SafeStorageKeyProvider implements KeyProvider {
     return key;
   }
 }
+
+/**
+ * Where the Electron app keeps its stores' anchors: the OS account's user-data folder (the account whose keychain
+ * protects key.bin), never the data folder, so a data folder copied back does not bring its own anchor.
+ */
+export const anchorFolderIn = (userData: string): string => join(userData, 'anchors');

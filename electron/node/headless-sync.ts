@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SyncWorkItem } from '../../shared/ipc/contract.js';
-import type { FromWorker, ServicesWorkerData } from './worker-messages.js';
+import type { FromWorker, ServicesWorkerData, WorkerKeys } from './worker-messages.js';
 
 /** What the command prints on stdout: one JSON object. */
 export interface SyncRoundSummary {
@@ -100,12 +100,12 @@ export function dataFolderProblem(dataDir: string, keyFile: string): string | nu
 export function syncRoundInWorker(
   entry: string | URL,
   args: SyncArgs,
-  masterKey: Uint8Array,
+  keys: WorkerKeys,
   dataFolderNote: string | null = null,
 ): Promise<SyncRoundOutcome> {
   const data: ServicesWorkerData = {
     dataDir: args.dataDir,
-    masterKey,
+    ...keys,
     listsPrinters: false,
     backups: false,
     dataFolderNote,

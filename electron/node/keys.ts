@@ -10,7 +10,15 @@ import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 export interface KeyProvider {
   /** 32 bytes; the same on every call for the same data folder. */
   masterKey(): Buffer;
+  /**
+   * Where the integrity anchors of the stores opened with this key are kept (store/anchors.ts): beside the key,
+   * outside the data folder, so a data folder copied back does not carry them. Absent: no anchors (tools).
+   */
+  readonly anchorFolder?: string;
 }
+
+/** The anchor folder beside a key file: `<key file>.anchors`. */
+export const anchorFolderBeside = (keyPath: string): string => `${resolve(keyPath)}.anchors`;
 
 /**
  * Development and tests keep the key file beside the database (`<data>/key`);
@@ -52,10 +60,14 @@ function inside(folder: string, path: string): boolean {
  */
 export class FileKeyProvider implements KeyProvider {
   private key: Buffer | null = null;
+  /** Beside the key file (inside the data folder only where the key file is: development and tests). */
+  readonly anchorFolder: string;
   constructor(
     private readonly path: string,
     private readonly options: KeyFileOptions = {},
-  ) {}
+  ) {
+    this.anchorFolder = anchorFolderBeside(path);
+  }
 
   masterKey(): Buffer {
     if (this.key) return this.key;

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ServicesWorkerData } from './worker-messages.js';
+import type { FromWorker, ServicesWorkerData, WorkerKeys } from './worker-messages.js';
 
 export const RESTORE_USAGE = 'usage: npm run -s desk -- restore --data DIR --from BACKUP [--yes]';
 export const BACKUPS_USAGE = 'usage: npm run -s desk -- backups --data DIR';
@@ -67,11 +67,11 @@ export interface RestoreOutcome {
 export function restoreInWorker(
   entry: string | URL,
   args: RestoreArgs,
-  masterKey: Uint8Array,
+  keys: WorkerKeys,
 ): Promise<RestoreOutcome> {
   const data: ServicesWorkerData = {
     dataDir: args.dataDir,
-    masterKey,
+    ...keys,
     listsPrinters: false,
     backups: false,
     restore: { from: args.from, yes: args.yes },

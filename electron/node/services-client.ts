@@ -56,6 +56,7 @@ export async function startServices(options: ServicesOptions): Promise<Services>
     const data: ServicesWorkerData = {
       dataDir: options.dataDir,
       masterKey: new Uint8Array(platform.keys.masterKey()),
+      ...(platform.keys.anchorFolder ? { anchorFolder: platform.keys.anchorFolder } : {}),
       listsPrinters: platform.listPrinters !== null,
       backups: options.backups,
       ...(options.sync ? { sync: options.sync } : {}),

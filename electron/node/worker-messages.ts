@@ -17,6 +17,8 @@ export interface ServicesWorkerData {
   dataDir: string;
   /** The store's 32-byte master key, read by the parent (Electron's safeStorage is main-thread only). */
   masterKey: Uint8Array;
+  /** Where the parent's key storage keeps the store's anchors (KeyProvider.anchorFolder); absent: none. */
+  anchorFolder?: string;
   /** The parent can list the system's printers (Electron main). */
   listsPrinters: boolean;
   /** Daily backup into dataDir/backups, checked every hour. */
@@ -50,3 +52,6 @@ export type FromWorker =
   | { type: 'closed' }
   | { type: 'sync-round'; outcome: SyncRoundOutcome }
   | { type: 'restore'; outcome: RestoreOutcome };
+
+/** The key storage a worker gets from its parent: the master key and where the anchors are kept. */
+export type WorkerKeys = Pick<ServicesWorkerData, 'masterKey' | 'anchorFolder'>;

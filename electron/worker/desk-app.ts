@@ -27,7 +27,7 @@ import { SlipService, slipHandlers } from './slips/slip-service.js';
 import { businessDate, systemClock, type Clock } from './store/clock.js';
 import { dailyBackup, encryptClearBackups } from './store/backup.js';
 import { sealClearArchiveFiles } from '../node/archive-files.js';
-import { openDatabase, storeKey } from './store/db.js';
+import { closeDatabase, openDatabase, storeKey } from './store/db.js';
 import { integrityStatus, requireFullVerification } from './store/chain.js';
 import { syncHandlers } from './sync/handlers.js';
 import { SyncWorker } from './sync/worker.js';
@@ -203,7 +203,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     close: async () => {
       await sync?.stop();
       await platform.close();
-      service.db.close();
+      closeDatabase(service.db);
     },
   };
 }

@@ -43,7 +43,7 @@ export function parentPlatform(port: MessagePort, data: ServicesWorkerData): Par
     publish: async (html, pdf) =>
       (await ask({ op: 'publish', html, pdf: new Uint8Array(pdf) })) as PublishedUrls | null,
     listPrinters: data.listsPrinters ? async () => (await ask({ op: 'printers' })) as PrinterInfo[] : null,
-    keys: { masterKey: () => key },
+    keys: { masterKey: () => key, ...(data.anchorFolder ? { anchorFolder: data.anchorFolder } : {}) },
     close: async () => undefined,
     answer(message) {
       const w = waiting.get(message.id);

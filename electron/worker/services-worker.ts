@@ -6,6 +6,7 @@
  * which has validated every call against the contract before it comes here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { DeskError } from '../../shared/errors.js';
 import { openDeskApp, type DeskApp } from './desk-app.js';
 import { runValidated } from '../node/dispatch.js';
 import type { FromWorker, ServicesWorkerData, ToWorker } from '../node/worker-messages.js';
@@ -23,6 +24,9 @@ const platform = parentPlatform(port, data);
 
 /** The startup failure message: the diagnosis of an unreadable store when it is one (never failing itself). */
 function startupFailure(e: unknown): string {
+  // A store behind its anchor, an anchor that does not verify: said in both languages, with what IT does.
+  if (e instanceof DeskError && (e.body.code === 'database_behind_anchor' || e.body.code === 'anchor_invalid'))
+    return `${e.body.message}\n${e.body.message_en}`;
   const message = e instanceof Error ? e.message : String(e);
   try {
     return unreadableDatabaseMessage(data.dataDir, platform.keys, e) ?? message;
@@ -44,15 +48,14 @@ if (data.syncRound) {
 /** One restore, never throwing: refused (1) or failed (2) with the reason. No terminal to ask in: --yes decides. */
 function restoreRound(r: { from: string; yes: boolean }): RestoreOutcome {
   try {
-    const masterKey = platform.keys.masterKey();
-    const plan = planRestore({ dataDir: data.dataDir, from: r.from, yes: r.yes }, masterKey);
+    const plan = planRestore({ dataDir: data.dataDir, from: r.from, yes: r.yes }, platform.keys);
     if ('exit' in plan) return plan;
     if (!r.yes)
       return {
         exit: 2,
         message: `${plan.summary}\n未作任何改动：加 --yes 执行恢复。 Nothing changed: add --yes to restore.`,
       };
-    const done = applyRestore(plan, masterKey);
+    const done = applyRestore(plan, platform.keys);
     return { exit: done.exit, message: `${plan.summary}\n${done.message}` };
   } catch (e) {
     return { exit: 2, message: e instanceof Error ? e.message : String(e) };

@@ -20,6 +20,9 @@ import {
   type Db,
 } from './db.js';
 import { fsyncFile } from '../../node/durable-file.js';
+import type { KeyProvider } from '../../node/keys.js';
+import { anchorFileFor, backupAgainstAnchor, type AnchorState } from './anchors.js';
+import { chainKey, describeFinding, verifyChainWith } from './chain.js';
 import { referenceSchema, schemaDifference, tableColumns } from './reference-schema.js';
 import type { Clock } from './clock.js';
 
@@ -41,11 +44,47 @@ export function stamp(at: Date): string {
 export type BackupCheck = (db: Db, path: string) => void;
 
 /**
- * The further checks every backup, restore and startup diagnosis applies (verifyDatabaseFile's default). The
- * extension point for checking the audit chain against the anchors kept outside the file: add that check here and
- * backups, `desk restore`, `desk backups` and the startup message all refuse a file whose chain does not hold.
+ * The further checks every backup applies with the page key alone (verifyDatabaseFile's default). The checks that
+ * need the master key (the chain, the anchor) are keyedBackupChecks': restore, `desk backups`, the startup message.
  */
 export const BACKUP_CHECKS: BackupCheck[] = [];
+
+/**
+ * A backup's keyed chain (every MAC, every row, as the store's full check) and its agreement with the anchor's daily
+ * marks (anchors.ts: the backup is this terminal's past, not another store's); a file from before the chain has none.
+ */
+export function chainBackupCheck(key: Buffer, anchor: AnchorState | null): BackupCheck {
+  return (db) => {
+    const verdict = verifyChainWith(db, key);
+    if (!verdict) return;
+    if (!verdict.ok) {
+      const d = describeFinding(verdict.finding!);
+      throw new DeskError(
+        'damaged_backup',
+        'file',
+        `备份文件不可用：校验链未通过（${d.zh}）`,
+        `backup is not usable: its chain does not verify (${d.en})`,
+      );
+    }
+    const placed = backupAgainstAnchor(db, anchor);
+    if (typeof placed === 'object')
+      throw new DeskError('damaged_backup', 'file', `备份文件不可用：${placed.zh}`, `backup is not usable: ${placed.en}`);
+  };
+}
+
+/**
+ * Every check of a backup for the store at `dbPath` under `keys`: BACKUP_CHECKS and the chain against the anchor
+ * (an anchor that cannot be read is left out here: `desk restore` refuses it on its own, naming it).
+ */
+export function keyedBackupChecks(keys: KeyProvider | Buffer, dbPath: string): BackupCheck[] {
+  let anchor: AnchorState | null = null;
+  try {
+    anchor = anchorFileFor(keys, dbPath)?.read() ?? null;
+  } catch {
+    anchor = null;
+  }
+  return [...BACKUP_CHECKS, chainBackupCheck(chainKey(keys), anchor)];
+}
 
 /**
  * Checks that a file is an intact Discharge Desk database this version can open with `key` (the store's page key),

@@ -638,7 +638,8 @@ function verifySchema(db: Db): void {
     });
 }
 
-function describeFinding(f: ChainFinding): { zh: string; en: string } {
+/** What a finding means, in both languages (the status bar's message, a refused backup). */
+export function describeFinding(f: ChainFinding): { zh: string; en: string } {
   const where = f.table ? `${f.table} 第 ${f.rowId} 行` : `链记录 ${f.seq}`;
   const whereEn = f.table ? `${f.table} row ${f.rowId}` : `chain entry ${f.seq}`;
   switch (f.problem) {

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { recordKeyCheck } from '../../node/key-check.js';
+import { anchorFileFor, anchorNow, anchorSoon, attachAnchor } from './anchors.js';
 import { chainKey, isPageDamage, registerChain, verifyChain } from './chain.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -28,6 +29,11 @@ export interface OpenOptions {
   readonly?: boolean;
   /** How long a writer waits for another connection's lock (ms). */
   busyTimeoutMs?: number;
+  /**
+   * A restore IT confirmed (store/restore.ts): a store behind its anchor is opened, not refused; the restore
+   * raises its numbers and re-anchors it.
+   */
+  restoring?: boolean;
 }
 
 /** The store's page key: derived from the master key, so it is never the master key itself. */
@@ -158,7 +164,8 @@ export function encryptClearDatabase(path: string, key: Buffer, options: { wal?:
 
 /**
  * Opens the store: keyed, migrated, with the chain's SQL functions registered (store/chain.ts) and, when open
- * for writing, the chain's start check run (its verdict is kept for the connection: see assertIntact).
+ * for writing, the chain's start check run (its verdict is kept for the connection: see assertIntact) and the
+ * store checked against its anchor outside the data folder (store/anchors.ts: refused when behind it).
  */
 export function openDatabase(path: string, keys: KeyProvider | Buffer, options: OpenOptions = {}): Db {
   const master = masterOf(keys);
@@ -200,12 +207,21 @@ export function openDatabase(path: string, keys: KeyProvider | Buffer, options: 
       } catch (e) {
         console.error('the key check value could not be written', e); // only a later failure's diagnosis loses it
       }
+      // Outside the data folder, beside the key: a store older than what this terminal last wrote is refused.
+      const anchor = anchorFileFor(keys, path);
+      if (anchor) attachAnchor(db, anchor, { restoring: options.restoring ?? false });
     }
     return db;
   } catch (e) {
     db.close();
     throw e;
   }
+}
+
+/** Closes the store, its anchor written first (the commits of the last moments are anchored too). */
+export function closeDatabase(db: Db): void {
+  anchorNow(db);
+  db.close();
 }
 
 /** Applies the migrations after `from`, each in its own transaction with its version. */
@@ -236,7 +252,9 @@ export function writeTransaction<T>(db: Db, work: () => T): T {
   const run = db.transaction(work);
   for (let attempt = 0; ; attempt++) {
     try {
-      return run.immediate();
+      const result = run.immediate();
+      anchorSoon(db); // the anchor outside the data folder follows the commit (store/anchors.ts)
+      return result;
     } catch (e) {
       const code = (e as { code?: string }).code;
       if ((code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') && attempt < 5) {

@@ -2,11 +2,13 @@
  * Restore for IT (issue 16, item 4): what `desk restore` and `desk backups` (cli/desk.ts, the key file) and
  * `DischargeDesk --restore` (the services worker, the keychain's key) do.
  *
- * restore: verifies the backup with the store's key (every page read, our schema, and the further checks of
- * BACKUP_CHECKS in backup.ts, where the audit chain's check against its anchors goes), refuses while the app (or
- * anything) has the database open, keeps the current database aside (renamed to `desk.sqlite.replaced-<stamp>`
- * with its -wal/-shm: never deleted), puts a verified copy of the backup in its place and records the restore in
- * the restored database's audit log (`store.restore`: the backup, its SHA-256, who, when, what was set aside).
+ * restore: verifies the backup with the store's key (every page read, our schema, its keyed chain in full and
+ * against the anchor's daily marks: backup.ts keyedBackupChecks), refuses while the app (or anything) has the
+ * database open, keeps the current database aside (renamed to `desk.sqlite.replaced-<stamp>` with its -wal/-shm:
+ * never deleted), puts a verified copy of the backup in its place, raises its numbering to the highest numbers the
+ * anchor says this terminal issued (anchors.ts: a number is never issued twice), records the restore in the
+ * restored database's audit log (`store.restore`: the backup, its SHA-256, who, when, what was set aside, the
+ * numbers continued; a chained entry) and anchors the restored store.
  *
  * backups: the backups of the configured folder, newest first, each verified (yes, or why not).
  */
@@ -14,12 +16,15 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { basename } from 'node:path';
+import { DeskError } from '../../../shared/errors.js';
 import { checkKey, recordKeyCheck } from '../../node/key-check.js';
+import type { KeyProvider } from '../../node/keys.js';
+import { anchorFileFor, anchorNow, continueNumbering, keptAnchor, type AnchorState } from './anchors.js';
 import type { RestoreArgs, RestoreOutcome } from '../../node/restore-args.js';
 import { appendAudit } from './audit.js';
 import {
-  BACKUP_CHECKS,
   checkBackup,
+  keyedBackupChecks,
   databaseInUse,
   listBackups,
   restoreDatabase,
@@ -29,7 +34,7 @@ import {
   type BackupCheck,
   type BackupVerdict,
 } from './backup.js';
-import { openDatabase, storeKey, writeTransaction } from './db.js';
+import { closeDatabase, openDatabase, storeKey, writeTransaction } from './db.js';
 import { backupFolderOf, diagnoseUnopenable, storeFileOf, type Unopenable } from './startup-diagnosis.js';
 
 /** SHA-256 of a file, read in pieces (a store can be large). */
@@ -68,6 +73,8 @@ export interface RestorePlan {
   current: Unopenable;
   /** Where the current database and its -wal/-shm go (the same suffixes after it). */
   setAside: string;
+  /** The anchor outside the data folder (its numbers are continued); null where none is kept. */
+  anchor: AnchorState | null;
   /** What IT reads before confirming. */
   summary: string;
 }
@@ -86,13 +93,22 @@ const CURRENT_ZH: Record<Unopenable['cause'], string> = {
  */
 export function planRestore(
   args: RestoreArgs,
-  masterKey: Buffer,
+  keys: KeyProvider | Buffer,
   options: { now?: Date; checks?: readonly BackupCheck[] } = {},
 ): RestorePlan | Outcome {
   if (!existsSync(args.from)) return { exit: 2, message: `--from: ${args.from} does not exist` };
-  const key = storeKey(masterKey);
+  const key = storeKey(keys);
   const dbPath = storeFileOf(args.dataDir);
-  const verdict = checkBackup(args.from, key, options.checks ?? BACKUP_CHECKS);
+  // The anchor must be read to continue its numbers: one that does not verify stops the restore, named.
+  let anchor: AnchorState | null;
+  try {
+    anchor = anchorFileFor(keys, dbPath)?.read() ?? null;
+  } catch (e) {
+    const body = e instanceof DeskError ? e.body : { message: String(e), message_en: String(e) };
+    return { exit: 1, message: `拒绝恢复：${body.message}
+refused: ${body.message_en}` };
+  }
+  const verdict = checkBackup(args.from, key, options.checks ?? keyedBackupChecks(keys, dbPath));
   if (!verdict.ok) {
     const keyNote =
       checkKey(dbPath, key) === 'mismatch'
@@ -122,7 +138,20 @@ export function planRestore(
       ? `当前没有数据库 ${dbPath}。 There is no database ${dbPath} now.`
       : `当前数据库 ${dbPath}（${CURRENT_ZH[current.cause]}）将改名保留为 ${setAside}。\n` +
         `The current database ${dbPath} (${current.cause}) is kept aside as ${setAside}.`);
-  return { args, dbPath, backup: verdict, sha256: sha256File(args.from), current, setAside, summary };
+  const numbering = anchor
+    ? `\n单号将接着本机开出过的最大号继续（锚点记录到校验链第 ${anchor.seq} 条，${anchor.at}）。` +
+      `\nNumbering continues after the highest numbers this terminal issued (anchor at chain entry ${anchor.seq}, ${anchor.at}).`
+    : '\n本机没有保存锚点：单号按备份中的编号继续。 No anchor is kept for this database: numbering continues from the backup.';
+  return {
+    args,
+    dbPath,
+    backup: verdict,
+    sha256: sha256File(args.from),
+    current,
+    setAside,
+    anchor,
+    summary: summary + numbering,
+  };
 }
 
 /**
@@ -132,10 +161,10 @@ export function planRestore(
  */
 export function applyRestore(
   plan: RestorePlan,
-  masterKey: Buffer,
+  keys: KeyProvider | Buffer,
   options: { now?: Date; who?: string } = {},
 ): Outcome {
-  const key = storeKey(masterKey);
+  const key = storeKey(keys);
   let moved: string[];
   try {
     moved = restoreDatabase(plan.args.from, plan.dbPath, key, { setAside: plan.setAside }).setAside;
@@ -159,10 +188,13 @@ export function applyRestore(
     return { exit: 1, message: `拒绝恢复 refused: ${m}\n${state}` };
   }
   // Recorded in the restored database itself (the audit log the app shows): opened as the app opens it (migrations
-  // of an older backup run here), appended to its hash chain.
-  const db = openDatabase(plan.dbPath, masterKey);
+  // of an older backup run here; behind its anchor, as a restore is), its numbers raised to the anchor's, the
+  // restore appended to its chain, then anchored as it now is.
+  const db = openDatabase(plan.dbPath, keys, { restoring: true });
+  let raised: ReturnType<typeof continueNumbering> = {};
   try {
-    writeTransaction(db, () =>
+    writeTransaction(db, () => {
+      raised = continueNumbering(db, keptAnchor(db));
       appendAudit(db, {
         at: (options.now ?? new Date()).toISOString(),
         operatorId: null,
@@ -177,11 +209,14 @@ export function applyRestore(
           who: options.who ?? osUser(),
           replaced: plan.current.cause,
           set_aside: moved,
+          anchor: plan.anchor ? { seq: plan.anchor.seq, at: plan.anchor.at } : null,
+          numbering_continued: raised,
         },
-      }),
-    );
+      });
+    });
+    anchorNow(db, { force: true });
   } finally {
-    db.close();
+    closeDatabase(db);
   }
   recordKeyCheck(plan.dbPath, key);
   const kept = moved.length
@@ -193,18 +228,26 @@ export function applyRestore(
       `已从 ${plan.args.from} 恢复 ${plan.dbPath}（${plan.backup.settlements} 笔结算，SHA-256 ${plan.sha256}），` +
       `已记入审计日志（store.restore）。\n` +
       `Restored ${plan.dbPath} from ${plan.args.from} (${plan.backup.settlements} settlements, SHA-256 ${plan.sha256}); ` +
-      `recorded in the audit log (store.restore).\n${kept}`,
+      `recorded in the audit log (store.restore).\n${kept}${continued(raised)}`,
   };
+}
+
+/** The numbers a restore raised, for IT: each sequence, from what the backup had to what the anchor says was issued. */
+function continued(raised: Record<string, { was: number; now: number }>): string {
+  const names = Object.keys(raised);
+  if (!names.length) return '';
+  const list = names.map((n) => `${n} ${raised[n]!.was} → ${raised[n]!.now}`).join(', ');
+  return `\n单号接着本机开出过的最大号继续：${list}\nNumbering continues after the highest numbers issued: ${list}`;
 }
 
 /** `desk backups`: every backup in the configured folder, newest first, verified or why not. Exit 0 when one verifies. */
 export function listVerifiedBackups(
   dataDir: string,
-  masterKey: Buffer,
-  checks: readonly BackupCheck[] = BACKUP_CHECKS,
+  keys: KeyProvider | Buffer,
+  checks: readonly BackupCheck[] = keyedBackupChecks(keys, storeFileOf(dataDir)),
 ): Outcome {
   const folder = backupFolderOf(dataDir);
-  const key = storeKey(masterKey);
+  const key = storeKey(keys);
   const verdicts = listBackups(folder).map((path) => checkBackup(path, key, checks));
   const lines = verdicts.map((v) =>
     v.ok

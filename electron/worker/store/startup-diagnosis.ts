@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeskError } from '../../../shared/errors.js';
 import { checkKey } from '../../node/key-check.js';
 import type { KeyProvider } from '../../node/keys.js';
-import { newestGoodBackup, verifyDatabaseFile } from './backup.js';
+import { keyedBackupChecks, newestGoodBackup, verifyDatabaseFile } from './backup.js';
 import { openKeyed, storeKey } from './db.js';
 
 /** The store file of a data folder. */
@@ -131,7 +131,7 @@ export function unreadableDatabaseMessage(
         `are under the same key): IT must bring back the terminal's original key (the key file, or key.bin under the OS keychain).`,
     );
   } else {
-    const { good, refused } = newestGoodBackup(folder, key);
+    const { good, refused } = newestGoodBackup(folder, key, keyedBackupChecks(keys, dbPath));
     // A backup that verifies under this key proves the key is this store's: the failure is the file's.
     if (why.cause === 'damaged_or_wrong_key' && good) why = { cause: 'damaged', detail: 'page 1 fails its check' };
     if (why.cause === 'damaged') {

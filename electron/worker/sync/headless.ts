@@ -18,7 +18,7 @@ import {
 import type { KeyProvider } from '../../node/keys.js';
 import { syncAgentFor } from '../desk-app.js';
 import { DeskService } from '../services/desk-service.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { closeDatabase, openDatabase, type Db } from '../store/db.js';
 import { readState } from './state.js';
 
 export interface SyncRoundOptions extends SyncArgs {
@@ -80,6 +80,6 @@ export async function syncRound(options: SyncRoundOptions): Promise<SyncRoundOut
     });
     return { exit: exitStatus(summary), summary };
   } finally {
-    service.db.close();
+    closeDatabase(service.db);
   }
 }

@@ -20,6 +20,7 @@ import {
   type ClaimItem,
   type ReversalItem,
 } from '../../../shared/sync/protocol.js';
+import { currentAnchor } from '../store/anchors.js';
 import { businessDate } from '../store/clock.js';
 import type { DeskService } from '../services/desk-service.js';
 import type { Answer, Outbox, OutboxKind, OutboxRow, PushResult } from '../services/outbox.js';
@@ -130,7 +131,10 @@ async function pushBatch(
   outbox.markSending(ids, at());
   try {
     const endpoint = reversals ? ENDPOINTS.reversals : ENDPOINTS.claims;
-    const res = await session.call(endpoint.response, { method: 'POST', path: endpoint.path, body: { items } });
+    // Our protocol carries the terminal's anchor with every batch (store/anchors.ts): the insurer keeps it.
+    const anchor = currentAnchor(service.db);
+    const body = { items, ...(anchor ? { anchor } : {}) };
+    const res = await session.call(endpoint.response, { method: 'POST', path: endpoint.path, body });
     const answers = res.answers as Answer[];
     const mismatch = answersMatchItems(items, answers);
     if (mismatch) throw new SyncError('server', `the answers do not match the batch: ${mismatch}`);

@@ -4,6 +4,7 @@ import { MAX_BATCH_ITEMS, envelope } from './envelope.js';
 import { amounts, adjustmentReason, conflictAnswer, rejectedAnswer, signedAmounts } from './answers.js';
 import { manualClaimPayload, settlementPayload } from './payloads.js';
 import { businessDate, idempotencyKey, idNumber, text, timestamp } from './primitives.js';
+import { terminalAnchor } from './anchor.js';
 
 const itemCommon = {
   /** The outbox row's idempotency_key; must equal body.number. */
@@ -39,7 +40,11 @@ function keysMatchBodies(
 }
 
 export const claimBatchRequest = z
-  .strictObject({ items: z.array(claimItem).min(1).max(MAX_BATCH_ITEMS) })
+  .strictObject({
+    items: z.array(claimItem).min(1).max(MAX_BATCH_ITEMS),
+    /** The terminal's anchor when it sent the batch (anchor.ts); absent from a terminal that keeps none. */
+    anchor: terminalAnchor.optional(),
+  })
   .superRefine((b, ctx) => keysMatchBodies(b.items, ctx));
 
 export const acceptedAnswer = z.strictObject({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_BATCH_ITEMS, envelope } from './envelope.js';
 import { conflictAnswer, rejectedAnswer, signedAmounts } from './answers.js';
 import { businessDate, idempotencyKey, text, timestamp } from './primitives.js';
+import { terminalAnchor } from './anchor.js';
 
 export const reversalItem = z.strictObject({
   /** The reversal's own number (outbox idempotency_key). */
@@ -13,7 +14,11 @@ export const reversalItem = z.strictObject({
   reason: text(200),
 });
 export const reversalBatchRequest = z
-  .strictObject({ items: z.array(reversalItem).min(1).max(MAX_BATCH_ITEMS) })
+  .strictObject({
+    items: z.array(reversalItem).min(1).max(MAX_BATCH_ITEMS),
+    /** The terminal's anchor when it sent the batch (anchor.ts); absent from a terminal that keeps none. */
+    anchor: terminalAnchor.optional(),
+  })
   .superRefine((b, ctx) => {
     b.items.forEach((item, i) => {
       if (item.reverses === item.idempotency_key)

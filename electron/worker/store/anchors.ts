@@ -1,0 +1,325 @@
+/**
+ * Anchors outside the database (issue 16, items 2 and 3).
+ *
+ * The keyed chain (chain.ts) proves that no row changed behind the app's back, but not that the file is the
+ * newest one: an older backup copied over desk.sqlite, a whole data folder copied back, or the newest rows cut
+ * off together with the chain's tail all verify on their own. So the terminal keeps, outside the data folder and
+ * beside its key (KeyProvider.anchorFolder: the key file's folder for the browser host and the CLI, the Electron
+ * app's user-data folder next to its keychain-protected key), a small file per database:
+ *
+ * - the chain's head (seq and MAC) as last seen after a commit;
+ * - the high-water marks of the settlement, reversal and manual-claim numbers of the last days (sequences rows);
+ * - one mark (seq, MAC) per day, the last 120 days: what a backup's chain must agree with to be this store's past.
+ *
+ * The file is tagged (HMAC-SHA256) under a key derived from the master key, so it cannot be forged or edited
+ * without the key; it holds no patient data. It is rewritten shortly after each commit (coalesced, off the
+ * request's path) and when the store closes. A database whose chain ends before the anchored head, whose entry at
+ * the anchored seq has another MAC (a chain rebuilt from genesis, another store), or whose numbers are lower than
+ * the anchored ones is refused at open, with what to do. A database ahead of its anchor is normal (a crash between
+ * a commit and the anchor's write) and the start check verifies the stretch.
+ *
+ * After a restore IT confirmed (restore.ts), numbering continues after the highest number the anchor holds and the
+ * anchor is rewritten from the restored store (the restore itself is a chained audit entry).
+ *
+ * With our own protocol the same anchor goes to the insurer with every upload batch (sync/outbox.ts), which keeps
+ * them per terminal (insurer/anchors.ts). The NHSA interface has no field for it: there the local anchor alone holds.
+ *
+ * Where there is no key storage (a raw key Buffer: tests and tools), there is no anchor.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DeskError } from '../../../shared/errors.js';
+import { sequenceName, type TerminalAnchor } from '../../../shared/sync/protocol/anchor.js';
+import { writeFileDurably } from '../../node/durable-file.js';
+import type { KeyProvider } from '../../node/keys.js';
+import { deriveKey } from '../../node/sealed.js';
+import { chainHead, chainHmac } from './chain.js';
+import type { Db } from './db.js';
+
+/** How many daily marks an anchor keeps (a backup older than that cannot be placed in the store's history). */
+export const MAX_MARKS = 120;
+/** The sequences of the last days an anchor keeps (numbers carry their day: only the current days can collide). */
+const SEQUENCE_DAYS = 7;
+/** How soon after a commit the anchor is rewritten (commits in between are coalesced into one write). */
+const WRITE_DELAY_MS = 50;
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const anchorState = z.strictObject({
+  /** The chain's head: its last entry's seq and MAC (hex). */
+  seq: z.number().int().nonnegative(),
+  mac: hex64.nullable(),
+  /** Highest number issued per sequence (e.g. "S:2026-11-30": 6), the last SEQUENCE_DAYS days. */
+  sequences: z.record(sequenceName, z.number().int().positive()),
+  /** One (seq, MAC) of the chain per day: the head when the day's first anchor was written. */
+  marks: z.array(z.strictObject({ date: isoDate, seq: z.number().int().nonnegative(), mac: hex64 })).max(MAX_MARKS),
+  /** When it was written (ISO). */
+  at: z.string().max(40),
+});
+export type AnchorState = z.infer<typeof anchorState>;
+
+const anchorFile = z.strictObject({
+  v: z.literal(1),
+  /** The database it anchors (for IT reading the file; the file's name is derived from it). */
+  db: z.string(),
+  /** The anchor as JSON text: the tag is over these exact bytes. */
+  anchor: z.string(),
+  tag: hex64,
+});
+
+/** Where the anchor of one database is kept, and the key its tag is made with. */
+export class AnchorFile {
+  readonly path: string;
+  private readonly key: Buffer;
+  constructor(
+    folder: string,
+    keys: KeyProvider | Buffer,
+    readonly dbPath: string,
+  ) {
+    const abs = resolve(dbPath);
+    this.path = join(folder, `${createHash('sha256').update(abs).digest('hex').slice(0, 16)}.json`);
+    this.dbPath = abs;
+    this.key = deriveKey(keys, 'discharge-desk anchors hmac v1');
+  }
+
+  private tag(text: string): string {
+    return chainHmac(this.key, Buffer.from(text, 'utf8')).toString('hex');
+  }
+
+  /** The anchor kept for this database, null when none was; throws anchor_invalid when the file does not verify. */
+  read(): AnchorState | null {
+    if (!existsSync(this.path)) return null;
+    let state: AnchorState;
+    try {
+      const file = anchorFile.parse(JSON.parse(readFileSync(this.path, 'utf8')));
+      if (file.tag !== this.tag(file.anchor)) throw new Error('its tag does not verify under this terminal’s key');
+      state = anchorState.parse(JSON.parse(file.anchor));
+    } catch (e) {
+      throw invalidAnchor(this.path, e instanceof Error ? e.message : String(e));
+    }
+    return state;
+  }
+
+  write(state: AnchorState): void {
+    const text = JSON.stringify(state);
+    const body = { v: 1 as const, db: this.dbPath, anchor: text, tag: this.tag(text) };
+    mkdirSync(resolve(this.path, '..'), { recursive: true, mode: 0o700 });
+    writeFileDurably(this.path, `${JSON.stringify(body)}\n`, 0o600);
+  }
+}
+
+/** The anchor file of `dbPath` under the key storage of `keys`; null without key storage or for an in-memory store. */
+export function anchorFileFor(keys: KeyProvider | Buffer, dbPath: string): AnchorFile | null {
+  if (Buffer.isBuffer(keys) || !keys.anchorFolder || dbPath === '' || dbPath === ':memory:') return null;
+  return new AnchorFile(keys.anchorFolder, keys, dbPath);
+}
+
+function invalidAnchor(path: string, why: string): DeskError {
+  return new DeskError(
+    'anchor_invalid',
+    '',
+    `本机保存的数据库锚点 ${path} 无法校验（${why}）：它被改动或损坏，无法确认数据库是否被换成旧副本。未作任何改动。` +
+      '请信息科核对：若数据库确为最新，移走该锚点文件后重启（程序会按当前数据库重建锚点）；否则用最近的备份恢复。',
+    `the terminal's database anchor ${path} does not verify (${why}): it was altered or damaged, so it cannot be ` +
+      'confirmed that the database was not replaced by an older copy. Nothing was changed. IT: if the database is the ' +
+      'newest, move the anchor file away and start again (the app anchors the current database); otherwise restore the latest backup.',
+  );
+}
+
+// ---- the state of a store ----
+
+const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+
+function daysBefore(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - days);
+  return utcDate(d);
+}
+
+/** The numbers issued in the store per sequence (all days: the caller keeps the recent ones). */
+function storeSequences(db: Db): Map<string, number> {
+  const rows = db.prepare('SELECT name, value FROM sequences').raw().all() as [string, number][];
+  return new Map(rows.filter(([name]) => sequenceName.safeParse(name).success));
+}
+
+/**
+ * The anchor of a store now: its chain head, its sequences merged with the previous anchor's (never lower), a new
+ * daily mark on a new day. Sequences older than SEQUENCE_DAYS before the newest day are dropped.
+ */
+export function anchorOf(db: Db, previous: AnchorState | null, now: Date): AnchorState {
+  const head = chainHead(db);
+  const merged = new Map<string, number>(Object.entries(previous?.sequences ?? {}));
+  for (const [name, value] of storeSequences(db)) merged.set(name, Math.max(value, merged.get(name) ?? 0));
+  const newest = [...merged.keys()].map((n) => n.slice(2)).sort().at(-1);
+  const cutoff = newest ? daysBefore(newest, SEQUENCE_DAYS) : '';
+  const sequences: Record<string, number> = {};
+  for (const name of [...merged.keys()].sort()) if (name.slice(2) >= cutoff) sequences[name] = merged.get(name)!;
+  const today = utcDate(now);
+  const marks = [...(previous?.marks ?? [])];
+  if (head.mac && marks.at(-1)?.date !== today && (marks.at(-1)?.seq ?? -1) <= head.seq)
+    marks.push({ date: today, seq: head.seq, mac: head.mac });
+  return { seq: head.seq, mac: head.mac, sequences, marks: marks.slice(-MAX_MARKS), at: now.toISOString() };
+}
+
+/** Why a store is behind (or beside) its anchor, in both languages; null when it is at or ahead of it. */
+export function anchorProblem(db: Db, anchor: AnchorState): { zh: string; en: string } | null {
+  const head = chainHead(db);
+  const when = anchor.at.slice(0, 19).replace('T', ' ');
+  if (head.seq < anchor.seq)
+    return {
+      zh: `数据库的校验链只到第 ${head.seq} 条，而本机在 ${when}（UTC）记录的已到第 ${anchor.seq} 条：这是一份较旧的副本（备份被拷回、整个数据目录被换回），或最新的记录连同链尾被删`,
+      en: `the database's chain ends at entry ${head.seq}, while this terminal recorded entry ${anchor.seq} at ${when} UTC: it is an older copy (a backup copied back, the whole data folder put back) or its newest records were cut off with the chain's tail`,
+    };
+  if (anchor.mac) {
+    const mac = db.prepare('SELECT mac FROM chain_entries WHERE seq = ?').pluck().get(anchor.seq) as Buffer | undefined;
+    if (!mac || mac.toString('hex') !== anchor.mac)
+      return {
+        zh: `数据库校验链的第 ${anchor.seq} 条与本机在 ${when}（UTC）记录的不同：这不是本机一直在用的数据库（另一份数据库，或校验链被重建）`,
+        en: `entry ${anchor.seq} of the database's chain differs from the one this terminal recorded at ${when} UTC: this is not the database the terminal has been using (another store, or a chain rebuilt from scratch)`,
+      };
+  }
+  const store = storeSequences(db);
+  for (const [name, value] of Object.entries(anchor.sequences)) {
+    const have = store.get(name) ?? 0;
+    if (have < value)
+      return {
+        zh: `数据库中 ${name} 的编号只到 ${have}，而本机已开出到 ${value}：再收费会重复使用已开出的单号`,
+        en: `the database's numbers for ${name} end at ${have}, while this terminal issued up to ${value}: settling would reuse numbers already issued`,
+      };
+  }
+  return null;
+}
+
+/** The refusal at open of a store behind its anchor: what happened, and what IT does. */
+export function behindAnchorError(problem: { zh: string; en: string }, dbPath: string): DeskError {
+  return new DeskError(
+    'database_behind_anchor',
+    '',
+    `数据库 ${dbPath} 比本机记录的旧，拒绝打开：${problem.zh}。继续使用会丢失此后的收费记录并重复开出单号。` +
+      '请信息科：若有更新的数据库（例如被改名保留的 desk.sqlite.replaced-…），放回原处；若确需使用这份较旧的数据，用恢复命令（README「Restore (IT)」）' +
+      '从最近的备份恢复，单号将接着本机开出过的最大号继续，并记入审计日志。',
+    `the database ${dbPath} is older than this terminal's record, so it was not opened: ${problem.en}. Using it would ` +
+      'lose the records since and issue the same numbers again. IT: if a newer database exists (a desk.sqlite.replaced-… ' +
+      "kept aside, say), put it back; if this older data must be used, restore the latest backup with the restore command (README, 'Restore (IT)'): " +
+      'numbering then continues after the highest number this terminal issued, and the restore is recorded in the audit log.',
+  );
+}
+
+/**
+ * Whether a backup's chain (a read-only connection to it) is this store's past: its entry at the newest daily mark
+ * it reaches must carry the mark's MAC. 'unplaced' when it reaches no mark (older than the marks kept, or no anchor).
+ */
+export function backupAgainstAnchor(backup: Db, anchor: AnchorState | null): 'agrees' | 'unplaced' | { zh: string; en: string } {
+  if (!anchor) return 'unplaced';
+  const head = chainHead(backup);
+  const mark = [...anchor.marks].reverse().find((m) => m.seq <= head.seq);
+  if (!mark) return 'unplaced';
+  const mac = backup.prepare('SELECT mac FROM chain_entries WHERE seq = ?').pluck().get(mark.seq) as Buffer | undefined;
+  if (mac?.toString('hex') === mark.mac) return 'agrees';
+  return {
+    zh: `备份的校验链第 ${mark.seq} 条与本机 ${mark.date} 的记录不同：它不是本机数据库的备份`,
+    en: `entry ${mark.seq} of the backup's chain differs from this terminal's record of ${mark.date}: it is not a backup of this terminal's database`,
+  };
+}
+
+/**
+ * After a restore IT confirmed: every sequence below the anchor's high-water mark is raised to it, so the next
+ * number follows the highest one ever issued (inside the caller's transaction, so it is chained). Returns the
+ * sequences raised, with the value they had.
+ */
+export function continueNumbering(db: Db, anchor: AnchorState | null): Record<string, { was: number; now: number }> {
+  const raised: Record<string, { was: number; now: number }> = {};
+  if (!anchor) return raised;
+  const store = storeSequences(db);
+  const upsert = db.prepare(
+    'INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+  );
+  for (const [name, value] of Object.entries(anchor.sequences)) {
+    const have = store.get(name) ?? 0;
+    if (have >= value) continue;
+    upsert.run(name, value);
+    raised[name] = { was: have, now: value };
+  }
+  return raised;
+}
+
+// ---- the anchor of an open store ----
+
+interface Attached {
+  file: AnchorFile;
+  last: AnchorState | null;
+  timer: NodeJS.Timeout | null;
+  now: () => Date;
+}
+const attached = new WeakMap<Db, Attached>();
+
+/**
+ * At open for writing (db.ts openDatabase): refuses a store behind its anchor (unless `restoring`: restore.ts
+ * raises the numbers and re-anchors), then anchors the store as it is.
+ */
+export function attachAnchor(
+  db: Db,
+  file: AnchorFile,
+  options: { restoring?: boolean; now?: () => Date } = {},
+): void {
+  const last = file.read();
+  if (last && !options.restoring) {
+    const problem = anchorProblem(db, last);
+    if (problem) throw behindAnchorError(problem, file.dbPath);
+  }
+  const a: Attached = { file, last, timer: null, now: options.now ?? (() => new Date()) };
+  attached.set(db, a);
+  if (!options.restoring) anchorNow(db);
+}
+
+/** The anchor kept for an open store (restore.ts, before it re-anchors). */
+export const keptAnchor = (db: Db): AnchorState | null => attached.get(db)?.last ?? null;
+
+/** The anchor the store would write now, as sent to the insurer with each upload batch; null without key storage. */
+export function currentAnchor(db: Db): TerminalAnchor | null {
+  const a = attached.get(db);
+  if (!a) return null;
+  const { seq, mac, sequences, at } = anchorOf(db, a.last, a.now());
+  return { seq, mac, sequences, at };
+}
+
+/**
+ * Writes the store's anchor now when its head or numbers moved (at open, at close, after a restore). A failure to
+ * write (a full disk) is logged: the store is ahead of its anchor, which is accepted; it never fails a settlement.
+ */
+export function anchorNow(db: Db, options: { force?: boolean } = {}): void {
+  const a = attached.get(db);
+  if (!a || !db.open) return;
+  if (a.timer) {
+    clearTimeout(a.timer);
+    a.timer = null;
+  }
+  try {
+    const next = anchorOf(db, a.last, a.now());
+    const same =
+      a.last !== null &&
+      next.seq === a.last.seq &&
+      next.marks.length === a.last.marks.length &&
+      JSON.stringify(next.sequences) === JSON.stringify(a.last.sequences);
+    // Never backwards (another process may have anchored a later head of the same chain), unless restoring.
+    if (!options.force && (same || (a.last && next.seq < a.last.seq))) return;
+    a.file.write(next);
+    a.last = next;
+  } catch (e) {
+    console.error(`the database anchor ${a.file.path} could not be written: ${(e as Error).message}`);
+  }
+}
+
+/** After a commit (db.ts writeTransaction): the anchor is rewritten shortly after, once for a burst of commits. */
+export function anchorSoon(db: Db): void {
+  const a = attached.get(db);
+  if (!a || a.timer) return;
+  a.timer = setTimeout(() => {
+    a.timer = null;
+    anchorNow(db);
+  }, WRITE_DELAY_MS);
+  a.timer.unref();
+}
