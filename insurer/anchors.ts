@@ -55,3 +55,30 @@ export function recordAnchor(db: Db, terminal: Terminal, anchor: TerminalAnchor,
     );
   return behind;
 }
+
+/** One anchor as the insurer keeps it. */
+export interface AnchorRecord {
+  hospital_code: string;
+  terminal_code: string;
+  seq: number;
+  mac: string | null;
+  sequences: Record<string, number>;
+  sent_at: string;
+  received_at: string;
+  behind: boolean;
+}
+
+/** Every anchor received, oldest first (the admin's and the tests' view). */
+export function listAnchors(db: Db): AnchorRecord[] {
+  const rows = db
+    .prepare(
+      `SELECT t.hospital_code, t.terminal_code, a.seq, a.mac, a.sequences, a.sent_at, a.received_at, a.behind
+       FROM terminal_anchors a JOIN terminals t ON t.id = a.terminal_id ORDER BY a.id`,
+    )
+    .all() as (Omit<AnchorRecord, 'sequences' | 'behind'> & { sequences: string; behind: number })[];
+  return rows.map((r) => ({
+    ...r,
+    sequences: JSON.parse(r.sequences) as Record<string, number>,
+    behind: r.behind === 1,
+  }));
+}

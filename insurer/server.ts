@@ -8,6 +8,7 @@
  * work, a 500 instead of the work, or, after the work has committed, a
  * dropped socket, a 500, a malformed, oversized or replayed body.
  */
+import { listAnchors, type AnchorRecord } from './anchors.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +73,8 @@ export interface RunningInsurer {
   terminals(): Terminal[];
   /** The persons with their accumulators in every year they have any. */
   persons(): (Person & { accumulators: YtdJson })[];
+  /** The anchors the terminals sent with their upload batches (anchors.ts), oldest first. */
+  anchors(): AnchorRecord[];
   nhsa: NhsaInfo;
   /** Every NHSA settlement (2304), cancelled ones included, in order. */
   nhsaSettlements(): NhsaSettlementView[];
@@ -259,6 +262,7 @@ export async function startInsurer(options: InsurerOptions): Promise<RunningInsu
     demoTerminal: data.demoTerminal,
     faults,
     terminals: () => listTerminals(data.db),
+    anchors: () => listAnchors(data.db),
     persons: () => listPersons(data.db).map((p) => ({ ...p, accumulators: allAccumulators(data.db, p.id) })),
     nhsa: {
       url: `${url}${SINGLE_URL_PATH}`,

@@ -421,3 +421,59 @@ describe('amounts beyond 12 integer digits and future dates, refused naming the 
     expect(a.status, a.text).toBe(200);
   });
 });
+
+describe('the terminals’ anchors (issue 16, item 2)', () => {
+  const anchor = (seq: number, settled: number) => ({
+    seq,
+    mac: 'ab'.repeat(32),
+    sequences: { [`S:${TODAY}`]: settled },
+    at: '2026-03-20T04:00:00.000Z',
+  });
+
+  it('keeps each batch’s anchor and marks one behind an earlier one; refuses a malformed one naming the field', async () => {
+    clock.at = T0 + 3_600_000;
+    const token = await signIn(KAIFENG);
+    const claim = (key: string) => settlementJson(key, WANG, { terminal: KAIFENG });
+    const first = await call('/v1/claims', { items: [claim('T02-S-ANCHOR-1')], anchor: anchor(120, 6) }, token);
+    expect(first.status, first.text).toBe(200);
+    // A terminal put back on an older copy: its chain and its numbers behind what it sent before.
+    const older = await call('/v1/claims', { items: [claim('T02-S-ANCHOR-2')], anchor: anchor(80, 4) }, token);
+    expect(older.status, older.text).toBe(200);
+    const kept = insurer.anchors().filter((a) => a.terminal_code === KAIFENG.terminal_code);
+    expect(kept.map((a) => [a.seq, a.behind])).toEqual([
+      [120, false],
+      [80, true],
+    ]);
+    expect(kept[1]!.sequences).toEqual({ [`S:${TODAY}`]: 4 });
+
+    const bad = refused(
+      await call('/v1/claims', { items: [claim('T02-S-ANCHOR-3')], anchor: { ...anchor(130, 7), mac: 'XYZ' } }, token),
+      400,
+      'invalid_field',
+    );
+    expect(bad.field).toBe('anchor.mac');
+    // 65 distinct sequence names: one more than an anchor may carry.
+    const distinct = Object.fromEntries(
+      Array.from({ length: 65 }, (_, i) => [
+        `${'SRM'[i % 3]}:2026-${String(Math.floor(i / 3 / 28) + 1).padStart(2, '0')}-${String((Math.floor(i / 3) % 28) + 1).padStart(2, '0')}`,
+        1,
+      ]),
+    );
+    expect(Object.keys(distinct).length).toBe(65);
+    const big = refused(
+      await call(
+        '/v1/reversals',
+        {
+          items: [
+            { idempotency_key: 'T02-R-ANCHOR-1', business_date: TODAY, reverses: 'T02-S-ANCHOR-1', reason: '误操作' },
+          ],
+          anchor: { ...anchor(130, 7), sequences: distinct },
+        },
+        token,
+      ),
+      400,
+      'invalid_field',
+    );
+    expect(big.field).toBe('anchor.sequences');
+  });
+});

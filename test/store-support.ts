@@ -64,8 +64,9 @@ export function storeKeyIn(dir: string): Buffer {
 export interface TestStore {
   dir: string;
   dbPath: string;
-  /** The store's key file (the master key openDatabase takes). */
+  /** The store's key file (the master key openDatabase takes; its anchors beside it). */
   keys: FileKeyProvider;
+  keyFile: string;
   /** The store's page key (derived from the master key: what backups are checked with). */
   key: Buffer;
   service: DeskService;
@@ -78,11 +79,16 @@ export interface TestStore {
 
 export const TERMINAL = { code: 'T01', hospital_code: 'H510100001', hospital_name: '测试市第一人民医院' };
 
-export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
+/**
+ * A store with three operators. The key file is `key` in the data folder (development's way), or with
+ * `keyOutside` in a folder of its own, as on a terminal: then its anchors (store/anchors.ts) are outside too.
+ */
+export function makeStore(now = '2026-03-20T02:00:00Z', options: { keyOutside?: boolean } = {}): TestStore {
   const dir = mkdtempSync(join(tmpdir(), 'desk-store-'));
   const dbPath = join(dir, 'desk.sqlite');
   const clock = new TestClock(new Date(now));
-  const keys = new FileKeyProvider(join(dir, 'key'));
+  const keyFile = join(options.keyOutside ? mkdtempSync(join(tmpdir(), 'desk-key-')) : dir, 'key');
+  const keys = new FileKeyProvider(keyFile);
   const open = () =>
     new DeskService({
       db: openDatabase(dbPath, keys),
@@ -100,6 +106,7 @@ export function makeStore(now = '2026-03-20T02:00:00Z'): TestStore {
     dir,
     dbPath,
     keys,
+    keyFile,
     key: storeKey(keys),
     service,
     clock,

@@ -253,6 +253,28 @@ async function proxy(target: string, onAnswer: () => void): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+describe('the terminal anchor with every upload batch (issue 16, item 2)', () => {
+  it('each claim and reversal batch carries the chain head and the numbers issued; the insurer keeps them', async () => {
+    const insurer = await insurerFor();
+    const store = makeStore();
+    const numbers = settleBatch(store, 7); // 7 settlements, 1 reversal, batches of 5
+    await drain(new SyncWorker(store.service, configFor(insurer.url, [insurer.publicKeySpkiBase64])));
+    const kept = insurer.anchors();
+    expect(kept.length).toBe(3); // two claim batches, one reversal batch
+    const last = kept.at(-1)!;
+    expect(last).toMatchObject({
+      hospital_code: CREDENTIAL.hospital_code,
+      terminal_code: CREDENTIAL.terminal_code,
+      behind: false,
+      sequences: { [`S:${DAY}`]: numbers.length, [`R:${DAY}`]: 1 },
+    });
+    // The head the terminal had when it sent the batch: an entry of its chain, MAC and all.
+    const mac = store.service.db.prepare('SELECT mac FROM chain_entries WHERE seq = ?').pluck().get(last.seq) as Buffer;
+    expect(last.mac).toBe(mac.toString('hex'));
+    expect(kept.map((a) => a.seq)).toEqual([...kept.map((a) => a.seq)].sort((a, b) => a - b));
+  });
+});
+
 describe('a terminal that crashes after the insurer committed', () => {
   it('resends the rows left in "sending", gets duplicate, marks them accepted and counts nothing twice', async () => {
     const insurer = await insurerFor();

@@ -64,11 +64,7 @@ export interface RestoreOutcome {
 }
 
 /** The Electron app's restore: the services worker at `entry` runs it with the master key the parent read (key.bin), and exits. */
-export function restoreInWorker(
-  entry: string | URL,
-  args: RestoreArgs,
-  keys: WorkerKeys,
-): Promise<RestoreOutcome> {
+export function restoreInWorker(entry: string | URL, args: RestoreArgs, keys: WorkerKeys): Promise<RestoreOutcome> {
   const data: ServicesWorkerData = {
     dataDir: args.dataDir,
     ...keys,

@@ -153,7 +153,10 @@ export function anchorOf(db: Db, previous: AnchorState | null, now: Date): Ancho
   const head = chainHead(db);
   const merged = new Map<string, number>(Object.entries(previous?.sequences ?? {}));
   for (const [name, value] of storeSequences(db)) merged.set(name, Math.max(value, merged.get(name) ?? 0));
-  const newest = [...merged.keys()].map((n) => n.slice(2)).sort().at(-1);
+  const newest = [...merged.keys()]
+    .map((n) => n.slice(2))
+    .sort()
+    .at(-1);
   const cutoff = newest ? daysBefore(newest, SEQUENCE_DAYS) : '';
   const sequences: Record<string, number> = {};
   for (const name of [...merged.keys()].sort()) if (name.slice(2) >= cutoff) sequences[name] = merged.get(name)!;
@@ -166,8 +169,14 @@ export function anchorOf(db: Db, previous: AnchorState | null, now: Date): Ancho
 
 /** Why a store is behind (or beside) its anchor, in both languages; null when it is at or ahead of it. */
 export function anchorProblem(db: Db, anchor: AnchorState): { zh: string; en: string } | null {
-  const head = chainHead(db);
   const when = anchor.at.slice(0, 19).replace('T', ' ');
+  const hasChain = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'chain_entries'");
+  if (hasChain.pluck().get() === 0)
+    return {
+      zh: `数据库没有校验链（新建的空库，或校验链被删、结构版本被改回），而本机在 ${when}（UTC）记录的已到第 ${anchor.seq} 条`,
+      en: `the database has no chain (a new empty store, or its chain dropped and its schema version set back), while this terminal recorded entry ${anchor.seq} at ${when} UTC`,
+    };
+  const head = chainHead(db);
   if (head.seq < anchor.seq)
     return {
       zh: `数据库的校验链只到第 ${head.seq} 条，而本机在 ${when}（UTC）记录的已到第 ${anchor.seq} 条：这是一份较旧的副本（备份被拷回、整个数据目录被换回），或最新的记录连同链尾被删`,
@@ -194,17 +203,18 @@ export function anchorProblem(db: Db, anchor: AnchorState): { zh: string; en: st
 }
 
 /** The refusal at open of a store behind its anchor: what happened, and what IT does. */
-export function behindAnchorError(problem: { zh: string; en: string }, dbPath: string): DeskError {
+export function behindAnchorError(problem: { zh: string; en: string }, dbPath: string, anchorPath: string): DeskError {
   return new DeskError(
     'database_behind_anchor',
     '',
     `数据库 ${dbPath} 比本机记录的旧，拒绝打开：${problem.zh}。继续使用会丢失此后的收费记录并重复开出单号。` +
       '请信息科：若有更新的数据库（例如被改名保留的 desk.sqlite.replaced-…），放回原处；若确需使用这份较旧的数据，用恢复命令（README「Restore (IT)」）' +
-      '从最近的备份恢复，单号将接着本机开出过的最大号继续，并记入审计日志。',
+      `从最近的备份恢复，单号将接着本机开出过的最大号继续，并记入审计日志。只有确要让本机从头开始时，才移走锚点文件 ${anchorPath}（单号将从 1 重新开始）。`,
     `the database ${dbPath} is older than this terminal's record, so it was not opened: ${problem.en}. Using it would ` +
       'lose the records since and issue the same numbers again. IT: if a newer database exists (a desk.sqlite.replaced-… ' +
       "kept aside, say), put it back; if this older data must be used, restore the latest backup with the restore command (README, 'Restore (IT)'): " +
-      'numbering then continues after the highest number this terminal issued, and the restore is recorded in the audit log.',
+      `numbering then continues after the highest number this terminal issued, and the restore is recorded in the audit log. ` +
+      `Only to start this terminal afresh on purpose: move the anchor file ${anchorPath} away (numbers start again at 1).`,
   );
 }
 
@@ -212,7 +222,10 @@ export function behindAnchorError(problem: { zh: string; en: string }, dbPath: s
  * Whether a backup's chain (a read-only connection to it) is this store's past: its entry at the newest daily mark
  * it reaches must carry the mark's MAC. 'unplaced' when it reaches no mark (older than the marks kept, or no anchor).
  */
-export function backupAgainstAnchor(backup: Db, anchor: AnchorState | null): 'agrees' | 'unplaced' | { zh: string; en: string } {
+export function backupAgainstAnchor(
+  backup: Db,
+  anchor: AnchorState | null,
+): 'agrees' | 'unplaced' | { zh: string; en: string } {
   if (!anchor) return 'unplaced';
   const head = chainHead(backup);
   const mark = [...anchor.marks].reverse().find((m) => m.seq <= head.seq);
@@ -257,19 +270,26 @@ interface Attached {
 const attached = new WeakMap<Db, Attached>();
 
 /**
- * At open for writing (db.ts openDatabase): refuses a store behind its anchor (unless `restoring`: restore.ts
- * raises the numbers and re-anchors), then anchors the store as it is.
+ * At open for writing, before any migration (db.ts openDatabase): the anchor kept for the store, after refusing a
+ * store behind it (unless `restoring`: restore.ts raises the numbers and re-anchors). Before the migrations, so a
+ * store whose chain was dropped and its version set back is refused before a migration would chain it afresh.
  */
+export function checkAnchor(db: Db, file: AnchorFile, restoring: boolean): AnchorState | null {
+  const last = file.read();
+  if (last && !restoring) {
+    const problem = anchorProblem(db, last);
+    if (problem) throw behindAnchorError(problem, file.dbPath, file.path);
+  }
+  return last;
+}
+
+/** Once the store is open (migrated, checked): its anchor follows its commits from now on, written now. */
 export function attachAnchor(
   db: Db,
   file: AnchorFile,
+  last: AnchorState | null,
   options: { restoring?: boolean; now?: () => Date } = {},
 ): void {
-  const last = file.read();
-  if (last && !options.restoring) {
-    const problem = anchorProblem(db, last);
-    if (problem) throw behindAnchorError(problem, file.dbPath);
-  }
   const a: Attached = { file, last, timer: null, now: options.now ?? (() => new Date()) };
   attached.set(db, a);
   if (!options.restoring) anchorNow(db);

@@ -68,7 +68,12 @@ export function chainBackupCheck(key: Buffer, anchor: AnchorState | null): Backu
     }
     const placed = backupAgainstAnchor(db, anchor);
     if (typeof placed === 'object')
-      throw new DeskError('damaged_backup', 'file', `备份文件不可用：${placed.zh}`, `backup is not usable: ${placed.en}`);
+      throw new DeskError(
+        'damaged_backup',
+        'file',
+        `备份文件不可用：${placed.zh}`,
+        `backup is not usable: ${placed.en}`,
+      );
   };
 }
 

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { recordKeyCheck } from '../../node/key-check.js';
-import { anchorFileFor, anchorNow, anchorSoon, attachAnchor } from './anchors.js';
+import { anchorFileFor, anchorNow, anchorSoon, attachAnchor, checkAnchor } from './anchors.js';
 import { chainKey, isPageDamage, registerChain, verifyChain } from './chain.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -190,6 +190,9 @@ export function openDatabase(path: string, keys: KeyProvider | Buffer, options: 
     db.pragma('foreign_keys = ON');
     registerChain(db, chainKey(master));
     if (!options.readonly) {
+      // Outside the data folder, beside the key: a store older than what this terminal last wrote is refused.
+      const anchor = anchorFileFor(keys, path);
+      const anchored = anchor ? checkAnchor(db, anchor, options.restoring ?? false) : null;
       migrate(db, version);
       try {
         // Any other failure to check (a table dropped, a value of the wrong type) is a failed verdict, kept.
@@ -207,9 +210,7 @@ export function openDatabase(path: string, keys: KeyProvider | Buffer, options: 
       } catch (e) {
         console.error('the key check value could not be written', e); // only a later failure's diagnosis loses it
       }
-      // Outside the data folder, beside the key: a store older than what this terminal last wrote is refused.
-      const anchor = anchorFileFor(keys, path);
-      if (anchor) attachAnchor(db, anchor, { restoring: options.restoring ?? false });
+      if (anchor) attachAnchor(db, anchor, anchored, { restoring: options.restoring ?? false });
     }
     return db;
   } catch (e) {

@@ -105,8 +105,11 @@ export function planRestore(
     anchor = anchorFileFor(keys, dbPath)?.read() ?? null;
   } catch (e) {
     const body = e instanceof DeskError ? e.body : { message: String(e), message_en: String(e) };
-    return { exit: 1, message: `拒绝恢复：${body.message}
-refused: ${body.message_en}` };
+    return {
+      exit: 1,
+      message: `拒绝恢复：${body.message}
+refused: ${body.message_en}`,
+    };
   }
   const verdict = checkBackup(args.from, key, options.checks ?? keyedBackupChecks(keys, dbPath));
   if (!verdict.ok) {
