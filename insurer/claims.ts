@@ -17,7 +17,7 @@ import { writeTransaction, type Db } from './db.js';
 import { accumulators, findPerson, recordMoves } from './persons.js';
 import { reasons, recompute, yearsOf } from './recompute.js';
 import type { Terminal } from './terminals.js';
-import { inScope } from './regions.js';
+import { OUT_OF_REGION, inScope } from './regions.js';
 
 export interface ClaimContext {
   db: Db;
@@ -82,13 +82,7 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
     // Not this terminal's region (regions.ts): settled through 异地就医, not here; the answer carries nothing of the
     // person (an adjusted answer would show the insurer's flags and accumulators).
     return store('rejected', null, null, () =>
-      rejected(
-        key,
-        'out_of_region',
-        'id_number',
-        '该参保人不属于本医疗机构所在统筹区，请按异地就医办理（the person is not insured in this hospital’s region）',
-        at,
-      ),
+      rejected(key, OUT_OF_REGION.code, OUT_OF_REGION.field, `${OUT_OF_REGION.zh}（${OUT_OF_REGION.en}）`, at),
     ).answer;
   }
   const rules = ctx.rules();

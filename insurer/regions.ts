@@ -61,3 +61,11 @@ export function scopeOf(hospitalCode: string, registered: RegionScope | null): r
 export function inScope(scope: readonly string[] | null, region: string): boolean {
   return scope === null || scope.includes(region);
 }
+
+/** The refusal of a person of another region, worded once: the lookup's 403 and a claim's rejection say the same. */
+export const OUT_OF_REGION = {
+  code: 'out_of_region',
+  field: 'id_number',
+  zh: '该参保人不属于本医疗机构所在统筹区，请按异地就医（备案后直接结算）办理',
+  en: "the person is not insured in this hospital's region: settle through cross-region care (异地就医)",
+} as const;

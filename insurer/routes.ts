@@ -25,7 +25,7 @@ import { uploadReversals } from './reversals.js';
 import type { Signer } from './signing.js';
 import { authenticate, signIn, type Terminal } from './terminals.js';
 import type { Db } from './db.js';
-import { inScope } from './regions.js';
+import { OUT_OF_REGION, inScope } from './regions.js';
 import type { SignInLimiter } from './sign-in-limit.js';
 
 export interface ProtocolContext {
@@ -247,13 +247,7 @@ export function handleProtocol(ctx: ProtocolContext, req: IncomingMessage, path:
         ctx.log(
           `insurer: person lookup by ${terminal!.hospital_code}/${terminal!.terminal_code} refused: out of region`,
         );
-        throw new HttpError(
-          403,
-          'out_of_region',
-          'id_number',
-          '该参保人不属于本医疗机构所在统筹区，请按异地就医（备案后直接结算）办理',
-          "the person is not insured in this hospital's region: settle through cross-region care (异地就医)",
-        );
+        throw new HttpError(403, OUT_OF_REGION.code, OUT_OF_REGION.field, OUT_OF_REGION.zh, OUT_OF_REGION.en);
       }
       return ok({ person: snapshot(ctx.db, person, b.years, now.toISOString()) });
     }

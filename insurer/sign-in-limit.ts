@@ -15,9 +15,17 @@
  * often share one address (NAT). Behind a TLS proxy every request comes from
  * the proxy's address; X-Forwarded-For is not trusted (anyone can send it).
  *
+ * An IPv6 address counts by its /64 (one machine or site usually holds a whole
+ * /64, and would otherwise get a fresh counter per address); an IPv4-mapped
+ * IPv6 address counts as its IPv4 address.
+ *
  * In memory: a restart forgets the counters (the limit slows guessing; the
- * secrets' length, ≥ 16 characters, is what makes guessing hopeless).
+ * secrets' length, ≥ 16 characters, is what makes guessing hopeless). The
+ * memory is bounded: stale keys are pruned above PRUNE_ABOVE, and past
+ * MAX_KEYS the oldest keys go even if they still count (a flood from many
+ * /64s must not grow memory for ever).
  */
+import ipaddr from 'ipaddr.js';
 
 export interface SignInLimits {
   /** Wrong credentials per terminal within the window before the lockout (default 5). */
@@ -51,13 +59,26 @@ export interface Lockout {
 
 /** Keys are prefixed with their kind, so a terminal code never collides with an address. */
 const terminalKey = (hospitalCode: string, terminalCode: string) => `t:${hospitalCode}/${terminalCode}`;
-const addressKey = (address: string) => `a:${address}`;
+const addressKey = (address: string) => `a:${addressGroup(address)}`;
+
+/** The address a failure counts against: an IPv6 address's /64, an IPv4(-mapped) address itself. */
+export function addressGroup(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const a = ipaddr.process(address); // '::ffff:10.0.0.1' → 10.0.0.1
+  if (a.kind() === 'ipv4') return a.toString();
+  const parts = (a as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+  return `${parts.join(':')}::/64`;
+}
 
 /** Above this many keys, stale ones are dropped (a flood of random terminal codes must not grow memory for ever). */
 const PRUNE_ABOVE = 1000;
+/** The hard cap: past it (after pruning) the oldest keys are dropped, counting or not. */
+export const MAX_KEYS = 20_000;
 
 export class SignInLimiter {
   private readonly entries = new Map<string, Entry>();
+  /** The size at which the next prune runs: doubled after each, so pruning costs O(1) per failure on average. */
+  private pruneAt = PRUNE_ABOVE;
 
   constructor(readonly limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS) {}
 
@@ -86,7 +107,16 @@ export class SignInLimiter {
     address: string,
     now: number,
   ): { failures: number; lockouts: Lockout[] } {
-    if (this.entries.size > PRUNE_ABOVE) this.prune(now);
+    if (this.entries.size > this.pruneAt) {
+      this.prune(now);
+      this.pruneAt = Math.max(PRUNE_ABOVE, this.entries.size * 2);
+    }
+    // Oldest first (a Map iterates in insertion order): the flood's own earliest keys go first.
+    // Room for this failure's two keys (its terminal's and its address's).
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= MAX_KEYS - 2) break;
+      this.entries.delete(key);
+    }
     const started: Lockout[] = [];
     const count = (what: Lockout['what'], key: string, max: number): number => {
       const e = this.entries.get(key) ?? { failures: [], lockedUntil: 0 };
@@ -114,6 +144,11 @@ export class SignInLimiter {
   /** A right secret (outside any lockout): clears this terminal's failures, nobody else's. */
   succeed(hospitalCode: string, terminalCode: string): void {
     this.entries.delete(terminalKey(hospitalCode, terminalCode));
+  }
+
+  /** How many keys are held (tests: the memory stays bounded). */
+  get size(): number {
+    return this.entries.size;
   }
 
   private prune(now: number): void {

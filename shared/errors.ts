@@ -50,7 +50,9 @@ export type ErrorCode =
   | 'insurer_refused'
   | 'insurer_unreachable'
   | 'presettle_stale'
-  | 'benefits_suspended';
+  | 'benefits_suspended'
+  // the insurer: the person is insured in another region (异地就医), not settled by a local lookup
+  | 'out_of_region';
 
 export interface ErrorBody {
   code: ErrorCode;

@@ -17,6 +17,7 @@ import * as p from '../shared/sync/protocol.js';
 import { startInsurer, type RunningInsurer } from '../insurer/server.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
 import { regionsOfHospital } from '../insurer/regions.js';
+import { DEFAULT_SIGN_IN_LIMITS, MAX_KEYS, SignInLimiter, addressGroup } from '../insurer/sign-in-limit.js';
 
 // 达州 (511702 通川区: the region derived from the hospital code), 开封 (410202), and one registered explicitly.
 const DAZHOU = { hospital_code: 'H51170200001', terminal_code: 'T01', secret: 'limits-secret-T01-0123456789' };
@@ -241,6 +242,27 @@ describe('wrong terminal secrets', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('the limiter’s keys', () => {
+  it('counts an IPv6 address by its /64 and an IPv4-mapped one as IPv4; its memory stays bounded under a flood', () => {
+    expect(addressGroup('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressGroup('::ffff:10.0.0.7')).toBe('10.0.0.7');
+    expect(addressGroup('127.0.0.1')).toBe('127.0.0.1');
+    const limiter = new SignInLimiter({ ...DEFAULT_SIGN_IN_LIMITS, maxFailuresPerAddress: 3 });
+    // Three addresses of one /64 lock it together.
+    for (const host of ['1', '2', '3']) limiter.fail('H1', `T${host}`, `2001:db8:1:2::${host}`, T0);
+    expect(limiter.locked('H1', 'T9', '2001:db8:1:2::ffff', T0)).toMatchObject({
+      what: 'address',
+      key: '2001:db8:1:2::/64',
+    });
+    expect(limiter.locked('H1', 'T9', '2001:db8:1:3::1', T0)).toBeNull();
+    // Random terminal codes from many /64s within one window: never more than MAX_KEYS held.
+    for (let i = 0; i < MAX_KEYS + 5000; i++)
+      limiter.fail('H1', `X${i}`, `2001:db8:${(i >> 16) & 0xffff}:${i & 0xffff}::1`, T0);
+    expect(limiter.size).toBeLessThanOrEqual(MAX_KEYS);
   });
 });
 

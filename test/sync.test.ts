@@ -20,8 +20,10 @@ import { openDatabase } from '../electron/worker/store/db.js';
 import { FileKeyProvider } from '../electron/node/keys.js';
 import { DeskService } from '../electron/worker/services/desk-service.js';
 import { SyncWorker } from '../electron/worker/sync/worker.js';
+import { readState } from '../electron/worker/sync/state.js';
 import { InsurerSession } from '../electron/worker/sync/session.js';
 import { SyncError } from '../electron/worker/sync/http.js';
+import { DeskError } from '../shared/errors.js';
 import type { SyncConfig } from '../electron/node/sync-config.js';
 import { TERMINAL, asBill, makeStore, type TestStore, recordSeeded } from './store-support.js';
 
@@ -428,6 +430,55 @@ describe('an adjusted claim (多退少补)', () => {
       code: 'person_not_found',
     });
     expect(store.service.persons.findByIdNumber(store.cashier, '110101199003070011')).toBeNull();
+  });
+});
+
+describe('a person of another region (异地就医)', () => {
+  it('the insurer’s 403 out_of_region reaches the cashier as out_of_region naming 异地就医; nothing is recorded', async () => {
+    // A 达州 hospital (通川区 511702 in its code): the insurer scopes its lookups to 达州.
+    const dazhou = { hospital_code: 'H51170200001', terminal_code: 'T01', secret: 'test-secret-T01-dazhou-0123' };
+    const insurer = await startInsurer({
+      dataDir: mkdtempSync(join(tmpdir(), 'insurer-sync-')),
+      port: 0,
+      terminals: [dazhou],
+      log: () => {},
+    });
+    cleanup.push(() => insurer.close());
+    const store = makeStore();
+    const worker = new SyncWorker(store.service, {
+      ...configFor(insurer.url, [insurer.publicKeySpkiBase64]),
+      hospital_code: dazhou.hospital_code,
+      secret: dazhou.secret,
+    });
+    const kaifeng = '410202197001050037';
+    const refused = await worker.fetchPerson(store.cashier, kaifeng, [2026]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(DeskError);
+    expect((refused as DeskError).body).toMatchObject({ code: 'out_of_region', field: 'id_number' });
+    expect((refused as DeskError).body.message).toContain('异地就医');
+    expect(store.service.persons.findByIdNumber(store.cashier, kaifeng)).toBeNull();
+    // One of its own region is answered.
+    expect((await worker.fetchPerson(store.cashier, ZHANG, [2026])).person_id).toBeGreaterThan(0);
+  });
+});
+
+describe('a terminal locked out for wrong secrets', () => {
+  it('waits as long as the insurer’s Retry-After says, not its own short backoff', async () => {
+    const insurer = await insurerFor();
+    const store = makeStore();
+    settleBatch(store, 2);
+    const worker = new SyncWorker(store.service, {
+      ...configFor(insurer.url, [insurer.publicKeySpkiBase64]),
+      secret: 'not-the-secret-0123456789',
+    });
+    const errors: (string | null)[] = [];
+    for (let i = 0; i < 6; i++) errors.push((await worker.syncNow()).error);
+    expect(errors.at(-1)).toMatch(/HTTP 429/);
+    const state = readState(store.service.db);
+    // configFor's backoff is at most 50 ms; the insurer's lockout is 60 s.
+    expect(Date.parse(state.next_attempt_at!) - Date.now()).toBeGreaterThan(50_000);
   });
 });
 

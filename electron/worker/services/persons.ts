@@ -223,7 +223,8 @@ export function personHandlers({
         try {
           await sync.fetchPerson(s, req.id_number, [yearOf(businessDate(clock.now()))]);
         } catch (e) {
-          if (e instanceof DeskError && (e.body.code === 'invalid_field' || e.body.code === 'forbidden')) throw e;
+          const told = ['invalid_field', 'forbidden', 'out_of_region'];
+          if (e instanceof DeskError && told.includes(e.body.code)) throw e;
         }
       }
       const found = persons.findByIdNumber(s, req.id_number);

@@ -11,12 +11,12 @@
  * clear database left by an earlier version is encrypted in place at its first
  * open for writing (rekey needs journal_mode DELETE) and verified row by row.
  */
-import { hkdfSync } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { DeskError } from '../../../shared/errors.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { recordKeyCheck } from '../../node/key-check.js';
+import { deriveKey } from '../../node/sealed.js';
 import { anchorFileFor, anchorNow, anchorSoon, attachAnchor, checkAnchor } from './anchors.js';
 import { chainKey, isPageDamage, registerChain, verifyChain } from './chain.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
@@ -38,8 +38,7 @@ export interface OpenOptions {
 
 /** The store's page key: derived from the master key, so it is never the master key itself. */
 export function storeKey(keys: KeyProvider | Buffer): Buffer {
-  const master = masterOf(keys);
-  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'discharge-desk store sqlcipher v1', 32));
+  return deriveKey(keys, 'discharge-desk store sqlcipher v1');
 }
 
 const masterOf = (keys: KeyProvider | Buffer): Buffer => (Buffer.isBuffer(keys) ? keys : keys.masterKey());

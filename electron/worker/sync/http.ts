@@ -25,10 +25,18 @@ export class SyncError extends Error {
     readonly code: string | null = null,
     /** The request field an error answer names ("items[3].body…"), when it names one. */
     readonly field: string | null = null,
+    /** How long the insurer asked the terminal to wait (429/503 Retry-After, in seconds on the wire). */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
     this.name = 'SyncError';
   }
+}
+
+/** Retry-After in seconds (the form our insurer sends), at most an hour; anything else is ignored. */
+function retryAfterMs(header: string | null): number | null {
+  if (header === null || !/^\d{1,7}$/.test(header.trim())) return null;
+  return Math.min(Number(header.trim()), 3600) * 1000;
 }
 
 let counter = 0;
@@ -85,6 +93,7 @@ export class ProtocolClient {
     const timer = setTimeout(() => abort.abort(), this.timeoutMs);
     let status: number;
     let text: string;
+    let retryAfter: string | null = null;
     try {
       const res = await fetch(new URL(x.path, this.baseUrl), {
         method: x.method,
@@ -94,6 +103,7 @@ export class ProtocolClient {
         redirect: 'error',
       });
       status = res.status;
+      retryAfter = res.headers.get('retry-after');
       text = await readLimited(
         res,
         MAX_BODY_BYTES,
@@ -128,7 +138,14 @@ export class ProtocolClient {
         : 'unrecognised error body';
       const kind: SyncErrorKind =
         status === 401 ? 'unauthenticated' : status >= 500 || status === 429 || status === 408 ? 'server' : 'client';
-      throw new SyncError(kind, `HTTP ${status} ${what}`, status, code, err.success ? err.data.error.field : null);
+      throw new SyncError(
+        kind,
+        `HTTP ${status} ${what}`,
+        status,
+        code,
+        err.success ? err.data.error.field : null,
+        retryAfterMs(retryAfter),
+      );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {

@@ -32,11 +32,23 @@ export async function fetchPerson(
       );
     }
   }
-  const res = await session.call(ENDPOINTS.personLookup.response, {
-    method: 'POST',
-    path: ENDPOINTS.personLookup.path,
-    body: { id_number: idNumber, years: [...years] },
-  });
+  const res = await session
+    .call(ENDPOINTS.personLookup.response, {
+      method: 'POST',
+      path: ENDPOINTS.personLookup.path,
+      body: { id_number: idNumber, years: [...years] },
+    })
+    .catch((e: unknown) => {
+      // The insurer's 403 out_of_region: the cashier's answer is 异地就医, not a silent fallback to the store.
+      if (e instanceof SyncError && e.code === 'out_of_region')
+        throw new DeskError(
+          'out_of_region',
+          'id_number',
+          '该参保人不属于本医院所在统筹区，不能在此按本地医保结算：请按异地就医（备案后直接结算）办理，或由患者全额自付后回参保地报销。',
+          'the person is insured in another region and cannot be settled here under the local scheme: settle through cross-region care (异地就医, once filed), or the patient pays in full and claims at home.',
+        );
+      throw e;
+    });
   if (res.person.id_number !== idNumber) throw new SyncError('server', 'the snapshot is for another person');
   const recorded = service.persons.record(operator, { ...res.person, source: 'insurer' });
   return { ...recorded, as_of: res.person.as_of };

@@ -76,13 +76,15 @@ export function recordFailure(
   random: () => number,
   timing: { backoffBaseMs?: number; backoffMaxMs?: number },
   sentSome: boolean,
+  /** The insurer's Retry-After: the next attempt is not before it (a locked-out terminal does not hammer). */
+  notBeforeMs: number | null = null,
 ): void {
   const failures = readState(db).failures + 1;
   const step = Math.min(
     (timing.backoffBaseMs ?? 2000) * 2 ** Math.min(failures - 1, 20),
     timing.backoffMaxMs ?? 300_000,
   );
-  const wait = step * (0.5 + random() / 2);
+  const wait = Math.max(step * (0.5 + random() / 2), notBeforeMs ?? 0);
   updateState(db, {
     last_error: message,
     last_error_at: at.toISOString(),

@@ -80,7 +80,7 @@ export class SyncWorker extends SyncLoop<SyncRunResult> implements SyncAgent {
       const err = e instanceof SyncError ? e : new SyncError('server', (e as Error).message);
       if (push.sent > 0) this.online = true;
       if (err.kind === 'network') this.online = false;
-      recordFailure(db, err.message, this.now(), this.random, this.config, push.sent > 0);
+      recordFailure(db, err.message, this.now(), this.random, this.config, push.sent > 0, err.retryAfterMs);
       return { ok: false, push, rules, error: err.message };
     }
   }
