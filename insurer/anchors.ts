@@ -25,8 +25,15 @@ CREATE TABLE terminal_anchors (
 );
 CREATE INDEX terminal_anchors_terminal ON terminal_anchors (terminal_id, seq);`;
 
-/** Records one anchor; returns whether it is behind what the terminal sent before. */
+/**
+ * Records one anchor; returns whether it is behind what the terminal sent before. The same head sent again (a
+ * retried or replayed batch) is not stored twice, so the table grows with the terminal's changes, not its retries.
+ */
 export function recordAnchor(db: Db, terminal: Terminal, anchor: TerminalAnchor, now: Date): boolean {
+  const last = db
+    .prepare('SELECT seq, mac FROM terminal_anchors WHERE terminal_id = ? ORDER BY id DESC LIMIT 1')
+    .get(terminal.id) as { seq: number; mac: string | null } | undefined;
+  if (last && last.seq === anchor.seq && last.mac === anchor.mac) return false;
   const highest = db
     .prepare('SELECT seq, sequences FROM terminal_anchors WHERE terminal_id = ? ORDER BY seq DESC, id DESC LIMIT 1')
     .get(terminal.id) as { seq: number; sequences: string } | undefined;

@@ -109,13 +109,13 @@ export class SignInLimiter {
   ): { failures: number; lockouts: Lockout[] } {
     if (this.entries.size > this.pruneAt) {
       this.prune(now);
-      this.pruneAt = Math.max(PRUNE_ABOVE, this.entries.size * 2);
+      this.pruneAt = Math.min(MAX_KEYS, Math.max(PRUNE_ABOVE, this.entries.size * 2));
     }
-    // Oldest first (a Map iterates in insertion order): the flood's own earliest keys go first.
-    // Room for this failure's two keys (its terminal's and its address's).
-    for (const key of this.entries.keys()) {
+    // Room for this failure's two keys (its terminal's and its address's): the least recently failed go first (a
+    // key is moved to the end at each failure), a lockout in force never (a flood must not lift one).
+    for (const [key, e] of this.entries) {
       if (this.entries.size <= MAX_KEYS - 2) break;
-      this.entries.delete(key);
+      if (e.lockedUntil <= now) this.entries.delete(key);
     }
     const started: Lockout[] = [];
     const count = (what: Lockout['what'], key: string, max: number): number => {
@@ -133,6 +133,7 @@ export class SignInLimiter {
           retryAfterSeconds: Math.ceil(this.limits.lockoutMs / 1000),
         });
       }
+      this.entries.delete(key); // re-inserted at the end: the map's order is the order of the last failure
       this.entries.set(key, e);
       return n;
     };

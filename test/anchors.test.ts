@@ -6,12 +6,17 @@
  * the highest number ever issued and is chained; a backup whose chain does not verify, or of another store, is
  * not restored.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEV_WORKER_ENTRY } from '../electron/host/dev-worker-entry.js';
 import { startServices } from '../electron/node/services-client.js';
-import { AnchorFile, anchorFileFor } from '../electron/worker/store/anchors.js';
+import {
+  AnchorFile,
+  anchorFileFor,
+  anchorOf as anchorOfStore,
+  canonicalPath,
+} from '../electron/worker/store/anchors.js';
 import { backupDatabase } from '../electron/worker/store/backup.js';
 import { chainHead, verifyChain } from '../electron/worker/store/chain.js';
 import { closeDatabase, openDatabase, type Db } from '../electron/worker/store/db.js';
@@ -43,6 +48,9 @@ function terminal(n: number): { s: TestStore; person: number } {
 function settle(s: TestStore, person: number, n: number, service: DeskService = s.service): string[] {
   return Array.from({ length: n }, () => service.settlements.settle(s.cashier, example1Bill(person)).number);
 }
+
+const chainMacAt = (db: Db, seq: number) =>
+  (db.prepare('SELECT mac FROM chain_entries WHERE seq = ?').pluck().get(seq) as Buffer).toString('hex');
 
 const count = (db: Db, sql: string) => db.prepare(sql).pluck().get() as number;
 
@@ -196,6 +204,90 @@ describe('a store behind its anchor is refused at start', () => {
     const refused = refusal(() => s.reopen());
     expect(refused.code).toBe('database_behind_anchor');
     expect(refused.message_en).toContain('move the anchor file');
+  });
+});
+
+describe('what the anchor keeps', () => {
+  it('an older copy under the current chain tail (chain, checks and numbers transplanted): refused by the rows it cannot have', async () => {
+    const { s, person } = terminal(2);
+    const backup = (await backupDatabase(s.service.db, join(s.dir, 'backups'), s.clock)).path;
+    settle(s, person, 3);
+    closeDatabase(s.service.db);
+    const current = join(s.dir, 'current.sqlite');
+    cpSync(s.dbPath, current);
+    copyOver(backup, s.dbPath);
+    const raw = openStoreFile(s.dbPath, { keyFile: s.keyFile });
+    raw.pragma('foreign_keys = OFF');
+    raw.prepare('ATTACH DATABASE ? AS now').run(current);
+    for (const t of ['chain_entries_kept', 'chain_entries_immutable']) raw.exec(`DROP TRIGGER ${t}`);
+    for (const t of raw
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'sequences'")
+      .pluck()
+      .all() as string[])
+      raw.exec(`DROP TRIGGER "${t}"`);
+    raw.exec(`DELETE FROM chain_entries; INSERT INTO chain_entries (seq, tbl, op, row_id, seal) SELECT seq, tbl, op, row_id, seal FROM now.chain_entries;
+      DELETE FROM chain_checks; INSERT INTO chain_checks SELECT * FROM now.chain_checks;
+      DELETE FROM sequences; INSERT INTO sequences SELECT * FROM now.sequences;`);
+    raw.close();
+    const refused = refusal(() => s.reopen());
+    expect(refused.code).toBe('database_behind_anchor');
+    expect(refused.message_en).toMatch(
+      /the database's (settlements|audit_log) ends at row \d+, while this terminal recorded row/,
+    );
+  });
+
+  it('a store whose chain check failed is not anchored (what was changed does not become the record) and sends no anchor', () => {
+    const { s } = terminal(2);
+    closeDatabase(s.service.db);
+    const before = anchorOf(s).read()!;
+    const raw = openStoreFile(s.dbPath, { keyFile: s.keyFile });
+    const triggers = raw
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'settlements'")
+      .all() as { name: string; sql: string }[];
+    for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
+    raw.exec("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = 1");
+    for (const t of triggers) raw.exec(t.sql);
+    raw.close();
+    const app = s.reopen();
+    expect(verifyChain(app.db, 'start').ok).toBe(false);
+    closeDatabase(app.db);
+    expect(anchorOf(s).read()).toEqual(before);
+  });
+
+  it('after a restore, the marks of the discarded history go, so later backups of the restored store verify', () => {
+    const { s } = terminal(1);
+    const head = chainHead(s.service.db);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // A mark past the restored head (the discarded history's), and one of the shared past.
+    const previous = {
+      seq: head.seq + 50,
+      mac: 'cd'.repeat(32),
+      sequences: {},
+      rows: { settlements: 1, audit_log: 1 },
+      marks: [
+        { date: '2026-01-01', seq: 1, mac: chainMacAt(s.service.db, 1) },
+        { date: yesterday, seq: head.seq + 40, mac: 'ef'.repeat(32) },
+      ],
+      at: new Date().toISOString(),
+    };
+    const kept = anchorOfStore(s.service.db, previous, new Date(), true);
+    expect(kept.marks.map((m) => m.seq)).toEqual([1, head.seq]);
+    // Without the restore, the stale mark would stay and no new one is made above it.
+    expect(anchorOfStore(s.service.db, previous, new Date()).marks.map((m) => m.seq)).toEqual([1, head.seq + 40]);
+    closeDatabase(s.service.db);
+  });
+
+  it('finds the same anchor however the folder is spelled (a symlink, `..`)', () => {
+    const { s } = terminal(1);
+    closeDatabase(s.service.db);
+    const link = `${s.dir}-link`;
+    symlinkSync(s.dir, link);
+    expect(canonicalPath(join(link, 'desk.sqlite'))).toBe(canonicalPath(s.dbPath));
+    expect(canonicalPath(join(s.dir, '..', s.dir.split('/').pop()!, 'desk.sqlite'))).toBe(canonicalPath(s.dbPath));
+    expect(canonicalPath('C:\\ProgramData\\DischargeDesk\\desk.sqlite', 'win32')).toBe(
+      canonicalPath('c:\\programdata\\dischargedesk\\desk.sqlite', 'win32'),
+    );
+    expect(anchorFileFor(s.keys, join(link, 'desk.sqlite'))!.path).toBe(anchorOf(s).path);
   });
 });
 

@@ -27,21 +27,25 @@
  * Where there is no key storage (a raw key Buffer: tests and tools), there is no anchor.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DeskError } from '../../../shared/errors.js';
 import { sequenceName, type TerminalAnchor } from '../../../shared/sync/protocol/anchor.js';
 import { writeFileDurably } from '../../node/durable-file.js';
 import type { KeyProvider } from '../../node/keys.js';
 import { deriveKey } from '../../node/sealed.js';
-import { chainHead, chainHmac } from './chain.js';
+import { chainHead, chainHmac, integrityStatus } from './chain.js';
 import type { Db } from './db.js';
 
 /** How many daily marks an anchor keeps (a backup older than that cannot be placed in the store's history). */
 export const MAX_MARKS = 120;
 /** The sequences of the last days an anchor keeps (numbers carry their day: only the current days can collide). */
 const SEQUENCE_DAYS = 7;
+/** A number's sequence part has six digits (context.ts nextNumber; the protocol's limit). */
+const MAX_SEQUENCE_VALUE = 999_999;
+/** The append-only tables (their triggers refuse deletes) whose highest rowid the anchor keeps. */
+const APPEND_ONLY = ['settlements', 'audit_log'] as const;
 /** How soon after a commit the anchor is rewritten (commits in between are coalesced into one write). */
 const WRITE_DELAY_MS = 50;
 
@@ -53,7 +57,9 @@ export const anchorState = z.strictObject({
   seq: z.number().int().nonnegative(),
   mac: hex64.nullable(),
   /** Highest number issued per sequence (e.g. "S:2026-11-30": 6), the last SEQUENCE_DAYS days. */
-  sequences: z.record(sequenceName, z.number().int().positive()),
+  sequences: z.record(sequenceName, z.number().int().positive().max(MAX_SEQUENCE_VALUE)),
+  /** The highest rowid of each append-only table: rows of an older copy under a transplanted chain tail fall short. */
+  rows: z.record(z.enum(APPEND_ONLY), z.number().int().nonnegative()),
   /** One (seq, MAC) of the chain per day: the head when the day's first anchor was written. */
   marks: z.array(z.strictObject({ date: isoDate, seq: z.number().int().nonnegative(), mac: hex64 })).max(MAX_MARKS),
   /** When it was written (ISO). */
@@ -79,7 +85,7 @@ export class AnchorFile {
     keys: KeyProvider | Buffer,
     readonly dbPath: string,
   ) {
-    const abs = resolve(dbPath);
+    const abs = canonicalPath(dbPath);
     this.path = join(folder, `${createHash('sha256').update(abs).digest('hex').slice(0, 16)}.json`);
     this.dbPath = abs;
     this.key = deriveKey(keys, 'discharge-desk anchors hmac v1');
@@ -109,6 +115,23 @@ export class AnchorFile {
     mkdirSync(resolve(this.path, '..'), { recursive: true, mode: 0o700 });
     writeFileDurably(this.path, `${JSON.stringify(body)}\n`, 0o600);
   }
+}
+
+/**
+ * The database's path as the anchor's name is made from it: its folder's real path (symlinks, `..`, 8.3 names
+ * resolved), lower-cased on Windows, where `C:\\ProgramData` and `c:\\programdata` are one folder. IT's restore and
+ * the app must find the same anchor however the folder was typed.
+ */
+export function canonicalPath(dbPath: string, platform: NodeJS.Platform = process.platform): string {
+  const abs = resolve(dbPath);
+  let folder = dirname(abs);
+  try {
+    folder = realpathSync.native(folder);
+  } catch {
+    // the folder does not exist yet: its path as given
+  }
+  const path = join(folder, basename(abs));
+  return platform === 'win32' ? path.toLowerCase() : path;
 }
 
 /** The anchor file of `dbPath` under the key storage of `keys`; null without key storage or for an in-memory store. */
@@ -145,26 +168,57 @@ function storeSequences(db: Db): Map<string, number> {
   return new Map(rows.filter(([name]) => sequenceName.safeParse(name).success));
 }
 
+/** The highest rowid of each append-only table. */
+function storeRows(db: Db): Record<(typeof APPEND_ONLY)[number], number> {
+  const rows = {} as Record<(typeof APPEND_ONLY)[number], number>;
+  for (const t of APPEND_ONLY) rows[t] = db.prepare(`SELECT coalesce(max(rowid), 0) FROM ${t}`).pluck().get() as number;
+  return rows;
+}
+
+/** Whether the store's chain holds entry `seq` with MAC `mac` (hex). */
+function chainHas(db: Db, seq: number, mac: string): boolean {
+  const m = db.prepare('SELECT mac FROM chain_entries WHERE seq = ?').pluck().get(seq) as Buffer | undefined;
+  return m?.toString('hex') === mac;
+}
+
 /**
- * The anchor of a store now: its chain head, its sequences merged with the previous anchor's (never lower), a new
- * daily mark on a new day. Sequences older than SEQUENCE_DAYS before the newest day are dropped.
+ * The anchor of a store now: its chain head, its append-only tables' reach, its sequences merged with the previous
+ * anchor's (never lower) for its last SEQUENCE_DAYS business days up to tomorrow, a daily mark on a new day.
+ *
+ * `restored`: after a restore IT confirmed, the marks of the discarded history (past the restored head, or another
+ * MAC there) are dropped and the restored head is marked, so later backups of the restored store verify.
  */
-export function anchorOf(db: Db, previous: AnchorState | null, now: Date): AnchorState {
+export function anchorOf(db: Db, previous: AnchorState | null, now: Date, restored = false): AnchorState {
   const head = chainHead(db);
   const merged = new Map<string, number>(Object.entries(previous?.sequences ?? {}));
   for (const [name, value] of storeSequences(db)) merged.set(name, Math.max(value, merged.get(name) ?? 0));
+  const today = utcDate(now);
+  // The newest business day not beyond tomorrow (China Standard Time runs ahead of UTC; a day's margin more), and
+  // the days before it: numbers of days past it, issued under a clock set ahead, are not kept (the anchor stays small).
+  const to = daysBefore(today, -2);
   const newest = [...merged.keys()]
     .map((n) => n.slice(2))
+    .filter((d) => d <= to)
     .sort()
     .at(-1);
-  const cutoff = newest ? daysBefore(newest, SEQUENCE_DAYS) : '';
+  const from = newest ? daysBefore(newest, SEQUENCE_DAYS) : to;
   const sequences: Record<string, number> = {};
-  for (const name of [...merged.keys()].sort()) if (name.slice(2) >= cutoff) sequences[name] = merged.get(name)!;
-  const today = utcDate(now);
-  const marks = [...(previous?.marks ?? [])];
-  if (head.mac && marks.at(-1)?.date !== today && (marks.at(-1)?.seq ?? -1) <= head.seq)
+  for (const name of [...merged.keys()].sort()) {
+    const day = name.slice(2);
+    if (day >= from && day <= to) sequences[name] = Math.min(merged.get(name)!, MAX_SEQUENCE_VALUE);
+  }
+  let marks = [...(previous?.marks ?? [])];
+  if (restored) marks = marks.filter((m) => m.seq <= head.seq && chainHas(db, m.seq, m.mac) && m.date !== today);
+  if (head.mac && (restored || (marks.at(-1)?.date !== today && (marks.at(-1)?.seq ?? -1) <= head.seq)))
     marks.push({ date: today, seq: head.seq, mac: head.mac });
-  return { seq: head.seq, mac: head.mac, sequences, marks: marks.slice(-MAX_MARKS), at: now.toISOString() };
+  return {
+    seq: head.seq,
+    mac: head.mac,
+    sequences,
+    rows: storeRows(db),
+    marks: marks.slice(-MAX_MARKS),
+    at: now.toISOString(),
+  };
 }
 
 /** Why a store is behind (or beside) its anchor, in both languages; null when it is at or ahead of it. */
@@ -190,6 +244,15 @@ export function anchorProblem(db: Db, anchor: AnchorState): { zh: string; en: st
         en: `entry ${anchor.seq} of the database's chain differs from the one this terminal recorded at ${when} UTC: this is not the database the terminal has been using (another store, or a chain rebuilt from scratch)`,
       };
   }
+  const reach = storeRows(db);
+  for (const t of APPEND_ONLY) {
+    const kept = anchor.rows[t] ?? 0;
+    if (reach[t] < kept)
+      return {
+        zh: `数据库的 ${t} 只到第 ${reach[t]} 行，而本机在 ${when}（UTC）记录的已到第 ${kept} 行（这些记录不能删除）：这是一份较旧的副本`,
+        en: `the database's ${t} ends at row ${reach[t]}, while this terminal recorded row ${kept} at ${when} UTC (rows that cannot be deleted): it is an older copy`,
+      };
+  }
   const store = storeSequences(db);
   for (const [name, value] of Object.entries(anchor.sequences)) {
     const have = store.get(name) ?? 0;
@@ -209,12 +272,12 @@ export function behindAnchorError(problem: { zh: string; en: string }, dbPath: s
     '',
     `数据库 ${dbPath} 比本机记录的旧，拒绝打开：${problem.zh}。继续使用会丢失此后的收费记录并重复开出单号。` +
       '请信息科：若有更新的数据库（例如被改名保留的 desk.sqlite.replaced-…），放回原处；若确需使用这份较旧的数据，用恢复命令（README「Restore (IT)」）' +
-      `从最近的备份恢复，单号将接着本机开出过的最大号继续，并记入审计日志。只有确要让本机从头开始时，才移走锚点文件 ${anchorPath}（单号将从 1 重新开始）。`,
+      `从最近的备份恢复，单号将接着本机开出过的最大号继续，并记入审计日志。只有确要弃用本机开出过的单号记录时，才移走锚点文件 ${anchorPath}（单号将按这份数据库中的编号继续，已开出的单号可能重复）。`,
     `the database ${dbPath} is older than this terminal's record, so it was not opened: ${problem.en}. Using it would ` +
       'lose the records since and issue the same numbers again. IT: if a newer database exists (a desk.sqlite.replaced-… ' +
       "kept aside, say), put it back; if this older data must be used, restore the latest backup with the restore command (README, 'Restore (IT)'): " +
       `numbering then continues after the highest number this terminal issued, and the restore is recorded in the audit log. ` +
-      `Only to start this terminal afresh on purpose: move the anchor file ${anchorPath} away (numbers start again at 1).`,
+      `Only to give up, on purpose, this terminal's record of the numbers it issued: move the anchor file ${anchorPath} away (numbering then continues from this database's own; numbers already issued may be issued again).`,
   );
 }
 
@@ -301,7 +364,7 @@ export const keptAnchor = (db: Db): AnchorState | null => attached.get(db)?.last
 /** The anchor the store would write now, as sent to the insurer with each upload batch; null without key storage. */
 export function currentAnchor(db: Db): TerminalAnchor | null {
   const a = attached.get(db);
-  if (!a) return null;
+  if (!a || !intact(db)) return null;
   const { seq, mac, sequences, at } = anchorOf(db, a.last, a.now());
   return { seq, mac, sequences, at };
 }
@@ -317,8 +380,11 @@ export function anchorNow(db: Db, options: { force?: boolean } = {}): void {
     clearTimeout(a.timer);
     a.timer = null;
   }
+  // A store whose chain did not verify is not anchored: what someone changed must not become the terminal's record
+  // (a forced write is the restore's, of a store it just verified).
+  if (!options.force && !intact(db)) return;
   try {
-    const next = anchorOf(db, a.last, a.now());
+    const next = anchorOf(db, a.last, a.now(), options.force ?? false);
     const same =
       a.last !== null &&
       next.seq === a.last.seq &&
@@ -332,6 +398,9 @@ export function anchorNow(db: Db, options: { force?: boolean } = {}): void {
     console.error(`the database anchor ${a.file.path} could not be written: ${(e as Error).message}`);
   }
 }
+
+/** The connection's last chain check passed (or none ran). */
+const intact = (db: Db): boolean => integrityStatus(db)?.ok ?? true;
 
 /** After a commit (db.ts writeTransaction): the anchor is rewritten shortly after, once for a burst of commits. */
 export function anchorSoon(db: Db): void {
