@@ -1,5 +1,5 @@
 /** Small pieces every screen uses: calling the services, showing errors, keyboard movement. */
-import { useCallback, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { bridge } from './bridge.js';
 import type { ChannelName, RequestOf, ResponseOf } from '../shared/ipc/contract.js';
@@ -54,14 +54,53 @@ export function useCall() {
 /** A screen's `call` from useCall, for hooks that call the services on the screen's behalf (its error box shows their errors). */
 export type Call = ReturnType<typeof useCall>['call'];
 
+/**
+ * The input an error names on the screen it happened on: the element bound to its field (bind() sets data-field),
+ * found from the error box's own screen (its closest <main>, a dialog or the sign-in card), else the whole page.
+ */
+function inputOf(box: HTMLElement | null, field: string): HTMLElement | null {
+  if (!field) return null;
+  const selector = `[data-field="${CSS.escape(field)}"]`;
+  const scope = box?.closest('main, [role="dialog"], .signin') ?? document;
+  return scope.querySelector<HTMLElement>(selector) ?? document.querySelector<HTMLElement>(selector);
+}
+
+/** The label a person sees for an input: its <label>'s caption (Field), else its aria-label or placeholder. */
+function labelOf(input: HTMLElement | null): string | null {
+  if (!input) return null;
+  const caption = input.closest('label')?.querySelector(':scope > span')?.textContent?.trim();
+  return caption || input.getAttribute('aria-label') || input.getAttribute('placeholder') || null;
+}
+
+/**
+ * An error in the words of the screen: the field named by its label as the person sees it (never the request path),
+ * its input marked (bind()), scrolled into view and focused, so the cashier types the correction at once. The
+ * request path and the error code stay in a details line for IT.
+ */
 export function ErrorBox({ error }: { error: UiError | null }) {
   const language = useLanguage();
+  const box = useRef<HTMLDivElement>(null);
+  const [label, setLabel] = useState<string | null>(null);
+  useEffect(() => {
+    if (!error) return;
+    const input = inputOf(box.current, error.field);
+    setLabel(labelOf(input));
+    if (input) {
+      input.scrollIntoView({ block: 'center' });
+      input.focus();
+    } else box.current?.scrollIntoView({ block: 'nearest' });
+  }, [error]);
   if (!error) return null;
-  // The field path stays as it is in both languages: it names the request field, not a label.
   const message = language === 'en' ? error.message_en || error.message : error.message;
   return (
-    <div className="error" role="alert">
-      {error.field && <code>{error.field}</code>} {message}
+    <div className="error" role="alert" ref={box}>
+      {label && <strong className="error-field">{language === 'en' ? `${label}: ` : `${label}：`}</strong>}
+      {message}
+      {(error.field || error.code) && (
+        <small className="error-detail" data-testid="error-detail">
+          {[error.code, error.field].filter(Boolean).join(' · ')}
+        </small>
+      )}
     </div>
   );
 }

@@ -47,3 +47,15 @@ export function yearsBetween(from: string, to: string): number[] {
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/**
+ * A date as typed at the window, whatever the OS locale: "20261102", "2026-11-02", "2026/11/02" or "2026.11.02" →
+ * "2026-11-02" (a real date); anything else is returned trimmed and unchanged, for the service to name.
+ */
+export function normalizeTypedDate(typed: string): string {
+  const s = typed.trim();
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s) ?? /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
+  if (!m) return s;
+  const iso = `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`;
+  return isRealDate(iso) ? iso : s;
+}

@@ -133,7 +133,32 @@ export function fromZodError(error: z.ZodError, fallback: ErrorCode = 'invalid_f
     const params = (inner.code === 'custom' ? (inner.params ?? {}) : {}) as { code?: ErrorCode; en?: string };
     return new DeskError(params.code ?? fallback, path, zhMessage(inner), `invalid key: ${params.en ?? inner.message}`);
   }
-  return new DeskError(fallback, path, zhMessage(issue), issue.message);
+  return new DeskError(fallback, path, zhMessage(issue), enMessage(issue));
+}
+
+/**
+ * An English message for zod's built-in issues in the words a person at the window reads (zod's own, "Too small:
+ * expected string to have >=1 characters", is for programmers); other issues keep zod's text.
+ */
+function enMessage(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1 ? 'required: must not be empty' : `at least ${String(issue.minimum)} characters`;
+      if (issue.origin === 'array')
+        return Number(issue.minimum) <= 1 ? 'at least one is needed' : `at least ${String(issue.minimum)} are needed`;
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `at most ${String(issue.maximum)} characters`;
+      if (issue.origin === 'array') return `at most ${String(issue.maximum)} items`;
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return `wrong type: expected ${issue.expected}`;
+    case 'invalid_format':
+      return 'not in the right format';
+    default:
+      return issue.message;
+  }
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -151,9 +176,13 @@ function zhMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return `类型错误：应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':
-      return `值过小（最小 ${String(issue.minimum)}）`;
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? '必填，不能为空' : `至少 ${String(issue.minimum)} 个字`;
+      if (issue.origin === 'array') return Number(issue.minimum) <= 1 ? '至少要有一项' : `至少要有 ${String(issue.minimum)} 项`;
+      return `不能小于 ${String(issue.minimum)}`;
     case 'too_big':
-      return `值过大（最大 ${String(issue.maximum)}）`;
+      if (issue.origin === 'string') return `最多 ${String(issue.maximum)} 个字`;
+      if (issue.origin === 'array') return `最多 ${String(issue.maximum)} 项`;
+      return `不能大于 ${String(issue.maximum)}`;
     case 'invalid_value':
       return `取值无效，应为：${issue.values.map((v) => JSON.stringify(v)).join('、')}`;
     case 'invalid_format':

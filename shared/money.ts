@@ -90,3 +90,13 @@ export function sumMoney(xs: Iterable<Money>): Money {
   for (const x of xs) total = total === null ? x : total.plus(x);
   return total ?? ZERO;
 }
+
+/**
+ * An amount as people read it, with thousands separators: "1234567.80" → "1,234,567.80", "-8480.00" → "-8,480.00".
+ * On the string (never through a float); anything that is not a plain decimal is returned as it is.
+ */
+export function groupedYuan(amount: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount);
+  if (!m) return amount;
+  return `${m[1]}${m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`;
+}
