@@ -346,11 +346,11 @@ describe('the attacker with the key and the sqlite3 CLI', () => {
     );
     expect(refused.code).toBe('database_behind_anchor');
     expect(refused.message_en).toContain(`chain ends at entry ${head - 3}, while this terminal recorded entry ${head}`);
-    // Without the anchor (lost with the key storage) the chain's own check still finds the cut: the refused open
-    // ran the start check (chain_truncated at the checkpoint) and recorded it failed, so this start checks in full.
+    // Without the anchor (lost with the key storage) the chain's own start check still finds the cut (the refused
+    // open stopped before any check ran, so the checkpoint at the old head is still there).
     rmSync(s.keys.anchorFolder, { recursive: true });
     const next = s.reopen();
-    expect(integrityStatus(next.db)).toMatchObject({ ok: false, kind: 'full', problem: 'not_chained' });
+    expect(integrityStatus(next.db)).toMatchObject({ ok: false, kind: 'start', problem: 'chain_truncated', seq: head });
     expect(
       refusal(() => next.settlements.settle(next.operators.login({ code: 'cash1', pin: '135790' }), example1Bill(1)))
         .code,
