@@ -21,20 +21,17 @@ import { backupDatabase } from '../electron/worker/store/backup.js';
 import { chainHead, verifyChain } from '../electron/worker/store/chain.js';
 import { closeDatabase, openDatabase, type Db } from '../electron/worker/store/db.js';
 import { applyRestore, planRestore, type RestorePlan } from '../electron/worker/store/restore.js';
-import { DeskError } from '../shared/errors.js';
 import type { DeskService } from '../electron/worker/services/desk-service.js';
-import { dazhouPerson, example1Bill, makeStore, openStoreFile, type TestStore } from './store-support.js';
+import {
+  dazhouPerson,
+  example1Bill,
+  makeStore,
+  openStoreFile,
+  refusal,
+  withTriggersDropped,
+  type TestStore,
+} from './store-support.js';
 import { testPlatform } from './test-platform.js';
-
-function refusal(f: () => unknown): DeskError['body'] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DeskError) return e.body;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** A terminal (key outside the data folder) with `n` settlements on 2026-03-20; its person's id. */
 function terminal(n: number): { s: TestStore; person: number } {
@@ -241,12 +238,9 @@ describe('what the anchor keeps', () => {
     closeDatabase(s.service.db);
     const before = anchorOf(s).read()!;
     const raw = openStoreFile(s.dbPath, { keyFile: s.keyFile });
-    const triggers = raw
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'settlements'")
-      .all() as { name: string; sql: string }[];
-    for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
-    raw.exec("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = 1");
-    for (const t of triggers) raw.exec(t.sql);
+    withTriggersDropped(raw, 'settlements', () =>
+      raw.exec("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = 1"),
+    );
     raw.close();
     const app = s.reopen();
     expect(verifyChain(app.db, 'start').ok).toBe(false);
@@ -333,12 +327,9 @@ describe('restore checks the backup’s chain and its place in this terminal’s
     const edited = join(s.dir, 'edited.sqlite');
     cpSync(backup, edited);
     const raw = openStoreFile(edited, { keyFile: s.keyFile });
-    const triggers = raw
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'settlements'")
-      .all() as { name: string; sql: string }[];
-    for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
-    raw.exec("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = 1");
-    for (const t of triggers) raw.exec(t.sql);
+    withTriggersDropped(raw, 'settlements', () =>
+      raw.exec("UPDATE settlements SET psn_cash_pay = '0.00' WHERE id = 1"),
+    );
     raw.close();
     const badChain = planRestore({ dataDir: s.dir, from: edited, yes: true }, s.keys);
     expect(badChain).toMatchObject({ exit: 1 });

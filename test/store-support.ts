@@ -8,6 +8,7 @@ import { chainKey, registerChain } from '../electron/worker/store/chain.js';
 import { DeskService, type Session } from '../electron/worker/services/desk-service.js';
 import type { Clock } from '../electron/worker/store/clock.js';
 import { SEED_PERSONS } from '../insurer/seed.js';
+import { DeskError } from '../shared/errors.js';
 import {
   historyQuery,
   manualClaimInput,
@@ -193,4 +194,28 @@ export function recordSeeded(store: TestStore, idNumber: string): number {
       source: 'cashier',
     }),
   ).person_id;
+}
+
+/** The DeskError body `f` throws (a refusal a test expects); anything else thrown is rethrown, nothing thrown fails. */
+export function refusal(f: () => unknown): DeskError['body'] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DeskError) return e.body;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+/**
+ * What someone with the key and the sqlite3 CLI does to write a covered table: DROP TRIGGER on every trigger of
+ * `table`, `work`, then CREATE TRIGGER again, so the schema looks untouched.
+ */
+export function withTriggersDropped(raw: Db, table: string, work: () => void): void {
+  const triggers = raw
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?")
+    .all(table) as { name: string; sql: string }[];
+  for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
+  work();
+  for (const t of triggers) raw.exec(t.sql);
 }

@@ -26,17 +26,15 @@ import { openDeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { testPlatform } from './test-platform.js';
 import type { DeskService } from '../electron/worker/services/desk-service.js';
-import { dazhouPerson, example1Bill, makeStore, openStoreFile, type TestStore } from './store-support.js';
-
-function refusal(f: () => unknown): DeskError['body'] {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DeskError) return e.body;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+import {
+  dazhouPerson,
+  example1Bill,
+  makeStore,
+  openStoreFile,
+  refusal,
+  withTriggersDropped,
+  type TestStore,
+} from './store-support.js';
 
 async function refusalAsync(f: () => Promise<unknown>): Promise<DeskError['body']> {
   try {
@@ -69,16 +67,6 @@ function asAttacker(s: TestStore, service: DeskService, work: (raw: Db) => void)
     raw.close();
   }
   return s.reopen();
-}
-
-/** DROP TRIGGER on every trigger of `table`, `work`, then CREATE TRIGGER again: the schema looks untouched. */
-function withTriggersDropped(raw: Db, table: string, work: () => void): void {
-  const triggers = raw
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?")
-    .all(table) as { name: string; sql: string }[];
-  for (const t of triggers) raw.exec(`DROP TRIGGER "${t.name}"`);
-  work();
-  for (const t of triggers) raw.exec(t.sql);
 }
 
 describe('coverage', () => {
