@@ -3,7 +3,11 @@
  * not retype it (docs/bill-import.md has both formats with examples):
  *  - JSON in the CLI's request format (v1): admission/discharge dates,
  *    hospital level and costs are taken; region, insured and ytd are not
- *    (the person and the accumulators come from the store). An item-level
+ *    (the person and the accumulators come from the store): the file's
+ *    region is returned (`region`) so the window refuses a file of another
+ *    region than the person found, and `person_fields` names what the file
+ *    carried of the person (insured, ytd) so the window says it was not
+ *    taken, instead of ignoring it silently (issue 17). An item-level
  *    bill adds `fee_lines` (shared/fee-lines.ts) and the stay's optional
  *    `mdtrt_id`; its costs are then the fee lines summed per date
  *    (aggregateFeeLines), and costs sent beside them must agree exactly;
@@ -43,6 +47,10 @@ export type ImportedBill = Pick<Bill, 'costs'> &
     fee_lines?: FeeLine[];
     /** The stay's 就诊ID when the HIS registered the admission with the platform. */
     mdtrt_id?: string;
+    /** What a JSON file carried of the person besides its region, not taken (the store's are): 'insured', 'ytd'. */
+    person_fields?: ('insured' | 'ytd')[];
+    /** The region a JSON file names (the CLI's request carries it): the window refuses a file of another region. */
+    region?: string;
   };
 
 type Failure = { ok: false; problem: string; problem_en: string };
@@ -58,6 +66,7 @@ export const FEE_LINE_CSV_COLUMNS = FEE_LINE_FIELDS.filter(
 const mdtrtId = z.string().trim().min(1).max(30);
 const cost = z.object(costLineShape(z.string(), z.string())) satisfies z.ZodType<CostLine>;
 const jsonBill = z.object({
+  region: z.string().trim().min(1).optional(),
   admission_date: z.string().optional(),
   discharge_date: z.string().optional(),
   hospital_level: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
@@ -145,7 +154,9 @@ function importJson(body: string): ImportOutcome {
     const e = fromZodError(parsed.error).body;
     return jsonFail(e.field, e.message, e.message_en);
   }
-  const { costs, fee_lines, ...rest } = parsed.data;
+  const { costs, fee_lines, ...given } = parsed.data;
+  const carried = (['insured', 'ytd'] as const).filter((k) => (raw as Record<string, unknown>)[k] !== undefined);
+  const rest = carried.length ? { ...given, person_fields: [...carried] } : given;
   if (!fee_lines)
     return costs
       ? { ok: true, bill: { ...rest, costs } }

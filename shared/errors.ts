@@ -52,7 +52,10 @@ export type ErrorCode =
   | 'presettle_stale'
   | 'benefits_suspended'
   // the insurer: the person is insured in another region (异地就医), not settled by a local lookup
-  | 'out_of_region';
+  | 'out_of_region'
+  // the window's F8 (issue 17): the bill differs from the one its F5 previewed; a stay across 1 January on one year's costs
+  | 'preview_stale'
+  | 'costs_not_split';
 
 export interface ErrorBody {
   code: ErrorCode;
@@ -144,7 +147,9 @@ function enMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
       if (issue.origin === 'string')
-        return Number(issue.minimum) <= 1 ? 'required: must not be empty' : `at least ${String(issue.minimum)} characters`;
+        return Number(issue.minimum) <= 1
+          ? 'required: must not be empty'
+          : `at least ${String(issue.minimum)} characters`;
       if (issue.origin === 'array')
         return Number(issue.minimum) <= 1 ? 'at least one is needed' : `at least ${String(issue.minimum)} are needed`;
       return `must be at least ${String(issue.minimum)}`;
@@ -176,8 +181,10 @@ function zhMessage(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return `类型错误：应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':
-      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? '必填，不能为空' : `至少 ${String(issue.minimum)} 个字`;
-      if (issue.origin === 'array') return Number(issue.minimum) <= 1 ? '至少要有一项' : `至少要有 ${String(issue.minimum)} 项`;
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1 ? '必填，不能为空' : `至少 ${String(issue.minimum)} 个字`;
+      if (issue.origin === 'array')
+        return Number(issue.minimum) <= 1 ? '至少要有一项' : `至少要有 ${String(issue.minimum)} 项`;
       return `不能小于 ${String(issue.minimum)}`;
     case 'too_big':
       if (issue.origin === 'string') return `最多 ${String(issue.maximum)} 个字`;

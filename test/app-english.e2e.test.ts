@@ -190,7 +190,7 @@ describe('the window in English', () => {
     await page.keyboard.press('F3');
     await page.click('button.default:has-text("Search")');
     await expect.poll(() => page.locator('[data-testid="history"] tbody tr').count()).toBe(1);
-    expect(await text('[data-testid="history"] thead')).toBe('No.NameCashStatus');
+    expect(await text('[data-testid="history"] thead')).toBe('No.TimeNameCashierCashStatus');
     expect(await text('[data-testid="history"] tbody')).toContain('Settled · offline');
     await page.click('[data-testid="history"] tbody tr');
     await expect.poll(() => text('[data-testid="open-number"]')).toMatch(/ · Settled$/);

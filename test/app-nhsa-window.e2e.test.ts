@@ -241,8 +241,11 @@ describe('online NHSA settlement at the window', () => {
       const platformCash = page.locator('[data-testid="platform-psn_cash_pay"]');
       expect(await localCash.isVisible()).toBe(true);
       expect(await platformCash.isVisible()).toBe(true);
-      const local = (await localCash.textContent())!;
-      const presettled = (await platformCash.textContent())!;
+      // The terminal's figures group thousands (issue 17): compared without the separators.
+      const local = (await localCash.textContent())!.replace(/,/g, '');
+      const presettled = (await platformCash.textContent())!.replace(/,/g, '');
+      // The amount to collect before F8 is the platform's (its 2303 answered).
+      expect((await page.textContent('[data-testid="settle-confirm"]'))!.replace(/,/g, '')).toContain(presettled);
       expect(local).toMatch(/^\d+\.\d{2}$/);
       expect(presettled).toMatch(/^\d+\.\d{2}$/);
       expect(presettled).not.toBe(local);
@@ -303,7 +306,8 @@ describe('online NHSA settlement at the window', () => {
       expect(pdf.layout).toContain(`医药机构结算ID${medinsSetlId}`);
       expect(pdf.raw).toContain('与本机计算不同（以平台为准）');
       // The slip's cash is the platform's.
-      expect(pdf.layout).toContain(`个人现金支付¥${platformCashPay}`);
+      // The slip may group thousands: compared without the separators.
+      expect(pdf.layout.replace(/,/g, '')).toContain(`个人现金支付¥${platformCashPay.replace(/,/g, '')}`);
       await e2e.shot('slip');
 
       // The sync screen, opened after F8 (its queue line appears only with its own answer, asked on opening): nothing
@@ -339,8 +343,9 @@ describe('an NHSA terminal offline and back', () => {
       await expect.poll(() => page.locator('[data-testid="platform-failed"]').count()).toBe(1);
       expect(await page.textContent('[data-testid="platform-failed"]')).toContain('医保平台未应答');
       expect(await page.locator('[data-testid="platform-presettled"]').count()).toBe(0);
-      expect(await page.textContent('[data-testid="psn_cash_pay"]')).toMatch(/^\d+\.\d{2}$/);
-      const local = (await page.textContent('[data-testid="psn_cash_pay"]'))!;
+      // The screen groups thousands (issue 17): the amount without its separators.
+      expect(await page.textContent('[data-testid="psn_cash_pay"]')).toMatch(/^\d{1,3}(,\d{3})*\.\d{2}$/);
+      const local = (await page.textContent('[data-testid="psn_cash_pay"]'))!.replace(/,/g, '');
 
       await page.keyboard.press('F8');
       await expect.poll(() => page.locator('[data-testid="settled-number"]').count()).toBe(1);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settle } from '../shared/engine/settle.js';
 import { bundledRuleSet } from '../shared/rules/bundled.js';
+import { groupedYuan } from '../shared/money.js';
 import { idNumber } from './store-support.js';
 import { CASHIER, CLERK, SUPERVISOR, livePage, today, useE2E, year } from './e2e/harness.js';
 
@@ -185,9 +186,12 @@ describe('the app in Chromium', () => {
         },
         bundledRuleSet(),
       );
-      await expect.poll(() => page.textContent('[data-testid="psn_cash_pay"]')).toBe(expected.psn_cash_pay);
+      // The screen groups thousands (issue 17); the engine's amounts are plain.
+      await expect
+        .poll(() => page.textContent('[data-testid="psn_cash_pay"]'))
+        .toBe(groupedYuan(expected.psn_cash_pay));
       for (const f of expected.fund_details)
-        expect(await page.textContent(`[data-testid="fund-${f.layer}"]`)).toBe(f.amount);
+        expect(await page.textContent(`[data-testid="fund-${f.layer}"]`)).toBe(groupedYuan(f.amount));
       expect(await page.locator('ol.trace li').count()).toBe(expected.trace.length);
       await shot(`03-preview-${c.region}`);
 
@@ -197,7 +201,10 @@ describe('the app in Chromium', () => {
         .toMatch(/已结算 T01-S\d{8}-\d{6}（脱机结算/);
       await page.keyboard.press('F9');
       const frame = page.frameLocator('[data-testid="slip-frame"]');
-      await expect.poll(() => frame.locator('body').textContent()).toContain(expected.psn_cash_pay);
+      // The slip may group thousands: compared without the separators.
+      await expect
+        .poll(async () => (await frame.locator('body').textContent())?.replace(/,/g, ''))
+        .toContain(expected.psn_cash_pay);
       expect(await frame.locator('body').textContent()).toContain('脱机结算，以医保部门确认为准');
       expect(await page.getAttribute('[data-testid="pdf-link"]', 'href')).toMatch(/^\/documents\/[0-9a-f]{32}\.pdf$/);
       await shot(`04-settled-${c.region}`);
@@ -275,7 +282,7 @@ describe('the app in Chromium', () => {
     );
     await expect
       .poll(() => page.textContent('[data-testid="fund-major_illness"]'))
-      .toBe(expected.funds['major_illness']);
+      .toBe(groupedYuan(expected.funds['major_illness']!));
     expect(await page.textContent('ol.trace')).toContain('基数扣除其他补偿');
     await shot('03d-prior-compensation');
   });
@@ -334,9 +341,9 @@ describe('the app in Chromium', () => {
     await page.click('[data-testid="history"] tbody tr:last-child');
     await expect.poll(() => page.textContent('[data-testid="open-number"]')).toContain('已结算');
     await shot('06-history');
-    await page.fill('[data-field="reason"]', '费用录入错误');
-    await page.click('button:has-text("撤销结算")');
-    await expect.poll(() => page.textContent('[role="alert"]')).toContain('收费员无权执行此操作');
+    // A cashier is not offered the reversal: shown disabled, with why (issue 17).
+    expect(await page.isDisabled('button:has-text("撤销结算")')).toBe(true);
+    expect(await page.textContent('[data-testid="reverse-why"]')).toContain('需要主管权限');
     await signOut();
     await signIn(SUPERVISOR);
     await page.keyboard.press('F3');
@@ -371,9 +378,12 @@ describe('the app in Chromium', () => {
       e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'cash1'").pluck().get() as number,
       today,
     );
-    await expect.poll(() => page.textContent('[data-testid="day-cash"]')).toBe(totals.psn_cash_pay);
+    await expect.poll(() => page.textContent('[data-testid="day-cash"]')).toBe(groupedYuan(totals.psn_cash_pay));
     expect(totals).toMatchObject({ settlements: 4, reversals: 1, offline: 4 });
     await page.click('button:has-text("日结（主管）")');
+    // A confirmation names what will be closed first (issue 17); Enter on its focused button closes.
+    await expect.poll(() => page.locator('[data-testid="day-close-confirm"]').count()).toBe(1);
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.textContent('[data-testid="day-state"]')).toContain('已日结');
     await page.click('button:has-text("打印日结报表")');
     await expect
@@ -438,8 +448,11 @@ describe('claims clerk and rules', () => {
     await expect
       .poll(() => page.textContent('[data-testid="claim-number"]'))
       .toMatch(/报销单 T01-M\d{8}-000001 · 预计报销 \d+\.\d{2} 元/);
-    const expected = (await page.textContent('[data-testid="fund_pay_sumamt"]'))!;
-    expect(await page.textContent('[data-testid="claim-number"]')).toContain(`预计报销 ${expected} 元`);
+    // The result shows grouped thousands (issue 17): compared without the separators.
+    const expected = (await page.textContent('[data-testid="fund_pay_sumamt"]'))!.replace(/,/g, '');
+    expect((await page.textContent('[data-testid="claim-number"]'))!.replace(/,/g, '')).toContain(
+      `预计报销 ${expected} 元`,
+    );
     await page.click('button:has-text("提交医保部门")');
     await expect.poll(() => page.textContent('[data-testid="queued"]')).toBe(`待上传 ${before + 1}`);
     await shot('09-claim');

@@ -5,12 +5,15 @@ import { importBill } from '../shared/bill-import.js';
 import { aggregateFeeLines, feeLinesSchema, type FeeLine } from '../shared/fee-lines.js';
 
 describe('importBill', () => {
-  it('takes dates, level and costs from a CLI request JSON, nothing about the person', () => {
+  it('takes dates, level and costs from a CLI request JSON; of the person only its region and what it carried, to check', () => {
     const text = readFileSync(new URL('../examples/dazhou-example-1.json', import.meta.url), 'utf8');
     const r = importBill('bill.json', text);
     expect(r).toEqual({
       ok: true,
       bill: {
+        // The window refuses a file of another region than the person found, and says the rest was not taken (issue 17).
+        region: 'dazhou',
+        person_fields: ['insured', 'ytd'],
         admission_date: '2026-03-02',
         discharge_date: '2026-03-20',
         hospital_level: 3,

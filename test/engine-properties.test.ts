@@ -534,6 +534,8 @@ function observe(req: RequestJson, r: SettlementResult): void {
   seen.regions.add(req.region);
   seen.schemes.add(`${req.region}/${req.insured.scheme}`);
   if (r.trace.some((t) => t.step === 'in_policy_ceiling')) seen.ceilingCut++;
+  // The trace cites the policy, the rule package or docs/settlement-model.md: never the unshipped domain.md.
+  for (const t of r.trace) if (t.article?.includes('domain.md')) throw new Error(`trace cites domain.md: ${t.article}`);
   if (r.parts.some((p) => d(p.segments.over_cap).greaterThan(0))) seen.basicCapped++;
   for (const [id, v] of Object.entries(r.funds))
     if (id !== BASIC_LAYER_ID && d(v).greaterThan(0)) seen.layerPaid.add(`${req.region}/${id}`);

@@ -83,10 +83,11 @@ describe('NHSA online at the window', () => {
       live: { started: { nhsa: {} }, current: { nhsa: {} } },
     } as unknown as AppContext);
     const b = bill(personId, insurer.nhsa.hospitalLevel);
-    await sync.window.presettle(store.cashier, b, store.service.settlements.preview(store.cashier, b));
+    // F5 through the window's channel: its digest covers the bill and the 2303 shown (issue 17); F8 sends it back.
+    const { digest } = await handlers['settlement.presettle'](b, { clientId: 'w' });
     sync.window.settleNow = () =>
       Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
-    const answer = await handlers['settlement.settle'](b, { clientId: 'w' });
+    const answer = await handlers['settlement.settle']({ ...b, preview_digest: digest }, { clientId: 'w' });
     expect(answer.provisional).toContain('本单已结算并保存');
     expect(answer.provisional).toContain('磁盘空间不足');
     expect(answer.platform).toBeNull();

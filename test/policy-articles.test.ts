@@ -1,6 +1,7 @@
 /**
- * Policy fidelity (domain.md §3, corrected 2026-11-30): one test per article,
- * built from the article's own situation, and a property per change.
+ * Policy fidelity (docs/settlement-model.md): one test per article, built from
+ * the article's own situation, and a property per change; and what the trace
+ * cites (the region's policy, the rule package, the model's sections).
  *  - 德阳 第十四条/第三十条: a stay over New Year settles; the 2025 costs without 居民补医.
  *  - 开封 第八条: enrolment per year (the contribution window of Y−1 gives year Y).
  *  - 江阴 二(三): the major-illness base is net of 公务员医疗补助 and the like.
@@ -14,6 +15,8 @@ import { bundledRuleSet } from '../shared/rules/bundled.js';
 import { DeskError } from '../shared/errors.js';
 import { Decimal } from '../shared/money.js';
 import { importBill } from '../shared/bill-import.js';
+import { readFileSync } from 'node:fs';
+import { DECISION, citation } from '../shared/engine/trace.js';
 
 const rules = bundledRuleSet();
 const line = (date: string, medfee: string, fulamt = '0.00') => ({
@@ -207,6 +210,50 @@ describe('one test per article', () => {
   });
 });
 
+describe('what the trace cites', () => {
+  const model = readFileSync(new URL('../docs/settlement-model.md', import.meta.url), 'utf8');
+  const anchorsCited = (text: string) =>
+    [...text.matchAll(/docs\/settlement-model\.md#([a-z0-9-]+)/g)].map((m) => m[1]!);
+
+  it('each part opens with the rule package (region, version) and its policy document; decisions cite the model by section', () => {
+    const r = settle(
+      {
+        region: 'deyang',
+        insured: { scheme: 'resident', retired: false, medical_assistance: false, enrolled: { supplementary: true } },
+        hospital_level: 3,
+        admission_date: '2025-12-18',
+        discharge_date: '2026-01-09',
+        costs: [line('2025-12-31', '30000.00'), line('2026-01-09', '20000.00')],
+      },
+      rules,
+    );
+    const opening = r.trace.filter((t) => t.step === 'part');
+    expect(opening).toHaveLength(2);
+    for (const t of opening) {
+      expect(t.article).toContain('规则包 德阳市 2026.2；《德阳市城乡居民补充医疗保险办法》（德医保发〔2025〕40号）');
+      expect(t.article).toContain('docs/settlement-model.md#decision-parts');
+      expect(t.text).toContain('政策依据《德阳市城乡居民补充医疗保险办法》');
+    }
+    expect(r.trace.find((t) => t.part === 1 && t.step === 'deductible')!.article).toBe(DECISION.oneDeductible);
+    expect(JSON.stringify(r.trace)).not.toContain('domain.md');
+  });
+
+  it("a package's legacy domain.md citation is shown as the model's section; every section the engine cites exists", () => {
+    expect(citation('domain.md §3 决定：各项基金合计不超过政策范围内费用')).toBe(
+      '决定：各项基金合计不超过政策范围内费用（docs/settlement-model.md#decision-in-policy-ceiling）',
+    );
+    expect(citation('达州 第十条')).toBe('达州 第十条');
+    expect(citation(null)).toBeNull();
+    const cited = [
+      ...Object.values(DECISION).flatMap(anchorsCited),
+      ...anchorsCited(citation('domain.md §3 决定：各项基金合计不超过政策范围内费用')!),
+      ...anchorsCited(citation('domain.md §2')!),
+    ];
+    expect(cited.length).toBeGreaterThan(3);
+    for (const a of cited) expect(model, a).toContain(`<a id="${a}"></a>`);
+  });
+});
+
 // ── Properties, one per change ────────────────────────────────────────────
 
 const amountArb = fc.integer({ min: 0, max: 40_000_000 }).map((c) => (c / 100).toFixed(2));
@@ -315,7 +362,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(stayArb('deyang', '2027-06-01'), fc.integer({ min: 0, max: 40 }), (stay, months) => {
         // Costs of one date: a limit that falls between two cost dates splits the part, and two parts round
-        // their basic payment separately (a cent either way), as any part does (domain.md §3).
+        // their basic payment separately (a cent either way), as any part does (docs/settlement-model.md#decision-rounding).
         const req = { ...stay, costs: stay.costs.map((c) => ({ ...c, date: stay.discharge_date })) };
         const base = { ...req, insured: { ...req.insured, enrolled: { supplementary: true } } };
         const plain = settle(base, rules, { trace: false });

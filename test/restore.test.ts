@@ -235,7 +235,11 @@ describe('desk restore and desk backups (IT)', () => {
     } finally {
       db.close();
     }
-    const wrong = await restoreInWorker(DEV_WORKER_ENTRY, { ...args, yes: true }, { masterKey: new Uint8Array(32).fill(9) });
+    const wrong = await restoreInWorker(
+      DEV_WORKER_ENTRY,
+      { ...args, yes: true },
+      { masterKey: new Uint8Array(32).fill(9) },
+    );
     expect(wrong.exit).toBe(1);
   });
 

@@ -5,6 +5,7 @@
  * dead worker fails its calls clearly and is restarted, and a data folder the
  * app may not open is refused with its reason.
  */
+import { groupedYuan } from '../shared/money.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +109,7 @@ describe('services worker', () => {
     expect(published).toHaveLength(1);
     expect(published[0]!.pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(published[0]!.html).toContain(number);
-    expect(published[0]!.html).toContain(cash);
+    expect(published[0]!.html).toContain(groupedYuan(cash)); // the slip groups thousands
   });
 
   it('a printer failure in the parent reaches the window as a clear error, and no reprint is counted', async () => {

@@ -39,11 +39,15 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
       'T01-S20260320-000001',
       '张三',
       '510102********1014',
-      '180000.00',
-      '143735.00',
-      '16023.75',
-      '159758.75',
-      '20241.25',
+      // Amounts with thousands separators (groupedYuan); the capitals as they were.
+      '180,000.00',
+      '6,000.00',
+      '4,000.00',
+      '170,000.00',
+      '143,735.00',
+      '16,023.75',
+      '159,758.75',
+      '¥20,241.25',
       '贰万零贰佰肆拾壹元贰角伍分',
       '900.00',
       '达州市规则2023.2',
@@ -57,6 +61,8 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
     }
     expect(flat).not.toContain('脱机');
     expect(flat).not.toContain('510102198102111014');
+    expect(flat).not.toContain('180000.00');
+    expect(flat).not.toContain('143735.00');
   });
 
   it('marks offline settlements, reprints with their count, and reversals with the original number', async () => {
@@ -77,6 +83,8 @@ describe.each(['a5', 'receipt80'] as const)('%s slip', (layout) => {
     );
     expect(reversal.flat).toContain('住院结算冲销单');
     expect(reversal.flat).toContain('冲销原结算单T01-S20260320-000001');
+    expect(reversal.flat).toContain('-20,241.25');
+    expect(reversal.flat).toContain('-159,758.75');
     expect(reversal.flat).toContain('负贰万零贰佰肆拾壹元贰角伍分');
   });
 

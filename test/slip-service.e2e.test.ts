@@ -17,6 +17,7 @@ import { testPlatform } from './test-platform.js';
 import { SlipService } from '../electron/worker/slips/slip-service.js';
 import { openArchiveFile } from '../electron/node/archive-files.js';
 import { dazhouPerson, example1Bill, makeStore } from './store-support.js';
+import { groupedYuan } from '../shared/money.js';
 
 const printer = new ChromiumSlipPrinter();
 afterAll(() => printer.close());
@@ -63,10 +64,12 @@ describe('slips from settlement records', () => {
     expect(o.pages).toBe(1);
     for (const v of [
       number,
-      result.psn_cash_pay,
-      result.hifp_pay,
-      result.hifob_pay,
-      result.fund_pay_sumamt,
+      // Amounts with thousands separators (groupedYuan), the capitals unchanged.
+      groupedYuan(result.psn_cash_pay),
+      groupedYuan(result.hifp_pay),
+      groupedYuan(result.hifob_pay),
+      groupedYuan(result.fund_pay_sumamt),
+      '180,000.00',
       '张<i>三</i>',
       '贰万零贰佰肆拾壹元贰角伍分',
       '脱机结算',
@@ -93,8 +96,8 @@ describe('slips from settlement records', () => {
     expect(reversal.kind).toBe('reversal');
     const v = pdfText(reversal.pdf, s.dir, 'reversal');
     expect(v.flat).toContain(`冲销原结算单${number}`);
-    expect(v.flat).toContain('-20241.25');
-    expect(v.flat).toContain('-143735.00');
+    expect(v.flat).toContain('-20,241.25');
+    expect(v.flat).toContain('-143,735.00');
     expect(v.flat).toContain('负贰万零贰佰肆拾壹元贰角伍分');
     execFileSync('cp', [v.png, join(artifacts, 'service-reversal-a5.png')]);
     expect(s.service.verifyAudit().ok).toBe(true);
@@ -121,10 +124,11 @@ describe('slips from settlement records', () => {
       '收费员日结报表',
       '李收费',
       '2026-03-20',
-      '20241.25',
-      '143735.00',
-      '16023.75',
-      '159758.75',
+      '20,241.25',
+      '143,735.00',
+      '16,023.75',
+      '159,758.75',
+      '180,000.00',
       '贰万零贰佰肆拾壹元贰角伍分',
       '王主管',
     ])

@@ -14,6 +14,8 @@ export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
   const [recording, setRecording] = useState(false);
   /** The identity number last looked up: kept for recording or updating the person, not shown. */
   const [lookedUp, setLookedUp] = useState('');
+  /** Bumped when a person is found or recorded: the card then puts the focus on the next thing to do (the bill). */
+  const [settledAt, setSettledAt] = useState(0);
 
   const find = async () => {
     const found = await call('person.find', { id_number: idNumber.trim() });
@@ -22,7 +24,10 @@ export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
     setRecording(found === null);
     // Once found, the full identity number leaves the screen; the card shows it masked.
     setLookedUp(idNumber.trim());
-    if (found) setIdNumber('');
+    if (found) {
+      setIdNumber('');
+      setSettledAt((n) => n + 1);
+    }
     onLookedUp();
   };
 
@@ -35,10 +40,14 @@ export function usePersonLookup(call: Call, onLookedUp: () => void = () => {}) {
     find,
     /** The person found (or just recorded) and not being edited: the rest of the screen's form shows. */
     ready: person !== null && !recording,
+    settledAt,
     edit: () => setRecording(true),
     recorded: (p: FoundPerson) => {
       setPerson(p);
       setRecording(false);
+      // Recorded: the full number leaves the screen too (the card shows it masked).
+      setIdNumber('');
+      setSettledAt((n) => n + 1);
     },
     clear: () => {
       setIdNumber('');

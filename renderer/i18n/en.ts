@@ -42,6 +42,9 @@ export const en: Messages = {
     rules: 'Rules',
     sync: 'Sync',
     settings: 'Settings',
+    notForRole: '{{screen}} needs {{who}} (you are signed in as {{role}})',
+    whoSettle: 'a cashier or a supervisor',
+    whoClaim: 'a claims clerk or a supervisor',
   },
   statusbar: {
     label: 'Status',
@@ -90,6 +93,8 @@ export const en: Messages = {
     pin: 'PIN',
     create: 'Create and sign in',
     submit: 'Sign in',
+    locked:
+      'Locked after inactivity. {{name}}: sign in again to continue where you left off; another operator starts on a clean screen.',
   },
   platform: {
     label: 'Insurance platform settlement',
@@ -135,7 +140,15 @@ export const en: Messages = {
     paperA5: 'A5 slip',
     paperReceipt: '80 mm receipt',
     print: 'Print F9',
-    next: 'Next patient',
+    next: 'Next patient F12',
+    lineDateBlank: 'blank = discharge date {{date}}',
+    crossYear:
+      'The stay crosses New Year and all costs are dated {{year}}: confirm settling all of it in {{year}} (or split the cost lines by date)',
+    confirm: 'F8 settles: collect {{amount}} yuan (personal cash payment)',
+    importOtherRegion:
+      '{{file}} is a bill of {{fileRegion}}, but the person found belongs to {{personRegion}}: not imported; check the patient or have the HIS export it again',
+    importPersonIgnored:
+      'the insured details / year-to-date totals in {{file}} were not taken: the person record on this terminal is used',
     resultLabel: 'Settlement result',
     settled: 'Settled {{number}}',
     settledOffline: ' (settled offline; subject to confirmation by the insurer)',
@@ -169,6 +182,7 @@ export const en: Messages = {
     enrolledPaidYear: '{{layer}}: enrolled / contribution paid for {{year}}',
     paidThisYear: 'Basic fund paid in {{year}}',
     admissionsThisYear: 'Admissions in {{year}}',
+    admissionsWhole: 'admissions must be a whole number from 0 to 9999',
     save: 'Save insurance details',
   },
   result: {
@@ -198,6 +212,8 @@ export const en: Messages = {
     formLabel: 'Search criteria',
     search: 'Search',
     settlementNo: 'Settlement no.',
+    time: 'Time',
+    operator: 'Cashier',
     from: 'From',
     to: 'To',
     all: 'All',
@@ -213,6 +229,8 @@ export const en: Messages = {
     reverseReason: 'Reason for reversal',
     reverseReasonPlaceholder: 'Reason (required)',
     reverse: 'Reverse settlement (supervisor)',
+    reverseWhy: 'Reversing a settlement needs a supervisor: a supervisor signs in to reverse it',
+    printWhy: 'Printing a slip needs a cashier or a supervisor',
     hint: 'Select a settlement to see its calculation trace, reprint its slip or reverse it.',
     status: {
       settled: 'Settled',
@@ -226,7 +244,8 @@ export const en: Messages = {
     date: 'Business date',
     load: 'Show totals',
     resultLabel: 'Day close totals',
-    state: '{{date}} {{operator}} · {{state}}',
+    state: '{{date}} {{name}} ({{operator}}) · {{state}}',
+    closedBy: 'Day closed by {{name}} at {{at}}: read-only',
     closed: 'day closed (read-only)',
     open: 'day not closed',
     settlements: 'Settlements',
@@ -235,6 +254,12 @@ export const en: Messages = {
     basicFund: 'Basic medical insurance fund',
     cashTotal: 'Total patient cash',
     close: 'Close day (supervisor)',
+    why: 'Day close, the day report and reconciliation need a supervisor',
+    confirmTitle: 'Confirm day close',
+    confirmText:
+      'Close the day of {{name}} ({{operator}}) for {{date}}: {{settlements}} settlements, {{reversals}} reversals, total medical cost {{medfee}} yuan, patient cash total {{cash}} yuan. The day then becomes read-only.',
+    confirm: 'Close the day (Enter)',
+    cancel: 'Cancel (Esc)',
     print: 'Print day report',
     reconcile: 'Reconcile with insurer (supervisor)',
     balanced: '{{date}} reconciliation balanced',

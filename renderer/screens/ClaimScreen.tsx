@@ -11,6 +11,7 @@ import type { AppStatus, RuleVersionSummary } from '../../shared/ipc/contract.js
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { CostAmounts } from '../../shared/engine/cost-line.js';
 import { ErrorBox, Field, bind, moveOnEnter, useCall, windowError } from '../ui.js';
+import { DateInput } from '../components/DateInput.js';
 import { useAppStatus } from '../app-status.js';
 import { ResultView } from './ResultView.js';
 import { PersonLookup } from '../components/PersonLookup.js';
@@ -76,6 +77,8 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
       });
     }
     setAttachments([...attachments, ...list]);
+    // Valid scans attached: the refusal of an earlier file is no longer true (issue 17, bug 9).
+    if (list.length > 0) setError((e) => (e?.field === 'attachments' ? null : e));
   };
   const create = async () => {
     if (!person) return;
@@ -133,20 +136,10 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
               </select>
             </Field>
             <Field label={t('common.admissionDate')}>
-              <input
-                type="date"
-                {...bind(error, 'admission_date')}
-                value={admission}
-                onChange={(e) => setAdmission(e.target.value)}
-              />
+              <DateInput {...bind(error, 'admission_date')} value={admission} onChange={setAdmission} />
             </Field>
             <Field label={t('common.dischargeDate')}>
-              <input
-                type="date"
-                {...bind(error, 'discharge_date')}
-                value={discharge}
-                onChange={(e) => setDischarge(e.target.value)}
-              />
+              <DateInput {...bind(error, 'discharge_date')} value={discharge} onChange={setDischarge} />
             </Field>
             <CostLines
               lines={invoices}
@@ -162,11 +155,10 @@ export function ClaimScreen({ rules, status }: { rules: RuleVersionSummary[]; st
                     />
                   </Field>
                   <Field label={t('claim.invoiceDate')}>
-                    <input
-                      type="date"
+                    <DateInput
                       {...bind(error, `invoices[${i}].invoice_date`)}
                       value={inv.invoice_date}
-                      onChange={(e) => invoices.set(i, 'invoice_date', e.target.value)}
+                      onChange={(v) => invoices.set(i, 'invoice_date', v)}
                     />
                   </Field>
                 </>

@@ -1,42 +1,76 @@
 /**
- * Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close and print the
- * report; a supervisor's reconciliation of the day with the insurer (our protocol's, or the national 3201/3202).
+ * Day close (日结): an operator's totals per fund, counts, reversals, offline settlements; close (after a confirmation
+ * naming operator, date, count and totals) and print the report; a supervisor's reconciliation of the day with the
+ * insurer (our protocol's, or the national 3201/3202). The heading names whose day is shown, from the services'
+ * answer (never from what is being typed); what a cashier may not do is shown disabled with why.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AppStatus, ReconciliationView } from '../../shared/ipc/contract.js';
-import type { DayTotals } from '../../shared/store/records.js';
-import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import type { AppStatus, DayView, ReconciliationView } from '../../shared/ipc/contract.js';
+import { groupedYuan } from '../../shared/money.js';
+import type { FundField } from '../../shared/rules/schema.js';
+import { DateInput } from '../components/DateInput.js';
+import { ErrorBox, Field, bind, formatMoment, moveOnEnter, useCall } from '../ui.js';
 import { SlipView } from './ResultView.js';
+
+/** A fund layer's name on screen: the national field's name (as the printed day report names it), never the layer id. */
+function useLayerName(day: DayView): (layer: string) => string {
+  const { t } = useTranslation();
+  return (layer) => {
+    const field = day.fund_fields[layer];
+    if (field) return t(`funds.${field as FundField}`);
+    return layer === 'basic' ? t('day.basicFund') : t('funds.oth_pay');
+  };
+}
 
 export function DayScreen({ status }: { status: AppStatus }) {
   const { t } = useTranslation();
   const { call, error, busy } = useCall();
+  const supervisor = status.operator?.role === 'supervisor';
   const [operator, setOperator] = useState(status.operator!.code);
   const [date, setDate] = useState(status.today);
-  const [day, setDay] = useState<(DayTotals & { closed: boolean }) | null>(null);
+  const [day, setDay] = useState<DayView | null>(null);
   const [report, setReport] = useState<{ html_url: string | null; pdf_url: string | null } | null>(null);
   const [recon, setRecon] = useState<ReconciliationView | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const closeButton = useRef<HTMLButtonElement>(null);
 
-  const load = async () => {
-    const r = await call('day.totals', { operator_code: operator, business_date: date });
-    if (r) setDay(r);
+  /** The day of the operator and date answered for (the heading and the actions follow the answer, not the inputs). */
+  const load = async (operatorCode = operator, businessDate = date) => {
+    const r = await call('day.totals', { operator_code: operatorCode, business_date: businessDate });
+    if (r) {
+      setDay(r);
+      setReport(null);
+      setRecon(null);
+    }
   };
   useEffect(() => {
     void load();
   }, []);
   const close = async () => {
-    const r = await call('day.close', { operator_code: operator, business_date: date });
-    if (r) await load();
+    if (!day) return;
+    setConfirming(false);
+    const r = await call('day.close', { operator_code: day.operator.code, business_date: day.business_date });
+    if (r) await load(day.operator.code, day.business_date);
+  };
+  const cancelClose = () => {
+    setConfirming(false);
+    closeButton.current?.focus();
   };
   const reconcile = async () => {
-    const r = await call('sync.reconcile', { business_date: date });
+    if (!day) return;
+    const r = await call('sync.reconcile', { business_date: day.business_date });
     if (r) setRecon(r);
   };
   // Through the national interface, each record of the 3202 result file with its stmt_rslt (docs/nhsa.md §8).
   const nhsaRecords = recon?.records.filter((r) => r.nhsa) ?? [];
   const print = async () => {
-    const r = await call('day.report', { operator_code: operator, business_date: date, layout: 'a5' });
+    if (!day) return;
+    const r = await call('day.report', {
+      operator_code: day.operator.code,
+      business_date: day.business_date,
+      layout: 'a5',
+    });
     if (r) setReport(r);
   };
 
@@ -49,12 +83,7 @@ export function DayScreen({ status }: { status: AppStatus }) {
             <input {...bind(error, 'operator_code')} value={operator} onChange={(e) => setOperator(e.target.value)} />
           </Field>
           <Field label={t('day.date')}>
-            <input
-              type="date"
-              {...bind(error, 'business_date')}
-              value={date}
-              onChange={(e) => setDate(e.target.value)}
-            />
+            <DateInput {...bind(error, 'business_date')} value={date} onChange={setDate} />
           </Field>
           <button type="button" className="default" disabled={busy} onClick={() => void load()}>
             {t('day.load')}
@@ -63,58 +92,34 @@ export function DayScreen({ status }: { status: AppStatus }) {
         <ErrorBox error={error} />
       </section>
       <section className="result" aria-label={t('day.resultLabel')}>
+        {day && <DayTotalsView day={day} />}
         {day && (
           <>
-            <h2 data-testid="day-state">
-              {t('day.state', { date, operator, state: day.closed ? t('day.closed') : t('day.open') })}
-            </h2>
-            <table className="funds" data-testid="day-totals">
-              <tbody>
-                <tr>
-                  <th>{t('day.settlements')}</th>
-                  <td>{day.settlements}</td>
-                </tr>
-                <tr>
-                  <th>{t('day.reversals')}</th>
-                  <td>{day.reversals}</td>
-                </tr>
-                <tr>
-                  <th>{t('day.offline')}</th>
-                  <td>{day.offline}</td>
-                </tr>
-                <tr>
-                  <th>{t('amounts.medfee_sumamt')}</th>
-                  <td>{day.medfee_sumamt}</td>
-                </tr>
-                {Object.entries(day.funds).map(([layer, amount]) => (
-                  <tr key={layer}>
-                    <th>{layer === 'basic' ? t('day.basicFund') : layer}</th>
-                    <td data-testid={`day-fund-${layer}`}>{amount}</td>
-                  </tr>
-                ))}
-                <tr className="total">
-                  <th>{t('result.fundTotal')}</th>
-                  <td>{day.fund_pay_sumamt}</td>
-                </tr>
-                <tr className="total">
-                  <th>{t('day.cashTotal')}</th>
-                  <td data-testid="day-cash">{day.psn_cash_pay}</td>
-                </tr>
-              </tbody>
-            </table>
             <div className="actions">
               {!day.closed && (
-                <button type="button" className="danger" disabled={busy} onClick={() => void close()}>
+                <button
+                  type="button"
+                  className="danger"
+                  ref={closeButton}
+                  disabled={busy || !supervisor || confirming}
+                  onClick={() => setConfirming(true)}
+                >
                   {t('day.close')}
                 </button>
               )}
-              <button type="button" disabled={busy} onClick={() => void print()}>
+              <button type="button" disabled={busy || !supervisor} onClick={() => void print()}>
                 {t('day.print')}
               </button>
-              <button type="button" disabled={busy} onClick={() => void reconcile()}>
+              <button type="button" disabled={busy || !supervisor} onClick={() => void reconcile()}>
                 {t('day.reconcile')}
               </button>
             </div>
+            {!supervisor && (
+              <p className="hint" data-testid="day-why">
+                {t('day.why')}
+              </p>
+            )}
+            {confirming && <ConfirmClose day={day} onConfirm={() => void close()} onCancel={cancelClose} />}
             {recon && (
               <div data-testid="reconciliation">
                 <h2>
@@ -162,6 +167,106 @@ export function DayScreen({ status }: { status: AppStatus }) {
           </>
         )}
       </section>
+    </div>
+  );
+}
+
+/** The answered day: whose, whether closed (and by whom), its counts and totals per fund, amounts grouped. */
+function DayTotalsView({ day }: { day: DayView }) {
+  const { t } = useTranslation();
+  const layerName = useLayerName(day);
+  return (
+    <>
+      <h2 data-testid="day-state">
+        {t('day.state', {
+          date: day.business_date,
+          operator: day.operator.code,
+          name: day.operator.name,
+          state: day.closed ? t('day.closed') : t('day.open'),
+        })}
+      </h2>
+      {day.closed_by && (
+        <p className="settled" data-testid="day-closed">
+          {t('day.closedBy', { name: day.closed_by.name, at: formatMoment(day.closed_by.at) })}
+        </p>
+      )}
+      <table className="funds" data-testid="day-totals">
+        <tbody>
+          <tr>
+            <th>{t('day.settlements')}</th>
+            <td>{day.settlements}</td>
+          </tr>
+          <tr>
+            <th>{t('day.reversals')}</th>
+            <td>{day.reversals}</td>
+          </tr>
+          <tr>
+            <th>{t('day.offline')}</th>
+            <td>{day.offline}</td>
+          </tr>
+          <tr>
+            <th>{t('amounts.medfee_sumamt')}</th>
+            <td>{groupedYuan(day.medfee_sumamt)}</td>
+          </tr>
+          {Object.entries(day.funds).map(([layer, amount]) => (
+            <tr key={layer}>
+              <th>{layerName(layer)}</th>
+              <td data-testid={`day-fund-${layer}`}>{groupedYuan(amount)}</td>
+            </tr>
+          ))}
+          <tr className="total">
+            <th>{t('result.fundTotal')}</th>
+            <td>{groupedYuan(day.fund_pay_sumamt)}</td>
+          </tr>
+          <tr className="total">
+            <th>{t('day.cashTotal')}</th>
+            <td data-testid="day-cash">{groupedYuan(day.psn_cash_pay)}</td>
+          </tr>
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** What 日结 will close, asked before it does: Enter (the focused confirm button) closes, Escape or 取消 goes back. */
+function ConfirmClose({ day, onConfirm, onCancel }: { day: DayView; onConfirm: () => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="day-close-title"
+      data-testid="day-close-confirm"
+      className="confirm"
+      style={{ border: '2px solid currentColor', padding: '0.75em', margin: '0.75em 0' }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+    >
+      <h2 id="day-close-title">{t('day.confirmTitle')}</h2>
+      <p>
+        {t('day.confirmText', {
+          name: day.operator.name,
+          operator: day.operator.code,
+          date: day.business_date,
+          settlements: day.settlements,
+          reversals: day.reversals,
+          medfee: groupedYuan(day.medfee_sumamt),
+          cash: groupedYuan(day.psn_cash_pay),
+        })}
+      </p>
+      <div className="actions">
+        <button type="button" className="danger" autoFocus onClick={onConfirm}>
+          {t('day.confirm')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('day.cancel')}
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,10 +1,16 @@
-/** Settlement history: search, open with its trace, reprint (补打), reverse (supervisor, reason required). */
+/**
+ * Settlement history: search (by any part of a number, a person, a date range, a status), open with its trace (a
+ * reversal's figures signed, as its list row and slip show them), reprint (补打, the count refreshed), reverse
+ * (supervisor, reason required; shown disabled with why to others).
+ */
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, PrintedSlipInfo } from '../../shared/ipc/contract.js';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import type { SettlementRecord } from '../../shared/store/records.js';
-import { ErrorBox, Field, bind, moveOnEnter, useCall } from '../ui.js';
+import { groupedYuan } from '../../shared/money.js';
+import { DateInput } from '../components/DateInput.js';
+import { ErrorBox, Field, bind, formatMoment, moveOnEnter, useCall } from '../ui.js';
 import { useAppStatus } from '../app-status.js';
 import { ResultView, SlipView } from './ResultView.js';
 
@@ -12,6 +18,9 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
   const { t } = useTranslation();
   const { refresh } = useAppStatus();
   const { call, error, busy } = useCall();
+  const mayReverse = status.operator?.role === 'supervisor';
+  // A claims clerk searches and reads the history; printing slips is the cashier's and the supervisor's.
+  const mayPrint = status.operator?.role !== 'claims_clerk';
   const [q, setQ] = useState({ number: '', id_number: '', from: status.today, to: status.today, status: '' });
   const [rows, setRows] = useState<SettlementRecord[] | null>(null);
   const [open, setOpen] = useState<{ record: SettlementRecord; result: SettlementResult } | null>(null);
@@ -42,7 +51,12 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
   const reprint = async () => {
     if (!open) return;
     const r = await call('slip.print', { number: open.record.number, layout: 'a5' });
-    if (r) setSlip(r);
+    if (r) {
+      setSlip(r);
+      // The header's 补打 count from the record as it now is (the slip says 补打第 n 次).
+      const again = await call('settlement.get', { number: open.record.number });
+      if (again) setOpen(again);
+    }
     void refresh(); // free space is measured around each print: a low-space warning shows now
   };
   const reverse = async () => {
@@ -76,20 +90,10 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
             />
           </Field>
           <Field label={t('history.from')}>
-            <input
-              type="date"
-              {...bind(error, 'from')}
-              value={q.from}
-              onChange={(e) => setQ({ ...q, from: e.target.value })}
-            />
+            <DateInput {...bind(error, 'from')} value={q.from} onChange={(v) => setQ({ ...q, from: v })} />
           </Field>
           <Field label={t('history.to')}>
-            <input
-              type="date"
-              {...bind(error, 'to')}
-              value={q.to}
-              onChange={(e) => setQ({ ...q, to: e.target.value })}
-            />
+            <DateInput {...bind(error, 'to')} value={q.to} onChange={(v) => setQ({ ...q, to: v })} />
           </Field>
           <Field label={t('common.status')}>
             <select value={q.status} onChange={(e) => setQ({ ...q, status: e.target.value })}>
@@ -108,7 +112,9 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
             <thead>
               <tr>
                 <th>{t('common.number')}</th>
+                <th>{t('history.time')}</th>
                 <th>{t('common.name')}</th>
+                <th>{t('history.operator')}</th>
                 <th className="amt">{t('history.cash')}</th>
                 <th>{t('common.status')}</th>
               </tr>
@@ -122,8 +128,10 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
                   onKeyDown={(e) => e.key === 'Enter' && void show(r.number)}
                 >
                   <td>{r.number}</td>
+                  <td>{formatMoment(r.settled_at)}</td>
                   <td>{r.person_name}</td>
-                  <td className="amt">{r.psn_cash_pay}</td>
+                  <td>{r.operator_code}</td>
+                  <td className="amt">{groupedYuan(r.psn_cash_pay)}</td>
                   <td>
                     {t(`history.status.${r.status}`)}
                     {r.offline && t('history.offline')}
@@ -132,7 +140,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
               ))}
               {rows.length === 0 && (
                 <tr>
-                  <td colSpan={4}>{t('history.empty')}</td>
+                  <td colSpan={6}>{t('history.empty')}</td>
                 </tr>
               )}
             </tbody>
@@ -162,7 +170,7 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
               {open.record.reason && t('history.reason', { reason: open.record.reason })}
             </p>
             <div className="actions">
-              <button type="button" onClick={() => void reprint()} disabled={busy}>
+              <button type="button" onClick={() => void reprint()} disabled={busy || !mayPrint}>
                 {open.record.kind === 'reversal' ? t('history.printReversal') : t('history.reprint')}
               </button>
               {open.record.status === 'settled' && (
@@ -172,14 +180,30 @@ export function HistoryScreen({ status }: { status: AppStatus }) {
                     data-field="reason"
                     placeholder={t('history.reverseReasonPlaceholder')}
                     value={reason}
+                    disabled={!mayReverse}
                     onChange={(e) => setReason(e.target.value)}
                   />
-                  <button type="button" className="danger" onClick={() => void reverse()} disabled={busy}>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => void reverse()}
+                    disabled={busy || !mayReverse}
+                  >
                     {t('history.reverse')}
                   </button>
                 </span>
               )}
             </div>
+            {open.record.status === 'settled' && !mayReverse && (
+              <p className="hint" data-testid="reverse-why">
+                {t('history.reverseWhy')}
+              </p>
+            )}
+            {!mayPrint && (
+              <p className="hint" data-testid="print-why">
+                {t('history.printWhy')}
+              </p>
+            )}
             {slip && <SlipView slip={slip} />}
             <ResultView result={open.result} />
           </>

@@ -1,9 +1,10 @@
-/** The computed split with its trace, and a printed document with print/download (browser host). */
+/** The computed split with its trace (amounts with thousands separators, shared/money.ts groupedYuan), and a printed document with print/download (browser host). */
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SettlementResult } from '../../shared/engine/result.js';
 import { useFundName } from '../ui.js';
 import { useLanguage } from '../i18n/useLanguage.js';
+import { groupedYuan } from '../../shared/money.js';
 
 export function ResultView({ result }: { result: SettlementResult }) {
   const { t } = useTranslation();
@@ -18,7 +19,7 @@ export function ResultView({ result }: { result: SettlementResult }) {
         <span>
           {t('result.cash')} {national('psn_cash_pay')}
         </span>
-        <strong data-testid="psn_cash_pay">{result.psn_cash_pay}</strong>
+        <strong data-testid="psn_cash_pay">{groupedYuan(result.psn_cash_pay)}</strong>
       </div>
       <table className="funds">
         <tbody>
@@ -26,19 +27,19 @@ export function ResultView({ result }: { result: SettlementResult }) {
             <th>
               {t('amounts.medfee_sumamt')} {national('medfee_sumamt')}
             </th>
-            <td data-testid="medfee_sumamt">{result.medfee_sumamt}</td>
+            <td data-testid="medfee_sumamt">{groupedYuan(result.medfee_sumamt)}</td>
           </tr>
           <tr>
             <th>
               {t('result.inScope')} {national('inscp_scp_amt')}
             </th>
-            <td data-testid="inscp_scp_amt">{result.inscp_scp_amt}</td>
+            <td data-testid="inscp_scp_amt">{groupedYuan(result.inscp_scp_amt)}</td>
           </tr>
           <tr>
             <th>
               {t('result.deductible')} {national('act_pay_dedc')}
             </th>
-            <td data-testid="act_pay_dedc">{result.act_pay_dedc}</td>
+            <td data-testid="act_pay_dedc">{groupedYuan(result.act_pay_dedc)}</td>
           </tr>
           {result.fund_details.map((f) => (
             <tr key={f.layer}>
@@ -56,14 +57,14 @@ export function ResultView({ result }: { result: SettlementResult }) {
                     : [];
                 })}
               </th>
-              <td data-testid={`fund-${f.layer}`}>{f.amount}</td>
+              <td data-testid={`fund-${f.layer}`}>{groupedYuan(f.amount)}</td>
             </tr>
           ))}
           <tr className="total">
             <th>
               {t('result.fundTotal')} {national('fund_pay_sumamt')}
             </th>
-            <td data-testid="fund_pay_sumamt">{result.fund_pay_sumamt}</td>
+            <td data-testid="fund_pay_sumamt">{groupedYuan(result.fund_pay_sumamt)}</td>
           </tr>
         </tbody>
       </table>

@@ -1,5 +1,5 @@
 /**
- * Year-to-date accumulators (domain.md §3 inputs): per calendar year, the basic
+ * Year-to-date accumulators (docs/settlement-model.md#inputs): per calendar year, the basic
  * fund paid and the number of earlier admissions, and per layer the amount paid
  * and the cumulative base of its banded part. Missing values are zero.
  */

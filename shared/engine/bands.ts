@@ -1,9 +1,9 @@
-/** A layer part's bands applied to this claim's slice of the year's cumulative base (domain.md §3). */
+/** A layer part's bands applied to this claim's slice of the year's cumulative base (docs/settlement-model.md#layers). */
 import { ZERO, formatRate, minMoney, maxMoney, type Money } from '../money.js';
 import type { CompiledPart } from '../rules/compiled.js';
 
 /**
- * Σ rate × |[before, before + base] ∩ band| over the part's bands (domain.md §3).
+ * Σ rate × |[before, before + base] ∩ band| over the part's bands (docs/settlement-model.md#layers).
  * The first band starts at the threshold (× modifier); each later band starts where the previous ends.
  */
 export function applyBands(

@@ -1,6 +1,6 @@
 /**
- * What the request says about the person per calendar year (domain.md §3,
- * corrected 2026-11-30): enrolment in a conditional layer per year (开封 第八条:
+ * What the request says about the person per calendar year
+ * (docs/settlement-model.md#eligibility, #benefit-status): enrolment in a conditional layer per year (开封 第八条:
  * benefits for year Y need Y−1's contribution), years in which basic benefits
  * are suspended (达州 第十一条, 庆阳 四, 德阳 第九条). One declaration, used by the
  * engine's request, the person record, the sync protocol and the reference insurer.
@@ -33,7 +33,7 @@ export interface Insured {
   scheme: SchemeId;
   retired: boolean;
   medical_assistance: boolean;
-  /** Per layer: every year of the stay, or year → enrolled (domain.md §3). */
+  /** Per layer: every year of the stay, or year → enrolled (docs/settlement-model.md#eligibility). */
   enrolled: Record<string, Enrolment>;
   /** Years in which basic benefits are suspended. */
   suspended_years: string[];

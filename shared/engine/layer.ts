@@ -2,7 +2,7 @@
  * One layer of the package on one part: eligibility for the year, modifiers
  * for groups of people, each of its parts (banded on the year's cumulative
  * base, or flat on this claim; net of prior compensation where it says so),
- * rounding, then its annual and combined caps (domain.md §3).
+ * rounding, then its annual and combined caps (docs/settlement-model.md#layers).
  */
 import { ZERO, toCents, formatAmount as fmt, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
 import { BASIC_LAYER_ID, SEGMENT_NAMES, type LayerRules, type Segment } from '../rules/schema.js';

@@ -2,11 +2,19 @@
  * One part of a stay (one year, one rule version): the in-policy amount, the
  * basic layer (deductible once per admission, ratio, annual cap → three
  * segments), the package's layers in order, the in-policy ceiling, and the
- * part's movements committed to the accumulators (domain.md §3).
+ * part's movements committed to the accumulators (docs/settlement-model.md,
+ * #basic-layer, #layers, #decision-in-policy-ceiling).
  */
 import { ZERO, toCents, formatAmount as fmt, formatRate, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
 import { addMonths } from '../dates.js';
-import { BASIC_LAYER_ID, SEGMENT_NAMES, layerPeriod, periodText, type Segment } from '../rules/schema.js';
+import {
+  BASIC_LAYER_ID,
+  SEGMENT_NAMES,
+  layerPeriod,
+  periodText,
+  type RulePackage,
+  type Segment,
+} from '../rules/schema.js';
 import { compiled } from '../rules/compiled.js';
 import type { Accumulators } from './accumulators.js';
 import { totals } from './costs.js';
@@ -14,11 +22,15 @@ import { settleLayer, type PriorLeft } from './layer.js';
 import type { Part } from './parts.js';
 import type { SettlementRequest } from './request.js';
 import type { NotPaying, PartResult } from './result.js';
-import { SAMPLE, type Text, type Trace } from './trace.js';
+import { DECISION, SAMPLE, packageCitation, type Text, type Trace } from './trace.js';
 
 const LEVEL_NAMES = { 1: '一级', 2: '二级', 3: '三级' } as const;
-const DECISION_PARTS = 'domain.md §3 决定：按（年度, 当日生效的层级）分段结算';
-const DECISION_ONE_DEDUCTIBLE = 'domain.md §3 决定：每次住院只收取一次起付线，在第一段收取';
+
+/** How the trace's short citations ("达州 第九条", "江阴 二(三)") read in full: the package's policy document. */
+function policyNote(pkg: RulePackage): string {
+  const short = pkg.region.name.replace(/市$/, '');
+  return `；政策依据《${pkg.source.title}》（${pkg.source.document}），下文所引"${short} …"条款均指该文件；计算模型见 docs/settlement-model.md`;
+}
 
 export interface SettledPart {
   result: PartResult;
@@ -54,17 +66,19 @@ export function settlePart(
       'settlement',
       'part',
       () =>
-        `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起）` +
-        `；本段支付的层级：${['基本医保', ...part.layers.filter((l) => l.status === 'pays').map((l) => l.layer.name)].join('、')}`,
-      DECISION_PARTS,
+        `第 ${index + 1} 段（共 ${partCount} 段）：${year} 年 ${firstDate} 至 ${lastDate} 的费用，适用 ${pkg.region.name} 规则包 ${pkg.version}（${pkg.effective.from} 起）` +
+        `；本段支付的层级：${['基本医保', ...part.layers.filter((l) => l.status === 'pays').map((l) => l.layer.name)].join('、')}` +
+        policyNote(pkg),
+      `${DECISION.parts}；${packageCitation(pkg)}`,
     );
   } else {
     say(
       'settlement',
       'part',
       () =>
-        `${year} 年费用，适用 ${pkg.region.name} 规则 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）`,
-      null,
+        `${year} 年费用，适用 ${pkg.region.name} 规则包 ${pkg.version}（${pkg.effective.from} 起${pkg.effective.to ? `，至 ${pkg.effective.to}` : ''}）` +
+        policyNote(pkg),
+      packageCitation(pkg),
     );
   }
 
@@ -78,7 +92,7 @@ export function settlePart(
     null,
   );
 
-  // Deductible: once per admission, in the first part (domain.md §3).
+  // Deductible: once per admission, in the first part (docs/settlement-model.md#decision-one-deductible).
   const ytd = acc.year(year);
   const prior = priorLeft(year);
   const sample = rules.status === 'sample' ? SAMPLE : '';
@@ -99,7 +113,7 @@ export function settlePart(
     );
   } else {
     D = ZERO;
-    say(BASIC_LAYER_ID, 'deductible', '起付线已在第 1 段收取，本段不再收取', DECISION_ONE_DEDUCTIBLE);
+    say(BASIC_LAYER_ID, 'deductible', '起付线已在第 1 段收取，本段不再收取', DECISION.oneDeductible);
   }
   const R = P.minus(D);
 

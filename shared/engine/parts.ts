@@ -1,5 +1,5 @@
 /**
- * Splitting a stay into parts (domain.md §3, corrected 2026-11-30): one per
+ * Splitting a stay into parts (docs/settlement-model.md#decision-parts): one per
  * (calendar year, rule version, status of each layer on the cost's date).
  */
 import { addMonths, yearOf } from '../dates.js';
@@ -29,8 +29,8 @@ export interface Part {
 
 /**
  * Splits the costs into parts, one per (calendar year, rule version, status of
- * each layer on the cost's date), in date order (domain.md §3, corrected
- * 2026-11-30). A cost is refused only where no basic parameters are in force
+ * each layer on the cost's date), in date order
+ * (docs/settlement-model.md#decision-parts). A cost is refused only where no basic parameters are in force
  * on its date, or where the person's basic benefits are suspended that year.
  */
 export function splitIntoParts(req: SettlementRequest, costs: readonly Cost[], rules: RuleSet): Part[] {

@@ -177,7 +177,7 @@ export const settlementRequestSchema = z.strictObject({
     scheme: z.string(),
     retired: z.boolean(),
     medical_assistance: z.boolean(),
-    /** Per layer: a boolean for every year of the stay, or year → boolean (domain.md §3, eligibility per year). */
+    /** Per layer: a boolean for every year of the stay, or year → boolean (docs/settlement-model.md#eligibility). */
     enrolled: z.record(layerKey, enrolmentValue).optional(),
     /** Years in which basic benefits are suspended (达州 第十一条, 庆阳 四, 德阳 第九条). */
     suspended_years: suspendedYears.optional(),

@@ -42,7 +42,7 @@ export interface PartResult extends PartNationalFields {
 export type NotPaying = 'not_in_force' | 'filing_expired' | 'not_enrolled';
 
 /**
- * The national setlinfo fields (domain.md §2): the bill's amounts (the cost
+ * The national setlinfo fields (docs/settlement-model.md#national-fields): the bill's amounts (the cost
  * line's CostAmounts, summed), the in-policy amount and deductible, one field
  * per fund field (FUND_FIELDS), and the totals.
  */

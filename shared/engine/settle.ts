@@ -1,5 +1,5 @@
 /**
- * The settlement engine: domain.md §3, exactly.
+ * The settlement engine: docs/settlement-model.md, exactly.
  *
  * A stay is split into parts, one per (calendar year, rule version); each part
  * goes through the basic layer (deductible, ratio, annual cap → three

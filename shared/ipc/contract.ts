@@ -16,6 +16,7 @@ import {
   recordPersonInput,
   reverseInput,
   billInput,
+  windowSettleInput,
 } from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
 import { createOperatorInput } from '../store/inputs.js';
@@ -245,6 +246,14 @@ const number = z.string().min(1).max(40);
 const layout = z.enum(['a5', 'receipt80']);
 const pin = z.string().regex(/^\d{6,12}$/, { message: 'PIN 为6-12位数字' });
 
+/** An operator's day on the day-close screen: whose it is, whether and by whom it was closed, each fund layer's national field. */
+export interface DayView extends DayTotals {
+  closed: boolean;
+  closed_by: { name: string; at: string } | null;
+  operator: { code: string; name: string };
+  fund_fields: Record<string, string>;
+}
+
 export const contract = {
   'app.status': channel<AppStatus>()(z.strictObject({})),
   'auth.setup': channel<OperatorInfo>()(
@@ -257,9 +266,11 @@ export const contract = {
   'rules.list': channel<RuleVersionSummary[]>()(z.strictObject({})),
   'person.find': channel<FoundPerson | null>()(z.strictObject({ id_number: z.string().min(1).max(30) })),
   'person.record': channel<FoundPerson>()(recordPersonInput),
-  'settlement.preview': channel<SettlementResult>()(billInput),
+  /** digest: of the bill as validated (what you see is what you settle): F8 sends it back (services/settlements.ts). */
+  'settlement.preview': channel<SettlementResult & { digest: string }>()(billInput),
   /** NHSA terminal online: 1101/2401/2301 (2302 for edited lines) as needed, then 2303 of the bill. */
-  'settlement.presettle': channel<PlatformPreview>()(billInput),
+  /** digest: of the bill and this 2303 answer, what F8 sends back once the platform's figures are shown. */
+  'settlement.presettle': channel<PlatformPreview & { digest: string }>()(billInput),
   /**
    * platform: the NHSA platform's 2304 when it answered at once; provisional: why the amounts still wait for the
    * insurer (queued: offline, or the link dropped mid-flow), null when they are final.
@@ -269,7 +280,7 @@ export const contract = {
     result: SettlementResult;
     platform: PlatformSettlement | null;
     provisional: string | null;
-  }>()(billInput),
+  }>()(windowSettleInput),
   'settlement.get': channel<{ record: SettlementRecord; result: SettlementResult }>()(z.strictObject({ number })),
   /** provisional: why the reversal still waits for the insurer (NHSA online: null once the platform undid the stay). */
   'settlement.reverse': channel<{ number: string; provisional: string | null }>()(reverseInput),
@@ -279,7 +290,7 @@ export const contract = {
     manualClaimInput,
   ),
   'claim.submit': channel<{ number: string }>()(z.strictObject({ number })),
-  'day.totals': channel<DayTotals & { closed: boolean }>()(closeDayInput),
+  'day.totals': channel<DayView>()(closeDayInput),
   'day.close': channel<DayTotals>()(closeDayInput),
   'sync.status': channel<SyncStatusView>()(z.strictObject({})),
   'sync.now': channel<SyncStatusView>()(z.strictObject({})),

@@ -1,6 +1,7 @@
-/** The day report (日结报表): one operator's day, printed with the slip machinery. */
+/** The day report (日结报表): one operator's day, printed with the slip machinery; amounts with thousands separators. */
 import { html } from './html.js';
 import { capitalAmount } from './capital-amount.js';
+import { groupedYuan as yuan } from '../money.js';
 import { localTime, type SlipLayout } from './slip.js';
 import type { DayTotals } from '../store/records.js';
 
@@ -40,22 +41,22 @@ export function renderDayReport(d: DayReportData, layout: SlipLayout): string {
       </tr>
       <tr>
         <th>医疗费总额</th>
-        <td class="amt">${d.medfee_sumamt}</td>
+        <td class="amt">${yuan(d.medfee_sumamt)}</td>
       </tr>
       ${d.funds.map(
         (f) =>
           html`<tr>
             <th>${f.name}</th>
-            <td class="amt">${f.amount}</td>
+            <td class="amt">${yuan(f.amount)}</td>
           </tr>`,
       )}
       <tr>
         <th>基金支付合计</th>
-        <td class="amt">${d.fund_pay_sumamt}</td>
+        <td class="amt">${yuan(d.fund_pay_sumamt)}</td>
       </tr>
       <tr>
         <th>个人现金合计</th>
-        <td class="amt">${d.psn_cash_pay}</td>
+        <td class="amt">${yuan(d.psn_cash_pay)}</td>
       </tr>
     </table>
     <p>现金大写：${capitalAmount(d.psn_cash_pay)}</p>

@@ -1,15 +1,17 @@
 /**
- * The settlement slip (结算单, domain.md §4) as a print-ready HTML document, for
+ * The settlement slip (结算单, docs/settlement-model.md#slip) as a print-ready HTML document, for
  * A5 portrait and 80 mm receipt paper. Content: hospital, number, patient
  * (identity number masked), scheme and person type, ward/bed, dates, days,
  * diagnosis; the cost table; one line per fund with its national name; the
- * deductible; personal cash in figures and in capitals; the rule version (and
+ * deductible; personal cash in figures (amounts with thousands separators,
+ * groupedYuan) and in capitals (大写, unchanged); the rule version (and
  * that it uses sample values); the offline mark; cashier, time, signatures,
  * 一式两份. Reprints say 补打 with their count; a reversal slip names the
  * settlement it reverses.
  */
 import { html, trusted, type Trusted } from './html.js';
 import { capitalAmount } from './capital-amount.js';
+import { groupedYuan as yuan } from '../money.js';
 import type { CostAmounts } from '../engine/request.js';
 import type { NationalFields } from '../engine/result.js';
 
@@ -150,8 +152,8 @@ function platformBlock(p: NonNullable<SlipData['platform']>): Trusted {
               (r) =>
                 html`<tr>
                   <td>${r.name}</td>
-                  <td class="amt">${r.terminal}</td>
-                  <td class="amt">${r.platform}</td>
+                  <td class="amt">${yuan(r.terminal)}</td>
+                  <td class="amt">${yuan(r.platform)}</td>
                 </tr>`,
             )}
           </table>`
@@ -182,27 +184,27 @@ export function renderSlip(d: SlipData, layout: SlipLayout): string {
       </colgroup>
       <tr>
         <th>医疗费总额</th>
-        <td class="amt">${d.costs.medfee_sumamt}</td>
+        <td class="amt">${yuan(d.costs.medfee_sumamt)}</td>
       </tr>
       <tr>
         <th>全自费</th>
-        <td class="amt">${d.costs.fulamt_ownpay_amt}</td>
+        <td class="amt">${yuan(d.costs.fulamt_ownpay_amt)}</td>
       </tr>
       <tr>
         <th>超限价自费</th>
-        <td class="amt">${d.costs.overlmt_selfpay}</td>
+        <td class="amt">${yuan(d.costs.overlmt_selfpay)}</td>
       </tr>
       <tr>
         <th>先行自付</th>
-        <td class="amt">${d.costs.preselfpay_amt}</td>
+        <td class="amt">${yuan(d.costs.preselfpay_amt)}</td>
       </tr>
       <tr>
         <th>政策范围内费用</th>
-        <td class="amt">${d.costs.inscp_scp_amt}</td>
+        <td class="amt">${yuan(d.costs.inscp_scp_amt)}</td>
       </tr>
       <tr>
         <th>实际支付起付线</th>
-        <td class="amt">${d.act_pay_dedc}</td>
+        <td class="amt">${yuan(d.act_pay_dedc)}</td>
       </tr>
     </table>
     <table>
@@ -214,17 +216,17 @@ export function renderSlip(d: SlipData, layout: SlipLayout): string {
         (f) =>
           html`<tr>
             <th>${f.name} <span class="field">${f.field}</span></th>
-            <td class="amt">${f.amount}</td>
+            <td class="amt">${yuan(f.amount)}</td>
           </tr>`,
       )}
       <tr>
         <th>基金支付合计</th>
-        <td class="amt">${d.fund_pay_sumamt}</td>
+        <td class="amt">${yuan(d.fund_pay_sumamt)}</td>
       </tr>
     </table>
     ${d.platform ? platformBlock(d.platform) : ''}
     <div class="cash">
-      <div class="figures"><b>个人现金支付</b><strong>¥ ${d.psn_cash_pay}</strong></div>
+      <div class="figures"><b>个人现金支付</b><strong>¥ ${yuan(d.psn_cash_pay)}</strong></div>
       <div class="capital">大写：${capitalAmount(d.psn_cash_pay)}</div>
     </div>
     <div class="notes">

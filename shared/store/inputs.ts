@@ -135,6 +135,8 @@ const billShape = {
   fee_lines: feeLinesSchema.optional(),
   /** The stay's 就诊ID when the HIS registered the admission with the platform (2401). */
   mdtrt_id: z.string().trim().min(1).max(30).optional(),
+  /** The cashier confirmed settling a stay across 1 January with all its costs in one year (issue 17; the window's check). */
+  cross_year_confirmed: z.boolean().optional(),
   /** Paid for this stay by schemes not modelled here (公务员医疗补助 …), per year (江阴 二(三)). */
   prior_compensation: z.record(yearKey, amount).default({}),
   /** For the slip: inpatient number, ward, bed, diagnosis (from the hospital system). */
@@ -183,6 +185,17 @@ export const billInput = withCosts(z.strictObject(billShape));
 
 /** What the service settles: the bill, and whether the link to the insurer was down (脱机结算), which the terminal knows, not the window. */
 export const settleInput = withCosts(z.strictObject({ ...billShape, offline: z.boolean().default(false) }));
+
+/** F8 at the window: the bill and the digest its F5 answered with (what you see is what you settle; services/settlements.ts). */
+export const windowSettleInput = withCosts(
+  z.strictObject({
+    ...billShape,
+    preview_digest: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  }),
+);
 
 export const reverseInput = z.strictObject({ number: z.string().min(1).max(40), reason: text(200) });
 

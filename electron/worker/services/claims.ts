@@ -21,6 +21,36 @@ import { audit, nextNumber, type ServiceContext } from './context.js';
 import type { Outbox } from './outbox.js';
 import { engineRequest, type Settlements } from './settlements.js';
 
+/**
+ * The field of the claim screen an error from the engine names (issue 17): the claim is settled as a stay whose costs
+ * are its invoices, so the engine's cost paths are mapped to the invoice the clerk corrects (a cost's date is the
+ * invoice's date), and what comes from the person found by identity number to that field. A path the claim has no
+ * input for names no field (the message says what is wrong).
+ */
+export function claimField(field: string): string {
+  if (field === '') return '';
+  const line = /^costs\[(\d+)\](?:\.(\w+))?/.exec(field);
+  if (line) {
+    const [, i, key] = line;
+    if (key === 'date') return `invoices[${i}].invoice_date`;
+    return `invoices[${i}].${key ?? 'medfee_sumamt'}`;
+  }
+  if (field === 'costs' || field.startsWith('costs.')) return 'invoices[0].medfee_sumamt';
+  if (/^(insured|region|ytd|person_id)\b/.test(field)) return 'id_number';
+  if (/^(hospital_level|hospital_code|hospital_name|admission_date|discharge_date|attachments)$/.test(field))
+    return field;
+  if (/^(invoices|attachments)\[\d+\]/.test(field)) return field;
+  return '';
+}
+
+/** The same error, naming the claim screen's field. */
+function onClaimScreen(e: unknown): unknown {
+  if (!(e instanceof DeskError)) return e;
+  const field = claimField(e.body.field);
+  if (field === e.body.field) return e;
+  return new DeskError(e.body.code, field, e.body.message, e.body.message_en);
+}
+
 export class Claims {
   constructor(
     private readonly ctx: ServiceContext,
@@ -29,6 +59,17 @@ export class Claims {
   ) {}
 
   create(
+    session: Session,
+    c: ManualClaimInput,
+  ): { number: string; id: number; expected_reimbursement: string; result: SettlementResult } {
+    try {
+      return this.createClaim(session, c);
+    } catch (e) {
+      throw onClaimScreen(e);
+    }
+  }
+
+  private createClaim(
     session: Session,
     c: ManualClaimInput,
   ): { number: string; id: number; expected_reimbursement: string; result: SettlementResult } {

@@ -7,6 +7,7 @@
 import { DeskError } from '../../../shared/errors.js';
 import type { CloseDayInput } from '../../../shared/store/inputs.js';
 import type { DayTotals } from '../../../shared/store/records.js';
+import type { DayView } from '../../../shared/ipc/contract.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { addUp, type SettlementRow } from '../store/day-totals.js';
@@ -79,11 +80,31 @@ export class Day {
     return { business_date: date, ...addUp(this.ctx.db, rows) };
   }
 
-  /** An operator's day: a cashier sees their own, a supervisor anyone's. */
-  operatorDay(session: Session, c: CloseDayInput): DayTotals & { closed: boolean } {
-    if (c.operator_code !== session.code) assertCan(this.ctx.db, session, 'day.close');
+  /**
+   * An operator's day as the window shows it: a cashier sees their own, a supervisor anyone's. With whose day it is
+   * (code and name, for the heading), who closed it and when, and each fund layer's national field (the window names
+   * the fund by it, as the printed day report does).
+   */
+  operatorDay(session: Session, c: CloseDayInput): DayView {
+    if (c.operator_code !== session.code) assertCan(this.ctx.db, session, 'day.view_others');
     const op = this.operator(c.operator_code);
-    return { ...this.totals(op.id, c.business_date), closed: this.closedBy(op.id, c.business_date) !== null };
+    const closed = this.closedBy(op.id, c.business_date);
+    return {
+      ...this.totals(op.id, c.business_date),
+      closed: closed !== null,
+      closed_by: closed ? { name: closed.name, at: closed.closed_at } : null,
+      operator: { code: op.code, name: op.name },
+      fund_fields: this.fundFields(),
+    };
+  }
+
+  /** Each fund layer's national field (hifob_pay for large_amount…), as the settlements recorded them. */
+  fundFields(): Record<string, string> {
+    const rows = this.ctx.db.prepare('SELECT DISTINCT layer, field FROM settlement_funds').all() as {
+      layer: string;
+      field: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.layer, r.field]));
   }
 }
 

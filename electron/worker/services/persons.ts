@@ -18,6 +18,7 @@ import { businessDate } from '../store/clock.js';
 import { writeTransaction } from '../store/db.js';
 import { maskIdNumber, normalizeIdNumber } from '../store/pii.js';
 import { idNumberProblem, limitError } from '../../../shared/limits.js';
+import { genderOfIdNumber } from '../../../shared/sync/id-number.js';
 import { assertCan, type Session } from './access.js';
 import { audit, nowIso, type ServiceContext } from './context.js';
 
@@ -58,7 +59,15 @@ export class Persons {
             .prepare(
               'INSERT INTO persons (id_hash, id_cipher, id_masked, name, gender, created_at) VALUES (?, ?, ?, ?, ?, ?)',
             )
-            .run(hash, vault.encrypt(id), maskIdNumber(id), p.name, p.gender, nowIso(this.ctx)).lastInsertRowid,
+            .run(
+              hash,
+              vault.encrypt(id),
+              maskIdNumber(id),
+              p.name,
+              // Given, else the identity number's (its 17th digit): every caller's person has a gender for the slip.
+              p.gender ?? genderOfIdNumber(id),
+              nowIso(this.ctx),
+            ).lastInsertRowid,
         );
         person = { id: personId };
       }
@@ -218,6 +227,10 @@ export function personHandlers({
   return {
     'person.find': async (req, ctx) => {
       const s = sessions.current(ctx);
+      // A number that cannot be anyone's (check character, a birth date that does not exist or is after today) is
+      // refused at the lookup, naming id_number, instead of opening the record form for it (issue 17 item 7).
+      const problem = idNumberProblem(req.id_number, businessDate(clock.now()));
+      if (problem) throw limitError('id_number', problem);
       // Online, the insurer's snapshot (status, enrolment, accumulators) comes first; offline, what the store has.
       if (sync && online()) {
         try {

@@ -4,6 +4,7 @@
  * beside the immutable record. The window's settlement.get and history.search.
  */
 import { DeskError } from '../../../shared/errors.js';
+import { negatedAmount } from '../../../shared/money.js';
 import type { SettlementResult } from '../../../shared/engine/result.js';
 import type { HistoryQuery } from '../../../shared/store/inputs.js';
 import type { SettlementRecord } from '../../../shared/store/records.js';
@@ -62,9 +63,18 @@ export class SettlementRecords {
     assertCan(this.ctx.db, session, 'history.search');
     const where: string[] = [];
     const args: (string | number)[] = [];
+    if (q.from && q.to && q.from > q.to) {
+      throw new DeskError(
+        'invalid_field',
+        'from',
+        `起始日期 ${q.from} 晚于截止日期 ${q.to}`,
+        `the start date ${q.from} is after the end date ${q.to}`,
+      );
+    }
     if (q.number) {
-      where.push('s.number = ?');
-      args.push(q.number);
+      // Any part of the number: the cashier types the last digits on the slip (T01-S20261201-000012 by "12").
+      where.push("s.number LIKE ? ESCAPE '\\'");
+      args.push(`%${q.number.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
     if (q.id_number) {
       const personId = this.persons.idFor(q.id_number, 'id_number');
@@ -111,6 +121,29 @@ export class SettlementRecords {
   }
 }
 
+const AMOUNT = /^-?\d+(\.\d+)?$/;
+const negatedAmounts = <T extends object>(o: T, keep: readonly string[] = []): T =>
+  Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [
+      k,
+      typeof v === 'string' && AMOUNT.test(v) && !keep.includes(k) ? negatedAmount(v) : v,
+    ]),
+  ) as T;
+
+/** A settlement's result with every amount negated (a reversal's figures); its trace, the original computation, kept. */
+export function negatedResult(r: SettlementResult): SettlementResult {
+  return {
+    ...negatedAmounts(r, ['region', 'scheme']),
+    funds: negatedAmounts(r.funds),
+    fund_details: r.fund_details.map((f) => ({ ...f, amount: negatedAmount(f.amount) })),
+    parts: r.parts.map((p) => ({
+      ...negatedAmounts(p, ['rule_version']),
+      segments: negatedAmounts(p.segments),
+      funds: negatedAmounts(p.funds),
+    })),
+  };
+}
+
 export function recordHandlers({ service, sessions }: AppContext): Pick<Handlers, 'settlement.get' | 'history.search'> {
   const records = service.records;
   return {
@@ -118,7 +151,9 @@ export function recordHandlers({ service, sessions }: AppContext): Pick<Handlers
       const s = sessions.current(ctx);
       service.assertCan(s, 'history.search');
       const record = records.record(req.number);
-      return { record, result: records.result(s, record.kind === 'reversal' ? record.reverses! : record.number) };
+      if (record.kind !== 'reversal') return { record, result: records.result(s, record.number) };
+      // A reversal refunds the original: its figures are the original's negated, as its list row and slip show them.
+      return { record, result: negatedResult(records.result(s, record.reverses!)) };
     },
     'history.search': (req, ctx) => records.history(sessions.current(ctx), req),
   };

@@ -5,6 +5,7 @@
  * and audit entry, so a settlement reported done is there in full after a
  * power cut, or not at all. The window's settlement.preview/settle/reverse.
  */
+import { createHash } from 'node:crypto';
 import { DeskError } from '../../../shared/errors.js';
 import { storageProblemOf } from '../../node/storage-errors.js';
 import { formatAmount, negatedAmount } from '../../../shared/money.js';
@@ -329,6 +330,72 @@ export class Settlements {
   }
 }
 
+/** JSON with object keys sorted at every level (arrays keep their order): the same bill is the same text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * What you see is what you settle (issue 17): the SHA-256 of the bill as validated (defaults applied, costs derived
+ * from fee lines; the digest itself and `offline`, which the terminal decides, left out) and, at an NHSA terminal
+ * once F5's 2303 answered, of the 2303 data that answer is for (the journal's `presettled`: what F8's 2304 sends).
+ * F5 returns it with the preview; F8 sends it back and the service settles only a bill with the same digest.
+ */
+export function previewDigest(bill: BillInput | SettleInput, presettled: string | null = null): string {
+  const rest: Record<string, unknown> = { ...bill };
+  delete rest['preview_digest'];
+  delete rest['offline'];
+  return createHash('sha256')
+    .update(canonical(rest))
+    .update(presettled === null ? '' : `\n2303:${presettled}`)
+    .digest('hex');
+}
+
+/**
+ * F8 refused unless its digest is its F5's (the bill unchanged since the cashier saw the numbers). The window always
+ * sends it (SettleScreen: F8 is only possible with a current preview, and sends that preview's digest). A caller of
+ * the channel with no preview to match sends none and settles the bill as given: the services' other callers (the
+ * CLI, the bench, and the tests that stand in for the window) build the bill themselves. Making it mandatory is this
+ * one check (`sent === undefined` refused) once those callers preview first.
+ */
+export function refuseStalePreview(sent: string | undefined, expected: string): void {
+  if (sent === undefined || sent === expected) return;
+  throw new DeskError(
+    'preview_stale',
+    '',
+    '预览后账单已改动，请按 F5 重新预览',
+    'the bill changed after its preview: press F5 to preview again',
+  );
+}
+
+/**
+ * A stay across 1 January whose typed costs all lie in one year (one cost line, or lines left without dates, which
+ * the window sends as the discharge date) is settled in that year only: refused at the window until the lines are
+ * split by date or the cashier confirms (cross_year_confirmed, part of the previewed bill). An item-level bill's
+ * dates are the HIS's own, taken as they are.
+ */
+export function refuseUnsplitNewYear(b: BillInput): void {
+  if (b.fee_lines || b.cross_year_confirmed) return;
+  const from = yearOf(b.admission_date);
+  const to = yearOf(b.discharge_date);
+  const years = new Set(b.costs.map((c) => yearOf(c.date)));
+  if (from === to || years.size !== 1) return;
+  const [only] = [...years];
+  throw new DeskError(
+    'costs_not_split',
+    'cross_year_confirmed',
+    `住院跨年（${b.admission_date} 至 ${b.discharge_date}），费用全部在 ${only} 年：请按日期拆分费用行（每年一行），或勾选确认全部按 ${only} 年结算`,
+    `the stay crosses New Year (${b.admission_date} to ${b.discharge_date}) but all costs are dated ${only}: split the cost lines by date (one per year), or tick the box to settle all of it in ${only}`,
+  );
+}
+
 /**
  * A step after the record committed (the platform's settle or undo at once): whatever it throws — a full disk
  * taking the sync lease, say — must not reach the window as "结算未保存" (dispatch's wording for an error of
@@ -368,19 +435,25 @@ export function settlementHandlers({
     'settlement.preview': (req, ctx) => {
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
-      return settlements.preview(session, req);
+      refuseUnsplitNewYear(req);
+      return { ...settlements.preview(session, req), digest: previewDigest(req) };
     },
     // F5 at an NHSA terminal: the platform's 2303 beside the local preview (docs/nhsa.md §7.6).
-    'settlement.presettle': (req, ctx) => {
+    'settlement.presettle': async (req, ctx) => {
       const session = sessions.current(ctx);
       if (!window)
         throw new DeskError('not_found', '', '本终端未使用国家医保接口，无平台预结算', 'not an NHSA terminal');
       refuseWithoutFeeLines(true, req);
-      return window.presettle(session, req, settlements.preview(session, req));
+      refuseUnsplitNewYear(req);
+      const platform = await window.presettle(session, req, settlements.preview(session, req));
+      return { ...platform, digest: previewDigest(req, window.stayFor(req)?.presettled ?? null) };
     },
-    'settlement.settle': async (req, ctx) => {
+    'settlement.settle': async ({ preview_digest, ...req }, ctx) => {
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
+      refuseUnsplitNewYear(req);
+      // The digest of the bill and, once F5's 2303 answered at an NHSA terminal, of that 2303 (what the window shows).
+      refuseStalePreview(preview_digest, previewDigest(req, window?.stayFor(req)?.presettled ?? null));
       if (window) {
         // NHSA: the record takes the window's stay (the queue goes on from the step F5 reached). Online with the
         // bill presettled (2303), 2402/2304 run at once; otherwise the record is provisional and queued.
