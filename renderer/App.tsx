@@ -83,22 +83,31 @@ export function App() {
 
   // The operator as the services see them: a new one gets a desk (on their landing screen); one who went away
   // without this window signing them out was locked (their desk is kept, hidden); a sign-out discards it.
+  // At most one desk waits for its owner: the last operator locked out (a colleague signing in and out meanwhile
+  // leaves it be); any other locked desk is discarded, so a half-entered bill's patient data does not pile up in
+  // the page. A sign-out discards the signing-out operator's own desk.
   const previous = useRef<OperatorInfo | null>(null);
+  const lastLocked = useRef<string | null>(null);
   useEffect(() => {
     const before = previous.current;
     previous.current = operator;
     if (operator) {
       setLocked(null);
-      setDesks((all) =>
-        all.some((d) => d.operator.code === operator.code)
-          ? all.map((d) => (d.operator.code === operator.code ? { ...d, operator } : d))
-          : [...all, { operator, screen: landing(operator.role) }],
-      );
+      setDesks((all) => {
+        const kept = all.filter((d) => d.operator.code === operator.code || d.operator.code === lastLocked.current);
+        return kept.some((d) => d.operator.code === operator.code)
+          ? kept.map((d) => (d.operator.code === operator.code ? { ...d, operator } : d))
+          : [...kept, { operator, screen: landing(operator.role) }];
+      });
+      if (lastLocked.current === operator.code) lastLocked.current = null;
     } else if (before) {
       if (signingOut.current) {
         setDesks((all) => all.filter((d) => d.operator.code !== before.code));
         setLocked(null);
-      } else setLocked(before);
+      } else {
+        lastLocked.current = before.code;
+        setLocked(before);
+      }
     }
     signingOut.current = false;
     // Keyed by the operator's identity, not by each status answer.

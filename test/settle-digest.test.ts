@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG } from '../shared/settings.js';
 import { openDeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { previewDigest } from '../electron/worker/services/settlements.js';
+import type { SettlementResult } from '../shared/engine/result.js';
 import { testPlatform } from './test-platform.js';
 import { TestClock, asBill, dazhouPerson, example1WindowBill, idNumber, makeStore, refusal } from './store-support.js';
 
@@ -112,13 +113,35 @@ describe('the preview digest (settlement.preview / settlement.settle)', () => {
     expect(settlements()).toBe(before + 1);
   });
 
-  it('covers the 2303 data at an NHSA terminal: the same bill with another 2303 has another digest', () => {
-    const bill = asBill(example1WindowBill(1));
-    const plain = previewDigest(bill);
-    expect(previewDigest(bill, '{"mdtrt_id":"M1"}')).not.toBe(plain);
-    expect(previewDigest(bill, '{"mdtrt_id":"M1"}')).toBe(previewDigest(bill, '{"mdtrt_id":"M1"}'));
+  it('covers the 2303 data at an NHSA terminal: the same bill with another 2303 has another digest', async () => {
+    const bill = asBill(example1WindowBill(personId));
+    const preview = (await call('settlement.preview', example1WindowBill(personId))) as unknown as {
+      value: SettlementResult & { digest: string };
+    };
+    const { digest, ...result } = preview.value;
+    expect(previewDigest(bill, result)).toBe(digest);
+    const plain = previewDigest(bill, result);
+    expect(previewDigest(bill, result, '{"mdtrt_id":"M1"}')).not.toBe(plain);
+    expect(previewDigest(bill, result, '{"mdtrt_id":"M1"}')).toBe(previewDigest(bill, result, '{"mdtrt_id":"M1"}'));
     // offline is the terminal's, not the bill's: it does not change the digest.
-    expect(previewDigest({ ...bill, offline: true })).toBe(plain);
+    expect(previewDigest({ ...bill, offline: true }, result)).toBe(plain);
+    // The amounts are part of it; the trace is not.
+    expect(previewDigest(bill, { ...result, psn_cash_pay: '0.00' })).not.toBe(plain);
+    expect(previewDigest(bill, { ...result, trace: [] })).toBe(plain);
+  });
+
+  it('refuses F8 when the amounts changed since F5 though the bill did not (another settlement moved the accumulators)', async () => {
+    const bill = example1WindowBill(personId);
+    const preview = await call('settlement.preview', bill);
+    const digest = (preview as unknown as { value: { digest: string } }).value.digest;
+    // Another window settles a stay of the same person meanwhile: this year's accumulators move.
+    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
+    const before = settlements();
+    expect(await call('settlement.settle', { ...bill, preview_digest: digest })).toMatchObject({
+      ok: false,
+      error: { code: 'preview_stale' },
+    });
+    expect(settlements()).toBe(before);
   });
 });
 

@@ -166,22 +166,28 @@ export function SettleScreen({ rules, status }: { rules: RuleVersionSummary[]; s
   );
 
   const nhsa = status.protocol === 'nhsa';
+  // Each F5 is numbered: only the latest one's answers (its preview, its 2303) are shown, even for the same bill.
+  const lastF5 = useRef(0);
+  // The confirmation of a single-year stay across New Year holds only while that box is shown for that year.
+  useEffect(() => setCrossYear(false), [singleYear]);
   actions.current.preview = () => {
     if (!person || settled) return;
     const bill = input();
     const sent = JSON.stringify(bill);
+    const n = ++lastF5.current;
+    const latest = () => lastF5.current === n && keyRef.current === sent;
     setPreview(null);
     clearPlatform();
     void call('settlement.preview', bill).then(async (r) => {
       // A failed F5 leaves nothing on the screen for F8 (the error names the field instead).
-      if (!r || keyRef.current !== sent) return;
+      if (!r || !latest()) return;
       const { digest, ...local } = r;
       setPreview({ key: sent, result: local, digest });
       if (!nhsa || !status.online) return;
       // The platform's 2303 beside the local preview; without it F8 still settles here, provisionally.
       setPlatformNote({ kind: 'pending', text: '' });
       const p = await bridge.invoke('settlement.presettle', bill);
-      if (keyRef.current !== sent) return;
+      if (!latest()) return;
       if (p.ok) {
         const { digest: withPlatform, ...platform } = p.value;
         setPlatform(platform);

@@ -343,17 +343,28 @@ function canonical(v: unknown): string {
 }
 
 /**
- * What you see is what you settle (issue 17): the SHA-256 of the bill as validated (defaults applied, costs derived
- * from fee lines; the digest itself and `offline`, which the terminal decides, left out) and, at an NHSA terminal
- * once F5's 2303 answered, of the 2303 data that answer is for (the journal's `presettled`: what F8's 2304 sends).
- * F5 returns it with the preview; F8 sends it back and the service settles only a bill with the same digest.
+ * What you see is what you settle (issue 17): the SHA-256 of
+ * - the bill as validated (defaults applied, costs derived from fee lines; the digest itself and `offline`, which
+ *   the terminal decides, left out),
+ * - the amounts computed for it (the result without its trace: every fund, part and accumulator after), so rules
+ *   installed or accumulators synced between F5 and F8 are a different preview too, and
+ * - at an NHSA terminal online once F5's 2303 answered, the 2303 data that answer is for (the journal's
+ *   `presettled`: what F8's 2304 sends).
+ * F5 returns it with the preview; F8 sends it back and the service settles only when the digest of the bill and of
+ * the amounts it computes inside the settling transaction is the same.
  */
-export function previewDigest(bill: BillInput | SettleInput, presettled: string | null = null): string {
+export function previewDigest(
+  bill: BillInput | SettleInput,
+  result: SettlementResult,
+  presettled: string | null = null,
+): string {
   const rest: Record<string, unknown> = { ...bill };
   delete rest['preview_digest'];
   delete rest['offline'];
+  const { trace: _trace, ...amounts } = result;
   return createHash('sha256')
     .update(canonical(rest))
+    .update(`\nresult:${canonical(amounts)}`)
     .update(presettled === null ? '' : `\n2303:${presettled}`)
     .digest('hex');
 }
@@ -436,7 +447,8 @@ export function settlementHandlers({
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
       refuseUnsplitNewYear(req);
-      return { ...settlements.preview(session, req), digest: previewDigest(req) };
+      const result = settlements.preview(session, req);
+      return { ...result, digest: previewDigest(req, result) };
     },
     // F5 at an NHSA terminal: the platform's 2303 beside the local preview (docs/nhsa.md §7.6).
     'settlement.presettle': async (req, ctx) => {
@@ -445,21 +457,27 @@ export function settlementHandlers({
         throw new DeskError('not_found', '', '本终端未使用国家医保接口，无平台预结算', 'not an NHSA terminal');
       refuseWithoutFeeLines(true, req);
       refuseUnsplitNewYear(req);
-      const platform = await window.presettle(session, req, settlements.preview(session, req));
-      return { ...platform, digest: previewDigest(req, window.stayFor(req)?.presettled ?? null) };
+      const local = settlements.preview(session, req);
+      const platform = await window.presettle(session, req, local);
+      return { ...platform, digest: previewDigest(req, local, window.stayFor(req)?.presettled ?? null) };
     },
     'settlement.settle': async ({ preview_digest, ...req }, ctx) => {
       const session = sessions.current(ctx);
       refuseWithoutFeeLines(nhsa, req);
       refuseUnsplitNewYear(req);
-      // The digest of the bill and, once F5's 2303 answered at an NHSA terminal, of that 2303 (what the window shows).
-      refuseStalePreview(preview_digest, previewDigest(req, window?.stayFor(req)?.presettled ?? null));
+      // NHSA: the window's stay, and whether F8 settles it with the platform now (online, F5's 2303 answered).
+      const stay = window?.stayFor(req) ?? null;
+      const presettled = window !== null && online() && stay !== null && stay.presettled !== null;
+      // Inside the settling transaction, before anything is written: the digest of the bill, of the amounts just
+      // computed and (settled with the platform now) of the 2303 shown must be F5's, or nothing is settled. Offline,
+      // an old 2303 is not part of it: the window's F5 then showed the local preview only.
+      const unchanged = (result: SettlementResult) =>
+        refuseStalePreview(preview_digest, previewDigest(req, result, presettled ? stay!.presettled : null));
       if (window) {
         // NHSA: the record takes the window's stay (the queue goes on from the step F5 reached). Online with the
         // bill presettled (2303), 2402/2304 run at once; otherwise the record is provisional and queued.
-        const stay = window.stayFor(req);
-        const presettled = online() && stay !== null && stay.presettled !== null;
         const done = settlements.settle(session, { ...req, offline: !presettled }, (r) => {
+          unchanged(r.result);
           if (stay) window.adopt(stay, req, r.result, r.outboxId, presettled);
         });
         if (presettled) {
@@ -477,7 +495,7 @@ export function settlementHandlers({
       }
       // Offline is what this terminal knows of its link, not what the window says.
       const offline = !online();
-      const { number, result } = settlements.settle(session, { ...req, offline });
+      const { number, result } = settlements.settle(session, { ...req, offline }, (r) => unchanged(r.result));
       const provisional = offline ? '脱机结算：金额以医保部门确认为准，联网后自动上传' : null;
       return { number, result, platform: null, provisional };
     },
