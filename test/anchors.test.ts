@@ -307,9 +307,9 @@ describe('the anchor file', () => {
   it('is rewritten after commits (coalesced) and holds only numbers, the chain head and marks: no patient data', async () => {
     const { s, person } = terminal(1);
     settle(s, person, 2);
-    await new Promise((r) => setTimeout(r, 200));
+    // Written shortly after the commits: waited for, not slept on.
+    await expect.poll(() => anchorOf(s).read()!.seq).toBe(chainHead(s.service.db).seq);
     const kept = anchorOf(s).read()!;
-    expect(kept.seq).toBe(chainHead(s.service.db).seq);
     expect(kept.sequences).toEqual({ 'S:2026-03-20': 3 });
     const text = readFileSync(anchorOf(s).path, 'utf8');
     expect(text).not.toContain(dazhouPerson().id_number);

@@ -5,6 +5,7 @@
  * and audit entry, so a settlement reported done is there in full after a
  * power cut, or not at all. The window's settlement.preview/settle/reverse.
  */
+import { canonicalJson } from '../../../shared/canonical-json.js';
 import { createHash } from 'node:crypto';
 import { DeskError } from '../../../shared/errors.js';
 import { storageProblemOf } from '../../node/storage-errors.js';
@@ -330,18 +331,6 @@ export class Settlements {
   }
 }
 
-/** JSON with object keys sorted at every level (arrays keep their order): the same bill is the same text. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object')
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 /**
  * What you see is what you settle (issue 17): the SHA-256 of
  * - the bill as validated (defaults applied, costs derived from fee lines; the digest itself and `offline`, which
@@ -363,8 +352,8 @@ export function previewDigest(
   delete rest['offline'];
   const { trace: _trace, ...amounts } = result;
   return createHash('sha256')
-    .update(canonical(rest))
-    .update(`\nresult:${canonical(amounts)}`)
+    .update(canonicalJson(rest))
+    .update(`\nresult:${canonicalJson(amounts)}`)
     .update(presettled === null ? '' : `\n2303:${presettled}`)
     .digest('hex');
 }
