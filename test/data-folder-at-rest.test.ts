@@ -114,7 +114,8 @@ describe('the data folder at rest', () => {
     const bill = example1WindowBill(person_id, {
       stay: { inpatient_no: INPATIENT_NO, ward: '普外科', bed: '12', diagnosis: DIAGNOSIS },
     });
-    const { number } = await call<{ number: string }>('settlement.settle', bill);
+    const { digest } = await call<{ digest: string }>('settlement.preview', bill);
+    const { number } = await call<{ number: string }>('settlement.settle', { ...bill, preview_digest: digest });
     await call('slip.print', { number, layout: 'a5' });
     const scan = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.from(`${SCAN_MARKER} ${NAME}`)]);
     await call(

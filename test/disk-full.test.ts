@@ -17,7 +17,7 @@ import { dispatch } from '../electron/node/dispatch.js';
 import { storageError } from '../electron/node/storage-errors.js';
 import type { AppStatus } from '../shared/ipc/contract.js';
 import { testPlatform } from './test-platform.js';
-import { TestClock, dazhouPerson, example1WindowBill, openStoreFile } from './store-support.js';
+import { TestClock, dazhouPerson, example1WindowBill, openStoreFile, previewed } from './store-support.js';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'desk-tmpfs-'));
 const mountRefusal = (() => {
@@ -120,17 +120,20 @@ describe.skipIf(mountRefusal !== null)('a full disk under the data folder', () =
     expect(await call('auth.login', { code: 'cash1', pin: '135790' })).toMatchObject({ ok: true });
     const person = await call('person.record', dazhouPerson(7));
     personId = (person as { value: { person_id: number } }).value.person_id;
-    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', await previewed(call, example1WindowBill(personId)))).toMatchObject({
+      ok: true,
+    });
     expect((await status()).storage).toMatchObject({ low_space: false, low_space_bytes: 64 * 1024 });
     expect((await status()).storage.free_bytes).toBeGreaterThan(64 * 1024);
   });
 
   it('refuses a settlement the disk cannot hold: the disk named, nothing written, no temporary file', async () => {
     // The WAL emptied first, so that the next write must grow a file (SQLite reuses a WAL's space otherwise).
+    const seen = await previewed(call, example1WindowBill(personId)); // F5 before the disk fills
     app.service.db.pragma('wal_checkpoint(TRUNCATE)');
     fillDisk();
     const before = counts();
-    const r = await call('settlement.settle', example1WindowBill(personId));
+    const r = await call('settlement.settle', seen);
     expect(r).toMatchObject({ ok: false, error: { code: 'disk_full', field: '' } });
     const error = (r as { error: { message: string; message_en: string } }).error;
     expect(error.message).toMatch(/^磁盘空间不足，结算未保存/);
@@ -177,7 +180,9 @@ describe.skipIf(mountRefusal !== null)('a full disk under the data folder', () =
 
   it('after space is freed: the settlement is saved, the lockout holds, a backup succeeds and clears the failure', async () => {
     rmSync(filler);
-    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', await previewed(call, example1WindowBill(personId)))).toMatchObject({
+      ok: true,
+    });
     expect((await status()).storage.low_space).toBe(false);
     expect(await call('auth.login', { code: 'cash2', pin: '975310' }, { clientId: 'w2' })).toMatchObject({
       ok: false,

@@ -16,7 +16,7 @@ import { DEFAULT_CONFIG } from '../shared/settings.js';
 import { openDeskApp } from '../electron/worker/desk-app.js';
 import { dispatch } from '../electron/node/dispatch.js';
 import { testPlatform } from './test-platform.js';
-import { asBill, dazhouPerson, idNumber, makeStore } from './store-support.js';
+import { asBill, dazhouPerson, idNumber, makeStore, previewed } from './store-support.js';
 
 const line = (over: Partial<FeeLine> & Pick<FeeLine, 'feedetl_sn' | 'fee_ocur_time'>) => ({
   med_list_codg: 'XB01AFX001A001010101234',
@@ -250,8 +250,11 @@ describe('a terminal on the national interface (config.json has nhsa)', () => {
     expect(person).toMatchObject({ ok: true });
     const personId = (person as { value: { person_id: number } }).value.person_id;
     const costsOnly = { ...bill(personId), fee_lines: undefined, costs: DERIVED };
-    for (const channel of ['settlement.preview', 'settlement.settle'])
-      expect(await call(channel, costsOnly)).toEqual({
+    for (const [channel, refused] of [
+      ['settlement.preview', costsOnly],
+      ['settlement.settle', { ...costsOnly, preview_digest: '0'.repeat(64) }],
+    ] as const)
+      expect(await call(channel, refused)).toEqual({
         ok: false,
         error: {
           code: 'invalid_field',
@@ -266,7 +269,7 @@ describe('a terminal on the national interface (config.json has nhsa)', () => {
       ok: true,
       value: { medfee_sumamt: '3847.18' },
     });
-    const settled = await call('settlement.settle', bill(personId, { mdtrt_id: 'MD0001' }));
+    const settled = await call('settlement.settle', await previewed(call, bill(personId, { mdtrt_id: 'MD0001' })));
     expect(settled).toMatchObject({ ok: true });
     const { id } = app.service.db.prepare('SELECT id FROM settlements').get() as { id: number };
     expect(app.service.settlements.feeLines(id)).toHaveLength(LINES.length);

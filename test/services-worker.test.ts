@@ -17,7 +17,7 @@ import { startServices, type Services } from '../electron/node/services-client.j
 import { DEV_WORKER_ENTRY } from '../electron/host/dev-worker-entry.js';
 import { ChromiumSlipPrinter } from '../electron/host/chromium-printer.js';
 import type { SlipPrinter } from '../electron/node/printer.js';
-import { dazhouPerson } from './store-support.js';
+import { dazhouPerson, previewed } from './store-support.js';
 import { businessDate } from '../electron/worker/store/clock.js';
 
 const key = new Uint8Array(32).fill(7);
@@ -96,7 +96,11 @@ describe('services worker', () => {
         },
       ],
     };
-    const settled = await services.call('settlement.settle', bill, ctx);
+    const settled = await services.call(
+      'settlement.settle',
+      await previewed((c, x) => services.call(c, x, ctx), bill),
+      ctx,
+    );
     expect(settled).toMatchObject({ ok: true, value: { number: expect.stringMatching(/^T01-S\d{8}-\d{6}$/) } });
     const number = (settled as { value: { number: string } }).value.number;
     const cash = (settled as { value: { result: { psn_cash_pay: string } } }).value.result.psn_cash_pay;
@@ -128,7 +132,7 @@ describe('services worker', () => {
     const today = businessDate(new Date());
     const settled = (await services.call(
       'settlement.settle',
-      {
+      await previewed((c, x) => services.call(c, x, ctx), {
         person_id: person.value.person_id,
         hospital_level: 3,
         admission_date: today,
@@ -142,7 +146,7 @@ describe('services worker', () => {
             preselfpay_amt: '0.00',
           },
         ],
-      },
+      }),
       ctx,
     )) as { value: { number: string } };
     const number = settled.value.number;

@@ -17,7 +17,16 @@ import { dispatch } from '../electron/node/dispatch.js';
 import { previewDigest } from '../electron/worker/services/settlements.js';
 import type { SettlementResult } from '../shared/engine/result.js';
 import { testPlatform } from './test-platform.js';
-import { TestClock, asBill, dazhouPerson, example1WindowBill, idNumber, makeStore, refusal } from './store-support.js';
+import {
+  TestClock,
+  asBill,
+  dazhouPerson,
+  example1WindowBill,
+  idNumber,
+  makeStore,
+  previewed,
+  refusal,
+} from './store-support.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'desk-digest-'));
 writeFileSync(
@@ -102,14 +111,20 @@ describe('the preview digest (settlement.preview / settlement.settle)', () => {
     expect(settlements()).toBe(before + 1);
   });
 
-  it('takes a bill without a digest as given (callers with no preview), and refuses a malformed one by its field', async () => {
+  it('refuses a bill without a digest or with a malformed one, by its field, and writes nothing', async () => {
     const before = settlements();
-    expect(await call('settlement.settle', { ...example1WindowBill(personId), preview_digest: 'x' })).toMatchObject({
-      ok: false,
-      error: { field: 'preview_digest' },
-    });
+    for (const [preview_digest, code] of [
+      [undefined, 'missing_field'],
+      ['x', 'invalid_field'],
+    ] as const)
+      expect(await call('settlement.settle', { ...example1WindowBill(personId), preview_digest })).toMatchObject({
+        ok: false,
+        error: { code, field: 'preview_digest' },
+      });
     expect(settlements()).toBe(before);
-    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', await previewed(call, example1WindowBill(personId)))).toMatchObject({
+      ok: true,
+    });
     expect(settlements()).toBe(before + 1);
   });
 
@@ -135,7 +150,9 @@ describe('the preview digest (settlement.preview / settlement.settle)', () => {
     const preview = await call('settlement.preview', bill);
     const digest = (preview as unknown as { value: { digest: string } }).value.digest;
     // Another window settles a stay of the same person meanwhile: this year's accumulators move.
-    expect(await call('settlement.settle', example1WindowBill(personId))).toMatchObject({ ok: true });
+    expect(await call('settlement.settle', await previewed(call, example1WindowBill(personId)))).toMatchObject({
+      ok: true,
+    });
     const before = settlements();
     expect(await call('settlement.settle', { ...bill, preview_digest: digest })).toMatchObject({
       ok: false,
@@ -164,8 +181,12 @@ describe('a stay across 1 January with all its costs in one year (issue 17 item 
   });
 
   it('is refused at F5 and F8 until confirmed, naming the confirmation box', async () => {
-    for (const channel of ['settlement.preview', 'settlement.settle'])
-      expect(await call(channel, oneLine())).toMatchObject({
+    // F8 with a well-formed digest: the stay is refused before any digest is compared.
+    for (const [channel, bill] of [
+      ['settlement.preview', oneLine()],
+      ['settlement.settle', oneLine({ preview_digest: '0'.repeat(64) })],
+    ] as const)
+      expect(await call(channel, bill)).toMatchObject({
         ok: false,
         error: { code: 'costs_not_split', field: 'cross_year_confirmed', message: expect.stringContaining('跨年') },
       });

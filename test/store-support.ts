@@ -173,6 +173,20 @@ export function example1WindowBill(personId: number, extra: Record<string, unkno
   return bill;
 }
 
+/**
+ * F5 then F8 as the window does it: the bill previewed through `call` and returned with its preview's digest, which
+ * `settlement.settle` requires (what you see is what you settle; services/settlements.ts refuseStalePreview).
+ */
+export async function previewed(
+  call: (channel: string, payload: unknown) => Promise<unknown>,
+  bill: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const answer = (await call('settlement.preview', bill)) as
+    { ok: true; value: { digest: string } } | { ok: false; error: unknown };
+  if (!answer.ok) throw new Error(`preview refused: ${JSON.stringify(answer.error)}`);
+  return { ...bill, preview_digest: answer.value.digest };
+}
+
 /** One of the reference insurer's seeded persons, recorded at the window as a cashier would (no accumulators known here). */
 export function recordSeeded(store: TestStore, idNumber: string): number {
   const s = SEED_PERSONS.find((x) => x.id_number === idNumber);

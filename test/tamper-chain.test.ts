@@ -31,6 +31,7 @@ import {
   example1Bill,
   makeStore,
   openStoreFile,
+  previewed,
   refusal,
   withTriggersDropped,
   type TestStore,
@@ -473,7 +474,8 @@ describe('the app over a tampered store', () => {
     ok(await call('operators.create', { code: 'cash1', name: '李收费', role: 'cashier', pin: '135790' }));
     ok(await call('auth.login', { code: 'cash1', pin: '135790' }, cash));
     const { person_id } = ok(await call('person.record', dazhouPerson(1), cash)) as { person_id: number };
-    ok(await call('settlement.settle', windowBill(person_id), cash));
+    const asCashier = (name: string, payload: unknown) => call(name, payload, cash);
+    ok(await call('settlement.settle', await previewed(asCashier, windowBill(person_id)), cash));
     await app.close();
 
     const raw = openStoreFile(join(dataDir, 'desk.sqlite'), { keyFile: join(dataDir, 'key') });
@@ -490,7 +492,8 @@ describe('the app over a tampered store', () => {
       ok(await call('auth.login', { code: 'cash1', pin: '135790' }, cash));
       const status = ok(await call('app.status', {}, cash));
       expect(status.integrity).toMatchObject({ ok: false, kind: 'full', problem: 'edited', table: 'settlements' });
-      const refused = await call('settlement.settle', windowBill(person_id), cash);
+      // F5 still answers (reading goes on); F8 is refused.
+      const refused = await call('settlement.settle', await previewed(asCashier, windowBill(person_id)), cash);
       expect(refused).toMatchObject({ ok: false, error: { code: 'integrity_failed' } });
       // Reading goes on.
       ok(await call('app.status', {}, cash));

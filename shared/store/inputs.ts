@@ -190,10 +190,7 @@ export const settleInput = withCosts(z.strictObject({ ...billShape, offline: z.b
 export const windowSettleInput = withCosts(
   z.strictObject({
     ...billShape,
-    preview_digest: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
+    preview_digest: z.string().regex(/^[0-9a-f]{64}$/),
   }),
 );
 

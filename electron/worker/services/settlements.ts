@@ -359,14 +359,12 @@ export function previewDigest(
 }
 
 /**
- * F8 refused unless its digest is its F5's (the bill unchanged since the cashier saw the numbers). The window always
- * sends it (SettleScreen: F8 is only possible with a current preview, and sends that preview's digest). A caller of
- * the channel with no preview to match sends none and settles the bill as given: the services' other callers (the
- * CLI, the bench, and the tests that stand in for the window) build the bill themselves. Making it mandatory is this
- * one check (`sent === undefined` refused) once those callers preview first.
+ * F8 refused unless its digest is its F5's (the bill and the amounts unchanged since the cashier saw the numbers).
+ * The digest is required on the channel (inputs.ts windowSettleInput): every caller of `settlement.settle` previews
+ * first, as the window does. The CLI and the bench settle through DeskService, not this channel.
  */
-export function refuseStalePreview(sent: string | undefined, expected: string): void {
-  if (sent === undefined || sent === expected) return;
+export function refuseStalePreview(sent: string, expected: string): void {
+  if (sent === expected) return;
   throw new DeskError(
     'preview_stale',
     '',
