@@ -54,6 +54,8 @@ export interface DeskApp {
   service: DeskService;
   slips: SlipService;
   sync: SyncAgent | null;
+  /** Who is signed in at each window, and who the inactivity lock signed out. */
+  sessions: Sessions;
   /** Where backups go now (the settings screen may change it while running). */
   backupFolder(): string;
   /**
@@ -184,6 +186,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     service,
     slips: app.slips,
     sync,
+    sessions: app.sessions,
     backupFolder: () => backupFolder(dataDir, live.current),
     dailyBackup: async () => {
       try {
