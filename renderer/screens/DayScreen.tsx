@@ -4,7 +4,7 @@
  * insurer (our protocol's, or the national 3201/3202). The heading names whose day is shown, from the services'
  * answer (never from what is being typed); what a cashier may not do is shown disabled with why.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppStatus, DayView, ReconciliationView } from '../../shared/ipc/contract.js';
 import { groupedYuan } from '../../shared/money.js';
@@ -53,10 +53,13 @@ export function DayScreen({ status }: { status: AppStatus }) {
     const r = await call('day.close', { operator_code: day.operator.code, business_date: day.business_date });
     if (r) await load(day.operator.code, day.business_date);
   };
-  const cancelClose = () => {
-    setConfirming(false);
-    closeButton.current?.focus();
-  };
+  const cancelClose = () => setConfirming(false);
+  // Focus back on 日结 once the confirmation is gone (while it is open the page behind is inert and the button disabled).
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (wasConfirming.current && !confirming) closeButton.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
   const reconcile = async () => {
     if (!day) return;
     const r = await call('sync.reconcile', { business_date: day.business_date });
@@ -140,8 +143,8 @@ export function DayScreen({ status }: { status: AppStatus }) {
                       {recon.differences.map((d) => (
                         <tr key={d.field}>
                           <td>{d.field}</td>
-                          <td className="amt">{d.terminal}</td>
-                          <td className="amt">{d.insurer}</td>
+                          <td className="amt">{groupedYuan(d.terminal)}</td>
+                          <td className="amt">{groupedYuan(d.insurer)}</td>
                         </tr>
                       ))}
                     </tbody>
@@ -156,8 +159,8 @@ export function DayScreen({ status }: { status: AppStatus }) {
                       {t('day.record', {
                         number: r.number ?? t('day.noLocal'),
                         problem: t(`day.problems.${r.code}`),
-                        terminal: r.terminal ?? t('common.none'),
-                        insurer: r.insurer ?? t('common.none'),
+                        terminal: r.terminal === null ? t('common.none') : groupedYuan(r.terminal),
+                        insurer: r.insurer === null ? t('common.none') : groupedYuan(r.insurer),
                       })}
                     </p>
                   ))}
@@ -228,22 +231,49 @@ function DayTotalsView({ day }: { day: DayView }) {
   );
 }
 
-/** What 日结 will close, asked before it does: Enter (the focused confirm button) closes, Escape or 取消 goes back. */
+/**
+ * What 日结 will close, asked before it does, as a modal: the native <dialog> opened with showModal() makes the page
+ * behind inert; focus starts on the confirm button (Enter closes), Tab and Shift+Tab cycle between its buttons (never
+ * out to the browser's own UI), Escape or 取消 goes back (the screen then returns focus to 日结).
+ */
 function ConfirmClose({ day, onConfirm, onCancel }: { day: DayView; onConfirm: () => void; onCancel: () => void }) {
   const { t } = useTranslation();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const confirm = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    confirm.current?.focus();
+    return () => d?.close();
+  }, []);
   return (
-    <div
+    <dialog
+      ref={dialog}
       role="dialog"
       aria-modal="true"
       aria-labelledby="day-close-title"
       data-testid="day-close-confirm"
       className="confirm"
-      style={{ border: '2px solid currentColor', padding: '0.75em', margin: '0.75em 0' }}
+      // The browser's Escape (and its close request): the screen decides, so the dialog is not closed behind React.
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
       onKeyDown={(e) => {
         if (e.key === 'Escape') {
           e.preventDefault();
           e.stopPropagation();
           onCancel();
+        } else if (e.key === 'Tab') {
+          const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button:not(:disabled)')];
+          const first = buttons[0];
+          const last = buttons[buttons.length - 1];
+          if (!first || !last) return;
+          const at = document.activeElement;
+          if (e.shiftKey ? at === first || !buttons.includes(at as HTMLButtonElement) : at === last) {
+            e.preventDefault();
+            (e.shiftKey ? last : first).focus();
+          }
         }
       }}
     >
@@ -260,14 +290,14 @@ function ConfirmClose({ day, onConfirm, onCancel }: { day: DayView; onConfirm: (
         })}
       </p>
       <div className="actions">
-        <button type="button" className="danger" autoFocus onClick={onConfirm}>
+        <button type="button" className="danger" ref={confirm} onClick={onConfirm}>
           {t('day.confirm')}
         </button>
         <button type="button" onClick={onCancel}>
           {t('day.cancel')}
         </button>
       </div>
-    </div>
+    </dialog>
   );
 }
 
@@ -302,9 +332,9 @@ function NhsaGroups({ groups }: { groups: NonNullable<Recon['groups']> }) {
             <td style={NOWRAP}>{[g.insutype, g.clr_type, g.setl_optins].join(' · ')}</td>
             <td>{t(`day.refd${g.refd_setl_flag}`)}</td>
             <td className="amt">{g.count}</td>
-            <td className="amt">{g.medfee_sumamt}</td>
-            <td className="amt">{g.fund_pay_sumamt}</td>
-            <td className="amt">{g.acct_pay}</td>
+            <td className="amt">{groupedYuan(g.medfee_sumamt)}</td>
+            <td className="amt">{groupedYuan(g.fund_pay_sumamt)}</td>
+            <td className="amt">{groupedYuan(g.acct_pay)}</td>
             <td className={rsltClass(g.stmt_rslt)} style={NOWRAP}>
               {t(`day.problems.stmt_${g.stmt_rslt}`)}
             </td>
@@ -345,8 +375,8 @@ function NhsaRecords({ records }: { records: Recon['records'] }) {
                 {r.nhsa!.refd_setl_flag === '1' && <span className="muted"> · {t('day.refd1')}</span>}
               </td>
               <td style={{ wordBreak: 'break-all' }}>{r.nhsa!.setl_id}</td>
-              <td className="amt">{r.terminal ?? t('common.none')}</td>
-              <td className="amt">{r.insurer ?? t('common.none')}</td>
+              <td className="amt">{r.terminal === null ? t('common.none') : groupedYuan(r.terminal)}</td>
+              <td className="amt">{r.insurer === null ? t('common.none') : groupedYuan(r.insurer)}</td>
               <td>{r.nhsa!.memo}</td>
             </tr>
           );
