@@ -4,7 +4,7 @@
  * a reversal's result signed, and the day as the window shows it (whose, closed by whom, funds by national field).
  */
 import { describe, expect, it } from 'vitest';
-import { negatedResult } from '../electron/worker/services/records.js';
+import { negatedResult } from '../shared/engine/negated-result.js';
 import { asQuery, dazhouPerson, example1Bill, makeStore, refusal } from './store-support.js';
 
 describe('history search (结算查询)', () => {
@@ -85,5 +85,14 @@ describe('the window’s day and reversal detail', () => {
     expect(negated.parts[0]!.rule_version).toBe(original.parts[0]!.rule_version);
     expect(negated.trace).toEqual(original.trace);
     expect(negated.region).toBe(original.region);
+    // Only declared amount fields are negated: an id or version that looks like a number stays as it is.
+    const numericLooking = negatedResult({
+      ...original,
+      region_name: '2026',
+      parts: original.parts.map((p) => ({ ...p, rule_version: '20260101', first_date: '2026' })),
+    });
+    expect(numericLooking.region_name).toBe('2026');
+    expect(numericLooking.parts[0]).toMatchObject({ rule_version: '20260101', first_date: '2026' });
+    expect(numericLooking.parts[0]!.segments.deductible).toBe(negated.parts[0]!.segments.deductible);
   });
 });

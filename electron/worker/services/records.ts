@@ -4,7 +4,7 @@
  * beside the immutable record. The window's settlement.get and history.search.
  */
 import { DeskError } from '../../../shared/errors.js';
-import { negatedAmount } from '../../../shared/money.js';
+import { negatedResult } from '../../../shared/engine/negated-result.js';
 import type { SettlementResult } from '../../../shared/engine/result.js';
 import type { HistoryQuery } from '../../../shared/store/inputs.js';
 import type { SettlementRecord } from '../../../shared/store/records.js';
@@ -119,29 +119,6 @@ export class SettlementRecords {
       return { record: { ...rec, reprints: rec.reprints + 1 }, result, reprint: rec.reprints + 1 };
     });
   }
-}
-
-const AMOUNT = /^-?\d+(\.\d+)?$/;
-const negatedAmounts = <T extends object>(o: T, keep: readonly string[] = []): T =>
-  Object.fromEntries(
-    Object.entries(o).map(([k, v]) => [
-      k,
-      typeof v === 'string' && AMOUNT.test(v) && !keep.includes(k) ? negatedAmount(v) : v,
-    ]),
-  ) as T;
-
-/** A settlement's result with every amount negated (a reversal's figures); its trace, the original computation, kept. */
-export function negatedResult(r: SettlementResult): SettlementResult {
-  return {
-    ...negatedAmounts(r, ['region', 'scheme']),
-    funds: negatedAmounts(r.funds),
-    fund_details: r.fund_details.map((f) => ({ ...f, amount: negatedAmount(f.amount) })),
-    parts: r.parts.map((p) => ({
-      ...negatedAmounts(p, ['rule_version']),
-      segments: negatedAmounts(p.segments),
-      funds: negatedAmounts(p.funds),
-    })),
-  };
 }
 
 export function recordHandlers({ service, sessions }: AppContext): Pick<Handlers, 'settlement.get' | 'history.search'> {

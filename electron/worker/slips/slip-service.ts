@@ -15,6 +15,7 @@ import { SCHEME_NAMES } from '../../../shared/rules/schema.js';
 import { daysBetween } from '../../../shared/dates.js';
 import { DeskError } from '../../../shared/errors.js';
 import type { SettlementResult } from '../../../shared/engine/result.js';
+import { negatedResult } from '../../../shared/engine/negated-result.js';
 import { renderSlip, type SlipData, type SlipKind, type SlipLayout } from '../../../shared/slip/slip.js';
 import { renderDayReport } from '../../../shared/slip/day-report.js';
 import { writeTransaction } from '../store/db.js';
@@ -157,7 +158,9 @@ export class SlipService {
       .get(number) as Record<string, string | number | null> | undefined;
     if (!row) throw new DeskError('not_found', 'number', `结算单号 ${number} 不存在`, `no settlement ${number}`);
     const reversal = row['kind'] === 'reversal';
-    const result = JSON.parse(String(reversal ? row['original_result'] : row['result'])) as SettlementResult;
+    // A reversal's slip shows the original's figures negated (the same function as its detail on 结算查询).
+    const stored = JSON.parse(String(reversal ? row['original_result'] : row['result'])) as SettlementResult;
+    const result = reversal ? negatedResult(stored) : stored;
     const request = JSON.parse(String(row['request'])) as {
       insured: { scheme: string; retired: boolean; medical_assistance: boolean };
     };
@@ -167,7 +170,6 @@ export class SlipService {
       bed?: string;
       diagnosis?: string;
     };
-    const amount = (s: string) => (reversal ? negatedAmount(s) : s);
     const insured = request.insured;
     const personType = [
       insured.scheme === 'employee' ? (insured.retired ? '退休' : '在职') : '城乡居民',
@@ -183,11 +185,11 @@ export class SlipService {
     // A reversal refunds what was collected: the platform's amounts when it settled at the window (F8), negated.
     const nhsa = reversal
       ? this.collectedAtWindow(Number(row['reverses_id']))
-        ? this.nhsaOf(Number(row['reverses_id']), result)
+        ? this.nhsaOf(Number(row['reverses_id']), stored)
         : null
-      : this.nhsaOf(Number(row['id']), result);
+      : this.nhsaOf(Number(row['id']), stored);
     const platform = nhsa?.platform && reversal ? negatedPlatform(nhsa.platform) : (nhsa?.platform ?? null);
-    const cost = (key: CostRowKey) => (platform ? platformRow(platform, key) : amount(result[key]));
+    const cost = (key: CostRowKey) => (platform ? platformRow(platform, key) : result[key]);
     return {
       kind,
       reprint,
@@ -224,8 +226,8 @@ export class SlipService {
         ? platform.rows
             .filter((r) => r.kind === 'fund' && r.platform !== '0.00')
             .map((r) => ({ name: r.name, field: fieldOf(result, r.key), amount: r.platform }))
-        : result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: amount(f.amount) })),
-      act_pay_dedc: amount(result.act_pay_dedc),
+        : result.fund_details.map((f) => ({ name: f.name, field: f.field, amount: f.amount })),
+      act_pay_dedc: result.act_pay_dedc,
       fund_pay_sumamt: platform ? platformRow(platform, 'fund_pay_sumamt') : funds,
       psn_cash_pay: platform ? platformRow(platform, 'psn_cash_pay') : String(row['psn_cash_pay']),
       platform: platform && {
