@@ -9,20 +9,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { idNumber } from './store-support.js';
-import { CASHIER, livePage, useE2E, year } from './e2e/harness.js';
+import { CASHIER, countRequests, ipc, livePage, useE2E, year } from './e2e/harness.js';
 
 const e2e = useE2E({ shotPrefix: 'person-window-' });
 const page = livePage(e2e);
 const last = String(Number(year) - 1);
-
-/** person.record requests the window sends (the browser host's /ipc/ calls). */
-function countRecords(): () => number {
-  let n = 0;
-  page.on('request', (r) => {
-    if (r.url().includes('/ipc/person.record')) n++;
-  });
-  return () => n;
-}
 
 /** The cashier signed in, a new identity number looked up: the record form open. */
 async function newPerson(seed: number): Promise<string> {
@@ -40,13 +31,19 @@ const focused = () => page.evaluate<string | null>(`document.activeElement?.getA
 
 describe('the person card (issue 17)', () => {
   it('sends person.record once for Enter on the last field', async () => {
-    const records = countRecords();
+    const records = countRequests(page, ipc('person.record'));
     await newPerson(60);
     await page.fill('[data-field="name"]', '患者六十');
     await page.locator('[data-field$=".basic.admissions"]').last().focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('[data-testid="person"]').count()).toBe(1);
-    await page.waitForTimeout(500);
+    // The barrier: the card is shown (the first record's answer handled) and its effects have run (the focus moved to
+    // the bill), so a second record from this Enter, from that answer or from those effects has been sent by now. An
+    // F5 (a preview, which stores nothing) is sent after it, and its answer is awaited before the count is read.
+    await expect.poll(focused).toBe('hospital_level');
+    const previewed = page.waitForResponse(ipc('settlement.preview'));
+    await page.keyboard.press('F5');
+    await previewed;
     expect(records()).toBe(1);
   });
 

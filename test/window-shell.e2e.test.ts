@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../shared/settings.js';
 import { idNumber } from './store-support.js';
-import { CASHIER, CLERK, SUPERVISOR, livePage, useE2E, year } from './e2e/harness.js';
+import { CASHIER, CLERK, SUPERVISOR, countRequests, ipc, livePage, useE2E, year } from './e2e/harness.js';
 
 const e2e = useE2E({ config: { ...DEFAULT_CONFIG, lock_after_minutes: 1 }, shotPrefix: 'shell-' });
 const page = livePage(e2e);
@@ -188,11 +188,22 @@ describe('keyboard', () => {
       })()`);
     expect(await cancelled('F5')).toBe(true);
     expect(await cancelled('F8')).toBe(true);
+    // A reload would load the page's document again (a navigation request) and erase the marker.
+    const loads = countRequests(page, (r) => r.isNavigationRequest() && r.frame() === page.mainFrame());
     await page.evaluate('window.__kept = 17');
     await page.keyboard.press('F5');
     await page.keyboard.press('F8');
-    await page.waitForTimeout(1_000);
-    await expect.poll(() => page.locator('[data-testid="operator"]').count()).toBe(1);
+    // The barrier: the browser acts on F5 and F8 (a reload) when each key is handled, before the next key; the same
+    // person looked up again (Enter on the identity number, a read) is sent after that, and its answer shown (the
+    // number cleared) only by a page that was not reloaded: a reload started by then is counted, one done erased
+    // the marker and the claim.
+    await page.fill('[data-field="id_number"]', idNumber(36));
+    const found = page.waitForResponse(ipc('person.find'));
+    await page.keyboard.press('Enter');
+    await found;
+    await expect.poll(() => page.inputValue('[data-field="id_number"]')).toBe('');
+    expect(loads()).toBe(0);
+    expect(await page.locator('[data-testid="operator"]').count()).toBe(1);
     expect(await page.evaluate('window.__kept ?? null')).toBe(17);
     expect(await page.inputValue('[data-field="hospital_name"]')).toBe('某医院');
   });
@@ -229,8 +240,17 @@ describe('role-aware landing', () => {
     expect(await settleTab.isDisabled()).toBe(true);
     expect(await settleTab.getAttribute('title')).toContain('收费员或主管');
     await page.keyboard.press('F2');
-    await page.waitForTimeout(300);
+    // The barrier: a switch is a state change in F2's own handler, rendered before the next key is handled. A lookup
+    // after it (Enter on the identity number of a person the store does not know: the record form, nothing stored)
+    // is answered on whichever screen is shown then, here 手工报销.
+    await page.fill('[data-field="id_number"]', idNumber(37));
+    const found = page.waitForResponse(ipc('person.find'));
+    await page.keyboard.press('Enter');
+    await found;
+    await expect.poll(() => page.locator('[data-field="name"]').count()).toBe(1);
     expect(await page.locator(CLAIM_FORM).count()).toBe(1);
+    expect(await page.locator(SETTLE_FORM).count()).toBe(0);
+    expect(await page.locator(`${CLAIM_FORM} [data-field="name"]`).count()).toBe(1);
   });
 
   it('a cashier lands on 出院结算; 手工报销 is disabled with why', async () => {

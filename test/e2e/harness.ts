@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { startHost, type RunningHost } from '../../electron/host/server.js';
 import { testPlatform } from '../test-platform.js';
 import { openDeskApp, type DeskApp, type DeskAppOptions } from '../../electron/worker/desk-app.js';
@@ -221,3 +221,22 @@ export function livePage(e2e: E2E): Page {
     },
   });
 }
+
+/**
+ * Counts the requests the page sends from now on that `match`. For "X was never sent": read it once the answer to a
+ * request sent after X would have been (page.waitForResponse), since the page reports its requests in the order it
+ * sends them, and a request's answer after the request.
+ */
+export function countRequests(page: Page, match: (r: Request) => boolean): () => number {
+  let n = 0;
+  page.on('request', (r) => {
+    if (match(r)) n++;
+  });
+  return () => n;
+}
+
+/** A request (or its response) of the window's call of a services channel, the browser host's /ipc/<channel>. */
+export const ipc =
+  (channel: string) =>
+  (r: { url(): string }): boolean =>
+    new URL(r.url()).pathname === `/ipc/${encodeURIComponent(channel)}`;
