@@ -236,9 +236,14 @@ function RecordPerson({
       ]),
     ),
   );
-  const [paid, setPaid] = useState<Record<string, string>>(() => Object.fromEntries(years.map((y) => [y, '0.00'])));
+  // Updating a known person: from the accumulators the store has for each year (the lookup's answer), never zeros
+  // over them; a new person: zeros.
+  const stated = (y: string) => existing?.accumulators[y]?.['basic'];
+  const [paid, setPaid] = useState<Record<string, string>>(() =>
+    Object.fromEntries(years.map((y) => [y, stated(y)?.paid ?? '0.00'])),
+  );
   const [admissions, setAdmissions] = useState<Record<string, string>>(() =>
-    Object.fromEntries(years.map((y) => [y, '0'])),
+    Object.fromEntries(years.map((y) => [y, String(stated(y)?.admissions ?? 0)])),
   );
   const layers = (version?.layers ?? []).filter((l) => l.enrolment !== null && l.schemes.includes(scheme));
   const setEnrolledIn = (id: string, y: string, on: boolean) =>
@@ -272,7 +277,11 @@ function RecordPerson({
         accumulators: Object.fromEntries(
           years.map((y) => [
             y,
-            { basic: { paid: (paid[y] ?? '').trim(), admissions: Number((admissions[y] ?? '').trim()) } },
+            {
+              // The year's other layers (not on this form) as the store has them: kept, not dropped.
+              ...existing?.accumulators[y],
+              basic: { paid: (paid[y] ?? '').trim(), admissions: Number((admissions[y] ?? '').trim()) },
+            },
           ]),
         ),
         as_of: new Date().toISOString(),

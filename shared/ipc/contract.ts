@@ -19,7 +19,7 @@ import {
   windowSettleInput,
 } from '../store/inputs.js';
 import type { DayTotals, OperatorInfo, PersonSummary, QueueCounts, SettlementRecord } from '../store/records.js';
-import { createOperatorInput } from '../store/inputs.js';
+import { createOperatorInput, type RecordPersonInput } from '../store/inputs.js';
 import { settingsInput, type OperatorListItem, type PrinterList, type SettingsView } from '../settings.js';
 
 /** A channel: its request schema, and its response type carried as a phantom. */
@@ -174,8 +174,16 @@ export interface NhsaPersonView {
   queried_at: string;
 }
 
-/** A person as the window shows them: the store's summary and, at an NHSA terminal, what 1101 last said. */
-export type FoundPerson = PersonSummary & { nhsa: NhsaPersonView | null };
+/**
+ * A person as the window shows them: the store's summary and, at an NHSA terminal, what 1101 last said.
+ * accumulators: the latest snapshot's year-to-date accumulators as stated (not the ledger's total since), for last
+ * year and this year (every year the record form shows, {} when none was stated), in person.record's own shape: the
+ * form updating a known person starts from them instead of saving zeros over them.
+ */
+export type FoundPerson = PersonSummary & {
+  nhsa: NhsaPersonView | null;
+  accumulators: RecordPersonInput['accumulators'];
+};
 
 /** One item of the outbox that needs a person (electron/worker/services/outbox.ts openWork). */
 export interface SyncWorkItem {

@@ -222,8 +222,17 @@ export function personHandlers({
   clock,
 }: AppContext): Pick<Handlers, 'person.find' | 'person.record'> {
   const persons = service.persons;
-  // What the NHSA platform's 1101 said of the person (null for our own protocol, or before any 1101).
-  const withPlatform = (p: PersonSummary) => ({ ...p, nhsa: sync?.window?.personView(p.person_id) ?? null });
+  // What the NHSA platform's 1101 said of the person (null for our own protocol, or before any 1101), and the
+  // accumulators for the years the record form shows (last year and this year), for updating the person: the
+  // snapshot's plus the ledger's movements since (ytd), because the updated snapshot is as of now and replaces both.
+  const withPlatform = (p: PersonSummary) => {
+    const year = yearOf(businessDate(clock.now()));
+    return {
+      ...p,
+      nhsa: sync?.window?.personView(p.person_id) ?? null,
+      accumulators: persons.ytd(p.person_id, [year - 1, year]),
+    };
+  };
   return {
     'person.find': async (req, ctx) => {
       const s = sessions.current(ctx);
