@@ -58,6 +58,12 @@ const landing = (role: Role): Screen =>
   (SCREENS.find((s) => s.roles?.includes(role)) ?? screensFor(role).find((s) => usable(s, role)))?.id ?? 'history';
 const FUNCTION_KEY = /^F([1-9]|1[0-2])$/;
 
+/** An operator who went away without this window signing them out, and why. */
+interface Away {
+  operator: OperatorInfo;
+  why: 'inactivity' | 'session_ended';
+}
+
 /** An operator's screens, kept while they are locked out (never across a sign-out). */
 interface Desk {
   operator: OperatorInfo;
@@ -69,8 +75,11 @@ export function App() {
   const { status, refresh } = useAppStatus();
   const [rules, setRules] = useState<RuleVersionSummary[]>([]);
   const [desks, setDesks] = useState<Desk[]>([]);
-  /** Who the inactivity lock signed out (the sign-in card says why); null after a sign-out or a sign-in. */
-  const [locked, setLocked] = useState<OperatorInfo | null>(null);
+  /**
+   * Who went away without this window signing them out, and why (the sign-in card says it): the inactivity lock,
+   * or a session the services no longer have (they restarted). Null after a sign-out or a sign-in.
+   */
+  const [locked, setLocked] = useState<Away | null>(null);
   /** Set while this window signs its operator out: the operator going away is then not a lock. */
   const signingOut = useRef(false);
 
@@ -106,7 +115,8 @@ export function App() {
         setLocked(null);
       } else {
         lastLocked.current = before.code;
-        setLocked(before);
+        const byLock = status?.locked_operator?.code === before.code;
+        setLocked({ operator: before, why: byLock ? 'inactivity' : 'session_ended' });
       }
     }
     signingOut.current = false;
@@ -144,7 +154,9 @@ export function App() {
   const ordered = [...desks].sort((a, b) => Number(b === desk) - Number(a === desk));
   return (
     <>
-      {!operator && <SignIn key={locked?.code ?? ''} status={status} locked={locked} onDone={() => void refresh()} />}
+      {!operator && (
+        <SignIn key={locked?.operator.code ?? ''} status={status} locked={locked} onDone={() => void refresh()} />
+      )}
       <div className="app" hidden={!operator}>
         {operator && desk && (
           <header className="bar">
@@ -364,13 +376,13 @@ function SignIn({
   onDone,
 }: {
   status: AppStatus;
-  /** Who the inactivity lock signed out: said on the card, their staff number filled in. */
-  locked: OperatorInfo | null;
+  /** Who went away and why: said on the card, their staff number filled in. */
+  locked: Away | null;
   onDone: () => void;
 }) {
   const { t } = useTranslation();
   const setup = status.needs_first_operator;
-  const [code, setCode] = useState(locked?.code ?? '');
+  const [code, setCode] = useState(locked?.operator.code ?? '');
   const [name, setName] = useState('');
   const [pin, setPin] = useState('');
   const { call, error, busy } = useCall();
@@ -387,9 +399,14 @@ function SignIn({
       <p>
         {t('signin.terminal', { code: status.terminal.code })} · {setup ? t('signin.firstUse') : t('signin.prompt')}
       </p>
-      {locked && (
+      {locked?.why === 'inactivity' && (
         <p className="alarm" role="status" data-testid="locked">
-          {t('signin.locked', { name: locked.name })}
+          {t('signin.locked', { name: locked.operator.name })}
+        </p>
+      )}
+      {locked?.why === 'session_ended' && (
+        <p className="alarm" role="status" data-testid="session-ended">
+          {t('signin.sessionEnded', { name: locked.operator.name })}
         </p>
       )}
       <Field label={t('signin.code')}>

@@ -146,6 +146,7 @@ export function openDeskApp(options: DeskAppOptions): DeskApp {
     'app.status': (_req, ctx) => ({
       terminal: config.terminal,
       operator: app.sessions.peek(ctx),
+      locked_operator: app.sessions.lockedAt(ctx), // after peek: a lock due now is found there
       needs_first_operator: service.operators.needsFirst(),
       online: app.online(),
       protocol: sync?.protocol ?? null,

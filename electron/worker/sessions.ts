@@ -10,8 +10,17 @@ import type { Clock } from './store/clock.js';
 
 export const operatorInfo = (s: Session): OperatorInfo => ({ code: s.code, name: s.name, role: s.role });
 
+/** Windows whose lock is remembered at once (a browser host may see many page loads); the oldest is forgotten. */
+const LOCKS_KEPT = 200;
+
 export class Sessions {
   private readonly byClient = new Map<string, { session: Session; lastSeen: number }>();
+  /**
+   * Who the inactivity lock signed out, per window, until someone signs in or out there. Only a lock puts an
+   * operator here: a session the services no longer have for another reason (they restarted) leaves no entry, and
+   * the window tells the two apart (AppStatus.locked_operator).
+   */
+  private readonly lockedOut = new Map<string, OperatorInfo>();
 
   constructor(
     private readonly clock: Clock,
@@ -26,6 +35,8 @@ export class Sessions {
     const lockAfter = this.lockAfterMinutes();
     if (now - entry.lastSeen > lockAfter * 60_000) {
       this.byClient.delete(ctx.clientId);
+      this.lockedOut.set(ctx.clientId, operatorInfo(entry.session));
+      if (this.lockedOut.size > LOCKS_KEPT) this.lockedOut.delete(this.lockedOut.keys().next().value!);
       throw new DeskError(
         'unauthenticated',
         '',
@@ -46,12 +57,19 @@ export class Sessions {
     }
   }
 
+  /** Who the inactivity lock signed out at this window (read after `peek`, which finds a lock that is due). */
+  lockedAt(ctx: CallContext): OperatorInfo | null {
+    return this.lockedOut.get(ctx.clientId) ?? null;
+  }
+
   signIn(ctx: CallContext, s: Session): OperatorInfo {
+    this.lockedOut.delete(ctx.clientId);
     this.byClient.set(ctx.clientId, { session: s, lastSeen: this.clock.now().getTime() });
     return operatorInfo(s);
   }
 
   signOut(ctx: CallContext): void {
+    this.lockedOut.delete(ctx.clientId);
     this.byClient.delete(ctx.clientId);
   }
 }

@@ -95,6 +95,8 @@ export const en: Messages = {
     submit: 'Sign in',
     locked:
       'Locked after inactivity. {{name}}: sign in again to continue where you left off; another operator starts on a clean screen.',
+    sessionEnded:
+      'Your session ended (the services restarted). {{name}}: sign in again to continue where you left off; another operator starts on a clean screen.',
   },
   platform: {
     label: 'Insurance platform settlement',

@@ -108,6 +108,7 @@ export const zh = {
     create: '创建并登录',
     submit: '登录',
     locked: '因长时间未操作已锁定。{{name}} 重新登录后继续刚才的录入；换人登录则从空白界面开始。',
+    sessionEnded: '登录已失效（本机服务已重启）。{{name}} 重新登录后继续刚才的录入；换人登录则从空白界面开始。',
   },
   platform: {
     label: '医保平台结算',

@@ -65,6 +65,11 @@ export interface AppStatus {
   /** Which insurer interface the terminal speaks: our own protocol, the national NHSA interface (F5 also presettles there: 2303), or none. */
   protocol: 'desk' | 'nhsa' | null;
   operator: OperatorInfo | null;
+  /**
+   * Who the inactivity lock signed out at this window, until someone signs in or out there; null when nobody was,
+   * or the services no longer know (they restarted): the sign-in card then says the session ended, not "locked".
+   */
+  locked_operator: OperatorInfo | null;
   needs_first_operator: boolean;
   online: boolean;
   queue: QueueCounts;
