@@ -107,4 +107,19 @@ describe('day close (日结) screen details', () => {
     await expect.poll(focusedText).toBe('日结（主管）');
     expect(e2e.app.service.day.closedBy(supervisorId(), today)).toBeNull();
   });
+
+  it('after 确认日结 the day reads closed and focus lands on 打印日结报表, the next thing to do', async () => {
+    e2e.seedOperators();
+    await e2e.open();
+    await e2e.signIn(SUPERVISOR);
+    await page.keyboard.press('F4');
+    await expect.poll(() => text('[data-testid="day-state"]')).toContain('未日结');
+    await page.click('button:has-text("日结（主管）")');
+    await expect.poll(focusedIn).toBe('day-close-confirm');
+    await page.keyboard.press('Enter');
+    // Only the closed day's answer has this line.
+    await expect.poll(() => page.locator('[data-testid="day-closed"]').count()).toBe(1);
+    await expect.poll(focusedText).toBe('打印日结报表');
+    expect(e2e.app.service.day.closedBy(supervisorId(), today)).not.toBeNull();
+  });
 });

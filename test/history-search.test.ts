@@ -94,5 +94,12 @@ describe('the window’s day and reversal detail', () => {
     expect(numericLooking.region_name).toBe('2026');
     expect(numericLooking.parts[0]).toMatchObject({ rule_version: '20260101', first_date: '2026' });
     expect(numericLooking.parts[0]!.segments.deductible).toBe(negated.parts[0]!.segments.deductible);
+    // A result stored before a field was added to the national fields lacks it: shown without it, not thrown on.
+    const { hifmi_pay: _dropped, ...older } = original;
+    const olderPart = (({ act_pay_dedc: _d, ...p }) => p)(original.parts[0]!);
+    const fromOlder = negatedResult({ ...older, parts: [olderPart] } as unknown as typeof original);
+    expect(fromOlder).not.toHaveProperty('hifmi_pay');
+    expect(fromOlder.parts[0]).not.toHaveProperty('act_pay_dedc');
+    expect(fromOlder.medfee_sumamt).toBe(`-${original.medfee_sumamt}`);
   });
 });

@@ -53,6 +53,25 @@ describe('the lookup answer carries the recorded accumulators', () => {
     expect(saved!.accumulators).toEqual(again!.accumulators);
   });
 
+  it('says as of when the totals were read: saved back with it, a settlement made after the lookup still counts', async () => {
+    const { store, handlers } = setup();
+    const id = idNumber(43);
+    await handlers['person.record'](dazhouPerson(43, { accumulators: STATED }), { clientId: 'w' });
+    store.clock.set(new Date(store.clock.now().getTime() + 60_000).toISOString());
+    const found = await handlers['person.find']({ id_number: id }, { clientId: 'w' });
+    expect(found!.accumulators_as_of).toBe(store.clock.now().toISOString());
+    // The card stays on screen; the cashier settles a bill (F8), then presses 更新 and saves what the form holds.
+    store.clock.set(new Date(store.clock.now().getTime() + 60_000).toISOString());
+    const { result } = store.service.settlements.settle(store.cashier, example1Bill(found!.person_id));
+    store.clock.set(new Date(store.clock.now().getTime() + 60_000).toISOString());
+    await handlers['person.record'](
+      dazhouPerson(43, { accumulators: found!.accumulators, as_of: found!.accumulators_as_of }),
+      { clientId: 'w' },
+    );
+    const saved = await handlers['person.find']({ id_number: id }, { clientId: 'w' });
+    expect(saved!.accumulators['2026']).toEqual(result.ytd_after['2026']);
+  });
+
   it('gives each shown year, empty when nothing was recorded for it', async () => {
     const { handlers } = setup();
     await handlers['person.record'](dazhouPerson(42), { clientId: 'w' });

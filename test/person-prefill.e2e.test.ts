@@ -64,4 +64,27 @@ describe('updating a known person (person card)', () => {
     expect(await page.inputValue(`[data-field="accumulators.${year}.basic.paid"]`)).toBe('12345.60');
     expect(await page.isChecked('[data-field="retired"]')).toBe(true);
   });
+
+  it('a settlement made after the lookup still counts when the pre-filled form is saved', async () => {
+    e2e.seedOperators(CASHIER);
+    const { person_id, id_number } = e2e.seedPerson(CASHIER, { seed: 72, name: '患者七二', accumulators: STATED });
+    await e2e.open();
+    await e2e.signIn(CASHIER);
+    await page.fill('[data-field="id_number"]', id_number);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.textContent('[data-testid="person"]')).toContain('患者七二');
+    // The card stays on screen while a bill is settled for the person (F8 here or at another window).
+    e2e.seedSettlement(CASHIER, person_id, '10000.00');
+    const after = e2e.app.service.persons.ytd(person_id, [Number(year)]);
+    expect(after[year]!['basic']!.paid).not.toBe(STATED[year]!.basic.paid);
+    // 更新 from the card as it was looked up, 退休 ticked, saved: the settlement is not dropped from the totals.
+    await page.click('[data-testid="person"] button:has-text("更新")');
+    await expect.poll(() => page.locator('[data-field="name"]').count()).toBe(1);
+    expect(await page.inputValue(`[data-field="accumulators.${year}.basic.paid"]`)).toBe('12345.60');
+    await page.check('[data-field="retired"]');
+    await page.click('button:has-text("保存参保信息")');
+    await expect.poll(() => page.locator('[data-field="name"]').count()).toBe(0);
+    await expect.poll(() => e2e.app.service.persons.summary(e2e.as(CASHIER), person_id).retired).toBe(true);
+    expect(e2e.app.service.persons.ytd(person_id, [Number(year)])).toEqual(after);
+  });
 });

@@ -46,6 +46,8 @@ export interface PersonSeed {
   region?: string;
   scheme?: 'employee' | 'resident';
   enrolled?: Record<string, boolean>;
+  /** Year-to-date accumulators as stated (person.record's shape), as of 1 January; none when absent. */
+  accumulators?: Record<string, Record<string, { paid: string; admissions?: number; base?: string }>>;
 }
 
 export interface E2E {
@@ -178,7 +180,7 @@ export function useE2E(options: E2EOptions = {}): E2E {
           retired: false,
           medical_assistance: false,
           enrolled: p.enrolled ?? {},
-          accumulators: {},
+          accumulators: p.accumulators ?? {},
           as_of: `${year}-01-01T00:00:00+08:00`,
           source: 'cashier',
         }),
