@@ -192,6 +192,22 @@ function rememberRegion(region: string): void {
 
 const WHOLE = /^\d{1,4}$/;
 
+type YearAccumulators = FoundPerson['accumulators'][string];
+/**
+ * The layers of a year the form does not show (all but basic), kept as the store has them, except that a negative
+ * total is saved as 0.00: a year-to-date total cannot be below zero, and one is only when the ledger reverses a
+ * settlement the insurer's snapshot never counted. Zero is the nearer figure and the one that leaves the fund less
+ * room, and the save is not refused on a field the cashier cannot see or correct.
+ */
+function hiddenLayers(year: YearAccumulators | undefined): YearAccumulators {
+  const floor = (v: string | undefined) => (v !== undefined && v.trim().startsWith('-') ? '0.00' : v);
+  return Object.fromEntries(
+    Object.entries(year ?? {})
+      .filter(([id]) => id !== 'basic')
+      .map(([id, a]) => [id, { ...a, paid: floor(a.paid)!, ...(a.base !== undefined && { base: floor(a.base) }) }]),
+  );
+}
+
 function RecordPerson({
   idNumber,
   rules,
@@ -224,8 +240,12 @@ function RecordPerson({
   const [retired, setRetired] = useState(existing?.retired ?? false);
   const [assistance, setAssistance] = useState(existing?.medical_assistance ?? false);
   const year = today.slice(0, 4);
-  /** Enrolment and accumulators for this year and last year (a stay over New Year touches both: 开封 第八条). */
-  const years = [String(Number(year) - 1), year];
+  /**
+   * Enrolment and accumulators for this year and last year (a stay over New Year touches both: 开封 第八条). Updating,
+   * the years the lookup answered for (the services' clock), not the polled date's, which can differ over midnight
+   * on 31 December: the totals are saved for exactly the years they were read for.
+   */
+  const years = existing ? Object.keys(existing.accumulators).sort() : [String(Number(year) - 1), year];
   /** This year first: the usual stay is within one year. */
   const shownYears = [...years].reverse();
   const [enrolled, setEnrolled] = useState<Record<string, Record<string, boolean>>>(() =>
@@ -279,12 +299,14 @@ function RecordPerson({
             y,
             {
               // The year's other layers (not on this form) as the store has them: kept, not dropped.
-              ...existing?.accumulators[y],
+              ...hiddenLayers(existing?.accumulators[y]),
               basic: { paid: (paid[y] ?? '').trim(), admissions: Number((admissions[y] ?? '').trim()) },
             },
           ]),
         ),
-        as_of: new Date().toISOString(),
+        // As of when the pre-filled totals were read (the lookup answer), so that a settlement made since counts on
+        // top of them; a new person's zeros are as of now.
+        as_of: existing ? existing.accumulators_as_of : new Date().toISOString(),
         source: 'cashier',
       });
       if (p) {

@@ -34,6 +34,7 @@ export function DayScreen({ status }: { status: AppStatus }) {
   const [recon, setRecon] = useState<ReconciliationView | null>(null);
   const [confirming, setConfirming] = useState(false);
   const closeButton = useRef<HTMLButtonElement>(null);
+  const printButton = useRef<HTMLButtonElement>(null);
 
   /** The day of the operator and date answered for (the heading and the actions follow the answer, not the inputs). */
   const load = async (operatorCode = operator, businessDate = date) => {
@@ -51,8 +52,18 @@ export function DayScreen({ status }: { status: AppStatus }) {
     if (!day) return;
     setConfirming(false);
     const r = await call('day.close', { operator_code: day.operator.code, business_date: day.business_date });
-    if (r) await load(day.operator.code, day.business_date);
+    if (r) {
+      await load(day.operator.code, day.business_date);
+      setJustClosed(true);
+    }
   };
+  // Closed: the next thing to do is the report (日结 itself is gone from the closed day), once it is enabled again.
+  const [justClosed, setJustClosed] = useState(false);
+  useEffect(() => {
+    if (!justClosed || busy || !day?.closed) return;
+    printButton.current?.focus();
+    setJustClosed(false);
+  }, [justClosed, busy, day]);
   const cancelClose = () => setConfirming(false);
   // Focus back on 日结 once the confirmation is gone (while it is open the page behind is inert and the button disabled).
   const wasConfirming = useRef(false);
@@ -110,7 +121,7 @@ export function DayScreen({ status }: { status: AppStatus }) {
                   {t('day.close')}
                 </button>
               )}
-              <button type="button" disabled={busy || !supervisor} onClick={() => void print()}>
+              <button type="button" ref={printButton} disabled={busy || !supervisor} onClick={() => void print()}>
                 {t('day.print')}
               </button>
               <button type="button" disabled={busy || !supervisor} onClick={() => void reconcile()}>

@@ -35,9 +35,16 @@ void _allListed;
 const negatedValues = <K extends string>(o: Record<K, string>): Record<K, string> =>
   Object.fromEntries(Object.entries<string>(o).map(([k, v]) => [k, negatedAmount(v)])) as Record<K, string>;
 
+/**
+ * The listed amounts negated. A result stored before a field was added to the national fields does not have it: it
+ * stays absent (shown without it), rather than failing the whole detail or slip.
+ */
 function negatedFields<T extends object, F extends keyof T & string>(o: T, fields: readonly F[]): T {
   const out = { ...o };
-  for (const f of fields) (out as Record<string, unknown>)[f] = negatedAmount(o[f] as string);
+  for (const f of fields) {
+    const v: unknown = o[f];
+    if (typeof v === 'string') (out as Record<string, unknown>)[f] = negatedAmount(v);
+  }
   return out;
 }
 

@@ -181,13 +181,16 @@ export interface NhsaPersonView {
 
 /**
  * A person as the window shows them: the store's summary and, at an NHSA terminal, what 1101 last said.
- * accumulators: the latest snapshot's year-to-date accumulators as stated (not the ledger's total since), for last
- * year and this year (every year the record form shows, {} when none was stated), in person.record's own shape: the
- * form updating a known person starts from them instead of saving zeros over them.
+ * accumulators: the year-to-date accumulators the next settlement would use (the latest snapshot's plus the ledger's
+ * movements recorded since), for last year and this year (the years the record form shows, {} when there are none),
+ * in person.record's own shape: the form updating a known person starts from them instead of saving zeros over them.
+ * accumulators_as_of: the services' moment they were read (ISO); the form saves them as of it, so movements recorded
+ * after the lookup count on top and the browser's clock plays no part.
  */
 export type FoundPerson = PersonSummary & {
   nhsa: NhsaPersonView | null;
   accumulators: RecordPersonInput['accumulators'];
+  accumulators_as_of: string;
 };
 
 /** One item of the outbox that needs a person (electron/worker/services/outbox.ts openWork). */

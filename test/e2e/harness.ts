@@ -47,7 +47,7 @@ export interface PersonSeed {
   scheme?: 'employee' | 'resident';
   enrolled?: Record<string, boolean>;
   /** Year-to-date accumulators as stated (person.record's shape), as of 1 January; none when absent. */
-  accumulators?: Record<string, Record<string, { paid: string; admissions?: number; base?: string }>>;
+  accumulators?: Record<string, object>;
 }
 
 export interface E2E {

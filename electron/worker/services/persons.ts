@@ -12,6 +12,7 @@ import type { LayerAccumulator } from '../../../shared/engine/request.js';
 import { BASIC_LAYER_ID } from '../../../shared/rules/schema.js';
 import type { RecordPersonInput } from '../../../shared/store/inputs.js';
 import type { PersonSummary } from '../../../shared/store/records.js';
+import type { FoundPerson } from '../../../shared/ipc/contract.js';
 import type { Handlers } from '../../node/dispatch.js';
 import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
@@ -224,13 +225,17 @@ export function personHandlers({
   const persons = service.persons;
   // What the NHSA platform's 1101 said of the person (null for our own protocol, or before any 1101), and the
   // accumulators for the years the record form shows (last year and this year), for updating the person: the
-  // snapshot's plus the ledger's movements since (ytd), because the updated snapshot is as of now and replaces both.
-  const withPlatform = (p: PersonSummary) => {
-    const year = yearOf(businessDate(clock.now()));
+  // snapshot's plus the ledger's movements since (ytd), and the moment they were read. The form saves them as of
+  // that moment (not the browser's now), so a settlement made while the card is on screen, recorded later, still
+  // counts on top of the updated snapshot (persons.ytd adds the ledger recorded after as_of).
+  const withPlatform = (p: PersonSummary): FoundPerson => {
+    const now = clock.now();
+    const year = yearOf(businessDate(now));
     return {
       ...p,
       nhsa: sync?.window?.personView(p.person_id) ?? null,
       accumulators: persons.ytd(p.person_id, [year - 1, year]),
+      accumulators_as_of: now.toISOString(),
     };
   };
   return {
