@@ -29,7 +29,11 @@ interface Outcome {
 interface Worker {
   /** Resolves when the worker has signed in and waits for the go. */
   ready: Promise<void>;
+  /** Resolves when the worker has settled half its count and waits for the second go (rejects if it ends first). */
+  half: Promise<void>;
   go: () => void;
+  /** The second go, after `half` (ends its input: also lets a worker waiting at either barrier end). */
+  goOn: () => void;
   closed: Promise<Outcome>;
 }
 
@@ -69,6 +73,9 @@ function startWorker(
   let onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const ready = new Promise<void>((resolve, reject) => (onReady = { resolve, reject }));
   ready.catch(() => {});
+  let onHalf: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const half = new Promise<void>((resolve, reject) => (onHalf = { resolve, reject }));
+  half.catch(() => {});
   const timer = setTimeout(
     () => onReady?.reject(new Error(`${operator}: not ready within ${READY_TIMEOUT_MS} ms; stderr: ${stderr}`)),
     READY_TIMEOUT_MS,
@@ -81,7 +88,11 @@ function startWorker(
       pending = pending.slice(nl + 1);
       lines.push(line);
       if (line === 'ready') onReady?.resolve();
-      else if (line.startsWith('error')) onReady?.reject(new Error(`${operator}: ${line}; stderr: ${stderr}`));
+      else if (line === 'half') onHalf?.resolve();
+      else if (line.startsWith('error')) {
+        onReady?.reject(new Error(`${operator}: ${line}; stderr: ${stderr}`));
+        onHalf?.reject(new Error(`${operator}: ${line}; stderr: ${stderr}`));
+      }
     }
   });
   child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
@@ -90,6 +101,7 @@ function startWorker(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      onHalf?.reject(new Error(`${operator}: ended (code ${code}, signal ${signal}) before it was half-way`));
       onReady?.reject(
         new Error(
           `${operator}: ended (code ${code}, signal ${signal}) before it was ready; output: ${lines.join(' | ')}; stderr: ${stderr}`,
@@ -99,7 +111,7 @@ function startWorker(
       resolve({ code, signal, lines, stderr });
     });
   });
-  return { ready, go: () => child.stdin.end('go\n'), closed };
+  return { ready, half, go: () => child.stdin.write('go\n'), goOn: () => child.stdin.end('go\n'), closed };
 }
 
 /** Starts both workers, lets them go together once both are signed in, and waits for both to end. */
@@ -112,8 +124,11 @@ async function runTogether(
   const workers = [startWorker(s, ...a, PER_WORKER, pauseMs), startWorker(s, ...b, PER_WORKER, pauseMs)];
   try {
     await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.go();
+    // Neither goes past half-way before the other is there: the runs overlap however the two are scheduled.
+    await Promise.all(workers.map((w) => w.half));
   } finally {
-    for (const w of workers) w.go(); // also on failure, so that the survivor ends
+    for (const w of workers) w.goOn(); // also on failure, so that the survivor ends
   }
   const [x, y] = await Promise.all(workers.map((w) => w.closed));
   return [x!, y!];
@@ -121,7 +136,7 @@ async function runTogether(
 
 /** The worker ended normally, settled its count and reported nothing else (busy never surfaced). */
 function expectClean(o: Outcome, who: string): string[] {
-  const other = o.lines.filter((l) => l !== 'ready' && !/^done \S+$/.test(l));
+  const other = o.lines.filter((l) => l !== 'ready' && l !== 'half' && !/^done \S+$/.test(l));
   expect(other, `${who}: error or unexpected output (stderr: ${o.stderr})`).toEqual([]);
   expect(o.stderr, `${who}: stderr`).toBe('');
   expect({ code: o.code, signal: o.signal }, who).toEqual({ code: 0, signal: null });
@@ -240,7 +255,8 @@ function switches(rows: Row[], key: (r: Row) => number): number {
  * (at least 0 switches) could not fail.
  */
 const MODES = [
-  // Two switches (A…B…A) prove the runs overlapped; more is usual but not certain on a loaded 2-core CI machine.
+  // Two switches (A…B…A) show the runs overlapped. The half-way barrier makes them certain (each half of the commits
+  // holds both workers'), so a loaded CI machine cannot run one worker to its end before the other starts.
   { name: 'with a 3 ms pause between settlements', pauseMs: 3, minSwitches: 2 },
 ] as const;
 
