@@ -19,6 +19,15 @@ const focusedIn = () =>
 const supervisorId = () =>
   e2e.app.service.db.prepare("SELECT id FROM operators WHERE code = 'sup1'").pluck().get() as number;
 const focusedText = () => page.evaluate("document.activeElement?.textContent ?? ''") as Promise<string>;
+/** A supervisor on the 日结 screen of an open day, the close confirmation asked for. */
+async function openCloseConfirm(): Promise<void> {
+  e2e.seedOperators();
+  await e2e.open();
+  await e2e.signIn(SUPERVISOR);
+  await page.keyboard.press('F4');
+  await expect.poll(() => text('[data-testid="day-state"]')).toContain('未日结');
+  await page.click('button:has-text("日结（主管）")');
+}
 
 /**
  * The insurer's answer, as the services give it to the window: a mismatch with differences, a national 3201 group
@@ -77,12 +86,7 @@ describe('day close (日结) screen details', () => {
   });
 
   it('keeps Tab inside the confirmation; Escape cancels and focus returns to 日结', async () => {
-    e2e.seedOperators();
-    await e2e.open();
-    await e2e.signIn(SUPERVISOR);
-    await page.keyboard.press('F4');
-    await expect.poll(() => text('[data-testid="day-state"]')).toContain('未日结');
-    await page.click('button:has-text("日结（主管）")');
+    await openCloseConfirm();
     await expect.poll(() => page.locator('[data-testid="day-close-confirm"]').count()).toBe(1);
     await e2e.shot('day-close-confirm');
     // Focus goes into the confirmation, on its confirm button.
@@ -109,12 +113,7 @@ describe('day close (日结) screen details', () => {
   });
 
   it('after 确认日结 the day reads closed and focus lands on 打印日结报表, the next thing to do', async () => {
-    e2e.seedOperators();
-    await e2e.open();
-    await e2e.signIn(SUPERVISOR);
-    await page.keyboard.press('F4');
-    await expect.poll(() => text('[data-testid="day-state"]')).toContain('未日结');
-    await page.click('button:has-text("日结（主管）")');
+    await openCloseConfirm();
     await expect.poll(focusedIn).toBe('day-close-confirm');
     await page.keyboard.press('Enter');
     // Only the closed day's answer has this line.

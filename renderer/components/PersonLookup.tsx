@@ -7,8 +7,8 @@
 import { Fragment, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import i18next from 'i18next';
-import type { RuleVersionSummary } from '../../shared/ipc/contract.js';
-import type { FoundPerson } from '../../shared/ipc/contract.js';
+import type { FoundPerson, RuleVersionSummary } from '../../shared/ipc/contract.js';
+import { BASIC_LAYER_ID } from '../../shared/rules/schema.js';
 import { enrolledIn, enrolmentYears } from '../../shared/engine/insured.js';
 import { genderOfIdNumber } from '../../shared/sync/id-number.js';
 import {
@@ -203,7 +203,7 @@ function hiddenLayers(year: YearAccumulators | undefined): YearAccumulators {
   const floor = (v: string | undefined) => (v !== undefined && v.trim().startsWith('-') ? '0.00' : v);
   return Object.fromEntries(
     Object.entries(year ?? {})
-      .filter(([id]) => id !== 'basic')
+      .filter(([id]) => id !== BASIC_LAYER_ID)
       .map(([id, a]) => [id, { ...a, paid: floor(a.paid)!, ...(a.base !== undefined && { base: floor(a.base) }) }]),
   );
 }
@@ -258,7 +258,7 @@ function RecordPerson({
   );
   // Updating a known person: from the accumulators the store has for each year (the lookup's answer), never zeros
   // over them; a new person: zeros.
-  const stated = (y: string) => existing?.accumulators[y]?.['basic'];
+  const stated = (y: string) => existing?.accumulators[y]?.[BASIC_LAYER_ID];
   const [paid, setPaid] = useState<Record<string, string>>(() =>
     Object.fromEntries(years.map((y) => [y, stated(y)?.paid ?? '0.00'])),
   );
