@@ -359,6 +359,141 @@ function benchSettleBoth(dir: string): void {
   );
 }
 
+// ── 1d/1e. settle() against a raw transaction, and against a person's history (issue 18) ──────────────────
+
+/** The raw durable transaction: three small inserts (settlement, ledger, outbox-like rows) on an encrypted store. */
+function rawTransaction(db: Db): () => void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS raw_a (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE IF NOT EXISTS raw_b (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE IF NOT EXISTS raw_c (id INTEGER PRIMARY KEY, v TEXT)',
+  );
+  const a = db.prepare('INSERT INTO raw_a (v) VALUES (?)');
+  const b = db.prepare('INSERT INTO raw_b (v) VALUES (?)');
+  const c = db.prepare('INSERT INTO raw_c (v) VALUES (?)');
+  const tx = db.transaction((i: number) => {
+    a.run(`a${i}`);
+    b.run(`b${i}`);
+    c.run(`c${i}`);
+  });
+  let i = 0;
+  return () => tx.immediate(i++);
+}
+
+/**
+ * settle() p50/p99 against a raw durable 3-insert transaction on the same kind of connection (encrypted, WAL,
+ * synchronous=FULL, a separate file in the same folder), interleaved in batches of 20 so both see the same disk.
+ * Target (issue 18): p50 ≤ 3×, p99 ≤ 4×.
+ */
+function benchSettleVsRaw(dir: string): void {
+  mkdirSync(dir);
+  const service = openService(dir, join(dir, 'settle.sqlite'), systemClock);
+  const { cashiers } = staff(service, 4);
+  const rand = generator(11);
+  const persons = Array.from({ length: 200 }, (_, seed) => ({
+    id: service.persons.record(cashiers[seed % 4]!, parseInput(recordPersonInput, personInput(seed, rand))).person_id,
+    profile: seed % PROFILES.length,
+  }));
+  const raw = openDatabase(join(dir, 'raw.sqlite'), new FileKeyProvider(join(dir, 'key')));
+  const rawTx = rawTransaction(raw);
+  const bills = Array.from({ length: SETTLE_N + 100 }, (_, i) => {
+    const p = persons[i % persons.length]!;
+    return { session: cashiers[i % 4]!, input: parseInput(settleInput, billInput(p.id, p.profile, rand)) };
+  });
+  for (const b of bills.slice(0, 100)) service.settlements.settle(b.session, b.input);
+  for (let i = 0; i < 100; i++) rawTx();
+  const settleTimes: number[] = [];
+  const rawTimes: number[] = [];
+  for (let i = 100; i < bills.length; i += 20) {
+    for (const b of bills.slice(i, i + 20)) {
+      const start = process.hrtime.bigint();
+      service.settlements.settle(b.session, b.input);
+      settleTimes.push(elapsedMs(start));
+    }
+    for (let j = 0; j < 20; j++) {
+      const start = process.hrtime.bigint();
+      rawTx();
+      rawTimes.push(elapsedMs(start));
+    }
+  }
+  service.db.close();
+  raw.close();
+  const s = stats(settleTimes);
+  const r = stats(rawTimes);
+  console.log(
+    `\n1d. settle() vs a raw durable 3-insert transaction, both encrypted (WAL, synchronous=FULL), interleaved, ${settleTimes.length} each:`,
+  );
+  console.log(`   settle()         p50 ${ms(s.p50)} ms   p99 ${ms(s.p99)} ms`);
+  console.log(`   raw transaction  p50 ${ms(r.p50)} ms   p99 ${ms(r.p99)} ms`);
+  const p50 = s.p50 / r.p50;
+  const p99 = s.p99 / r.p99;
+  console.log(
+    `   ratio            p50 ${ratio(s.p50, r.p50)} (target ≤ 3×: ${p50 <= 3 ? 'met' : 'NOT met'})   p99 ${ratio(s.p99, r.p99)} (target ≤ 4×: ${p99 <= 4 ? 'met' : 'NOT met'})`,
+  );
+}
+
+/**
+ * settle() latency for a person with 0, 150 and 1,500 earlier settlements in the year (the running totals make it
+ * flat; before issue 18 ytd() re-added the whole ledger). Interleaved: one settle of each kind per round.
+ * Target: 1,500 within 10% of 0.
+ */
+function benchSettleHistory(dir: string): void {
+  mkdirSync(dir);
+  const service = openService(dir, join(dir, 'history.sqlite'), systemClock);
+  const { cashiers } = staff(service, 1);
+  const cashier = cashiers[0]!;
+  const rand = generator(13);
+  let seed = 1_000;
+  const newPerson = () =>
+    service.persons.record(cashier, parseInput(recordPersonInput, personInput(seed++, rand))).person_id;
+  // Every bill the same shape (one region, one year), so only the history differs.
+  const bill = (personId: number) =>
+    parseInput(
+      settleInput,
+      billInput(personId, 0, (n) => (n > 3 ? 3 : 0)),
+    );
+  const ROUNDS = Number(process.env['BENCH_HISTORY_ROUNDS'] ?? 200);
+  const with150 = Array.from({ length: 10 }, newPerson);
+  const with1500 = newPerson();
+  for (const p of with150) for (let i = 0; i < 150; i++) service.settlements.settle(cashier, bill(p));
+  for (let i = 0; i < 1500; i++) service.settlements.settle(cashier, bill(with1500));
+  const fresh = Array.from({ length: ROUNDS }, newPerson);
+  const times = { 0: [] as number[], 150: [] as number[], 1500: [] as number[] };
+  const timed = (into: number[], personId: number) => {
+    const input = bill(personId);
+    const start = process.hrtime.bigint();
+    service.settlements.settle(cashier, input);
+    into.push(elapsedMs(start));
+  };
+  for (let i = 0; i < ROUNDS; i++) {
+    timed(times[0], fresh[i]!);
+    timed(times[150], with150[i % with150.length]!);
+    timed(times[1500], with1500);
+  }
+  // What ytd() cost before (the ledger re-added per settle) for the same person, beside what it costs now.
+  const ytdTime = (f: () => unknown) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 50; i++) f();
+    return elapsedMs(start) / 50;
+  };
+  const now = ytdTime(() => service.persons.ytd(with1500, [2026]));
+  const before = ytdTime(() => service.persons.ytdFromLedger(with1500, [2026]));
+  service.db.close();
+  const s0 = stats(times[0]);
+  console.log(
+    `\n1e. settle() for a person with 0, 150 and 1,500 earlier settlements this year, ${ROUNDS} each, interleaved:`,
+  );
+  for (const k of [0, 150, 1500] as const) {
+    const s = stats(times[k]);
+    console.log(
+      `   ${String(k).padStart(5)} earlier   p50 ${ms(s.p50)} ms   p99 ${ms(s.p99)} ms   p50 ÷ none ${ratio(s.p50, s0.p50)}`,
+    );
+  }
+  const r = stats(times[1500]).p50 / s0.p50;
+  console.log(`   1,500 within 10% of none (p50): ${r <= 1.1 ? 'met' : 'NOT met'}`);
+  console.log(
+    `   ytd() of the 1,500-settlement person: ${now.toFixed(3)} ms from the running totals, ${before.toFixed(3)} ms re-adding the ledger (as before)`,
+  );
+}
+
 // ── 2. history() over a million settlements ─────────────────────────────────
 
 interface SettlementRow {
@@ -845,8 +980,14 @@ async function benchHistory(dir: string): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), 'desk-bench-'));
 try {
   const started = process.hrtime.bigint();
-  benchSettleBoth(dir);
-  if (HISTORY_ROWS > 0) await benchHistory(dir);
+  // BENCH_STORE_ONLY=settle: only sections 1d and 1e (the issue 18 ratios), not the encryption and history runs.
+  const only = process.env['BENCH_STORE_ONLY'] ?? '';
+  benchSettleVsRaw(join(dir, 'vs-raw'));
+  benchSettleHistory(join(dir, 'person-history'));
+  if (only !== 'settle') {
+    benchSettleBoth(dir);
+    if (HISTORY_ROWS > 0) await benchHistory(dir);
+  }
   console.log(`\nwhole run: ${(elapsedMs(started) / 1000).toFixed(0)} s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -39,6 +39,8 @@ const PLAIN = [
   '320281195808090106',
 ];
 
+class Done extends Error {}
+
 const root = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 const open = (dir: string) =>
   new DeskService({
@@ -48,7 +50,7 @@ const open = (dir: string) =>
     terminal: TERMINAL,
   });
 
-function fill(dir: string): void {
+function fill(dir: string, n: number = N): void {
   const service = open(dir);
   service.operators.create(null, { code: 'sup1', name: '主管', role: 'supervisor', pin: '246810' });
   const op = service.operators.login({ code: 'sup1', pin: '246810' });
@@ -73,7 +75,7 @@ function fill(dir: string): void {
     ).person_id;
   });
   const started = performance.now();
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < n; i++) {
     const cents = String(i % 100).padStart(2, '0');
     service.settlements.settle(
       op,
@@ -96,7 +98,7 @@ function fill(dir: string): void {
     );
   }
   process.stdout.write(
-    `queued ${N} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    `queued ${n} claims through settle() in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
   service.db.pragma('wal_checkpoint(TRUNCATE)');
   service.db.close();
@@ -136,14 +138,38 @@ async function drain(dir: string, faults: FaultRule[]): Promise<{ seconds: numbe
   }
 }
 
-function report(label: string, r: { seconds: number; runs: number; attempts: number }): void {
-  const rate = N / r.seconds;
+function report(label: string, r: { seconds: number; runs: number; attempts: number }, n: number = N): number {
+  const rate = n / r.seconds;
   process.stdout.write(
-    `${label.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(6)} claims/s  runs ${String(r.runs).padStart(4)}  sends/claim ${(r.attempts / N).toFixed(3)}  week offline (${WEEK}): ${(WEEK / rate).toFixed(2)} s\n`,
+    `${label.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s  ${rate.toFixed(0).padStart(6)} claims/s  runs ${String(r.runs).padStart(4)}  sends/claim ${(r.attempts / n).toFixed(3)}  week offline (${WEEK}): ${(WEEK / rate).toFixed(2)} s\n`,
+  );
+  return rate;
+}
+
+/**
+ * The drain at several queue lengths (issue 18: the insurer re-added every earlier move of the person per claim,
+ * so the rate fell with the queue). Target: flat within 20% from 500 to 10,000 and ≥ 1,000 claims/s.
+ */
+async function scaling(sizes: number[]): Promise<void> {
+  const rates: number[] = [];
+  for (const n of sizes) {
+    const dir = join(root, `scale-${n}`);
+    mkdirSync(dir);
+    fill(dir, n);
+    rates.push(report(`clean loopback, ${n} queued`, await drain(dir, []), n));
+  }
+  const lowest = Math.min(...rates);
+  const highest = Math.max(...rates);
+  process.stdout.write(
+    `scaling ${sizes.join(' / ')}: rate at the largest ÷ at the smallest ${(rates.at(-1)! / rates[0]!).toFixed(2)}×, spread (max ÷ min) ${(highest / lowest).toFixed(2)}×  flat within 20%: ${highest / lowest <= 1.2 ? 'met' : 'NOT met'}  ≥ 1,000 claims/s: ${lowest >= 1000 ? 'met' : 'NOT met'}\n`,
   );
 }
 
+const SIZES = (process.env['BENCH_SYNC_SIZES'] ?? '500,2000,10000').split(',').map(Number);
 try {
+  await scaling(SIZES);
+  // BENCH_SYNC_ONLY=scale: the scaling run only (not the clean and faulty drains of BENCH_SYNC_N).
+  if (process.env['BENCH_SYNC_ONLY'] === 'scale') throw new Done();
   const a = join(root, 'clean');
   const b = join(root, 'faulty');
   mkdirSync(a);
@@ -154,6 +180,8 @@ try {
       copyFileSync(join(a, `desk.sqlite${suffix}`), join(b, `desk.sqlite${suffix}`));
   report('clean loopback', await drain(a, []));
   report(`with faults: ${FAULT}`, await drain(b, FAULT.split(';').map(parseFaultSpec)));
+} catch (e) {
+  if (!(e instanceof Done)) throw e;
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

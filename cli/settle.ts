@@ -7,6 +7,8 @@
  *   --db PATH                            settle with the rule versions installed in this terminal's store (read-only;
  *                                        the store is encrypted: its key file is $DESK_KEY_FILE, or `key` beside
  *                                        the store in development, as the browser host finds it)
+ *   --trace | --no-trace                 build each result's Chinese calculation trace, or not (then "trace": [],
+ *                                        the amounts the same). Default --trace, one request or a batch.
  *
  * A refused request prints {"error": {"code", "field", "message", "message_en"}}.
  * Exit status: 0 when all settled, 2 when any request was refused, 1 on a usage
@@ -15,26 +17,34 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FileKeyProvider, keyFileFor } from '../electron/node/keys.js';
-import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import { bundledPackages, bundledRuleSet } from '../shared/rules/bundled.js';
 import { RuleSet, parseRulePackage } from '../shared/rules/ruleset.js';
 import { DeskError } from '../shared/errors.js';
 import { openDatabase } from '../electron/worker/store/db.js';
 import { RuleStore } from '../electron/worker/store/rule-store.js';
-import { systemClock } from '../electron/worker/store/clock.js';
-import { settleLine, type LineOutcome } from './settle-line.js';
+import { businessDate, systemClock } from '../electron/worker/store/clock.js';
+import { settleLine } from './settle-line.js';
+import { LineWriter, lineChunks } from './ndjson.js';
 
-const USAGE = 'usage: npm run -s settle -- [--db STORE.sqlite | --rules PACKAGE.json...] [--batch] FILE|-';
+const USAGE = [
+  'usage: npm run -s settle -- [--db STORE.sqlite | --rules PACKAGE.json...] [--batch] [--trace | --no-trace] FILE|-',
+  '  --batch       NDJSON: one request per line, one result per line, in order',
+  '  --no-trace    leave out the Chinese calculation trace ("trace": []; the amounts are the same): faster',
+  '  --trace       build the trace (the default)',
+].join('\n');
 
 async function main(argv: string[]): Promise<number> {
   let batch = false;
+  let trace = true;
   const extraRules: string[] = [];
   let dbPath: string | null = null;
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--batch') batch = true;
+    else if (a === '--trace') trace = true;
+    else if (a === '--no-trace') trace = false;
     else if (a === '--rules' && argv[i + 1] !== undefined) extraRules.push(argv[++i]!);
     else if (a === '--db' && argv[i + 1] !== undefined) dbPath = argv[++i]!;
     else args.push(a);
@@ -49,26 +59,27 @@ async function main(argv: string[]): Promise<number> {
 
   if (!batch) {
     const text = source === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
-    const outcome = settleLine(text, rules);
+    const outcome = settleLine(text, rules, undefined, { trace });
     process.stdout.write(`${JSON.stringify(outcome.output, null, 2)}\n`);
     return outcome.ok ? 0 : 2;
   }
 
-  const input = source === '-' ? process.stdin : createReadStream(source, 'utf8');
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const input = source === '-' ? process.stdin : createReadStream(source, { highWaterMark: 1 << 20 });
+  const out = new LineWriter(process.stdout);
+  const options = { trace };
   let refused = 0;
-  let pending = '';
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const outcome: LineOutcome = settleLine(line, rules);
-    if (!outcome.ok) refused++;
-    pending += `${JSON.stringify(outcome.output)}\n`;
-    if (pending.length > 1 << 16) {
-      if (!process.stdout.write(pending)) await new Promise((r) => process.stdout.once('drain', r));
-      pending = '';
+  for await (const lines of lineChunks(input)) {
+    // The business date once per chunk of lines, not per line.
+    const today = businessDate(systemClock.now());
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      const outcome = settleLine(line, rules, today, options);
+      if (!outcome.ok) refused++;
+      out.line(JSON.stringify(outcome.output));
     }
+    await out.drained();
   }
-  process.stdout.write(pending);
+  await out.end();
   return refused > 0 ? 2 : 0;
 }
 

@@ -7,8 +7,24 @@
 import { ANCHORS_SCHEMA } from './anchors.js';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { NHSA_RECONCILE_SCHEMA, NHSA_SCHEMA } from './nhsa/schema.js';
+import { accumulatorTotalsDifference, rebuildAccumulatorTotals } from './persons.js';
 
 export type Db = Database.Database;
+
+/**
+ * The running sum of accumulator_moves per (person, year, layer) in integer fen (persons.ts accumulators() reads
+ * it; every move updates it in the same transaction). The moves stay the source of truth: checked at each open.
+ */
+const ACCUMULATOR_TOTALS_SCHEMA = `
+CREATE TABLE accumulator_totals (
+  person_id INTEGER NOT NULL REFERENCES persons (id),
+  year INTEGER NOT NULL,
+  layer TEXT NOT NULL,
+  paid INTEGER NOT NULL,
+  base INTEGER NOT NULL,
+  admissions INTEGER NOT NULL,
+  PRIMARY KEY (person_id, year, layer)
+);`;
 
 const SCHEMA = `
 CREATE TABLE terminals (
@@ -92,21 +108,24 @@ CREATE TABLE accumulator_moves (
   recorded_at TEXT NOT NULL
 );
 CREATE INDEX accumulator_moves_person ON accumulator_moves (person_id, year);
+${ACCUMULATOR_TOTALS_SCHEMA}
 ${NHSA_SCHEMA}
 ${NHSA_RECONCILE_SCHEMA}
 ${ANCHORS_SCHEMA}`;
 /**
  * Version 2 adds persons.suspended_years (domain.md §3, benefit status per year); 3 the NHSA gateway's tables
  * (nhsa/schema.ts); 4 its reconciliation files (NHSA_RECONCILE_SCHEMA); 5 terminals.regions (a terminal's
- * regions, regions.ts); 6 the terminals' anchors (anchors.ts).
+ * regions, regions.ts); 6 the terminals' anchors (anchors.ts); 7 the running accumulator totals (filled from
+ * accumulator_moves).
  */
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 const UPGRADES: Record<number, string> = {
   1: "ALTER TABLE persons ADD COLUMN suspended_years TEXT NOT NULL DEFAULT '[]';",
   2: NHSA_SCHEMA,
   3: NHSA_RECONCILE_SCHEMA,
   4: 'ALTER TABLE terminals ADD COLUMN regions TEXT;',
   5: ANCHORS_SCHEMA,
+  6: ACCUMULATOR_TOTALS_SCHEMA,
 };
 
 export function openInsurerDb(path: string): Db {
@@ -125,8 +144,18 @@ export function openInsurerDb(path: string): Db {
       db.transaction(() => {
         if (version === 0) db.exec(SCHEMA);
         else for (let v = version; v < SCHEMA_VERSION; v++) db.exec(UPGRADES[v]!);
+        if (version > 0 && version < 7) rebuildAccumulatorTotals(db);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }).immediate();
+    }
+    // The moves are the source of truth: running totals that differ (a write around this service) are rebuilt
+    // from them, said on stderr (the reference insurer has no audit log; its answers then follow the moves).
+    const difference = accumulatorTotalsDifference(db);
+    if (difference) {
+      console.error(
+        `insurer ${path}: accumulator totals differ from the moves (${difference}); rebuilt from the moves`,
+      );
+      writeTransaction(db, () => rebuildAccumulatorTotals(db));
     }
     return db;
   } catch (e) {

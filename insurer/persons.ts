@@ -4,7 +4,8 @@
  * including stays at other hospitals that no single terminal has seen
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
-import { ZERO, formatAmount, negatedAmount, type Money } from '../shared/money.js';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { formatAmount, negatedAmount } from '../shared/money.js';
 import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
 import type { PersonSnapshot } from '../shared/sync/protocol.js';
@@ -82,21 +83,123 @@ export function recordMoves(
   claimId: number | null,
   at: string,
 ): void {
+  const insert = cached(db, INSERT_MOVE);
+  for (const m of movements(before, after)) {
+    const paid = formatAmount(m.paid);
+    const base = formatAmount(m.base);
+    insert.run(personId, m.year, m.layer, paid, base, m.admissions, source, claimId, at);
+    addToTotals(db, personId, m.year, m.layer, paid, base, m.admissions);
+  }
+}
+
+const INSERT_MOVE =
+  'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+const statements = new WeakMap<Db, Map<string, Statement>>();
+/** A prepared statement cached per connection. */
+function cached(db: Db, sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
+}
+
+const AMOUNT = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
+/** An amount text as integer fen (the moves are written by formatAmount: at most two decimals). */
+export function fenOf(s: string): number {
+  const m = AMOUNT.exec(s);
+  if (!m) throw new Error(`internal: amount ${JSON.stringify(s)} is not in cents`);
+  const fen = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(fen)) throw new Error(`internal: amount ${s} is out of range`);
+  return m[1] === '-' ? -fen : fen;
+}
+/** Integer fen as formatAmount writes it ("0.00", "-12.30"). */
+export function amountOf(fen: number): string {
+  const abs = Math.abs(fen);
+  const yuan = Math.floor(abs / 100);
+  const cents = abs - yuan * 100;
+  return `${fen < 0 ? '-' : ''}${yuan}.${cents < 10 ? '0' : ''}${cents}`;
+}
+
+/**
+ * The running totals per (person, year, layer) (accumulator_totals), moved in the same transaction as each
+ * accumulator_moves row: accumulators() reads them instead of re-adding every move (O(1) per claim).
+ */
+function addToTotals(
+  db: Db,
+  personId: number,
+  year: number,
+  layer: string,
+  paid: string,
+  base: string,
+  admissions: number,
+): void {
+  cached(
+    db,
+    `INSERT INTO accumulator_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (person_id, year, layer) DO UPDATE SET paid = paid + excluded.paid, base = base + excluded.base,
+       admissions = admissions + excluded.admissions`,
+  ).run(personId, year, layer, fenOf(paid), fenOf(base), admissions);
+}
+
+interface TotalRow {
+  person_id: number;
+  year: number;
+  layer: string;
+  paid: number;
+  base: number;
+  admissions: number;
+}
+
+/** The totals as accumulator_moves (the source of truth) makes them. */
+function totalsFromMoves(db: Db): Map<string, TotalRow> {
+  const sums = new Map<string, TotalRow>();
+  for (const m of db
+    .prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_moves ORDER BY id')
+    .iterate() as IterableIterator<{
+    person_id: number;
+    year: number;
+    layer: string;
+    paid: string;
+    base: string;
+    admissions: number;
+  }>) {
+    const k = `${m.person_id}\0${m.year}\0${m.layer}`;
+    let r = sums.get(k);
+    if (!r)
+      sums.set(k, (r = { person_id: m.person_id, year: m.year, layer: m.layer, paid: 0, base: 0, admissions: 0 }));
+    r.paid += fenOf(m.paid);
+    r.base += fenOf(m.base);
+    r.admissions += m.admissions;
+  }
+  return sums;
+}
+
+/** Fills accumulator_totals from accumulator_moves (the upgrade that adds it, or a rebuild after a mismatch). */
+export function rebuildAccumulatorTotals(db: Db): void {
+  db.prepare('DELETE FROM accumulator_totals').run();
   const insert = db.prepare(
-    'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO accumulator_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  for (const m of movements(before, after))
-    insert.run(
-      personId,
-      m.year,
-      m.layer,
-      formatAmount(m.paid),
-      formatAmount(m.base),
-      m.admissions,
-      source,
-      claimId,
-      at,
-    );
+  for (const r of totalsFromMoves(db).values()) insert.run(r.person_id, r.year, r.layer, r.paid, r.base, r.admissions);
+}
+
+/** The first (person, year, layer) whose running total differs from the sum of its moves, or null. */
+export function accumulatorTotalsDifference(db: Db): string | null {
+  const expected = totalsFromMoves(db);
+  for (const s of db
+    .prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_totals')
+    .iterate() as IterableIterator<TotalRow>) {
+    const k = `${s.person_id}\0${s.year}\0${s.layer}`;
+    const e = expected.get(k);
+    expected.delete(k);
+    if (!e) return `person ${s.person_id} ${s.year} ${s.layer}: a total without moves`;
+    if (e.paid !== s.paid || e.base !== s.base || e.admissions !== s.admissions)
+      return `person ${s.person_id} ${s.year} ${s.layer}: ${amountOf(s.paid)}/${amountOf(s.base)}/${s.admissions} kept, ${amountOf(e.paid)}/${amountOf(e.base)}/${e.admissions} from the moves`;
+  }
+  for (const e of expected.values()) return `person ${e.person_id} ${e.year} ${e.layer}: no running total`;
+  return null;
 }
 
 /** Undoes a claim's movements (a reversal): the same rows, negated, linked to the reversal. */
@@ -113,49 +216,45 @@ export function negateMoves(db: Db, claimId: number, reversalId: number, at: str
     base: string;
     admissions: number;
   }[];
-  const insert = db.prepare(
-    'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const neg = negatedAmount;
-  for (const m of moves)
-    insert.run(m.person_id, m.year, m.layer, neg(m.paid), neg(m.base), -m.admissions, 'reversal', reversalId, at);
+  const insert = cached(db, INSERT_MOVE);
+  for (const m of moves) {
+    const paid = negatedAmount(m.paid);
+    const base = negatedAmount(m.base);
+    insert.run(m.person_id, m.year, m.layer, paid, base, -m.admissions, 'reversal', reversalId, at);
+    addToTotals(db, m.person_id, m.year, m.layer, paid, base, -m.admissions);
+  }
 }
 
 /**
  * The person's accumulators for the given years in the engine's ytd shape:
  * every year present with its basic {paid, admissions}; layers with movements
- * as {paid, base}. Sums with decimal.js (SQLite would add TEXT as floats).
+ * as {paid, base}. Read from the running totals (accumulator_totals), kept with every move.
  */
 export function accumulators(db: Db, personId: number, years: readonly number[]): YtdJson {
-  const rows = db.prepare(
-    'SELECT layer, paid, base, admissions FROM accumulator_moves WHERE person_id = ? AND year = ? ORDER BY id',
+  const rows = cached(
+    db,
+    'SELECT layer, paid, base, admissions FROM accumulator_totals WHERE person_id = ? AND year = ?',
   );
   const out: YtdJson = {};
   for (const year of [...new Set(years)].sort((a, b) => a - b)) {
-    const sums = new Map<string, { paid: Money; base: Money; admissions: number }>([
-      [BASIC_LAYER_ID, { paid: ZERO, base: ZERO, admissions: 0 }],
+    const sums = new Map<string, { paid: number; base: number; admissions: number }>([
+      [BASIC_LAYER_ID, { paid: 0, base: 0, admissions: 0 }],
     ]);
-    for (const m of rows.iterate(personId, year) as IterableIterator<{
+    for (const r of rows.iterate(personId, year) as IterableIterator<{
       layer: string;
-      paid: string;
-      base: string;
+      paid: number;
+      base: number;
       admissions: number;
-    }>) {
-      const s = sums.get(m.layer) ?? { paid: ZERO, base: ZERO, admissions: 0 };
-      sums.set(m.layer, {
-        paid: s.paid.plus(m.paid),
-        base: s.base.plus(m.base),
-        admissions: s.admissions + m.admissions,
-      });
-    }
+    }>)
+      sums.set(r.layer, r);
     const layers: YtdJson[string] = {};
     for (const [layer, s] of [...sums.entries()].sort(([a], [b]) =>
       a === BASIC_LAYER_ID ? -1 : b === BASIC_LAYER_ID ? 1 : a < b ? -1 : 1,
     )) {
       layers[layer] =
         layer === BASIC_LAYER_ID
-          ? { paid: formatAmount(s.paid), admissions: s.admissions }
-          : { paid: formatAmount(s.paid), base: formatAmount(s.base) };
+          ? { paid: amountOf(s.paid), admissions: s.admissions }
+          : { paid: amountOf(s.paid), base: amountOf(s.base) };
     }
     out[String(year)] = layers;
   }

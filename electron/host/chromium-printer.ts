@@ -1,6 +1,10 @@
-/** PDF rendering with Debian's Chromium through playwright-core (browser host and tests). */
+/**
+ * PDF rendering with Debian's Chromium through playwright-core (browser host and tests).
+ * playwright-core is loaded at the first print, not at start: importing it costs
+ * more than the rest of the host's start.
+ */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DeskError } from '../../shared/errors.js';
 import { PAGE, type SlipLayout } from '../../shared/slip/slip.js';
 import { receiptHeightMm, type RenderedPdf, type SlipPrinter } from '../node/printer.js';
@@ -28,8 +32,8 @@ export class ChromiumSlipPrinter implements SlipPrinter {
         `cannot print: Chromium is not installed on this machine (${this.executablePath}); IT can install it with apt-get install chromium fonts-noto-cjk (or run npm run start:fresh)`,
       );
     // A failed launch is not kept: the next print tries again.
-    this.browser ??= chromium
-      .launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS })
+    this.browser ??= import('playwright-core')
+      .then(({ chromium }) => chromium.launch({ executablePath: this.executablePath, args: CHROMIUM_ARGS }))
       .catch((e: unknown) => {
         this.browser = null;
         throw e;

@@ -2,26 +2,31 @@
  * Year-to-date accumulators (docs/settlement-model.md#inputs): per calendar year, the basic
  * fund paid and the number of earlier admissions, and per layer the amount paid
  * and the cumulative base of its banded part. Missing values are zero.
+ * In the engine the amounts are fen (shared/engine/exact.ts); `movements`, for
+ * the store and the insurer, stays on decimal.js Money.
  */
-import { Decimal, ZERO, formatAmount, type Money } from '../money.js';
+import { Decimal, type Money } from '../money.js';
+import { fen, parseSignedFen } from './exact.js';
 import { BASIC_LAYER_ID } from '../rules/schema.js';
 import type { LayerAccumulator } from './request.js';
 
+/** Fen. */
 export interface LayerYtd {
-  paid: Money;
-  base: Money;
+  paid: number;
+  base: number;
 }
 
 export interface YearYtd {
-  basicPaid: Money;
+  /** Fen. */
+  basicPaid: number;
   admissions: number;
   layers: Map<string, LayerYtd>;
 }
 
 export type YtdJson = Record<string, Record<string, LayerAccumulator>>;
 
-/** A missing or "0.00" value is the shared ZERO rather than a new Decimal. */
-const amount = (s: string | undefined): Money => (s === undefined || s === '0.00' ? ZERO : new Decimal(s));
+/** A missing value is zero; a total below zero (from the store's ledger) is kept as it is, as before. */
+const amount = (s: string | undefined): number => (s === undefined ? 0 : parseSignedFen(s));
 
 export class Accumulators {
   private readonly years = new Map<number, YearYtd>();
@@ -45,7 +50,7 @@ export class Accumulators {
   year(y: number): YearYtd {
     let entry = this.years.get(y);
     if (!entry) {
-      entry = { basicPaid: ZERO, admissions: 0, layers: new Map() };
+      entry = { basicPaid: 0, admissions: 0, layers: new Map() };
       this.years.set(y, entry);
     }
     return entry;
@@ -55,14 +60,14 @@ export class Accumulators {
     const year = this.year(y);
     let entry = year.layers.get(id);
     if (!entry) {
-      entry = { paid: ZERO, base: ZERO };
+      entry = { paid: 0, base: 0 };
       year.layers.set(id, entry);
     }
     return entry;
   }
 
   /** Paid so far this year by a layer, the basic fund included under its id. */
-  paid(y: number, id: string): Money {
+  paid(y: number, id: string): number {
     return id === BASIC_LAYER_ID ? this.year(y).basicPaid : this.layer(y, id).paid;
   }
 
@@ -70,10 +75,10 @@ export class Accumulators {
     const out: YtdJson = {};
     for (const [year, y] of [...this.years.entries()].sort((a, b) => a[0] - b[0])) {
       const layers: Record<string, LayerAccumulator> = {
-        [BASIC_LAYER_ID]: { paid: formatAmount(y.basicPaid), admissions: y.admissions },
+        [BASIC_LAYER_ID]: { paid: fen(y.basicPaid), admissions: y.admissions },
       };
       for (const [id, l] of [...y.layers.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-        layers[id] = { paid: formatAmount(l.paid), base: formatAmount(l.base) };
+        layers[id] = { paid: fen(l.paid), base: fen(l.base) };
       }
       out[String(year)] = layers;
     }

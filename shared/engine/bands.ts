@@ -1,42 +1,65 @@
 /** A layer part's bands applied to this claim's slice of the year's cumulative base (docs/settlement-model.md#layers). */
-import { ZERO, formatRate, minMoney, maxMoney, type Money } from '../money.js';
 import type { CompiledPart } from '../rules/compiled.js';
+import {
+  add,
+  decimalText,
+  fen,
+  fixed2,
+  max,
+  min,
+  mul,
+  percent,
+  rescale,
+  sub,
+  type Exact,
+  type Scaled,
+} from './exact.js';
 
 /**
  * Σ rate × |[before, before + base] ∩ band| over the part's bands (docs/settlement-model.md#layers).
  * The first band starts at the threshold (× modifier); each later band starts where the previous ends.
+ *
+ * `before` and `base` are fen; a band rate is a numerator over 10^rateScale, plus `rateAdd` (same
+ * denominator) for the modifiers. With a threshold factor f / 10^k every position is kept in
+ * fen × 10^-k so that the threshold × f is exact. The payment is returned unrounded, in
+ * fen × 10^-(k + rateScale): `pay` over 10^`scale`.
  */
 export function applyBands(
   part: CompiledPart,
-  before: Money,
-  base: Money,
-  thresholdFactor: Money | null,
-  rateAdd: Money | null,
+  before: number,
+  base: number,
+  thresholdFactor: Scaled | null,
+  rateAdd: Exact | null,
+  rateScale: number,
   tracing: boolean,
-): { pay: Money; lines: string[] } {
-  const lo = before;
-  const hi = before.plus(base);
-  let from = thresholdFactor ? part.threshold.times(thresholdFactor) : part.threshold;
-  let pay = ZERO;
+): { pay: Exact; scale: number; lines: string[] } {
+  const k = thresholdFactor ? thresholdFactor.scale : 0;
+  const scale = k + rateScale;
+  const lo: Exact = rescale(before, k);
+  const hi: Exact = rescale(before + base, k);
+  let from: Exact = thresholdFactor ? mul(part.threshold, thresholdFactor.num) : part.threshold;
+  let pay: Exact = 0;
   const lines: string[] = [];
   for (const band of part.bands) {
-    const to = band.to;
+    const to = band.to === null ? null : rescale(band.to, k);
     // Nothing at or below this band's start: neither here nor in any later band.
-    if (hi.lessThanOrEqualTo(from)) break;
-    const start = maxMoney(lo, from);
-    const end = to === null ? hi : minMoney(hi, to);
-    if (end.greaterThan(start)) {
-      const rate = rateAdd ? band.rate.plus(rateAdd) : band.rate;
-      const width = end.minus(start);
-      const amount = width.times(rate);
-      pay = pay.plus(amount);
+    if (hi <= from) break;
+    const start = max(lo, from);
+    const end = to === null ? hi : min(hi, to);
+    if (end > start) {
+      const rate = rateAdd === null ? band.rate : add(band.rate, rateAdd);
+      const width = sub(end, start);
+      const amount = mul(width, rate);
+      pay = add(pay, amount);
       if (tracing) {
-        const range = to === null ? `超过 ${from.toFixed(2)} 的部分` : `${from.toFixed(2)} 至 ${to.toFixed(2)} 段`;
-        lines.push(`${range} ${width.toFixed(2)} × ${formatRate(rate)} = ${amount.toString()}`);
+        const range = band.to === null ? `超过 ${fixed2(from, k)} 的部分` : `${fixed2(from, k)} 至 ${fen(band.to)} 段`;
+        lines.push(
+          `${range} ${fixed2(width, k)} × ${percent({ num: rate, scale: rateScale })} = ${decimalText(amount, scale + 2)}`,
+        );
       }
     }
     if (to === null) break;
-    from = maxMoney(from, to);
+    from = max(from, to);
   }
-  return { pay, lines };
+  return { pay, scale, lines };
 }

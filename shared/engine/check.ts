@@ -13,7 +13,8 @@ import { BASIC_LAYER_ID, SCHEME_IDS } from '../rules/schema.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import type { SettlementRequest } from './request.js';
 import { COST_AMOUNT_FIELDS } from './cost-line.js';
-import { admissionProblem, limitError, totalsProblem } from '../limits.js';
+import { MAX_AMOUNT, admissionProblem, limitError, totalsProblem } from '../limits.js';
+import { parseFen } from './exact.js';
 
 /** Per rule set (immutable once built), each region's layer ids: built once, not per request. */
 const layerIdCache = new WeakMap<RuleSet, Map<string, ReadonlySet<string>>>();
@@ -111,6 +112,31 @@ export function checkRequest(req: SettlementRequest, rules: RuleSet): void {
       );
     }
   }
-  const total = totalsProblem(req.costs, COST_AMOUNT_FIELDS);
-  if (total) throw limitError(['costs', ...total.path], total.problem);
+  if (!totalsWithinLimit(req.costs)) {
+    const total = totalsProblem(req.costs, COST_AMOUNT_FIELDS);
+    if (total) throw limitError(['costs', ...total.path], total.problem);
+  }
+}
+
+const PLAIN_AMOUNT = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+const MAX_FEN = parseFen(MAX_AMOUNT);
+
+/**
+ * The usual case of totalsProblem, in integer fen without BigInt: every amount a plain amount of at
+ * most 12 integer digits and every field's total within MAX_AMOUNT. Each amount is < 10^14 fen and
+ * the sum is checked after each line, so no running sum passes 2 × 10^14 (a safe integer). Anything
+ * else (a total beyond the limit, a text that is not a plain amount) goes to totalsProblem, which
+ * words the error exactly as before.
+ */
+function totalsWithinLimit(costs: SettlementRequest['costs']): boolean {
+  for (const f of COST_AMOUNT_FIELDS) {
+    let sum = 0;
+    for (const c of costs) {
+      const v = c[f];
+      if (typeof v !== 'string' || !PLAIN_AMOUNT.test(v)) return false;
+      sum += parseFen(v);
+      if (sum > MAX_FEN) return false;
+    }
+  }
+  return true;
 }

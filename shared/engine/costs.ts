@@ -1,14 +1,14 @@
-/** The bill's cost lines as money: read once per settlement, summed per part and for the whole stay. */
-import { Decimal, ZERO, formatAmount as fmt, type Money } from '../money.js';
+/** The bill's cost lines as fen (shared/engine/exact.ts): read once per settlement, summed per part and for the whole stay. */
+import { fen as fmt, parseFen } from './exact.js';
 import { DeskError } from '../errors.js';
 import type { CostLine } from './request.js';
 
-/** A cost line's amounts as money (CostAmounts: medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt). */
+/** A cost line's amounts in fen (CostAmounts: medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay, preselfpay_amt). */
 export interface CostTotals {
-  medfee: Money;
-  fulamt: Money;
-  overlmt: Money;
-  preself: Money;
+  medfee: number;
+  fulamt: number;
+  overlmt: number;
+  preself: number;
 }
 
 export interface Cost extends CostTotals {
@@ -17,8 +17,7 @@ export interface Cost extends CostTotals {
   date: string;
 }
 
-/** Most lines have no over-limit or pre-self-pay amount: "0.00" is the shared ZERO rather than a new Decimal. */
-const amount = (s: string): Money => (s === '0.00' ? ZERO : new Decimal(s));
+const amount = parseFen;
 
 export function parseCosts(lines: readonly CostLine[]): Cost[] {
   return lines.map((c, index) => ({
@@ -33,15 +32,16 @@ export function parseCosts(lines: readonly CostLine[]): Cost[] {
 
 export function totals(costs: readonly CostTotals[]): CostTotals {
   if (costs.length === 1) return costs[0]!;
-  let medfee = ZERO;
-  let fulamt = ZERO;
-  let overlmt = ZERO;
-  let preself = ZERO;
+  // Sums of at most 12-digit amounts whose totals checkRequest limits to 12 digits: safe integers.
+  let medfee = 0;
+  let fulamt = 0;
+  let overlmt = 0;
+  let preself = 0;
   for (const c of costs) {
-    medfee = medfee.plus(c.medfee);
-    fulamt = fulamt.plus(c.fulamt);
-    overlmt = overlmt.plus(c.overlmt);
-    preself = preself.plus(c.preself);
+    medfee += c.medfee;
+    fulamt += c.fulamt;
+    overlmt += c.overlmt;
+    preself += c.preself;
   }
   return { medfee, fulamt, overlmt, preself };
 }
@@ -49,8 +49,8 @@ export function totals(costs: readonly CostTotals[]): CostTotals {
 /** No cost line may have more self-pay than its total. */
 export function checkSelfPay(costs: readonly Cost[]): void {
   for (const c of costs) {
-    const selfPay = c.fulamt.plus(c.overlmt).plus(c.preself);
-    if (selfPay.greaterThan(c.medfee)) {
+    const selfPay = c.fulamt + c.overlmt + c.preself;
+    if (selfPay > c.medfee) {
       throw new DeskError(
         'self_pay_exceeds_total',
         `costs[${c.index}]`,

@@ -4,25 +4,27 @@
  * base, or flat on this claim; net of prior compensation where it says so),
  * rounding, then its annual and combined caps (docs/settlement-model.md#layers).
  */
-import { ZERO, toCents, formatAmount as fmt, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
 import { BASIC_LAYER_ID, SEGMENT_NAMES, type LayerRules, type Segment } from '../rules/schema.js';
 import type { CompiledLayer } from '../rules/compiled.js';
 import { enrolledIn } from './insured.js';
 import type { Accumulators } from './accumulators.js';
 import { applyBands } from './bands.js';
+import { add, decimalText, fen as fmt, mul, pow10, roundToFen, type Exact, type Scaled } from './exact.js';
 import type { SettlementRequest } from './request.js';
 import { SAMPLE, type Text } from './trace.js';
 
 /** What is left of a year's prior compensation to take off the bases that are net of it. */
 export interface PriorLeft {
-  left: Money;
+  /** Fen. */
+  left: number;
 }
 
 export interface LayerOutcome {
   notEnrolled?: boolean;
-  pay: Money;
-  /** The base this claim adds to the layer's cumulative banded base, if it has a banded part. */
-  bandedBase: Money | null;
+  /** Fen. */
+  pay: number;
+  /** The base this claim adds to the layer's cumulative banded base (fen), if it has a banded part. */
+  bandedBase: number | null;
   usesSample: boolean;
 }
 
@@ -31,9 +33,9 @@ export function settleLayer(
   layer: LayerRules,
   numbers: CompiledLayer,
   year: number,
-  segments: Record<Segment, Money>,
+  segments: Record<Segment, number>,
   acc: Accumulators,
-  thisPart: Map<string, Money>,
+  thisPart: Map<string, number>,
   prior: PriorLeft,
   tracing: boolean,
   say: (step: string, text: Text, article: string | null) => void,
@@ -52,37 +54,42 @@ export function settleLayer(
       () => `${layer.name}：${forYear}不符合享受条件（${eligibility.condition}），本层不予支付`,
       eligibility.article,
     );
-    return { pay: ZERO, bandedBase: null, usesSample: false, notEnrolled: eligibility.requires === 'enrolment' };
+    return { pay: 0, bandedBase: null, usesSample: false, notEnrolled: eligibility.requires === 'enrolment' };
   }
 
   // Modifiers for groups of people (江阴: medical-assistance recipients).
   const person = { medical_assistance: req.insured.medical_assistance, retired: req.insured.retired };
-  let thresholdFactor: Money | null = null;
-  let rateAdd: Money | null = null;
+  let thresholdFactor: Scaled | null = null;
+  let rateAdd: Exact | null = null;
   layer.modifiers.forEach((m, i) => {
     if (!person[m.when]) return;
     const n = numbers.modifiers[i]!;
-    thresholdFactor = thresholdFactor ? thresholdFactor.times(n.thresholdFactor) : n.thresholdFactor;
-    rateAdd = rateAdd ? rateAdd.plus(n.rateAdd) : n.rateAdd;
+    const f: Scaled | null = thresholdFactor;
+    thresholdFactor = f
+      ? { num: mul(f.num, n.thresholdFactor.num), scale: f.scale + n.thresholdFactor.scale }
+      : n.thresholdFactor;
+    rateAdd = rateAdd === null ? n.rateAdd : add(rateAdd, n.rateAdd);
     say('modifier', () => `${layer.name}：${m.description}`, m.article);
   });
 
   let usesSample = false;
-  let raw = ZERO;
-  let bandedBase: Money | null = null;
+  // The unrounded sum of the parts, in fen × 10^-rawScale (the same for every part of the layer).
+  let raw: Exact = 0;
+  let rawScale = numbers.rateScale + ((thresholdFactor as Scaled | null)?.scale ?? 0);
+  let bandedBase: number | null = null;
   layer.parts.forEach((part, partIndex) => {
     const byYear = part.threshold_by_year?.[String(year)];
     const status = byYear?.status ?? part.status;
     usesSample ||= status === 'sample';
     let base = segments[part.base[0]!];
-    for (let i = 1; i < part.base.length; i++) base = base.plus(segments[part.base[i]!]);
+    for (let i = 1; i < part.base.length; i++) base += segments[part.base[i]!];
     // 江阴 二(三): the base is what is left after the other schemes; never below zero.
     const netOfPrior = layer.net_of_prior;
-    if (netOfPrior && prior.left.greaterThan(0)) {
-      const taken = minMoney(prior.left, base);
+    if (netOfPrior && prior.left > 0) {
+      const taken = Math.min(prior.left, base);
       const gross = base;
-      base = base.minus(taken);
-      prior.left = prior.left.minus(taken);
+      base -= taken;
+      prior.left -= taken;
       say(
         'net_of_prior',
         () =>
@@ -90,21 +97,23 @@ export function settleLayer(
         netOfPrior.article,
       );
     }
-    const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : ZERO;
+    const before = part.kind === 'banded' ? acc.layer(year, layer.id).base : 0;
     if (part.kind === 'banded') bandedBase = base;
     const compiledPart = numbers.parts[partIndex]!;
     const forYear = compiledPart.byYear.get(String(year)) ?? compiledPart;
-    const { pay, lines } = applyBands(forYear, before, base, thresholdFactor, rateAdd, tracing);
-    raw = raw.plus(pay);
+    const bands = applyBands(forYear, before, base, thresholdFactor, rateAdd, numbers.rateScale, tracing);
+    const lines = bands.lines;
+    rawScale = bands.scale;
+    raw = add(raw, bands.pay);
     say(
       part.kind,
       () => {
         const baseName = part.base.map((s) => SEGMENT_NAMES[s]).join(' + ');
         const where =
           part.kind === 'banded'
-            ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before.plus(base))}`
+            ? `基数（${baseName}）本年累计 ${fmt(before)} → ${fmt(before + base)}`
             : `基数（${baseName}）本次 ${fmt(base)}`;
-        const none = base.isZero() ? '基数为 0，不支付' : '未超过起付标准，不支付';
+        const none = base === 0 ? '基数为 0，不支付' : '未超过起付标准，不支付';
         const threshold = byYear
           ? `${year} 年起付标准 ${fmt(forYear.threshold)}${byYear.status === 'published' ? '（公布值）' : ''}；`
           : '';
@@ -113,12 +122,13 @@ export function settleLayer(
       byYear?.article ?? part.article,
     );
   });
-  let pay = toCents(raw);
-  if (layer.parts.length > 1 || !raw.equals(pay))
+  // The layer's one rounding: half-up to the fen. Never above the base (rates ≤ 1), so a safe number.
+  let pay = Number(roundToFen(raw, rawScale));
+  if (layer.parts.length > 1 || raw !== mul(pay, pow10(rawScale)))
     say(
       'sum',
       () =>
-        `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${raw.toString()}，四舍五入到分 = ${fmt(pay)}`,
+        `${layer.name}：${layer.parts.length > 1 ? '各部分合计' : '计算值'} ${decimalText(raw, rawScale + 2)}，四舍五入到分 = ${fmt(pay)}`,
       null,
     );
 
@@ -127,12 +137,12 @@ export function settleLayer(
     usesSample ||= annualCap.status === 'sample';
     const cap = numbers.annualCap!;
     const paid = acc.layer(year, layer.id).paid;
-    const room = maxMoney(ZERO, cap.minus(paid));
-    const capped = minMoney(pay, room);
+    const room = Math.max(0, cap - paid);
+    const capped = Math.min(pay, room);
     say(
       'annual_cap',
       () =>
-        `${layer.name}：年度最高支付 ${fmt(cap)}${annualCap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+        `${layer.name}：年度最高支付 ${fmt(cap)}${annualCap.status === 'sample' ? SAMPLE : ''}，本年已付 ${fmt(paid)}，剩余 ${fmt(room)}${capped < pay ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
       annualCap.article,
     );
     pay = capped;
@@ -142,9 +152,10 @@ export function settleLayer(
     const cc = layer.combined_cap;
     usesSample ||= cc.status === 'sample';
     const cap = numbers.combinedCap!;
-    const used = sumMoney(cc.with.map((id) => acc.paid(year, id).plus(thisPart.get(id) ?? ZERO)));
-    const room = maxMoney(ZERO, cap.minus(used));
-    const capped = minMoney(pay, room);
+    let used = 0;
+    for (const id of cc.with) used += acc.paid(year, id) + (thisPart.get(id) ?? 0);
+    const room = Math.max(0, cap - used);
+    const capped = Math.min(pay, room);
     say(
       'combined_cap',
       () =>
@@ -153,7 +164,7 @@ export function settleLayer(
           .map((id) => (id === BASIC_LAYER_ID ? '基本医保统筹基金' : id))
           .join(
             '、',
-          )}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped.lessThan(pay) ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
+          )}合计年度限额 ${fmt(cap)}${cc.status === 'sample' ? SAMPLE : ''}，本年已用 ${fmt(used)}（含本次统筹），剩余 ${fmt(room)}${capped < pay ? `，本次由 ${fmt(pay)} 限为 ${fmt(capped)}` : '，未超限'}`,
       cc.article,
     );
     pay = capped;

@@ -5,7 +5,6 @@
  * part's movements committed to the accumulators (docs/settlement-model.md,
  * #basic-layer, #layers, #decision-in-policy-ceiling).
  */
-import { ZERO, toCents, formatAmount as fmt, formatRate, minMoney, maxMoney, sumMoney, type Money } from '../money.js';
 import { addMonths } from '../dates.js';
 import {
   BASIC_LAYER_ID,
@@ -18,6 +17,19 @@ import {
 import { compiled } from '../rules/compiled.js';
 import type { Accumulators } from './accumulators.js';
 import { totals } from './costs.js';
+import {
+  add,
+  decimalText,
+  divHalfUp,
+  fen as fmt,
+  fixed2,
+  mul,
+  percent,
+  pow10,
+  roundToFen,
+  type Exact,
+  type Scaled,
+} from './exact.js';
 import { settleLayer, type PriorLeft } from './layer.js';
 import type { Part } from './parts.js';
 import type { SettlementRequest } from './request.js';
@@ -35,8 +47,9 @@ function policyNote(pkg: RulePackage): string {
 export interface SettledPart {
   result: PartResult;
   /** Layer id → payment of this part, basic included. */
-  paid: Map<string, Money>;
-  deductible: Money;
+  paid: Map<string, number>;
+  /** Fen. */
+  deductible: number;
 }
 
 export function settlePart(
@@ -83,7 +96,8 @@ export function settlePart(
   }
 
   // In-policy amount P (inscp_scp_amt).
-  const P = t.medfee.minus(t.fulamt).minus(t.overlmt).minus(t.preself);
+  // All amounts below are fen (shared/engine/exact.ts).
+  const P = t.medfee - t.fulamt - t.overlmt - t.preself;
   say(
     BASIC_LAYER_ID,
     'in_policy',
@@ -96,60 +110,72 @@ export function settlePart(
   const ytd = acc.year(year);
   const prior = priorLeft(year);
   const sample = rules.status === 'sample' ? SAMPLE : '';
-  let D: Money;
+  let D: number;
   if (index === 0) {
     const full = numbers.deductible[level];
     const later = ytd.admissions > 0;
-    const d = later ? toCents(full.times(numbers.subsequentFactor)) : full;
-    D = minMoney(P, d);
+    const f = numbers.subsequentFactor;
+    // Half-up to the fen; with a factor above 1 this may pass 2^53 (then a BigInt), but D = min(P, d) is an amount.
+    const d: Exact = later ? roundToFen(mul(full, f.num), f.scale) : full;
+    D = d < P ? Number(d) : P;
     say(
       BASIC_LAYER_ID,
       'deductible',
       () =>
         `${LEVEL_NAMES[level]}医院起付线 ${fmt(full)}${sample}` +
-        (later ? `；本年第 ${ytd.admissions + 1} 次住院，× ${numbers.subsequentFactor.toString()} = ${fmt(d)}` : '') +
+        (later ? `；本年第 ${ytd.admissions + 1} 次住院，× ${decimalText(f.num, f.scale)} = ${fmt(d)}` : '') +
         `；实际支付起付线 = min(${fmt(P)}, ${fmt(d)}) = ${fmt(D)}`,
       rules.article,
     );
   } else {
-    D = ZERO;
+    D = 0;
     say(BASIC_LAYER_ID, 'deductible', '起付线已在第 1 段收取，本段不再收取', DECISION.oneDeductible);
   }
-  const R = P.minus(D);
+  const R = P - D;
 
-  // Ratio and the basic fund's annual cap.
-  const retired = req.insured.retired && !numbers.retiredIncrement.isZero();
-  const r = retired ? numbers.ratio[level].plus(numbers.retiredIncrement) : numbers.ratio[level];
+  // Ratio and the basic fund's annual cap. r = r.num / 10^k; R × r is kept as R × r.num (fen × 10^-k) until rounded.
+  const k = numbers.rateScale;
+  const retired = req.insured.retired && numbers.retiredIncrement !== 0;
+  const r: Scaled = {
+    num: retired ? add(numbers.ratio[level], numbers.retiredIncrement) : numbers.ratio[level],
+    scale: k,
+  };
   const ratioText = () =>
-    `${LEVEL_NAMES[level]}医院支付比例 ${formatRate(numbers.ratio[level])}${sample}` +
-    (retired ? ` + 退休 ${formatRate(numbers.retiredIncrement)} = ${formatRate(r)}` : '');
+    `${LEVEL_NAMES[level]}医院支付比例 ${percent({ num: numbers.ratio[level], scale: k })}${sample}` +
+    (retired ? ` + 退休 ${percent({ num: numbers.retiredIncrement, scale: k })} = ${percent(r)}` : '');
   const cap = numbers.annualCap;
-  const room = maxMoney(ZERO, cap.minus(ytd.basicPaid));
-  const wanted = R.times(r);
-  let basic: Money;
-  let W: Money;
-  if (wanted.lessThanOrEqualTo(room)) {
-    basic = toCents(wanted);
+  const room = Math.max(0, cap - ytd.basicPaid);
+  const wanted = mul(R, r.num);
+  const one = pow10(k);
+  let basic: number;
+  let W: number;
+  if (wanted <= mul(room, one)) {
+    // Half-up to the fen; ≤ room, so a safe number.
+    basic = Number(roundToFen(wanted, k));
     W = R;
     say(
       BASIC_LAYER_ID,
       'basic',
       () =>
-        `${ratioText()}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
+        `${ratioText()}。统筹基金 = (${fmt(P)} − ${fmt(D)}) × ${percent(r)} = ${fmt(basic)}；年度限额 ${fmt(cap)}${sample}，本年已付 ${fmt(ytd.basicPaid)}，剩余 ${fmt(room)}，未超限`,
       rules.article,
     );
   } else {
     basic = room;
-    W = minMoney(R, toCents(room.div(r)));
+    // round(room / r) = round(room × 10^k / r.num), half-up, exactly. (The decimal.js engine divided to 40
+    // significant digits first; that never moved a cent: the quotient's fraction is j / r.num with
+    // r.num ≤ 2 × 10^12, at least 1 / (2 r.num) fen from a tie unless it is one, far more than 40 digits resolve.)
+    const w = divHalfUp(mul(room, one), r.num);
+    W = w < R ? Number(w) : R;
     say(
       BASIC_LAYER_ID,
       'basic',
       () =>
-        `${ratioText()}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${formatRate(r)} = ${wanted.toFixed(2)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${formatRate(r)}) = ${fmt(W)}`,
+        `${ratioText()}。按比例应付 (${fmt(P)} − ${fmt(D)}) × ${percent(r)} = ${fixed2(wanted, k)}，超过年度剩余限额（限额 ${fmt(cap)}${sample} − 本年已付 ${fmt(ytd.basicPaid)} = ${fmt(room)}），统筹基金支付 ${fmt(basic)}；限额内费用 = min(${fmt(R)}, ${fmt(room)} ÷ ${percent(r)}) = ${fmt(W)}`,
       rules.article,
     );
   }
-  const segments: Record<Segment, Money> = { deductible: D, coinsurance: W.minus(basic), over_cap: R.minus(W) };
+  const segments: Record<Segment, number> = { deductible: D, coinsurance: W - basic, over_cap: R - W };
   say(
     BASIC_LAYER_ID,
     'segments',
@@ -160,8 +186,8 @@ export function settlePart(
 
   // Layers, in the package's order; a layer not in force (or forfeited) on this part's dates pays nothing and says why.
   const layers = part.layers.map((l) => l.layer);
-  const thisPart = new Map<string, Money>([[BASIC_LAYER_ID, basic]]);
-  const baseAdded = new Map<string, Money>();
+  const thisPart = new Map<string, number>([[BASIC_LAYER_ID, basic]]);
+  const baseAdded = new Map<string, number>();
   const notPaying: Record<string, NotPaying> = {};
   for (const { layer, status } of part.layers) {
     const lsay = (step: string, text: Text, article: string | null) => say(layer.id, step, text, article);
@@ -173,7 +199,7 @@ export function settlePart(
           `${layer.name}：${firstDate === lastDate ? firstDate : `${firstDate} 至 ${lastDate}`} 不在本层有效期（${periodText(p)}）内，本段不予支付`,
         p.article ?? null,
       );
-      thisPart.set(layer.id, ZERO);
+      thisPart.set(layer.id, 0);
       notPaying[layer.id] = 'not_in_force';
       continue;
     }
@@ -185,7 +211,7 @@ export function settlePart(
           `${layer.name}：费用发生于 ${firstDate}，申请日 ${req.claim_filed_on} 已超过 ${limit.months} 个月的申请期限（截至 ${addMonths(firstDate, limit.months)}），本层视为放弃，其他层级照常支付`,
         limit.article,
       );
-      thisPart.set(layer.id, ZERO);
+      thisPart.set(layer.id, 0);
       notPaying[layer.id] = 'filing_expired';
       continue;
     }
@@ -203,42 +229,43 @@ export function settlePart(
     );
     if (outcome.notEnrolled) notPaying[layer.id] = 'not_enrolled';
     thisPart.set(layer.id, outcome.pay);
-    if (outcome.bandedBase) baseAdded.set(layer.id, outcome.bandedBase);
+    if (outcome.bandedBase !== null) baseAdded.set(layer.id, outcome.bandedBase);
     usesSample ||= outcome.usesSample;
   }
 
   // In-policy ceiling: basic + all layers ≤ P; the excess comes off the last layer first.
-  const fundSum = sumMoney(thisPart.values());
-  if (fundSum.greaterThan(P)) {
-    let excess = fundSum.minus(P);
+  let fundSum = 0;
+  for (const v of thisPart.values()) fundSum += v;
+  if (fundSum > P) {
+    let excess = fundSum - P;
     const cuts: string[] = [];
     for (const layer of [...layers].reverse()) {
-      if (excess.isZero()) break;
+      if (excess === 0) break;
       const pay = thisPart.get(layer.id)!;
-      if (pay.isZero()) continue;
-      const cut = minMoney(pay, excess);
-      thisPart.set(layer.id, pay.minus(cut));
-      excess = excess.minus(cut);
-      cuts.push(`${layer.name} 减 ${fmt(cut)} 为 ${fmt(pay.minus(cut))}`);
+      if (pay === 0) continue;
+      const cut = Math.min(pay, excess);
+      thisPart.set(layer.id, pay - cut);
+      excess -= cut;
+      cuts.push(`${layer.name} 减 ${fmt(cut)} 为 ${fmt(pay - cut)}`);
     }
     say(
       'settlement',
       'in_policy_ceiling',
       () =>
-        `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum.minus(P))}，自最后一层起扣减：${cuts.join('；')}`,
+        `各项基金合计 ${fmt(fundSum)} 超过政策范围内费用 ${fmt(P)}，超出 ${fmt(fundSum - P)}，自最后一层起扣减：${cuts.join('；')}`,
       pkg.in_policy_ceiling.article,
     );
   }
 
   // Commit this part's movements to the accumulators before the next part.
-  ytd.basicPaid = ytd.basicPaid.plus(basic);
+  ytd.basicPaid += basic;
   if (index === 0) ytd.admissions += 1;
   for (const { layer, status } of part.layers) {
     if (status !== 'pays') continue;
     const l = acc.layer(year, layer.id);
-    l.paid = l.paid.plus(thisPart.get(layer.id)!);
+    l.paid += thisPart.get(layer.id)!;
     const added = baseAdded.get(layer.id);
-    if (added) l.base = l.base.plus(added);
+    if (added !== undefined) l.base += added;
   }
 
   const funds: Record<string, string> = {};

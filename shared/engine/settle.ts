@@ -5,8 +5,9 @@
  * goes through the basic layer (deductible, ratio, annual cap → three
  * segments), then the package's layers in order (banded on the cumulative base
  * of the year, or flat on this claim), their annual and combined caps, and the
- * in-policy ceiling. decimal.js throughout; fund payments and segments are
- * rounded half-up to the cent and nothing else is.
+ * in-policy ceiling. Exact integers throughout (fen, rates over powers of ten,
+ * BigInt only where a product passes 2^53: exact.ts); fund payments and segments
+ * are rounded half-up to the cent and nothing else is.
  *
  * Two entries, one answer: settle(unknown) for untrusted JSON (the CLI, the
  * hospital system, the reference insurer) reads the request's shape with zod
@@ -18,8 +19,9 @@
  *   layer.ts   one layer on one part          bands.ts   a part's bands on the base
  *   costs.ts   the cost lines as money        totals.ts  the funds and national fields
  *   trace.ts   the Chinese trace              check.ts   the request against the rules
+ *   exact.ts   integer money and its texts
  */
-import { Decimal } from '../money.js';
+import { parseFen } from './exact.js';
 import type { RuleSet } from '../rules/ruleset.js';
 import { Accumulators } from './accumulators.js';
 import { checkRequest } from './check.js';
@@ -61,7 +63,7 @@ export function settleRequest(req: SettlementRequest, rules: RuleSet, options: S
   const priors = new Map<number, PriorLeft>();
   const priorLeft = (year: number): PriorLeft => {
     let p = priors.get(year);
-    if (!p) priors.set(year, (p = { left: new Decimal(req.prior_compensation[String(year)] ?? '0') }));
+    if (!p) priors.set(year, (p = { left: parseFen(req.prior_compensation[String(year)] ?? '0') }));
     return p;
   };
   const settled = parts.map((part, index) => settlePart(req, part, index, parts.length, acc, trace, priorLeft));

@@ -3,7 +3,7 @@
  * layer of the scheme, in the package's order), the national fields (fund
  * fields summed by their national field), and the patient's cash.
  */
-import { ZERO, formatAmount as fmt, sumMoney, type Money } from '../money.js';
+import { fen as fmt } from './exact.js';
 import { BASIC_LAYER_ID, type FundField } from '../rules/schema.js';
 import type { CostTotals } from './costs.js';
 import type { SettledPart } from './part.js';
@@ -29,7 +29,7 @@ export function settlementTotals(
   all: CostTotals,
   trace: Trace,
 ): SettlementTotals {
-  const fundTotals = new Map<string, Money>();
+  const fundTotals = new Map<string, number>();
   const details = new Map<string, Omit<FundPayment, 'amount'>>();
   parts.forEach((part, index) => {
     const { paid } = settled[index]!;
@@ -46,23 +46,25 @@ export function settlementTotals(
     }
     for (const [id, amount] of paid) {
       const before = fundTotals.get(id);
-      fundTotals.set(id, before === undefined ? amount : before.plus(amount));
+      fundTotals.set(id, before === undefined ? amount : before + amount);
     }
   });
 
-  const byField: Partial<Record<FundField, Money>> = {};
+  const byField: Partial<Record<FundField, number>> = {};
   const fundDetails: FundPayment[] = [];
   const funds: Record<string, string> = {};
   for (const [id, d] of details) {
-    const amount = fundTotals.get(id) ?? ZERO;
+    const amount = fundTotals.get(id) ?? 0;
     const sofar = byField[d.field];
-    byField[d.field] = sofar === undefined ? amount : sofar.plus(amount);
+    byField[d.field] = sofar === undefined ? amount : sofar + amount;
     const text = fmt(amount);
     funds[id] = text;
     fundDetails.push({ layer: d.layer, name: d.name, field: d.field, fund_pay_type: d.fund_pay_type, amount: text });
   }
-  const fundSum = sumMoney(fundTotals.values());
-  const personal = all.medfee.minus(fundSum);
+  // Fen throughout (shared/engine/exact.ts); cash = total − all funds, exact.
+  let fundSum = 0;
+  for (const v of fundTotals.values()) fundSum += v;
+  const personal = all.medfee - fundSum;
   const personalText = fmt(personal);
   // A single part (the usual case) already has the bill's figures formatted.
   const only = settled.length === 1 ? settled[0]!.result : null;
@@ -75,8 +77,8 @@ export function settlementTotals(
     fulamt_ownpay_amt: only ? only.fulamt_ownpay_amt : fmt(all.fulamt),
     overlmt_selfpay: only ? only.overlmt_selfpay : fmt(all.overlmt),
     preselfpay_amt: only ? only.preselfpay_amt : fmt(all.preself),
-    inscp_scp_amt: only ? only.inscp_scp_amt : fmt(all.medfee.minus(all.fulamt).minus(all.overlmt).minus(all.preself)),
-    act_pay_dedc: only ? only.act_pay_dedc : fmt(sumMoney(settled.map((p) => p.deductible))),
+    inscp_scp_amt: only ? only.inscp_scp_amt : fmt(all.medfee - all.fulamt - all.overlmt - all.preself),
+    act_pay_dedc: only ? only.act_pay_dedc : fmt(settled.reduce((sum, p) => sum + p.deductible, 0)),
     hifp_pay: field('hifp_pay'),
     cvlserv_pay: field('cvlserv_pay'),
     hifes_pay: field('hifes_pay'),

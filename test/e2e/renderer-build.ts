@@ -1,17 +1,12 @@
 /**
  * vitest globalSetup: builds the renderer once for every e2e file of the run
- * (they used to build it once each, in parallel forks, on two cores).
+ * (they used to build it once each, in parallel forks, on two cores), and not
+ * at all when its sources have not changed since the last run (the same
+ * content stamp as `npm start`'s build: tools/app-build.mjs).
  */
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { ensureRenderer } from '../../tools/app-build.mjs';
 import { E2E_RENDERER_DIR } from './paths.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
 export default async function buildRenderer(): Promise<void> {
-  await build({
-    configFile: `${root}vite.config.ts`,
-    logLevel: 'warn',
-    build: { outDir: E2E_RENDERER_DIR, emptyOutDir: true, sourcemap: false },
-  });
+  await ensureRenderer({ outDir: E2E_RENDERER_DIR, sourcemap: false });
 }

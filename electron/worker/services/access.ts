@@ -6,6 +6,7 @@
 import { DeskError } from '../../../shared/errors.js';
 import type { OperatorRole } from '../../../shared/store/inputs.js';
 import type { Db } from '../store/db.js';
+import { cached } from '../store/ytd-totals.js';
 
 export interface Session {
   operatorId: number;
@@ -95,7 +96,7 @@ export function refusalOf(role: OperatorRole, action: Action): DeskError {
 /** Throws forbidden unless the role may do this, unauthenticated when the operator was disabled meanwhile. */
 export function assertCan(db: Db, session: Session, action: Action): void {
   if (!CAN[session.role].includes(action)) throw refusalOf(session.role, action);
-  const op = db.prepare('SELECT active FROM operators WHERE id = ?').get(session.operatorId) as
+  const op = cached(db, 'SELECT active FROM operators WHERE id = ?').get(session.operatorId) as
     { active: number } | undefined;
   if (!op || op.active !== 1)
     throw new DeskError('unauthenticated', '', '操作员已停用，请重新登录', 'operator is not active');

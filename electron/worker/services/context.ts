@@ -12,6 +12,7 @@ import type { Db } from '../store/db.js';
 import type { IdentityVault } from '../store/pii.js';
 import type { RuleStore } from '../store/rule-store.js';
 import type { Session } from './access.js';
+import { cached } from '../store/ytd-totals.js';
 
 export interface TerminalInfo {
   code: string;
@@ -47,11 +48,10 @@ export function audit(
 
 /** terminal-<prefix><yyyymmdd>-<sequence>: S settlement, R reversal, M manual claim; inside the caller's transaction. */
 export function nextNumber(ctx: ServiceContext, prefix: 'S' | 'R' | 'M', date: string): string {
-  const row = ctx.db
-    .prepare(
-      'INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value',
-    )
-    .get(`${prefix}:${date}`) as { value: number };
+  const row = cached(
+    ctx.db,
+    'INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value',
+  ).get(`${prefix}:${date}`) as { value: number };
   return `${ctx.terminal.code}-${prefix}${date.replaceAll('-', '')}-${String(row.value).padStart(6, '0')}`;
 }
 

@@ -9,6 +9,7 @@
  * 'withdrawn' (migration 0010, docs/nhsa.md §7.4): never sent, counted as
  * neither queued, held nor answered.
  */
+import { cached } from '../store/ytd-totals.js';
 import { DeskError } from '../../../shared/errors.js';
 import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
 import type { QueueCounts } from '../../../shared/store/records.js';
@@ -50,12 +51,16 @@ export class Outbox {
   /** Inside the caller's transaction, with the record it carries; the idempotency key is the record's number. */
   /** Inside the record's transaction; returns the row's id. */
   enqueue(kind: OutboxKind, refId: number, idempotencyKey: string, payload: unknown, at: Date): number {
+    return this.enqueueJson(kind, refId, idempotencyKey, JSON.stringify(payload), at);
+  }
+
+  /** The same with the payload already serialized (settle() reuses the request's JSON text). */
+  enqueueJson(kind: OutboxKind, refId: number, idempotencyKey: string, payload: string, at: Date): number {
     return Number(
-      this.ctx.db
-        .prepare(
-          'INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(kind, refId, idempotencyKey, JSON.stringify(payload), at.toISOString(), at.toISOString()).lastInsertRowid,
+      cached(
+        this.ctx.db,
+        'INSERT INTO outbox (kind, ref_id, idempotency_key, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(kind, refId, idempotencyKey, payload, at.toISOString(), at.toISOString()).lastInsertRowid,
     );
   }
 

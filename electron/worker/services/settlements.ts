@@ -29,7 +29,8 @@ import { assertIntact } from '../store/chain.js';
 import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './context.js';
 import { insertFeeLines, readFeeLines, readMdtrtId, refuseWithoutFeeLines } from './fee-lines.js';
 import type { Outbox } from './outbox.js';
-import type { Persons, Ytd } from './persons.js';
+import type { Persons, SnapshotRow, Ytd } from './persons.js';
+import { addMovement, cached, latestAsOf } from '../store/ytd-totals.js';
 
 /** The request as stored with the record and uploaded (empty prior compensation and filing date left out). */
 export type StoredRequest = Omit<SettlementRequest, 'prior_compensation' | 'claim_filed_on'> & {
@@ -48,6 +49,11 @@ export interface Stay {
   claim_filed_on?: string;
 }
 
+const INSERT_FUND =
+  'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)';
+const INSERT_LEDGER =
+  'INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
 /** The engine's typed request of a stored one (no second validation: the service built it). */
 export const engineRequest = (r: StoredRequest): SettlementRequest => ({
   ...r,
@@ -64,15 +70,20 @@ export class Settlements {
 
   /** The engine's request from the store: the person's latest snapshot and year-to-date accumulators. */
   buildRequest(stay: Stay): StoredRequest {
+    return this.build(stay).request;
+  }
+
+  /** The request and the snapshot it was built from (read once: settle() needs its as_of for the running totals). */
+  private build(stay: Stay): { request: StoredRequest; snap: SnapshotRow } {
     const snap = this.persons.snapshot(stay.person_id);
     const years = [...new Set(stay.costs.map((c) => yearOf(c.date)))].sort();
     // Only the flags and accumulators of layers the region has (shared with the reference insurer's recomputation).
     const own = onlyRegionLayers(
       this.ctx.rules.ruleSet().layerIds(snap.region),
       JSON.parse(snap.enrolled) as Record<string, Enrolment>,
-      this.persons.ytd(stay.person_id, years, snap),
+      this.persons.ytd(stay.person_id, years),
     );
-    return {
+    const request: StoredRequest = {
       region: snap.region,
       insured: {
         scheme: snap.scheme as SchemeId,
@@ -92,6 +103,7 @@ export class Settlements {
         : {}),
       ...(stay.claim_filed_on ? { claim_filed_on: stay.claim_filed_on } : {}),
     };
+    return { request, snap };
   }
 
   /** Pre-settlement (预结算): computes from the stored rules and accumulators, writes nothing. */
@@ -119,73 +131,69 @@ export class Settlements {
       writeTransaction(db, () => {
         // Inside the write lock: the accumulators cannot move under us.
         // The costs of an item-level bill are its fee lines summed per date (shared/fee-lines.ts).
-        const request = this.buildRequest(s);
+        const { request, snap } = this.build(s);
         const result = settleRequest(engineRequest(request), this.ctx.rules.ruleSet());
         const at = this.ctx.clock.now();
         const date = businessDate(at);
         const number = nextNumber(this.ctx, 'S', date);
+        const requestJson = JSON.stringify(request);
         const id = Number(
-          db
-            .prepare(
-              `INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
+          cached(
+            db,
+            `INSERT INTO settlements (number, kind, person_id, operator_id, business_date, settled_at, region, rule_versions, offline, hospital_level,
                  admission_date, discharge_date, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, request, result, stay, mdtrt_id)
                VALUES (?, 'settlement', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              number,
-              s.person_id,
-              session.operatorId,
-              date,
-              at.toISOString(),
-              result.region,
-              [...new Set(result.parts.map((p) => p.rule_version))].join(','),
-              s.offline ? 1 : 0,
-              s.hospital_level,
-              s.admission_date,
-              s.discharge_date,
-              result.medfee_sumamt,
-              result.fund_pay_sumamt,
-              result.psn_cash_pay,
-              JSON.stringify(request),
-              JSON.stringify(result),
-              JSON.stringify(s.stay),
-              s.mdtrt_id ?? null,
-            ).lastInsertRowid,
+          ).run(
+            number,
+            s.person_id,
+            session.operatorId,
+            date,
+            at.toISOString(),
+            result.region,
+            [...new Set(result.parts.map((p) => p.rule_version))].join(','),
+            s.offline ? 1 : 0,
+            s.hospital_level,
+            s.admission_date,
+            s.discharge_date,
+            result.medfee_sumamt,
+            result.fund_pay_sumamt,
+            result.psn_cash_pay,
+            requestJson,
+            JSON.stringify(result),
+            JSON.stringify(s.stay),
+            s.mdtrt_id ?? null,
+          ).lastInsertRowid,
         );
         // The item-level bill the costs were derived from (shared/store/inputs.ts), with the settlement or not at all.
         if (s.fee_lines) insertFeeLines(db, id, s.fee_lines);
-        const fund = db.prepare(
-          'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)',
-        );
+        const fund = cached(db, INSERT_FUND);
         for (const f of result.fund_details) fund.run(id, f.layer, f.field, f.fund_pay_type, f.amount);
-        const ledger = db.prepare(
-          'INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        // What this settlement moved, per year and layer (ytd_after − ytd before).
-        for (const m of movements(request.ytd, result.ytd_after))
-          ledger.run(
-            s.person_id,
-            m.year,
-            m.layer,
-            formatAmount(m.paid),
-            formatAmount(m.base),
-            m.admissions,
-            id,
-            at.toISOString(),
-          );
-        const outboxId = this.outbox.enqueue(
+        const ledger = cached(db, INSERT_LEDGER);
+        const recordedAt = at.toISOString();
+        // What this settlement moved, per year and layer (ytd_after − ytd before), and the running totals with it.
+        for (const m of movements(request.ytd, result.ytd_after)) {
+          const move = {
+            person_id: s.person_id,
+            year: m.year,
+            layer: m.layer,
+            paid: formatAmount(m.paid),
+            base: formatAmount(m.base),
+            admissions: m.admissions,
+            recorded_at: recordedAt,
+          };
+          ledger.run(move.person_id, move.year, move.layer, move.paid, move.base, move.admissions, id, recordedAt);
+          addMovement(db, snap.as_of, move);
+        }
+        // The payload as JSON.stringify would write it, with the request's text reused (not serialized twice).
+        const outboxId = this.outbox.enqueueJson(
           'settlement',
           id,
           number,
-          {
-            number,
-            terminal: terminal.code,
-            hospital_code: terminal.hospital_code,
-            person_id: s.person_id,
-            offline: s.offline,
-            request,
-            result: { ...result, trace: undefined },
-          },
+          `{"number":${JSON.stringify(number)},"terminal":${JSON.stringify(terminal.code)},"hospital_code":${JSON.stringify(
+            terminal.hospital_code,
+          )},"person_id":${JSON.stringify(s.person_id)},"offline":${JSON.stringify(s.offline)},"request":${requestJson},"result":${JSON.stringify(
+            { ...result, trace: undefined },
+          )}}`,
           at,
         );
         audit(this.ctx, session, 'settlement.settle', 'settlement', number, {
@@ -292,9 +300,7 @@ export class Settlements {
               original.mdtrt_id,
             ).lastInsertRowid,
         );
-        const fund = db.prepare(
-          'INSERT INTO settlement_funds (settlement_id, layer, field, fund_pay_type, amount) VALUES (?, ?, ?, ?, ?)',
-        );
+        const fund = cached(db, INSERT_FUND);
         for (const f of db
           .prepare('SELECT layer, field, fund_pay_type, amount FROM settlement_funds WHERE settlement_id = ?')
           .all(original.id) as { layer: string; field: string; fund_pay_type: string; amount: string }[]) {
@@ -303,20 +309,31 @@ export class Settlements {
         const moves = db
           .prepare('SELECT year, layer, paid, base, admissions FROM ledger WHERE settlement_id = ?')
           .all(original.id) as { year: number; layer: string; paid: string; base: string; admissions: number }[];
-        const ledger = db.prepare(
-          'INSERT INTO ledger (person_id, year, layer, paid, base, admissions, settlement_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        for (const m of moves)
+        const ledger = cached(db, INSERT_LEDGER);
+        // The running totals move back with the ledger, by the same rule ytd() reads them (after the latest as_of).
+        const asOf = latestAsOf(db, original.person_id);
+        for (const m of moves) {
+          const move = {
+            person_id: original.person_id,
+            year: m.year,
+            layer: m.layer,
+            paid: negatedAmount(m.paid),
+            base: negatedAmount(m.base),
+            admissions: -m.admissions,
+            recorded_at: at.toISOString(),
+          };
           ledger.run(
-            original.person_id,
-            m.year,
-            m.layer,
-            negatedAmount(m.paid),
-            negatedAmount(m.base),
-            -m.admissions,
+            move.person_id,
+            move.year,
+            move.layer,
+            move.paid,
+            move.base,
+            move.admissions,
             id,
-            at.toISOString(),
+            move.recorded_at,
           );
+          if (asOf !== null) addMovement(db, asOf, move);
+        }
         const outboxId = this.outbox.enqueue(
           'reversal',
           id,

@@ -162,10 +162,35 @@ function daysBefore(date: string, days: number): string {
   return utcDate(d);
 }
 
-/** The numbers issued in the store per sequence (all days: the caller keeps the recent ones). */
-function storeSequences(db: Db): Map<string, number> {
+const SEQUENCE_GLOB = "name GLOB '[SRM]:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
+const PREFIXES = ['M', 'R', 'S'] as const;
+
+/** Every number sequence of the store (the checks at open and restore: not on the path of a write). */
+function allStoreSequences(db: Db): Map<string, number> {
   const rows = db.prepare('SELECT name, value FROM sequences').raw().all() as [string, number][];
   return new Map(rows.filter(([name]) => sequenceName.safeParse(name).success));
+}
+
+/** The newest day (not after `to`) the store has a number sequence for, or null: through the key's index. */
+function storeNewestDay(db: Db, to: string): string | null {
+  let newest: string | null = null;
+  const q = db.prepare(`SELECT max(name) FROM sequences WHERE name > ? AND name <= ? AND ${SEQUENCE_GLOB}`).pluck();
+  for (const p of PREFIXES) {
+    const name = q.get(`${p}:`, `${p}:${to}`) as string | null;
+    const day = name?.slice(2) ?? null;
+    if (day !== null && (newest === null || day > newest)) newest = day;
+  }
+  return newest;
+}
+
+/** The numbers issued in the store per sequence for the days from `from` to `to` (a range of the key's index). */
+function storeSequences(db: Db, from: string, to: string): Map<string, number> {
+  const q = db.prepare(`SELECT name, value FROM sequences WHERE name >= ? AND name <= ? AND ${SEQUENCE_GLOB}`).raw();
+  const out = new Map<string, number>();
+  for (const p of PREFIXES)
+    for (const [name, value] of q.all(`${p}:${from}`, `${p}:${to}`) as [string, number][])
+      if (sequenceName.safeParse(name).success) out.set(name, value);
+  return out;
 }
 
 /** The highest rowid of each append-only table. */
@@ -191,17 +216,18 @@ function chainHas(db: Db, seq: number, mac: string): boolean {
 export function anchorOf(db: Db, previous: AnchorState | null, now: Date, restored = false): AnchorState {
   const head = chainHead(db);
   const merged = new Map<string, number>(Object.entries(previous?.sequences ?? {}));
-  for (const [name, value] of storeSequences(db)) merged.set(name, Math.max(value, merged.get(name) ?? 0));
   const today = utcDate(now);
   // The newest business day not beyond tomorrow (China Standard Time runs ahead of UTC; a day's margin more), and
   // the days before it: numbers of days past it, issued under a clock set ahead, are not kept (the anchor stays small).
+  // Only that window of the store's sequences is read (in SQL), not every day the store has numbered.
   const to = daysBefore(today, -2);
-  const newest = [...merged.keys()]
-    .map((n) => n.slice(2))
-    .filter((d) => d <= to)
+  const stored = storeNewestDay(db, to);
+  const newest = [stored, ...[...merged.keys()].map((n) => n.slice(2))]
+    .filter((d): d is string => d !== null && d <= to)
     .sort()
     .at(-1);
   const from = newest ? daysBefore(newest, SEQUENCE_DAYS) : to;
+  for (const [name, value] of storeSequences(db, from, to)) merged.set(name, Math.max(value, merged.get(name) ?? 0));
   const sequences: Record<string, number> = {};
   for (const name of [...merged.keys()].sort()) {
     const day = name.slice(2);
@@ -253,7 +279,7 @@ export function anchorProblem(db: Db, anchor: AnchorState): { zh: string; en: st
         en: `the database's ${t} ends at row ${reach[t]}, while this terminal recorded row ${kept} at ${when} UTC (rows that cannot be deleted): it is an older copy`,
       };
   }
-  const store = storeSequences(db);
+  const store = allStoreSequences(db);
   for (const [name, value] of Object.entries(anchor.sequences)) {
     const have = store.get(name) ?? 0;
     if (have < value)
@@ -309,7 +335,7 @@ export function backupAgainstAnchor(
 export function continueNumbering(db: Db, anchor: AnchorState | null): Record<string, { was: number; now: number }> {
   const raised: Record<string, { was: number; now: number }> = {};
   if (!anchor) return raised;
-  const store = storeSequences(db);
+  const store = allStoreSequences(db);
   const upsert = db.prepare(
     'INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
   );

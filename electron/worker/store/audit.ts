@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
+import { cached } from './ytd-totals.js';
 
 export interface AuditEntry {
   at: string;
@@ -34,7 +35,7 @@ function entryHash(
 
 /** Appends within the caller's transaction. */
 export function appendAudit(db: Db, e: AuditEntry): void {
-  const last = db.prepare('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
+  const last = cached(db, 'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { hash: string } | undefined;
   const prev = last?.hash ?? GENESIS;
   const row = {
     at: e.at,
@@ -44,7 +45,8 @@ export function appendAudit(db: Db, e: AuditEntry): void {
     entity_id: e.entityId,
     detail: JSON.stringify(e.detail),
   };
-  db.prepare(
+  cached(
+    db,
     'INSERT INTO audit_log (at, operator_id, action, entity, entity_id, detail, prev_hash, hash) VALUES (@at, @operator_id, @action, @entity, @entity_id, @detail, @prev_hash, @hash)',
   ).run({ ...row, prev_hash: prev, hash: entryHash(prev, row) });
 }

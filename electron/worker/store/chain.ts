@@ -45,6 +45,7 @@ import type { KeyProvider } from '../../node/keys.js';
 import { deriveKey } from '../../node/sealed.js';
 import type { Db } from './db.js';
 import { schemaDifference } from './reference-schema.js';
+import { totalsDifference } from './ytd-totals.js';
 
 /**
  * Tables the chain does not cover, each with its reason. Every other table of the schema is covered; adding a
@@ -566,6 +567,7 @@ export function verifyChain(db: Db, kind: 'start' | 'full', at: Date = new Date(
       } else {
         entries = verifyMacs(db, key, { seq: 0, mac: null });
         for (const table of coveredTables(db)) rows += verifyTableRows(db, table);
+        verifyRunningTotals(db);
       }
       verifySchema(db);
     })();
@@ -622,6 +624,18 @@ export function isPageDamage(e: unknown): boolean {
 function unverifiable(e: unknown, what = 'the check could not run'): ChainFinding {
   const why = e instanceof Error ? e.message : String(e);
   return { problem: 'chain_unverifiable', table: null, rowId: null, seq: null, detail: `${what}: ${why}` };
+}
+
+/**
+ * The running year-to-date totals (store/ytd-totals.ts) against the ledger they are derived from: a difference
+ * fails the check like an edited row (money writes refused until IT restores), rather than being rebuilt quietly,
+ * because a total that disagrees with a chained ledger means a write the app did not make (or a fault in it).
+ */
+function verifyRunningTotals(db: Db): void {
+  const has = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ytd_totals'").pluck();
+  if (has.get() === 0) return;
+  const d = totalsDifference(db);
+  if (d) throw new Found({ problem: 'edited', table: 'ytd_totals', rowId: d.rowId, seq: null, detail: d.detail });
 }
 
 /** sqlite_master against the schema our migrations build at the store's version: every table, index, trigger, view. */

@@ -21,6 +21,7 @@ import { sql as windowCollections } from './0012-window-collections.js';
 import { sql as nhsaReconcile } from './0011-nhsa-reconcile.js';
 import { sql as chain, run as chainRun } from './0013-chain.js';
 import { sql as storeIdentity, run as storeIdentityRun } from './0014-store-identity.js';
+import { sql as ytdTotals, run as ytdTotalsRun } from './0015-ytd-totals.js';
 import type { Db } from '../db.js';
 
 export interface Migration {
@@ -45,4 +46,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0012-window-collections', sql: windowCollections },
   { name: '0013-chain', sql: chain, run: chainRun },
   { name: '0014-store-identity', sql: storeIdentity, run: storeIdentityRun },
+  { name: '0015-ytd-totals', sql: ytdTotals, run: ytdTotalsRun },
 ];
