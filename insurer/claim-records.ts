@@ -7,6 +7,7 @@
  */
 import type { ConflictAnswerJson } from './answers.js';
 import type { Db } from './db.js';
+import { cached } from '../electron/node/statement-cache.js';
 
 export interface ClaimRow {
   id: number;
@@ -26,7 +27,7 @@ export interface ClaimRow {
 }
 
 export function findClaim(db: Db, terminalId: number, key: string): ClaimRow | undefined {
-  return db.prepare('SELECT * FROM claims WHERE terminal_id = ? AND idempotency_key = ?').get(terminalId, key) as
+  return cached(db, 'SELECT * FROM claims WHERE terminal_id = ? AND idempotency_key = ?').get(terminalId, key) as
     ClaimRow | undefined;
 }
 
@@ -49,30 +50,29 @@ export interface NewClaim {
 export function insertClaim(db: Db, c: NewClaim): number {
   const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
   return Number(
-    db
-      .prepare(
-        `INSERT INTO claims (terminal_id, idempotency_key, kind, business_date, item_sha256, item, person_id, status, terminal_amounts, insurer_amounts, reverses_id, answer, received_at)
+    cached(
+      db,
+      `INSERT INTO claims (terminal_id, idempotency_key, kind, business_date, item_sha256, item, person_id, status, terminal_amounts, insurer_amounts, reverses_id, answer, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)`,
-      )
-      .run(
-        c.terminal_id,
-        c.idempotency_key,
-        c.kind,
-        c.business_date,
-        c.item_sha256,
-        JSON.stringify(c.item),
-        c.person_id,
-        c.status,
-        json(c.terminal_amounts),
-        json(c.insurer_amounts),
-        c.reverses_id,
-        c.received_at,
-      ).lastInsertRowid,
+    ).run(
+      c.terminal_id,
+      c.idempotency_key,
+      c.kind,
+      c.business_date,
+      c.item_sha256,
+      JSON.stringify(c.item),
+      c.person_id,
+      c.status,
+      json(c.terminal_amounts),
+      json(c.insurer_amounts),
+      c.reverses_id,
+      c.received_at,
+    ).lastInsertRowid,
   );
 }
 
 export function setAnswer(db: Db, id: number, answer: unknown): void {
-  db.prepare('UPDATE claims SET answer = ? WHERE id = ?').run(JSON.stringify(answer), id);
+  cached(db, 'UPDATE claims SET answer = ? WHERE id = ?').run(JSON.stringify(answer), id);
 }
 
 /** The insurer's id for a claim, as answers show it. */

@@ -27,10 +27,14 @@ export interface ClaimContext {
 
 /** All items or none: one IMMEDIATE transaction, committed before the answer is sent. */
 export function uploadClaims(ctx: ClaimContext, terminal: Terminal, items: readonly ClaimItem[]): ClaimAnswer[] {
-  return writeTransaction(ctx.db, () => items.map((item) => uploadOne(ctx, terminal, item)));
+  return writeTransaction(ctx.db, () => {
+    // The rules once per batch: a batch is one transaction, so it cannot see a package installed half-way.
+    const rules = ctx.rules();
+    return items.map((item) => uploadOne(ctx, rules, terminal, item));
+  });
 }
 
-function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): ClaimAnswer {
+function uploadOne(ctx: ClaimContext, rules: RuleSet, terminal: Terminal, item: ClaimItem): ClaimAnswer {
   const { idempotency_key: key, ...rest } = item;
   const hash = canonicalSha256(rest);
   const seen = findClaim(ctx.db, terminal.id, key);
@@ -85,7 +89,6 @@ function uploadOne(ctx: ClaimContext, terminal: Terminal, item: ClaimItem): Clai
       rejected(key, OUT_OF_REGION.code, OUT_OF_REGION.field, `${OUT_OF_REGION.zh}（${OUT_OF_REGION.en}）`, at),
     ).answer;
   }
-  const rules = ctx.rules();
   const before = accumulators(ctx.db, person.id, yearsOf(item.body.request));
   let result;
   try {

@@ -4,7 +4,7 @@
  * including stays at other hospitals that no single terminal has seen
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
-import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { cached } from '../electron/node/statement-cache.js';
 import { formatAmount, negatedAmount } from '../shared/money.js';
 import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
@@ -41,7 +41,7 @@ function fromRow(r: PersonRow): Person {
 }
 
 export function findPerson(db: Db, idNumber: string): Person | null {
-  const r = db.prepare('SELECT * FROM persons WHERE id_number = ?').get(idNumber) as PersonRow | undefined;
+  const r = cached(db, 'SELECT * FROM persons WHERE id_number = ?').get(idNumber) as PersonRow | undefined;
   return r ? fromRow(r) : null;
 }
 
@@ -94,16 +94,6 @@ export function recordMoves(
 
 const INSERT_MOVE =
   'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-
-const statements = new WeakMap<Db, Map<string, Statement>>();
-/** A prepared statement cached per connection. */
-function cached(db: Db, sql: string): Statement {
-  let m = statements.get(db);
-  if (!m) statements.set(db, (m = new Map()));
-  let st = m.get(sql);
-  if (!st) m.set(sql, (st = db.prepare(sql)));
-  return st;
-}
 
 const AMOUNT = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
 /** An amount text as integer fen (the moves are written by formatAmount: at most two decimals). */

@@ -10,9 +10,10 @@
  * are rounded half-up to the cent and nothing else is.
  *
  * Two entries, one answer: settle(unknown) for untrusted JSON (the CLI, the
- * hospital system, the reference insurer) reads the request's shape with zod
- * first; settleRequest(SettlementRequest) for a request built by trusted code
- * (the terminal's service) does no zod work. Both check the request against the
+ * hospital system, the reference insurer) reads the request's shape first, in
+ * one compiled pass (readRequestShape: zod only to word a refusal);
+ * settleRequest(SettlementRequest) for a request built by trusted code (the
+ * terminal's service) reads no shape. Both check the request against the
  * rules (checkRequest), so both refuse the same request with the same error.
  *
  *   parts.ts   the stay split into parts      part.ts    one part: basic layer, layers, ceiling
@@ -29,7 +30,7 @@ import { checkSelfPay, parseCosts, totals } from './costs.js';
 import type { PriorLeft } from './layer.js';
 import { settlePart } from './part.js';
 import { splitIntoParts } from './parts.js';
-import { parseRequestShape, type SettlementRequest } from './request.js';
+import { readRequestShape, type SettlementRequest } from './request.js';
 import type { SettlementResult } from './result.js';
 import { settlementTotals } from './totals.js';
 import { Trace } from './trace.js';
@@ -42,9 +43,12 @@ export interface SettleOptions {
   trace?: boolean;
 }
 
-/** Validates an untrusted request (its shape with zod, then against the rules) and settles it. Throws DeskError on bad input. */
+/**
+ * Validates an untrusted JSON request (its shape in one compiled pass, then against the rules) and settles it.
+ * Throws DeskError on bad input, worded by zod as before.
+ */
 export function settle(input: unknown, rules: RuleSet, options: SettleOptions = {}): SettlementResult {
-  return settleRequest(parseRequestShape(input), rules, options);
+  return settleRequest(readRequestShape(input), rules, options);
 }
 
 /**

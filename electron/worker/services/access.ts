@@ -6,7 +6,7 @@
 import { DeskError } from '../../../shared/errors.js';
 import type { OperatorRole } from '../../../shared/store/inputs.js';
 import type { Db } from '../store/db.js';
-import { cached } from '../store/ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 
 export interface Session {
   operatorId: number;

@@ -12,7 +12,7 @@ import type { Db } from '../store/db.js';
 import type { IdentityVault } from '../store/pii.js';
 import type { RuleStore } from '../store/rule-store.js';
 import type { Session } from './access.js';
-import { cached } from '../store/ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 
 export interface TerminalInfo {
   code: string;

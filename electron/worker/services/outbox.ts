@@ -9,7 +9,7 @@
  * 'withdrawn' (migration 0010, docs/nhsa.md §7.4): never sent, counted as
  * neither queued, held nor answered.
  */
-import { cached } from '../store/ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 import { DeskError } from '../../../shared/errors.js';
 import type { SyncWorkItem } from '../../../shared/ipc/contract.js';
 import type { QueueCounts } from '../../../shared/store/records.js';

@@ -18,7 +18,8 @@ import type { AppContext } from '../app-context.js';
 import { businessDate } from '../store/clock.js';
 import { writeTransaction } from '../store/db.js';
 import { maskIdNumber, normalizeIdNumber } from '../store/pii.js';
-import { cached, readYtd, rebuildPerson } from '../store/ytd-totals.js';
+import { readYtd, rebuildPerson } from '../store/ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 import { idNumberProblem, limitError } from '../../../shared/limits.js';
 import { genderOfIdNumber } from '../../../shared/sync/id-number.js';
 import { assertCan, type Session } from './access.js';
@@ -151,7 +152,7 @@ export class Persons {
   }
 
   revealIdNumber(personId: number): string {
-    const row = this.ctx.db.prepare('SELECT id_cipher FROM persons WHERE id = ?').get(personId) as
+    const row = cached(this.ctx.db, 'SELECT id_cipher FROM persons WHERE id = ?').get(personId) as
       { id_cipher: Buffer } | undefined;
     if (!row) throw new DeskError('not_found', 'person_id', '参保人不存在', 'no such person');
     return this.ctx.vault.decrypt(row.id_cipher);

@@ -30,7 +30,8 @@ import { audit, nextNumber, refusingClosedDay, type ServiceContext } from './con
 import { insertFeeLines, readFeeLines, readMdtrtId, refuseWithoutFeeLines } from './fee-lines.js';
 import type { Outbox } from './outbox.js';
 import type { Persons, SnapshotRow, Ytd } from './persons.js';
-import { addMovement, cached, latestAsOf } from '../store/ytd-totals.js';
+import { addMovement, latestAsOf } from '../store/ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 
 /** The request as stored with the record and uploaded (empty prior compensation and filing date left out). */
 export type StoredRequest = Omit<SettlementRequest, 'prior_compensation' | 'claim_filed_on'> & {

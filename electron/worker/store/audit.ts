@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './db.js';
-import { cached } from './ytd-totals.js';
+import { cached } from '../../node/statement-cache.js';
 
 export interface AuditEntry {
   at: string;

@@ -10,7 +10,7 @@
  * refused like any other integrity failure). The table is chained like every other, so an edit outside the app is
  * caught by the start check too.
  */
-import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { cached } from '../../node/statement-cache.js';
 import type { Db } from './db.js';
 
 /** The basic layer's id (shared/rules/schema.ts BASIC_LAYER_ID): its accumulator is paid + admissions, not base. */
@@ -45,17 +45,6 @@ export function amountOf(fen: number): string {
   return `${fen < 0 ? '-' : ''}${yuan}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
-const cache = new WeakMap<Db, Map<string, Statement>>();
-
-/** A prepared statement cached per connection (preparing costs more than running most of ours). */
-export function cached(db: Db, sql: string): Statement {
-  let m = cache.get(db);
-  if (!m) cache.set(db, (m = new Map()));
-  let s = m.get(sql);
-  if (!s) m.set(sql, (s = db.prepare(sql)));
-  return s;
-}
-
 const UPSERT = `INSERT INTO ytd_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (person_id, year, layer) DO UPDATE SET paid = paid + excluded.paid, base = base + excluded.base,
   admissions = admissions + excluded.admissions`;
@@ -84,9 +73,10 @@ export function addMovement(
 /** The as_of of the person's latest snapshot (null without one). */
 export function latestAsOf(db: Db, personId: number): string | null {
   return (
-    (cached(db, 'SELECT as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1')
-      .pluck()
-      .get(personId) as string | undefined) ?? null
+    (
+      cached(db, 'SELECT as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1').get(personId) as
+        { as_of: string } | undefined
+    )?.as_of ?? null
   );
 }
 

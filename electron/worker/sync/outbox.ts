@@ -20,6 +20,7 @@ import {
   type ClaimItem,
   type ReversalItem,
 } from '../../../shared/sync/protocol.js';
+import { cached } from '../../node/statement-cache.js';
 import { currentAnchor } from '../store/anchors.js';
 import { businessDate } from '../store/clock.js';
 import type { DeskService } from '../services/desk-service.js';
@@ -46,14 +47,14 @@ function claimItemOf(service: DeskService, r: OutboxRow): ClaimItem {
   const date =
     r.kind === 'settlement'
       ? (
-          service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
+          cached(service.db, 'SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
             business_date: string;
           }
         ).business_date
       : businessDate(
           new Date(
             (
-              service.db.prepare('SELECT submitted_at FROM manual_claims WHERE id = ?').get(r.ref_id) as {
+              cached(service.db, 'SELECT submitted_at FROM manual_claims WHERE id = ?').get(r.ref_id) as {
                 submitted_at: string;
               }
             ).submitted_at,
@@ -70,7 +71,7 @@ function claimItemOf(service: DeskService, r: OutboxRow): ClaimItem {
 
 function reversalItemOf(service: DeskService, r: OutboxRow): ReversalItem {
   const p = JSON.parse(r.payload) as { reverses: string; reason: string };
-  const { business_date } = service.db.prepare('SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
+  const { business_date } = cached(service.db, 'SELECT business_date FROM settlements WHERE id = ?').get(r.ref_id) as {
     business_date: string;
   };
   return reversalItem.parse({
