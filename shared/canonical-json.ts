@@ -5,12 +5,21 @@
  * (electron/worker/services/settlements.ts) hash it.
  */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  // Written with loops and +=, not entries/map/join: the insurer hashes every claim item with it (issue 18).
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let s = '[';
+    for (let i = 0; i < value.length; i++) s += `${i > 0 ? ',' : ''}${canonicalJson(value[i]) ?? ''}`;
+    return `${s}]`;
   }
-  return JSON.stringify(value);
+  const o = value as Record<string, unknown>;
+  // Array.prototype.sort's default order is by UTF-16 code units.
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  for (const k of keys) {
+    const v = o[k];
+    if (v === undefined) continue;
+    s += `${s.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${s}}`;
 }

@@ -108,7 +108,9 @@ describe('settleRequest() checks a typed request against the rules, without zod,
     // Neither: settleRequest reads no shape, settle() reads it in one compiled pass (zod only words a refusal).
     expect(zod).not.toHaveBeenCalled();
     // A refusal is worded by zod, as before.
-    expect(() => settle({ ...structuredClone(example), costs: 'none' }, bundledRuleSet())).toThrow(DeskError);
+    expect(() => settle({ ...(structuredClone(example) as object), costs: 'none' }, bundledRuleSet())).toThrow(
+      DeskError,
+    );
     expect(zod).toHaveBeenCalledTimes(1);
   });
 
