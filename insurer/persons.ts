@@ -5,6 +5,7 @@
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
 import { cached } from '../electron/node/statement-cache.js';
+import { fen, parseSignedFen } from '../shared/engine/exact.js';
 import { formatAmount, negatedAmount } from '../shared/money.js';
 import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
@@ -95,23 +96,6 @@ export function recordMoves(
 const INSERT_MOVE =
   'INSERT INTO accumulator_moves (person_id, year, layer, paid, base, admissions, source, claim_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
-const AMOUNT = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
-/** An amount text as integer fen (the moves are written by formatAmount: at most two decimals). */
-export function fenOf(s: string): number {
-  const m = AMOUNT.exec(s);
-  if (!m) throw new Error(`internal: amount ${JSON.stringify(s)} is not in cents`);
-  const fen = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  if (!Number.isSafeInteger(fen)) throw new Error(`internal: amount ${s} is out of range`);
-  return m[1] === '-' ? -fen : fen;
-}
-/** Integer fen as formatAmount writes it ("0.00", "-12.30"). */
-export function amountOf(fen: number): string {
-  const abs = Math.abs(fen);
-  const yuan = Math.floor(abs / 100);
-  const cents = abs - yuan * 100;
-  return `${fen < 0 ? '-' : ''}${yuan}.${cents < 10 ? '0' : ''}${cents}`;
-}
-
 /**
  * The running totals per (person, year, layer) (accumulator_totals), moved in the same transaction as each
  * accumulator_moves row: accumulators() reads them instead of re-adding every move (O(1) per claim).
@@ -130,7 +114,7 @@ function addToTotals(
     `INSERT INTO accumulator_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (person_id, year, layer) DO UPDATE SET paid = paid + excluded.paid, base = base + excluded.base,
        admissions = admissions + excluded.admissions`,
-  ).run(personId, year, layer, fenOf(paid), fenOf(base), admissions);
+  ).run(personId, year, layer, parseSignedFen(paid), parseSignedFen(base), admissions);
 }
 
 interface TotalRow {
@@ -159,8 +143,8 @@ function totalsFromMoves(db: Db): Map<string, TotalRow> {
     let r = sums.get(k);
     if (!r)
       sums.set(k, (r = { person_id: m.person_id, year: m.year, layer: m.layer, paid: 0, base: 0, admissions: 0 }));
-    r.paid += fenOf(m.paid);
-    r.base += fenOf(m.base);
+    r.paid += parseSignedFen(m.paid);
+    r.base += parseSignedFen(m.base);
     r.admissions += m.admissions;
   }
   return sums;
@@ -186,7 +170,7 @@ export function accumulatorTotalsDifference(db: Db): string | null {
     expected.delete(k);
     if (!e) return `person ${s.person_id} ${s.year} ${s.layer}: a total without moves`;
     if (e.paid !== s.paid || e.base !== s.base || e.admissions !== s.admissions)
-      return `person ${s.person_id} ${s.year} ${s.layer}: ${amountOf(s.paid)}/${amountOf(s.base)}/${s.admissions} kept, ${amountOf(e.paid)}/${amountOf(e.base)}/${e.admissions} from the moves`;
+      return `person ${s.person_id} ${s.year} ${s.layer}: ${fen(s.paid)}/${fen(s.base)}/${s.admissions} kept, ${fen(e.paid)}/${fen(e.base)}/${e.admissions} from the moves`;
   }
   for (const e of expected.values()) return `person ${e.person_id} ${e.year} ${e.layer}: no running total`;
   return null;
@@ -243,8 +227,8 @@ export function accumulators(db: Db, personId: number, years: readonly number[])
     )) {
       layers[layer] =
         layer === BASIC_LAYER_ID
-          ? { paid: amountOf(s.paid), admissions: s.admissions }
-          : { paid: amountOf(s.paid), base: amountOf(s.base) };
+          ? { paid: fen(s.paid), admissions: s.admissions }
+          : { paid: fen(s.paid), base: fen(s.base) };
     }
     out[String(year)] = layers;
   }

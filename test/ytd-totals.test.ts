@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { closeDatabase } from '../electron/worker/store/db.js';
 import { assertIntact, requireFullVerification, verifyChain } from '../electron/worker/store/chain.js';
-import { amountOf, fenOf, totalsDifference } from '../electron/worker/store/ytd-totals.js';
+import { totalsDifference } from '../electron/worker/store/ytd-totals.js';
+import { fen, parseSignedFen } from '../shared/engine/exact.js';
 import { asReversal, dazhouPerson, example1Bill, makeStore, openStoreFile, type TestStore } from './store-support.js';
 
 const YEARS = [2025, 2026, 2027];
@@ -57,11 +58,11 @@ function history(s: TestStore): number[] {
 }
 
 describe('running ytd totals', () => {
-  it('fen and amount text round-trip as formatAmount writes them', () => {
+  it("fen and amount text round-trip as formatAmount writes them (the engine's own: shared/engine/exact.ts)", () => {
     for (const t of ['0.00', '-0.00', '12.30', '-12.30', '0.05', '100000000000.99', '7'])
-      expect(amountOf(fenOf(t))).toBe(t === '-0.00' ? '0.00' : t === '7' ? '7.00' : t);
-    expect(() => fenOf('1.005')).toThrow();
-    expect(() => fenOf('1e3')).toThrow();
+      expect(fen(parseSignedFen(t))).toBe(t === '-0.00' ? '0.00' : t === '7' ? '7.00' : t);
+    expect(() => parseSignedFen('1.005')).toThrow();
+    expect(() => parseSignedFen('1e3')).toThrow();
   });
 
   it('give the same ytd as the snapshot plus the ledger after settling, reversing and new snapshots', () => {

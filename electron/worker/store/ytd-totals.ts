@@ -10,6 +10,7 @@
  * refused like any other integrity failure). The table is chained like every other, so an edit outside the app is
  * caught by the start check too.
  */
+import { fen, parseSignedFen } from '../../../shared/engine/exact.js';
 import { cached } from '../../node/statement-cache.js';
 import type { Db } from './db.js';
 
@@ -23,26 +24,6 @@ export interface TotalRow {
   paid: number;
   base: number;
   admissions: number;
-}
-
-const AMOUNT = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
-
-/** An amount text ("-12.3", "0.05", "7") as integer fen; throws on anything else (nothing rounds silently). */
-export function fenOf(s: string | undefined | null): number {
-  if (s === undefined || s === null) return 0;
-  const m = AMOUNT.exec(s);
-  if (!m) throw new Error(`internal: amount ${JSON.stringify(s)} is not in cents`);
-  const fen = Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'));
-  if (!Number.isSafeInteger(fen)) throw new Error(`internal: amount ${s} is out of range`);
-  return m[1] === '-' ? -fen : fen;
-}
-
-/** Integer fen as the store's amount text ("0.00", "-12.30"): formatAmount's output for the same value. */
-export function amountOf(fen: number): string {
-  const abs = Math.abs(fen);
-  const yuan = Math.floor(abs / 100);
-  const cents = abs - yuan * 100;
-  return `${fen < 0 ? '-' : ''}${yuan}.${cents < 10 ? '0' : ''}${cents}`;
 }
 
 const UPSERT = `INSERT INTO ytd_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)
@@ -67,7 +48,7 @@ export function addMovement(
   },
 ): void {
   if (!(m.recorded_at > snapshotAsOf)) return;
-  cached(db, UPSERT).run(m.person_id, m.year, m.layer, fenOf(m.paid), fenOf(m.base), m.admissions);
+  cached(db, UPSERT).run(m.person_id, m.year, m.layer, parseSignedFen(m.paid), parseSignedFen(m.base), m.admissions);
 }
 
 /** The as_of of the person's latest snapshot (null without one). */
@@ -101,8 +82,8 @@ export function expectedTotals(db: Db, personId: number): TotalRow[] {
     if (!/^\d{4}$/.test(year)) continue;
     for (const [layer, v] of Object.entries(layers)) {
       const r = at(Number(year), layer);
-      r.paid += fenOf(v.paid ?? '0');
-      r.base += fenOf(v.base ?? '0');
+      r.paid += parseSignedFen(v.paid ?? '0');
+      r.base += parseSignedFen(v.base ?? '0');
       r.admissions += v.admissions ?? 0;
     }
   }
@@ -117,8 +98,8 @@ export function expectedTotals(db: Db, personId: number): TotalRow[] {
     admissions: number;
   }>) {
     const r = at(m.year, m.layer);
-    r.paid += fenOf(m.paid);
-    r.base += fenOf(m.base);
+    r.paid += parseSignedFen(m.paid);
+    r.base += parseSignedFen(m.base);
     r.admissions += m.admissions;
   }
   return [...sums.values()];
@@ -180,7 +161,7 @@ export function totalsDifference(db: Db): { rowId: number | null; detail: string
       if (s.paid !== r.paid || s.base !== r.base || s.admissions !== r.admissions)
         return {
           rowId: s.rowid,
-          detail: `person ${r.person_id} ${r.year} ${r.layer}: ${amountOf(s.paid)}/${amountOf(s.base)}/${s.admissions} stored, ${amountOf(r.paid)}/${amountOf(r.base)}/${r.admissions} from the ledger`,
+          detail: `person ${r.person_id} ${r.year} ${r.layer}: ${fen(s.paid)}/${fen(s.base)}/${s.admissions} stored, ${fen(r.paid)}/${fen(r.base)}/${r.admissions} from the ledger`,
         };
     }
   }
@@ -202,9 +183,7 @@ export function readYtd(db: Db, personId: number, years: readonly number[]): Ytd
     const layers: Ytd[string] = {};
     for (const r of q.iterate(personId, year) as IterableIterator<Omit<TotalRow, 'person_id' | 'year'>>)
       layers[r.layer] =
-        r.layer === BASIC
-          ? { paid: amountOf(r.paid), admissions: r.admissions }
-          : { paid: amountOf(r.paid), base: amountOf(r.base) };
+        r.layer === BASIC ? { paid: fen(r.paid), admissions: r.admissions } : { paid: fen(r.paid), base: fen(r.base) };
     out[String(year)] = layers;
   }
   return out;
