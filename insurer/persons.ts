@@ -5,7 +5,8 @@
  * (domain.md §1, offline: why an uploaded claim can come back adjusted).
  */
 import { cached } from '../electron/node/statement-cache.js';
-import { fen, parseSignedFen } from '../shared/engine/exact.js';
+import { parseSignedFen } from '../shared/engine/exact.js';
+import { TotalSums, firstDifference, ytdValue, type TotalRow } from '../shared/engine/running-totals.js';
 import { formatAmount, negatedAmount } from '../shared/money.js';
 import { BASIC_LAYER_ID } from '../shared/rules/schema.js';
 import { movements, type YtdJson } from '../shared/engine/accumulators.js';
@@ -117,18 +118,9 @@ function addToTotals(
   ).run(personId, year, layer, parseSignedFen(paid), parseSignedFen(base), admissions);
 }
 
-interface TotalRow {
-  person_id: number;
-  year: number;
-  layer: string;
-  paid: number;
-  base: number;
-  admissions: number;
-}
-
 /** The totals as accumulator_moves (the source of truth) makes them. */
-function totalsFromMoves(db: Db): Map<string, TotalRow> {
-  const sums = new Map<string, TotalRow>();
+function totalsFromMoves(db: Db): IterableIterator<TotalRow> {
+  const sums = new TotalSums();
   for (const m of db
     .prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_moves ORDER BY id')
     .iterate() as IterableIterator<{
@@ -138,16 +130,9 @@ function totalsFromMoves(db: Db): Map<string, TotalRow> {
     paid: string;
     base: string;
     admissions: number;
-  }>) {
-    const k = `${m.person_id}\0${m.year}\0${m.layer}`;
-    let r = sums.get(k);
-    if (!r)
-      sums.set(k, (r = { person_id: m.person_id, year: m.year, layer: m.layer, paid: 0, base: 0, admissions: 0 }));
-    r.paid += parseSignedFen(m.paid);
-    r.base += parseSignedFen(m.base);
-    r.admissions += m.admissions;
-  }
-  return sums;
+  }>)
+    sums.add(m.person_id, m.year, m.layer, m);
+  return sums.values();
 }
 
 /** Fills accumulator_totals from accumulator_moves (the upgrade that adds it, or a rebuild after a mismatch). */
@@ -156,24 +141,15 @@ export function rebuildAccumulatorTotals(db: Db): void {
   const insert = db.prepare(
     'INSERT INTO accumulator_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  for (const r of totalsFromMoves(db).values()) insert.run(r.person_id, r.year, r.layer, r.paid, r.base, r.admissions);
+  for (const r of totalsFromMoves(db)) insert.run(r.person_id, r.year, r.layer, r.paid, r.base, r.admissions);
 }
 
 /** The first (person, year, layer) whose running total differs from the sum of its moves, or null. */
 export function accumulatorTotalsDifference(db: Db): string | null {
-  const expected = totalsFromMoves(db);
-  for (const s of db
+  const stored = db
     .prepare('SELECT person_id, year, layer, paid, base, admissions FROM accumulator_totals')
-    .iterate() as IterableIterator<TotalRow>) {
-    const k = `${s.person_id}\0${s.year}\0${s.layer}`;
-    const e = expected.get(k);
-    expected.delete(k);
-    if (!e) return `person ${s.person_id} ${s.year} ${s.layer}: a total without moves`;
-    if (e.paid !== s.paid || e.base !== s.base || e.admissions !== s.admissions)
-      return `person ${s.person_id} ${s.year} ${s.layer}: ${fen(s.paid)}/${fen(s.base)}/${s.admissions} kept, ${fen(e.paid)}/${fen(e.base)}/${e.admissions} from the moves`;
-  }
-  for (const e of expected.values()) return `person ${e.person_id} ${e.year} ${e.layer}: no running total`;
-  return null;
+    .iterate() as IterableIterator<TotalRow>;
+  return firstDifference(stored, totalsFromMoves(db), 'the moves')?.detail ?? null;
 }
 
 /** Undoes a claim's movements (a reversal): the same rows, negated, linked to the reversal. */
@@ -225,10 +201,7 @@ export function accumulators(db: Db, personId: number, years: readonly number[])
     for (const [layer, s] of [...sums.entries()].sort(([a], [b]) =>
       a === BASIC_LAYER_ID ? -1 : b === BASIC_LAYER_ID ? 1 : a < b ? -1 : 1,
     )) {
-      layers[layer] =
-        layer === BASIC_LAYER_ID
-          ? { paid: fen(s.paid), admissions: s.admissions }
-          : { paid: fen(s.paid), base: fen(s.base) };
+      layers[layer] = ytdValue({ ...s, layer });
     }
     out[String(year)] = layers;
   }

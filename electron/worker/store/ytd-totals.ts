@@ -10,21 +10,10 @@
  * refused like any other integrity failure). The table is chained like every other, so an edit outside the app is
  * caught by the start check too.
  */
-import { fen, parseSignedFen } from '../../../shared/engine/exact.js';
+import { parseSignedFen } from '../../../shared/engine/exact.js';
+import { TotalSums, firstDifference, ytdValue, type TotalRow } from '../../../shared/engine/running-totals.js';
 import { cached } from '../../node/statement-cache.js';
 import type { Db } from './db.js';
-
-/** The basic layer's id (shared/rules/schema.ts BASIC_LAYER_ID): its accumulator is paid + admissions, not base. */
-const BASIC = 'basic';
-
-export interface TotalRow {
-  person_id: number;
-  year: number;
-  layer: string;
-  paid: number;
-  base: number;
-  admissions: number;
-}
 
 const UPSERT = `INSERT INTO ytd_totals (person_id, year, layer, paid, base, admissions) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (person_id, year, layer) DO UPDATE SET paid = paid + excluded.paid, base = base + excluded.base,
@@ -70,22 +59,11 @@ export function expectedTotals(db: Db, personId: number): TotalRow[] {
     'SELECT accumulators, as_of FROM person_snapshots WHERE person_id = ? ORDER BY id DESC LIMIT 1',
   ).get(personId) as { accumulators: string; as_of: string } | undefined;
   if (!snap) return [];
-  const sums = new Map<string, TotalRow>();
-  const at = (year: number, layer: string): TotalRow => {
-    const k = `${year}\0${layer}`;
-    let r = sums.get(k);
-    if (!r) sums.set(k, (r = { person_id: personId, year, layer, paid: 0, base: 0, admissions: 0 }));
-    return r;
-  };
+  const sums = new TotalSums();
   for (const [year, layers] of Object.entries(JSON.parse(snap.accumulators) as Stated)) {
     // A year key that is not a year cannot be asked for by ytd(); kept out as ytd() never reads it.
     if (!/^\d{4}$/.test(year)) continue;
-    for (const [layer, v] of Object.entries(layers)) {
-      const r = at(Number(year), layer);
-      r.paid += parseSignedFen(v.paid ?? '0');
-      r.base += parseSignedFen(v.base ?? '0');
-      r.admissions += v.admissions ?? 0;
-    }
+    for (const [layer, v] of Object.entries(layers)) sums.add(personId, Number(year), layer, v);
   }
   for (const m of cached(
     db,
@@ -96,12 +74,8 @@ export function expectedTotals(db: Db, personId: number): TotalRow[] {
     paid: string;
     base: string;
     admissions: number;
-  }>) {
-    const r = at(m.year, m.layer);
-    r.paid += parseSignedFen(m.paid);
-    r.base += parseSignedFen(m.base);
-    r.admissions += m.admissions;
-  }
+  }>)
+    sums.add(personId, m.year, m.layer, m);
   return [...sums.values()];
 }
 
@@ -146,28 +120,16 @@ export function rebuildAll(db: Db): void {
  * or a different value), or null. O(ledger + snapshots): run by the full check.
  */
 export function totalsDifference(db: Db): { rowId: number | null; detail: string } | null {
-  const stored = new Map<string, TotalRow & { rowid: number }>();
-  for (const r of db
+  const stored = db
     .prepare('SELECT rowid, person_id, year, layer, paid, base, admissions FROM ytd_totals')
-    .iterate() as IterableIterator<TotalRow & { rowid: number }>)
-    stored.set(`${r.person_id}\0${r.year}\0${r.layer}`, r);
+    .all() as (TotalRow & { rowid: number })[];
   const persons = db.prepare('SELECT DISTINCT person_id FROM person_snapshots ORDER BY person_id').pluck().all();
-  for (const id of persons) {
-    for (const r of expectedTotals(db, id as number)) {
-      const k = `${r.person_id}\0${r.year}\0${r.layer}`;
-      const s = stored.get(k);
-      stored.delete(k);
-      if (!s) return { rowId: null, detail: `person ${r.person_id} ${r.year} ${r.layer}: no running total` };
-      if (s.paid !== r.paid || s.base !== r.base || s.admissions !== r.admissions)
-        return {
-          rowId: s.rowid,
-          detail: `person ${r.person_id} ${r.year} ${r.layer}: ${fen(s.paid)}/${fen(s.base)}/${s.admissions} stored, ${fen(r.paid)}/${fen(r.base)}/${r.admissions} from the ledger`,
-        };
-    }
-  }
-  for (const s of stored.values())
-    return { rowId: s.rowid, detail: `person ${s.person_id} ${s.year} ${s.layer}: a total the ledger does not make` };
-  return null;
+  const d = firstDifference(
+    stored,
+    persons.flatMap((id) => expectedTotals(db, id as number)),
+    'the ledger',
+  );
+  return d && { rowId: d.stored?.rowid ?? null, detail: d.detail };
 }
 
 export type Ytd = Record<string, Record<string, { paid: string; base?: string; admissions?: number }>>;
@@ -182,8 +144,7 @@ export function readYtd(db: Db, personId: number, years: readonly number[]): Ytd
   for (const year of years) {
     const layers: Ytd[string] = {};
     for (const r of q.iterate(personId, year) as IterableIterator<Omit<TotalRow, 'person_id' | 'year'>>)
-      layers[r.layer] =
-        r.layer === BASIC ? { paid: fen(r.paid), admissions: r.admissions } : { paid: fen(r.paid), base: fen(r.base) };
+      layers[r.layer] = ytdValue(r);
     out[String(year)] = layers;
   }
   return out;
